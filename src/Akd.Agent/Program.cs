@@ -1,1 +1,41 @@
+using Akd.Agent;
+using Akd.Agent.Artifacts;
+using Akd.Agent.Connection;
+using Akd.Agent.Steps;
+
+Dictionary<string, string?> flags;
+try
+{
+    flags = AgentCommandLine.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"akd-agent: {ex.Message}");
+    return 2;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration.AddJsonFile(flags.GetValueOrDefault("ConfigFile") ?? "/etc/akd/agent.json", optional: true);
+builder.Configuration.AddEnvironmentVariables("AKD_");
+builder.Configuration.AddInMemoryCollection(flags);
+builder.Services.AddSystemd();
+
+builder.Services.AddOptions<AgentOptions>()
+    .BindConfiguration("Agent")
+    .Validate(o => Uri.TryCreate(o.Coordinator, UriKind.Absolute, out _), "--coordinator must be an absolute URL")
+    .Validate(o => !string.IsNullOrWhiteSpace(o.Name), "--name must be set")
+    .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
+    .Validate(o => { try { o.ParsedLabels(); return true; } catch (FormatException) { return false; } }, "--labels must look like role=web,env=production")
+    .ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<CoordinatorChannel>();
+builder.Services.AddSingleton<Outbox>();
+builder.Services.AddSingleton<ArtifactClient>();
+builder.Services.AddSingleton<StepExecutor>();
+builder.Services.AddSingleton<BuildStepHandler>();
+builder.Services.AddSingleton<ActivateStepHandler>();
+builder.Services.AddSingleton(_ => new HttpClient());
+builder.Services.AddHostedService<CoordinatorConnection>();
+
+await builder.Build().RunAsync();
 return 0;

@@ -1,1 +1,47 @@
-return 0;
+using Akd.Coordinator;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Artifacts;
+using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--data-dir"] = "Coordinator:DataDir",
+});
+builder.Host.UseSystemd();
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // gRPC over cleartext HTTP/2 (h2c) on the configured --urls; put TLS in front or configure certificates for remote agents.
+    kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+    // Detect dead agent connections even when no message flows.
+    kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
+    kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+});
+
+builder.Services.AddOptions<CoordinatorOptions>()
+    .BindConfiguration("Coordinator")
+    .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
+    .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
+    .ValidateOnStart();
+builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 4 * 1024 * 1024);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<Database>();
+builder.Services.AddSingleton<AgentStore>();
+builder.Services.AddSingleton<DeploymentStore>();
+builder.Services.AddSingleton<EventStore>();
+builder.Services.AddSingleton<ArtifactStore>();
+builder.Services.AddSingleton<AgentRegistry>();
+builder.Services.AddSingleton<DeploymentEvents>();
+builder.Services.AddSingleton<DeploymentPlanner>();
+builder.Services.AddSingleton<DeploymentRunner>();
+builder.Services.AddSingleton<DeploymentScheduler>();
+builder.Services.AddHostedService<DeploymentRecovery>();
+
+var app = builder.Build();
+app.MapGrpcService<AgentHubService>();
+app.MapGrpcService<ArtifactsService>();
+app.MapGrpcService<ControlService>();
+app.Run();

@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using Akd.Agent.Connection;
+using Akd.Contracts.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Akd.Agent.Artifacts;
+
+/// <summary>
+/// Moves artifacts between this agent and the coordinator. Downloads land in a content-addressed
+/// cache, resume from the bytes already on disk after a dropped connection, and are used only
+/// once their SHA-256 matches.
+/// </summary>
+public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOptions> options)
+{
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<IOException>(),
+            MaxRetryAttempts = Math.Max(0, options.Value.ArtifactTransferAttempts - 1),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(300),
+        })
+        .Build();
+
+    private Contracts.V1.Artifacts.ArtifactsClient Client => new(channel.Channel);
+
+    private string CacheDir => Path.Combine(options.Value.DataDir, "cache", "artifacts");
+
+    public async Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct)
+    {
+        string sha256;
+        long size;
+        await using (var file = File.OpenRead(path))
+        {
+            size = file.Length;
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
+        }
+
+        return await _retry.ExecuteAsync(async token =>
+        {
+            using var call = Client.Upload(cancellationToken: token);
+            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Sha256 = sha256, Size = size, Kind = kind } }, token).ConfigureAwait(false);
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            var buffer = new byte[options.Value.ArtifactChunkBytes];
+            int read;
+            while ((read = await file.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+            {
+                await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, token).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns the path of a verified local copy of the artifact.</summary>
+    public async Task<string> DownloadAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct)
+    {
+        if (artifact.Sha256.Length != 64 || !artifact.Sha256.All(Uri.IsHexDigit))
+        {
+            throw new InvalidDataException($"'{artifact.Sha256}' is not a SHA-256 digest");
+        }
+
+        Directory.CreateDirectory(CacheDir);
+        var final = Path.Combine(CacheDir, artifact.Sha256);
+        if (File.Exists(final) && new FileInfo(final).Length == artifact.Size)
+        {
+            log($"artifact {artifact.Sha256[..12]} already in the local cache");
+            return final;
+        }
+
+        var partial = final + ".part";
+        await _retry.ExecuteAsync(async token =>
+        {
+            await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            var offset = file.Length > artifact.Size ? 0 : file.Length;
+            file.SetLength(offset);
+            file.Seek(offset, SeekOrigin.Begin);
+            if (offset > 0)
+            {
+                log($"resuming download at byte {offset} of {artifact.Size}");
+            }
+
+            using var call = Client.Download(new DownloadRequest { Sha256 = artifact.Sha256, Offset = offset }, cancellationToken: token);
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+            }
+        }, ct).ConfigureAwait(false);
+
+        await VerifyAsync(partial, artifact, ct).ConfigureAwait(false);
+        File.Move(partial, final, overwrite: true);
+        return final;
+    }
+
+    private static async Task VerifyAsync(string path, ArtifactRef artifact, CancellationToken ct)
+    {
+        await using var file = File.OpenRead(path);
+        if (file.Length != artifact.Size)
+        {
+            File.Delete(path);
+            throw new InvalidDataException($"downloaded {file.Length} bytes, expected {artifact.Size}");
+        }
+
+        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
+        if (actual != artifact.Sha256)
+        {
+            file.Close();
+            File.Delete(path);
+            throw new InvalidDataException($"the downloaded artifact's SHA-256 is {actual}, expected {artifact.Sha256}: it is corrupt and was discarded");
+        }
+    }
+
+    private static bool IsTransient(RpcException ex) =>
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Aborted;
+}

@@ -1,0 +1,30 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Agent.Connection;
+
+/// <summary>One HTTP/2 channel to the coordinator, shared by the command stream and artifact transfers.</summary>
+public sealed class CoordinatorChannel : IDisposable
+{
+    public CoordinatorChannel(IOptions<AgentOptions> options)
+    {
+        var o = options.Value;
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = o.KeepAlivePingDelay,
+            KeepAlivePingTimeout = o.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        Channel = GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+        });
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public void Dispose() => Channel.Dispose();
+}

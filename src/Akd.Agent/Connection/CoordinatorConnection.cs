@@ -1,0 +1,184 @@
+using Akd.Agent.Steps;
+using Akd.Contracts.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Akd.Agent.Connection;
+
+/// <summary>
+/// Dials the coordinator and keeps the command stream open, reconnecting with jittered exponential
+/// backoff for as long as the agent runs. Steps keep running across reconnects.
+/// </summary>
+public sealed partial class CoordinatorConnection(
+    CoordinatorChannel channel,
+    Outbox outbox,
+    StepExecutor executor,
+    IOptions<AgentOptions> options,
+    ILogger<CoordinatorConnection> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        Directory.CreateDirectory(o.DataDir);
+        var toolchain = await ToolchainProbe.DetectAsync(stoppingToken).ConfigureAwait(false);
+        LogToolchain(toolchain.Elixir, toolchain.Otp, toolchain.Asdf);
+
+        var reconnect = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = o.ReconnectBaseDelay,
+                MaxDelay = o.ReconnectMaxDelay,
+                OnRetry = args =>
+                {
+                    LogReconnecting(args.Outcome.Exception?.Message ?? "stream ended", args.RetryDelay.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // The retry pipeline covers failed connection attempts; once a session was up, its
+                // end starts a fresh sequence, so the backoff after a coordinator restart starts small.
+                await reconnect.ExecuteAsync(ct => new ValueTask(RunSessionAsync(toolchain, ct)), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 250)), stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunSessionAsync(Toolchain toolchain, CancellationToken ct)
+    {
+        var o = options.Value;
+        var client = new AgentHub.AgentHubClient(channel.Channel);
+        using var call = client.Connect(cancellationToken: ct);
+        var hello = new AgentHello
+        {
+            Name = o.Name,
+            AgentVersion = typeof(CoordinatorConnection).Assembly.GetName().Version?.ToString() ?? "",
+            Toolchain = toolchain,
+            Hostname = Environment.MachineName,
+        };
+        hello.Labels.Add(o.ParsedLabels());
+        hello.RunningStepIds.AddRange(executor.RunningStepIds);
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
+
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = new HeartbeatTimer(o.HeartbeatInterval);
+        var writer = WriteAsync(call.RequestStream, heartbeat, session.Token);
+        var welcomed = false;
+        try
+        {
+            await foreach (var message in call.ResponseStream.ReadAllAsync(session.Token).ConfigureAwait(false))
+            {
+                switch (message.BodyCase)
+                {
+                    case CoordinatorMessage.BodyOneofCase.Welcome:
+                        welcomed = true;
+                        heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
+                        LogConnected(o.Coordinator, o.Name);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.RunStep:
+                        executor.Start(message.RunStep);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.CancelStep:
+                        executor.Cancel(message.CancelStep.StepId, message.CancelStep.Reason);
+                        break;
+                }
+            }
+
+            LogSessionEnded("the coordinator closed the stream");
+        }
+        catch (Exception ex) when (welcomed && !ct.IsCancellationRequested && ex is RpcException or IOException or HttpRequestException)
+        {
+            LogSessionEnded(ex.Message);
+        }
+        finally
+        {
+            await session.CancelAsync().ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+        }
+
+        if (!welcomed)
+        {
+            throw new IOException("the coordinator ended the stream before welcoming the agent");
+        }
+    }
+
+    /// <summary>The only writer of the request stream: queued messages, plus a heartbeat when it is due.</summary>
+    private async Task WriteAsync(IClientStreamWriter<AgentMessage> stream, HeartbeatTimer heartbeat, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(heartbeat.Interval);
+                try
+                {
+                    if (await outbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                    {
+                        while (outbox.Reader.TryPeek(out var message))
+                        {
+                            await stream.WriteAsync(message, ct).ConfigureAwait(false);
+                            outbox.Reader.TryRead(out _);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                }
+
+                if (heartbeat.Due())
+                {
+                    await stream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException or IOException or InvalidOperationException)
+        {
+            // The session is over; unsent messages stay in the outbox for the next one.
+        }
+    }
+
+    private sealed class HeartbeatTimer(TimeSpan interval)
+    {
+        private DateTime _last = DateTime.UtcNow;
+
+        public TimeSpan Interval { get; set; } = interval;
+
+        public bool Due()
+        {
+            if (DateTime.UtcNow - _last < Interval)
+            {
+                return false;
+            }
+
+            _last = DateTime.UtcNow;
+            return true;
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connected to {Coordinator} as {Name}")]
+    private partial void LogConnected(string coordinator, string name);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Connection to the coordinator lost ({Reason}); reconnecting in {Seconds:0.0}s")]
+    private partial void LogReconnecting(string reason, double seconds);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Session with the coordinator ended: {Reason}")]
+    private partial void LogSessionEnded(string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Toolchain: elixir {Elixir}, OTP {Otp}, asdf {Asdf}")]
+    private partial void LogToolchain(string elixir, string otp, string asdf);
+}

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Akd.Contracts.V1;
+using Akd.Core.Processes;
+
+namespace Akd.Agent.Connection;
+
+/// <summary>Finds which Elixir tools this host has, for the hello message and <c>akdctl agents</c>.</summary>
+internal static partial class ToolchainProbe
+{
+    public static async Task<Toolchain> DetectAsync(CancellationToken ct)
+    {
+        var elixir = Run("elixir", ["--version"], ct);
+        var otp = Run("erl", ["-noshell", "-eval", "io:format(\"~s\", [erlang:system_info(otp_release)]), halt()."], ct);
+        var mix = Run("mix", ["--version"], ct);
+        var asdf = Run("asdf", ["--version"], ct);
+        var git = Run("git", ["--version"], ct);
+        await Task.WhenAll(elixir, otp, mix, asdf, git).ConfigureAwait(false);
+        return new Toolchain
+        {
+            Elixir = Match(ElixirVersion(), await elixir),
+            Otp = (await otp).Trim(),
+            Mix = Match(MixVersion(), await mix),
+            Asdf = (await asdf).Trim(),
+            Git = Match(GitVersion(), await git),
+        };
+    }
+
+    private static async Task<string> Run(string program, string[] args, CancellationToken ct)
+    {
+        try
+        {
+            var (result, stdout) = await ProcessRunner.CaptureAsync(new ProcessSpec(program, args) { Timeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
+            return result.Succeeded ? stdout : "";
+        }
+        catch (ProcessStartException)
+        {
+            return "";
+        }
+    }
+
+    private static string Match(Regex regex, string text) => regex.Match(text) is { Success: true } m ? m.Groups[1].Value : "";
+
+    [GeneratedRegex(@"Elixir (\S+)")]
+    private static partial Regex ElixirVersion();
+
+    [GeneratedRegex(@"Mix (\S+)")]
+    private static partial Regex MixVersion();
+
+    [GeneratedRegex(@"git version (\S+)")]
+    private static partial Regex GitVersion();
+}

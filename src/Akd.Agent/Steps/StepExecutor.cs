@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Akd.Agent.Connection;
+using Akd.Contracts.V1;
+using Akd.Core.Builders;
+using Akd.Core.Manifest;
+
+namespace Akd.Agent.Steps;
+
+/// <summary>
+/// Runs the steps the coordinator sends, each in its own task with its deadline, and always
+/// answers with exactly one result per step.
+/// </summary>
+public sealed partial class StepExecutor(
+    Outbox outbox,
+    BuildStepHandler build,
+    ActivateStepHandler activate,
+    IHostApplicationLifetime lifetime,
+    ILogger<StepExecutor> logger)
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> RunningStepIds => _running.Keys.ToList();
+
+    public void Start(StepCommand command)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+        if (!_running.TryAdd(command.StepId, cts))
+        {
+            cts.Dispose();
+            return;
+        }
+
+        cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, command.DeadlineSeconds)));
+        _ = Task.Run(() => RunAsync(command, cts), CancellationToken.None);
+    }
+
+    public void Cancel(string stepId, string reason)
+    {
+        if (_running.TryGetValue(stepId, out var cts))
+        {
+            LogCancelling(stepId, reason);
+            cts.Cancel();
+        }
+    }
+
+    private async Task RunAsync(StepCommand command, CancellationTokenSource cts)
+    {
+        var reporter = new StepReporter(outbox, command.StepId);
+        var result = new StepResult { StepId = command.StepId };
+        try
+        {
+            var manifest = ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
+                string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
+                string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
+            switch (command.KindCase)
+            {
+                case StepCommand.KindOneofCase.Build:
+                    result.Build = await build.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                case StepCommand.KindOneofCase.Activate:
+                    result.Activate = await activate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");
+            }
+
+            result.Ok = true;
+        }
+        catch (ActivationFailedException ex)
+        {
+            result.Error = ex.Message;
+            result.Activate = ex.Output;
+        }
+        catch (Exception ex) when (ex is StepFailedException or BuildFailedException or ManifestException)
+        {
+            result.Error = ex.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            result.Error = lifetime.ApplicationStopping.IsCancellationRequested
+                ? "the agent is shutting down"
+                : $"the step was cancelled or passed its {command.DeadlineSeconds}s deadline";
+        }
+        catch (Exception ex)
+        {
+            LogStepCrashed(ex, command.StepId);
+            result.Error = $"unexpected agent error: {ex.Message}";
+        }
+        finally
+        {
+            _running.TryRemove(command.StepId, out _);
+            cts.Dispose();
+        }
+
+        if (!result.Ok)
+        {
+            reporter.Log($"step failed: {result.Error}");
+        }
+
+        outbox.Send(new AgentMessage { Result = result });
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Cancelling step {StepId}: {Reason}")]
+    private partial void LogCancelling(string stepId, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "Step {StepId} crashed")]
+    private partial void LogStepCrashed(Exception ex, string stepId);
+}

@@ -1,0 +1,29 @@
+using Akd.Agent.Connection;
+using Akd.Contracts.V1;
+using Akd.Core.Processes;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Akd.Agent.Steps;
+
+/// <summary>Sends one step's output lines and phases to the coordinator.</summary>
+public sealed class StepReporter(Outbox outbox, string stepId)
+{
+    public string StepId => stepId;
+
+    public void Log(string line) => Output(new OutputLine("agent", line));
+
+    public void Output(OutputLine line) => outbox.Send(new AgentMessage
+    {
+        Log = new StepLog { StepId = stepId, Stream = line.Stream, Line = line.Text, At = Now() },
+    });
+
+    public void Phase(string phase, string message)
+    {
+        outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = phase, Message = message, At = Now() } });
+    }
+
+    private static Timestamp Now() => Timestamp.FromDateTime(DateTime.UtcNow);
+}
+
+/// <summary>A step failed for a reason the user can act on; the message is shown as is.</summary>
+public sealed class StepFailedException(string message) : Exception(message);

@@ -1,0 +1,91 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Agents;
+
+/// <summary>The agents' long-lived stream: hello first, then heartbeats and step events up, commands down.</summary>
+public sealed partial class AgentHubService(
+    AgentRegistry registry, AgentStore agents, IOptions<CoordinatorOptions> options, ILogger<AgentHubService> logger)
+    : AgentHub.AgentHubBase
+{
+    public override async Task Connect(
+        IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (requestStream.Current.BodyCase != AgentMessage.BodyOneofCase.Hello || string.IsNullOrWhiteSpace(requestStream.Current.Hello.Name))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the agent stream must be a hello with the agent's name"));
+        }
+
+        var connection = new AgentConnection(requestStream.Current.Hello);
+        await agents.UpsertOnlineAsync(connection.Hello, ct).ConfigureAwait(false);
+        registry.Connected(connection);
+        connection.Send(new CoordinatorMessage
+        {
+            Welcome = new Welcome
+            {
+                CoordinatorVersion = typeof(AgentHubService).Assembly.GetName().Version?.ToString() ?? "",
+                HeartbeatSeconds = (int)options.Value.HeartbeatInterval.TotalSeconds,
+            },
+        });
+
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Replaced.Token);
+        var writer = WriteAsync(connection, responseStream, session.Token);
+        try
+        {
+            while (await requestStream.MoveNext(session.Token).ConfigureAwait(false))
+            {
+                var message = requestStream.Current;
+                if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
+                {
+                    await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
+                    connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } });
+                }
+                else
+                {
+                    registry.Dispatch(message);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException || ex is RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            LogStreamEnded(connection.Name, ex.GetType().Name);
+        }
+        finally
+        {
+            if (registry.Disconnected(connection))
+            {
+                await agents.MarkAsync(connection.Name, "offline", CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await session.CancelAsync().ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteAsync(AgentConnection connection, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var message in connection.Outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                await stream.WriteAsync(message, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The stream is gone; the reader side notices and cleans up.
+        }
+    }
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Stream of agent {Name} ended ({Reason})")]
+    private partial void LogStreamEnded(string name, string reason);
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using Akd.Contracts.V1;
+using Akd.Core.Manifest;
+
+namespace Akd.Coordinator.Agents;
+
+/// <summary>
+/// The agents connected right now, and the steps they are running. A step ends when its agent sends
+/// a result, when its deadline passes (the agent may have died: a deployment never hangs on it), or
+/// when the agent reconnects without it (the agent restarted and lost it).
+/// </summary>
+public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegistry> logger)
+{
+    private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
+
+    private sealed record PendingStep(string Agent, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
+
+    public IReadOnlyCollection<AgentConnection> Online => _online.Values.ToList();
+
+    public bool IsOnline(string name) => _online.ContainsKey(name);
+
+    public IReadOnlyList<AgentConnection> Matching(LabelSelector selector) =>
+        _online.Values.Where(a => selector.Matches(a.Labels)).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+
+    public void Connected(AgentConnection connection)
+    {
+        if (_online.TryGetValue(connection.Name, out var previous))
+        {
+            previous.Replaced.Cancel();
+        }
+
+        _online[connection.Name] = connection;
+        var stillRunning = connection.Hello.RunningStepIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, step) in _steps)
+        {
+            if (step.Agent == connection.Name && !stillRunning.Contains(id))
+            {
+                step.Result.TrySetResult(new StepResult { StepId = id, Ok = false, Error = $"agent {connection.Name} reconnected without the step (it restarted)" });
+            }
+        }
+
+        LogConnected(connection.Name, string.Join(",", connection.Labels.Select(l => $"{l.Key}={l.Value}")));
+    }
+
+    /// <summary>Removes the connection unless a newer one already replaced it; true when the agent is now offline.</summary>
+    public bool Disconnected(AgentConnection connection)
+    {
+        var removed = ((ICollection<KeyValuePair<string, AgentConnection>>)_online).Remove(new(connection.Name, connection));
+        connection.Outbox.Writer.TryComplete();
+        if (removed)
+        {
+            LogDisconnected(connection.Name);
+        }
+
+        return removed;
+    }
+
+    public void Dispatch(AgentMessage message)
+    {
+        var stepId = message.BodyCase switch
+        {
+            AgentMessage.BodyOneofCase.Log => message.Log.StepId,
+            AgentMessage.BodyOneofCase.Progress => message.Progress.StepId,
+            AgentMessage.BodyOneofCase.Result => message.Result.StepId,
+            _ => null,
+        };
+        if (stepId is null || !_steps.TryGetValue(stepId, out var step))
+        {
+            return;
+        }
+
+        if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
+        {
+            step.Result.TrySetResult(message.Result);
+        }
+        else
+        {
+            step.OnEvent(message);
+        }
+    }
+
+    /// <summary>Sends a step to an agent and waits for its result, within the step's deadline.</summary>
+    public async Task<StepResult> RunStepAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, CancellationToken ct)
+    {
+        if (!_online.TryGetValue(agent, out var connection))
+        {
+            return new StepResult { StepId = command.StepId, Ok = false, Error = $"agent {agent} is offline" };
+        }
+
+        var pending = new PendingStep(agent, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously), onEvent);
+        _steps[command.StepId] = pending;
+        Interlocked.Increment(ref connection.RunningSteps);
+        try
+        {
+            connection.Send(new CoordinatorMessage { RunStep = command });
+
+            // A little longer than the agent's own deadline, so the agent's timeout message wins when it is alive.
+            var deadline = TimeSpan.FromSeconds(command.DeadlineSeconds) + TimeSpan.FromSeconds(10);
+            try
+            {
+                return await pending.Result.Task.WaitAsync(deadline, clock, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                if (_online.TryGetValue(agent, out var live))
+                {
+                    live.Send(new CoordinatorMessage { CancelStep = new CancelStep { StepId = command.StepId, Reason = "deadline passed" } });
+                }
+
+                return new StepResult
+                {
+                    StepId = command.StepId,
+                    Ok = false,
+                    Error = $"agent {agent} did not finish the step within its {command.DeadlineSeconds}s deadline" +
+                        (IsOnline(agent) ? "" : " (the agent is offline)"),
+                };
+            }
+            catch (OperationCanceledException)
+            {
+                if (_online.TryGetValue(agent, out var live))
+                {
+                    live.Send(new CoordinatorMessage { CancelStep = new CancelStep { StepId = command.StepId, Reason = "cancelled" } });
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _steps.TryRemove(command.StepId, out _);
+            Interlocked.Decrement(ref connection.RunningSteps);
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Agent {Name} connected with labels {Labels}")]
+    private partial void LogConnected(string name, string labels);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Agent {Name} disconnected")]
+    private partial void LogDisconnected(string name);
+}

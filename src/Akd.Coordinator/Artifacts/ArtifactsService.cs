@@ -1,0 +1,96 @@
+using Akd.Contracts.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Artifacts;
+
+/// <summary>Streams artifacts in and out in chunks; downloads resume from an offset.</summary>
+public sealed partial class ArtifactsService(ArtifactStore store, IOptions<CoordinatorOptions> options, ILogger<ArtifactsService> logger)
+    : Contracts.V1.Artifacts.ArtifactsBase
+{
+    public override async Task<ArtifactRef> Upload(IAsyncStreamReader<UploadRequest> requestStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct).ConfigureAwait(false) || requestStream.Current.BodyCase != UploadRequest.BodyOneofCase.Header)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "an upload must start with its header"));
+        }
+
+        var header = requestStream.Current.Header;
+        if (!ArtifactStore.IsValidDigest(header.Sha256) || header.Size < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: sha256 '{header.Sha256}', size {header.Size}"));
+        }
+
+        if (store.SizeOf(header.Sha256) == header.Size)
+        {
+            // Already stored (same content uploaded before): drain and acknowledge.
+            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+            {
+            }
+
+            return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+        }
+
+        await using var upload = store.BeginUpload(header.Sha256, header.Size);
+        try
+        {
+            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+            {
+                await upload.WriteAsync(requestStream.Current.Data.Memory, ct).ConfigureAwait(false);
+            }
+
+            await upload.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            LogUploadRefused(header.Sha256, ex.Message);
+            throw new RpcException(new Status(StatusCode.DataLoss, ex.Message));
+        }
+
+        LogUploaded(header.Kind, header.Sha256, header.Size);
+        return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+    }
+
+    public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)
+    {
+        var path = ResolveExisting(request.Sha256);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        if (request.Offset < 0 || request.Offset > file.Length)
+        {
+            throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} is outside the artifact's {file.Length} bytes"));
+        }
+
+        file.Seek(request.Offset, SeekOrigin.Begin);
+        var buffer = new byte[options.Value.ArtifactChunkBytes];
+        int read;
+        while ((read = await file.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await responseStream.WriteAsync(new DownloadChunk { Data = ByteString.CopyFrom(buffer, 0, read), Size = file.Length }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
+    {
+        var path = ResolveExisting(request.Sha256);
+        return Task.FromResult(new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length });
+    }
+
+    private string ResolveExisting(string sha256)
+    {
+        if (!ArtifactStore.IsValidDigest(sha256))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{sha256}' is not a SHA-256 digest"));
+        }
+
+        var path = store.PathFor(sha256);
+        return File.Exists(path) ? path : throw new RpcException(new Status(StatusCode.NotFound, $"no artifact with sha256 {sha256}"));
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Stored {Kind} artifact {Sha256} ({Size} bytes)")]
+    private partial void LogUploaded(string kind, string sha256, long size);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Refused upload of {Sha256}: {Reason}")]
+    private partial void LogUploadRefused(string sha256, string reason);
+}

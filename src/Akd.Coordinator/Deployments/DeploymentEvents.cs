@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>Persists every deployment event, then hands it to whoever is watching that deployment live.</summary>
+public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<DeploymentEvent>, byte>> _watchers = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new();
+
+    public static bool IsTerminal(string state) => state is DeploymentStates.Succeeded or DeploymentStates.Failed;
+
+    public async Task PublishAsync(DeploymentEvent e, CancellationToken ct)
+    {
+        e.At ??= Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow());
+
+        // Store and broadcast under one lock per deployment so watchers see events in seq order.
+        var gate = _order.GetOrAdd(e.DeploymentId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await store.AppendAsync(e, ct).ConfigureAwait(false);
+            if (_watchers.TryGetValue(e.DeploymentId, out var set))
+            {
+                foreach (var channel in set.Keys)
+                {
+                    channel.Writer.TryWrite(e);
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+        {
+            _order.TryRemove(e.DeploymentId, out _);
+        }
+    }
+
+    /// <summary>Replays stored events after <paramref name="fromSeq"/>, then (when following) live ones until the deployment ends.</summary>
+    public async IAsyncEnumerable<DeploymentEvent> WatchAsync(
+        string deploymentId, long fromSeq, bool follow, bool alreadyFinished,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateUnbounded<DeploymentEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var set = _watchers.GetOrAdd(deploymentId, _ => new());
+        set[channel] = 0;
+        try
+        {
+            var last = fromSeq;
+            foreach (var e in await store.ReadAsync(deploymentId, fromSeq, ct).ConfigureAwait(false))
+            {
+                last = e.Seq;
+                yield return e;
+                if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                {
+                    yield break;
+                }
+            }
+
+            if (!follow || alreadyFinished)
+            {
+                yield break;
+            }
+
+            await foreach (var e in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                if (e.Seq <= last)
+                {
+                    continue;
+                }
+
+                last = e.Seq;
+                yield return e;
+                if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            set.TryRemove(channel, out _);
+        }
+    }
+}
+
+public static class DeploymentStates
+{
+    public const string Pending = "pending";
+    public const string Building = "building";
+    public const string Delivering = "delivering";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+public static class StepStates
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string RolledBack = "rolled-back";
+    public const string Skipped = "skipped";
+}

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Artifacts;
+using Akd.Coordinator.Storage;
+using Akd.Core.Manifest;
+using Grpc.Core;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>
+/// Turns a deploy request into a plan, or refuses it before anything runs: a bad manifest,
+/// a missing source archive, no build agent, no target, or a target that is offline.
+/// </summary>
+public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents, ArtifactStore artifacts, TimeProvider clock)
+{
+    public async Task<DeploymentPlan> PlanAsync(DeployRequest request, CancellationToken ct)
+    {
+        AppManifest manifest;
+        try
+        {
+            var path = string.IsNullOrEmpty(request.ManifestPath) ? "akd.yaml" : request.ManifestPath;
+            manifest = ManifestLoader.Parse(request.ManifestYaml, path, NullIfEmpty(request.Environment), NullIfEmpty(request.DefaultApp));
+        }
+        catch (ManifestException ex)
+        {
+            throw Refuse(StatusCode.InvalidArgument, ex.Message);
+        }
+
+        if (manifest.Strategy != DeployStrategy.RemoteBuild)
+        {
+            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build");
+        }
+
+        CheckSource(request.Source);
+
+        var build = registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
+            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}");
+
+        var known = (await agents.ListAsync(ct).ConfigureAwait(false))
+            .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
+        var online = registry.Matching(manifest.Deploy.To).Select(a => a.Name).ToList();
+        if (online.Count == 0)
+        {
+            throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
+        }
+
+        var offline = known.Except(online).ToList();
+        if (offline.Count > 0 && !request.SkipOffline)
+        {
+            throw Refuse(StatusCode.FailedPrecondition,
+                $"target agent(s) offline: {string.Join(", ", offline)}; no host was touched (pass --skip-offline to deploy to the others)");
+        }
+
+        var now = clock.GetUtcNow();
+        var record = new Deployment
+        {
+            Id = NewId(now),
+            App = manifest.App,
+            Environment = manifest.Environment ?? "",
+            Strategy = "remote-build",
+            State = DeploymentStates.Pending,
+            Actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor,
+            CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
+            ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),
+            SourceSha256 = request.Source.Archive?.Sha256 ?? "",
+        };
+        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source, build.Name, online);
+    }
+
+    private void CheckSource(SourceSpec? source)
+    {
+        switch (source?.FromCase)
+        {
+            case SourceSpec.FromOneofCase.Archive:
+                if (!ArtifactStore.IsValidDigest(source.Archive.Sha256) || artifacts.SizeOf(source.Archive.Sha256) is null)
+                {
+                    throw Refuse(StatusCode.FailedPrecondition, $"the source archive {source.Archive.Sha256} was not uploaded to this coordinator");
+                }
+
+                break;
+            case SourceSpec.FromOneofCase.Git:
+                if (string.IsNullOrWhiteSpace(source.Git.Url))
+                {
+                    throw Refuse(StatusCode.InvalidArgument, "source.git is empty");
+                }
+
+                break;
+            default:
+                throw Refuse(StatusCode.InvalidArgument, "the deploy request names no source (an uploaded archive or a git repository)");
+        }
+    }
+
+    private async Task<string> KnownAgentsAsync(CancellationToken ct)
+    {
+        var all = await agents.ListAsync(ct).ConfigureAwait(false);
+        return all.Count == 0
+            ? " (no agent has ever connected to this coordinator)"
+            : " (known agents: " + string.Join("; ", all.Select(a => $"{a.Name} [{string.Join(",", a.Labels.Select(l => $"{l.Key}={l.Value}"))}] {a.State}")) + ")";
+    }
+
+    /// <summary>Sortable and readable: <c>d-20261126T193000Z-1a2b3c</c>.</summary>
+    private static string NewId(DateTimeOffset now) =>
+        $"d-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
+}

@@ -1,0 +1,157 @@
+using Akd.Contracts.V1;
+using Microsoft.Data.Sqlite;
+
+namespace Akd.Coordinator.Storage;
+
+/// <summary>Deployments and their per-host steps: the persisted half of the deployment state machine.</summary>
+public sealed class DeploymentStore(Database db, TimeProvider clock)
+{
+    private const string Columns =
+        "id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, source_sha256, artifact_sha256, version, release_id, error";
+
+    public Task CreateAsync(Deployment d, string manifestYaml, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, manifest_sha256, manifest_yaml, source_sha256)
+            VALUES ($id, $app, $env, $strategy, $state, $actor, $created, $msha, $yaml, $ssha)
+            """,
+            ("$id", d.Id), ("$app", d.App), ("$env", d.Environment), ("$strategy", d.Strategy), ("$state", d.State),
+            ("$actor", d.Actor), ("$created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("$msha", d.ManifestSha256),
+            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256));
+        command.ExecuteNonQuery();
+    }, ct);
+
+    public Task SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            "UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END WHERE id = $id",
+            ("$state", state), ("$error", error), ("$finished", finished), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
+        command.ExecuteNonQuery();
+    }, ct);
+
+    public Task SetBuildAsync(string id, string artifactSha256, string version, string releaseId, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            "UPDATE deployments SET artifact_sha256 = $artifact, version = $version, release_id = $release WHERE id = $id",
+            ("$artifact", artifactSha256), ("$version", version), ("$release", releaseId), ("$id", id));
+        command.ExecuteNonQuery();
+    }, ct);
+
+    public Task SetHostStepAsync(string id, string host, string step, string state, string releaseId, string message, CancellationToken ct) =>
+        db.UseAsync(c =>
+        {
+            var now = clock.GetUtcNow().ToDb();
+            var terminal = state is "succeeded" or "failed" or "rolled-back" or "skipped";
+            using var command = c.Command(
+                """
+                INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)
+                VALUES ($id, $host, $step, $state, $release, $message, CASE WHEN $state = 'pending' THEN NULL ELSE $now END, CASE WHEN $terminal THEN $now END)
+                ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = $state, release_id = $release, message = $message,
+                    started_at = COALESCE(started_at, CASE WHEN $state = 'pending' THEN NULL ELSE $now END),
+                    finished_at = CASE WHEN $terminal THEN $now ELSE finished_at END
+                """,
+                ("$id", id), ("$host", host), ("$step", step), ("$state", state), ("$release", releaseId),
+                ("$message", message), ("$now", now), ("$terminal", terminal));
+            command.ExecuteNonQuery();
+        }, ct);
+
+    public Task<Deployment?> GetAsync(string id, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command($"SELECT {Columns} FROM deployments WHERE id = $id", ("$id", id));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var deployment = ReadDeployment(reader);
+        deployment.Hosts.AddRange(ReadHosts(c, id));
+        return deployment;
+    }, ct);
+
+    public Task<List<Deployment>> ListAsync(string? app, int limit, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            $"SELECT {Columns} FROM deployments WHERE ($app IS NULL OR app = $app) ORDER BY created_at DESC LIMIT $limit",
+            ("$app", string.IsNullOrEmpty(app) ? null : app), ("$limit", limit <= 0 ? 20 : limit));
+        using var reader = command.ExecuteReader();
+        var list = new List<Deployment>();
+        while (reader.Read())
+        {
+            list.Add(ReadDeployment(reader));
+        }
+
+        foreach (var d in list)
+        {
+            d.Hosts.AddRange(ReadHosts(c, d.Id));
+        }
+
+        return list;
+    }, ct);
+
+    /// <summary>Ids of deployments that were running when the coordinator stopped.</summary>
+    public Task<List<string>> ListUnfinishedAsync(CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("SELECT id FROM deployments WHERE finished_at IS NULL");
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }, ct);
+
+    /// <summary>Marks a host step that never finished as failed.</summary>
+    public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            "UPDATE host_steps SET state = 'failed', message = $message, finished_at = $now WHERE deployment_id = $id AND finished_at IS NULL",
+            ("$message", message), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
+        command.ExecuteNonQuery();
+    }, ct);
+
+    private static Deployment ReadDeployment(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        App = r.GetString(1),
+        Environment = r.GetString(2),
+        Strategy = r.GetString(3),
+        State = r.GetString(4),
+        Actor = r.GetString(5),
+        CreatedAt = r.ReadTimestamp(6),
+        FinishedAt = r.ReadTimestamp(7),
+        ManifestSha256 = r.GetString(8),
+        SourceSha256 = r.GetString(9),
+        ArtifactSha256 = r.GetString(10),
+        Version = r.GetString(11),
+        ReleaseId = r.GetString(12),
+        Error = r.GetString(13),
+    };
+
+    private static List<HostStatus> ReadHosts(SqliteConnection c, string id)
+    {
+        using var command = c.Command(
+            "SELECT host, step, state, release_id, message, started_at, finished_at FROM host_steps WHERE deployment_id = $id ORDER BY step, host",
+            ("$id", id));
+        using var reader = command.ExecuteReader();
+        var hosts = new List<HostStatus>();
+        while (reader.Read())
+        {
+            hosts.Add(new HostStatus
+            {
+                Host = reader.GetString(0),
+                Step = reader.GetString(1),
+                State = reader.GetString(2),
+                ReleaseId = reader.GetString(3),
+                Message = reader.GetString(4),
+                StartedAt = reader.ReadTimestamp(5),
+                FinishedAt = reader.ReadTimestamp(6),
+            });
+        }
+
+        return hosts;
+    }
+}

@@ -1,0 +1,37 @@
+using Akd.Core.Manifest;
+using Akd.Core.Processes;
+
+namespace Akd.Core.Builders;
+
+/// <summary>Everything a builder needs: the project checkout, the manifest, and where to put the tarball.</summary>
+public sealed record BuildContext(string ProjectDir, AppManifest Manifest, string OutputDir)
+{
+    /// <summary>Extra env for every build command (e.g. HOME and MIX_HOME on a service account).</summary>
+    public IReadOnlyDictionary<string, string?> Env { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Deadline for each build command.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(20);
+}
+
+/// <summary>A verified release tarball, ready to upload.</summary>
+public sealed record BuiltRelease(string TarballPath, string Sha256, long Size, string App, string Version, string? ErtsVersion)
+{
+    public bool IncludesErts => ErtsVersion is not null;
+}
+
+public interface IReleaseBuilder
+{
+    Task<BuiltRelease> BuildAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct);
+}
+
+/// <summary>A build command failed, or the release it produced is broken. The message says which.</summary>
+public sealed class BuildFailedException(string message) : Exception(message);
+
+public static class ReleaseBuilders
+{
+    public static IReleaseBuilder For(BuildTool tool) => tool switch
+    {
+        BuildTool.MixRelease => new MixReleaseBuilder(),
+        _ => throw new BuildFailedException($"build.tool '{tool}' is not supported by this version of Akd yet; use mix-release"),
+    };
+}

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using Akd.Core.Archives;
+using Akd.Core.Processes;
+
+namespace Akd.Core.Builders;
+
+/// <summary>
+/// Elixir's built-in releases: <c>mix deps.get --only ENV</c>, then <c>MIX_ENV=ENV mix release</c>.
+/// The tarball is made here from the assembled release directory, so it does not depend on the
+/// project listing <c>:tar</c> in its release steps, and it is verified before anyone sees it.
+/// </summary>
+internal sealed class MixReleaseBuilder : IReleaseBuilder
+{
+    public async Task<BuiltRelease> BuildAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct)
+    {
+        var app = context.Manifest.App;
+        var mixEnv = context.Manifest.Build.MixEnv;
+        await MixCommand.RunAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
+        await MixCommand.RunAsync(context, ["release", app, "--overwrite"], log, ct).ConfigureAwait(false);
+
+        var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
+        var layout = ReleaseVerifier.VerifyDirectory(releaseDir, app, context.Manifest.Build.IncludeErts);
+        log(new OutputLine("agent", $"release {app} {layout.Version} assembled at {releaseDir}" +
+            (layout.ErtsVersion is null ? " (without ERTS)" : $" (ERTS {layout.ErtsVersion})")));
+
+        return await PackAsync(releaseDir, app, layout, context.OutputDir, log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Packs an assembled release directory and checks the tarball holds what the directory did.</summary>
+    internal static async Task<BuiltRelease> PackAsync(
+        string releaseDir, string app, ReleaseVerifier.Layout layout, string outputDir, Action<OutputLine> log, CancellationToken ct)
+    {
+        Directory.CreateDirectory(outputDir);
+        var tarball = Path.Combine(outputDir, $"{app}-{layout.Version}.tar.gz");
+        await using (var file = new FileStream(tarball, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            await TarGz.CreateFromDirectoryAsync(releaseDir, file, ct).ConfigureAwait(false);
+        }
+
+        await ReleaseVerifier.VerifyTarballAsync(tarball, app, layout, ct).ConfigureAwait(false);
+
+        string sha256;
+        long size;
+        await using (var file = File.OpenRead(tarball))
+        {
+            size = file.Length;
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
+        }
+
+        log(new OutputLine("agent", $"artifact {Path.GetFileName(tarball)}: {size} bytes, sha256 {sha256}"));
+        return new BuiltRelease(tarball, sha256, size, app, layout.Version, layout.ErtsVersion);
+    }
+}

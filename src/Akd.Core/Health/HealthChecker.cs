@@ -1,0 +1,146 @@
+using System.Net.Sockets;
+using Akd.Core.Manifest;
+using Akd.Core.Processes;
+
+namespace Akd.Core.Health;
+
+public sealed record HealthCheckResult(bool Healthy, string Target, string Detail, int Attempts);
+
+/// <summary>
+/// Polls the manifest's health check until it passes, the retries run out, or the timeout ends.
+/// The caller passes <c>isOwnProcessAlive</c> so a check can never pass on an old process that
+/// still answers on the port: each attempt first asks whether the new release is running.
+/// </summary>
+public sealed class HealthChecker(HttpClient http)
+{
+    public async Task<HealthCheckResult> CheckAsync(
+        HealthSettings settings,
+        IReadOnlyDictionary<string, string> env,
+        string workingDirectory,
+        Func<CancellationToken, Task<bool>>? isOwnProcessAlive,
+        Action<string> log,
+        CancellationToken ct)
+    {
+        if (!settings.IsConfigured)
+        {
+            return new HealthCheckResult(true, "", "no health check configured", 0);
+        }
+
+        string target;
+        try
+        {
+            target = settings.Http is not null ? EnvTemplate.Expand(settings.Http, env)
+                : settings.Tcp is not null ? EnvTemplate.Expand(settings.Tcp, env)
+                : string.Join(' ', settings.Command!.Select(a => EnvTemplate.Expand(a, env)));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return new HealthCheckResult(false, "", ex.Message, 0);
+        }
+
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        overall.CancelAfter(settings.Timeout);
+        var attempts = 0;
+        var lastDetail = "not checked yet";
+        try
+        {
+            while (settings.Retries == 0 || attempts < settings.Retries)
+            {
+                attempts++;
+                if (isOwnProcessAlive is not null && !await isOwnProcessAlive(overall.Token).ConfigureAwait(false))
+                {
+                    lastDetail = "the new release's process is not running";
+                }
+                else
+                {
+                    (var ok, lastDetail) = await AttemptAsync(settings, target, env, workingDirectory, overall.Token).ConfigureAwait(false);
+                    if (ok)
+                    {
+                        log($"health: {target} passed after {attempts} attempt(s): {lastDetail}");
+                        return new HealthCheckResult(true, target, lastDetail, attempts);
+                    }
+                }
+
+                if (attempts == 1 || attempts % 10 == 0)
+                {
+                    log($"health: {target} not healthy yet ({lastDetail})");
+                }
+
+                await Task.Delay(settings.Interval, overall.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new HealthCheckResult(false, target, $"timed out after {settings.Timeout.TotalSeconds:0.#}s and {attempts} attempt(s): {lastDetail}", attempts);
+        }
+
+        return new HealthCheckResult(false, target, $"failed {attempts} attempt(s): {lastDetail}", attempts);
+    }
+
+    private async Task<(bool Ok, string Detail)> AttemptAsync(
+        HealthSettings settings, string target, IReadOnlyDictionary<string, string> env, string cwd, CancellationToken ct)
+    {
+        // One attempt never takes longer than a few seconds, so a hung endpoint is retried.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        attempt.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            if (settings.Http is not null)
+            {
+                using var response = await http.GetAsync(target, attempt.Token).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(attempt.Token).ConfigureAwait(false);
+                var code = (int)response.StatusCode;
+                if (code is < 200 or > 299)
+                {
+                    return (false, $"HTTP {code}");
+                }
+
+                if (settings.Expect is not null && !body.Contains(EnvTemplate.Expand(settings.Expect, env), StringComparison.Ordinal))
+                {
+                    return (false, $"HTTP {code} but the body does not contain '{settings.Expect}'");
+                }
+
+                return (true, $"HTTP {code}");
+            }
+
+            if (settings.Tcp is not null)
+            {
+                var colon = target.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(target[(colon + 1)..], out var port))
+                {
+                    return (false, $"'{target}' is not host:port");
+                }
+
+                using var client = new TcpClient();
+                await client.ConnectAsync(target[..colon], port, attempt.Token).ConfigureAwait(false);
+                return (true, "connected");
+            }
+
+            var args = settings.Command!.Select(a => EnvTemplate.Expand(a, env)).ToList();
+            var spec = new ProcessSpec(args[0], args.Skip(1).ToList())
+            {
+                WorkingDirectory = cwd,
+                Environment = env.ToDictionary(p => p.Key, p => (string?)p.Value),
+                Timeout = settings.Timeout,
+            };
+            var result = await ProcessRunner.RunAsync(spec, null, ct).ConfigureAwait(false);
+            return (result.Succeeded, result.TimedOut ? "command timed out" : $"exit code {result.ExitCode}");
+        }
+        catch (HttpRequestException ex)
+        {
+            return (false, ex.Message);
+        }
+        catch (SocketException ex)
+        {
+            return (false, ex.Message);
+        }
+        catch (ProcessStartException ex)
+        {
+            return (false, ex.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (false, "no answer within 5s");
+        }
+    }
+}
