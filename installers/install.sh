@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Installs Akd on this server: publishes the .NET projects from this checkout,
+# links the programs into /usr/local/bin, creates the akd system user and
+# installs the systemd units. Run as root from a checkout of the repository.
+#
+#   sudo installers/install.sh                 # everything
+#   sudo installers/install.sh --agent         # a build or web server
+#   sudo installers/install.sh --coordinator --cli --prefix /opt/akd
+#
+# Re-running it upgrades in place; running services are restarted.
+
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: install.sh [--agent] [--coordinator] [--cli] [--prefix DIR] [--self-contained]
+
+  --agent           install akd-agent and its systemd unit
+  --coordinator     install akd-coordinator and its systemd unit
+  --cli             install akdctl
+                    (with none of the three, all are installed)
+  --prefix DIR      where the published programs go (default: /opt/akd)
+  --self-contained  bundle the .NET runtime (otherwise the server needs the
+                    ASP.NET Core 10 runtime installed)
+  -h, --help        show this help
+USAGE
+}
+
+die() {
+  printf 'install.sh: %s\n' "$1" >&2
+  exit 1
+}
+
+prefix="/opt/akd"
+bin_dir="/usr/local/bin"
+unit_dir="/etc/systemd/system"
+config_dir="/etc/akd"
+service_user="akd"
+self_contained="false"
+want_agent="false"
+want_coordinator="false"
+want_cli="false"
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --agent) want_agent="true" ;;
+    --coordinator) want_coordinator="true" ;;
+    --cli) want_cli="true" ;;
+    --prefix)
+      [[ $# -ge 2 && -n "$2" ]] || die "--prefix needs a directory"
+      prefix="$2"
+      shift
+      ;;
+    --prefix=*) prefix="${1#--prefix=}" ;;
+    --self-contained) self_contained="true" ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      usage >&2
+      die "unknown option: $1"
+      ;;
+  esac
+  shift
+done
+
+if [[ "$want_agent" == "false" && "$want_coordinator" == "false" && "$want_cli" == "false" ]]; then
+  want_agent="true"
+  want_coordinator="true"
+  want_cli="true"
+fi
+
+[[ "$prefix" == /* ]] || die "--prefix must be an absolute path, got: $prefix"
+[[ "$(id -u)" -eq 0 ]] || die "run as root (sudo installers/install.sh ...)"
+command -v dotnet >/dev/null 2>&1 || die "dotnet SDK 10 not found; install it first"
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$script_dir/.." && pwd)"
+[[ -f "$repo_root/Akd.sln" ]] || die "run from an Akd checkout (no Akd.sln in $repo_root)"
+
+runtime_args=()
+if [[ "$self_contained" == "true" ]]; then
+  case "$(uname -m)" in
+    x86_64) rid="linux-x64" ;;
+    aarch64 | arm64) rid="linux-arm64" ;;
+    *) die "no .NET runtime identifier known for $(uname -m)" ;;
+  esac
+  runtime_args=(--self-contained true --runtime "$rid")
+else
+  runtime_args=(--self-contained false)
+fi
+
+# Publishes into a fresh directory next to the live one and swaps them, so a
+# running service never sees a half-copied program.
+publish() {
+  local project="$1" name="$2" program="$3"
+  local target="$prefix/$name"
+  local staging="$target.new"
+  local previous="$target.old"
+
+  printf '==> publishing %s into %s\n' "$project" "$target"
+  rm -rf -- "$staging" "$previous"
+  mkdir -p -- "$prefix"
+  dotnet publish "$repo_root/$project" \
+    --configuration Release \
+    "${runtime_args[@]}" \
+    --output "$staging" \
+    --nologo
+  [[ -x "$staging/$program" ]] || die "publish produced no $staging/$program"
+
+  if [[ -e "$target" ]]; then
+    mv -- "$target" "$previous"
+  fi
+  mv -- "$staging" "$target"
+  rm -rf -- "$previous"
+
+  ln -sfn -- "$target/$program" "$bin_dir/$program"
+  printf '    linked %s -> %s\n' "$bin_dir/$program" "$target/$program"
+}
+
+ensure_user() {
+  if id -u "$service_user" >/dev/null 2>&1; then
+    return
+  fi
+  local group_args=(--user-group)
+  if getent group "$service_user" >/dev/null 2>&1; then
+    group_args=(--gid "$service_user")
+  fi
+  printf '==> creating system user %s\n' "$service_user"
+  useradd --system "${group_args[@]}" \
+    --home /var/lib/akd --no-create-home \
+    --shell /usr/sbin/nologin \
+    --comment "Akd deployer" \
+    "$service_user"
+}
+
+# Config may hold secrets: readable by the service group, writable by root only.
+ensure_config_dir() {
+  install -d -m 0750 -o root -g "$service_user" -- "$config_dir"
+}
+
+install_unit() {
+  local unit="$1"
+  printf '==> installing %s\n' "$unit_dir/$unit"
+  install -m 0644 -o root -g root -- "$script_dir/systemd/$unit" "$unit_dir/$unit"
+}
+
+# Restarts only a service that is already running (an upgrade). The agent's
+# KillMode=process keeps the apps it runs alive across this restart.
+restart_if_running() {
+  local unit="$1"
+  if systemctl is-active --quiet -- "$unit"; then
+    printf '==> restarting %s\n' "$unit"
+    systemctl try-restart -- "$unit"
+  fi
+}
+
+units=()
+
+if [[ "$want_coordinator" == "true" || "$want_agent" == "true" ]]; then
+  ensure_user
+  ensure_config_dir
+fi
+
+if [[ "$want_coordinator" == "true" ]]; then
+  publish "src/Akd.Coordinator/Akd.Coordinator.csproj" "coordinator" "akd-coordinator"
+  install_unit "akd-coordinator.service"
+  units+=("akd-coordinator.service")
+fi
+
+if [[ "$want_agent" == "true" ]]; then
+  publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent"
+  install_unit "akd-agent.service"
+  units+=("akd-agent.service")
+  if [[ ! -e "$config_dir/agent.json" ]]; then
+    install -m 0640 -o root -g "$service_user" -- \
+      "$script_dir/agent.example.json" "$config_dir/agent.json"
+    printf '    wrote %s from agent.example.json: edit it before starting\n' "$config_dir/agent.json"
+  fi
+fi
+
+if [[ "$want_cli" == "true" ]]; then
+  publish "src/Akd.Cli/Akd.Cli.csproj" "cli" "akdctl"
+fi
+
+if [[ ${#units[@]} -gt 0 ]]; then
+  systemctl daemon-reload
+  for unit in "${units[@]}"; do
+    restart_if_running "$unit"
+  done
+  printf '\nNext: systemctl enable --now %s\n' "${units[*]}"
+fi

@@ -1,0 +1,141 @@
+using Xunit.Abstractions;
+
+namespace Akd.Installers.Tests;
+
+public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
+{
+    private const int TestTimeoutMs = 60_000;
+    private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly DirectoryInfo _tempDir = Directory.CreateTempSubdirectory("akd-units-");
+
+    public static TheoryData<string> Units => new() { "akd-agent.service", "akd-coordinator.service" };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(Units))]
+    public async Task Verify_ShippedUnit_ReportsNothingAboutTheUnit(string unit)
+    {
+        // Arrange
+        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit));
+
+        // Act
+        var (unitPath, result) = await VerifyCopyAsync(unit, text);
+
+        // Assert
+        var findings = result.Lines.Where(line => line.Contains(Path.GetFileName(unitPath), StringComparison.Ordinal)).ToList();
+        Assert.True(findings.Count == 0, $"systemd-analyze verify reported on {unit}:\n{string.Join('\n', findings)}");
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Verify_UnitWithBadSetting_ReportsTheUnit()
+    {
+        // Arrange: proves that a finding on the unit is seen, so the test above can fail.
+        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-agent.service"));
+        var broken = text.Replace("Type=notify\n", "Type=notify\nRestartSecc=2\n", StringComparison.Ordinal);
+        Assert.NotEqual(text, broken);
+
+        // Act
+        var (unitPath, result) = await VerifyCopyAsync("akd-agent.service", broken);
+
+        // Assert
+        Assert.Contains(result.Lines, line =>
+            line.Contains(Path.GetFileName(unitPath), StringComparison.Ordinal)
+            && line.Contains("RestartSecc", StringComparison.Ordinal));
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(Units))]
+    public async Task Parse_ShippedUnit_HasServiceAndHardeningSettings(string unit)
+    {
+        // Arrange
+        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit));
+
+        // Act
+        var file = UnitFile.Parse(text);
+
+        // Assert
+        AssertSingle(file, "Type", "notify");
+        AssertSingle(file, "Restart", "on-failure");
+        AssertSingle(file, "RestartSec", "2");
+        AssertSingle(file, "TimeoutStopSec", "30");
+        AssertSingle(file, "User", "akd");
+        AssertSingle(file, "Group", "akd");
+        AssertSingle(file, "NoNewPrivileges", "yes");
+        AssertSingle(file, "ProtectSystem", "strict");
+        AssertSingle(file, "ProtectHome", "yes");
+        AssertSingle(file, "PrivateTmp", "yes");
+        AssertSingle(file, "RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6");
+        Assert.Empty(file.Values("Service", "MemoryDenyWriteExecute"));
+
+        var dataDir = "/var/lib/" + Path.GetFileNameWithoutExtension(unit);
+        AssertSingle(file, "ReadWritePaths", dataDir);
+        AssertSingle(file, "StateDirectory", Path.GetFileNameWithoutExtension(unit));
+        var execStart = Assert.Single(file.Values("Service", "ExecStart"));
+        Assert.StartsWith("/usr/local/bin/" + Path.GetFileNameWithoutExtension(unit) + " ", execStart);
+        Assert.Contains("--data-dir " + dataDir, execStart);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Parse_AgentUnit_StopsOnlyTheAgentProcess()
+    {
+        // Arrange
+        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-agent.service"));
+
+        // Act
+        var file = UnitFile.Parse(text);
+
+        // Assert: releases the agent started must survive an agent restart or upgrade.
+        AssertSingle(file, "KillMode", "process");
+        AssertSingle(file, "EnvironmentFile", "-/etc/akd/agent.env");
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Parse_CoordinatorUnit_ListensOnLoopback()
+    {
+        // Arrange
+        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-coordinator.service"));
+
+        // Act
+        var file = UnitFile.Parse(text);
+
+        // Assert
+        var execStart = Assert.Single(file.Values("Service", "ExecStart"));
+        Assert.Contains("--urls http://127.0.0.1:7400", execStart);
+        Assert.Empty(file.Values("Service", "KillMode"));
+    }
+
+    public void Dispose() => _tempDir.Delete(recursive: true);
+
+    private async Task<(string UnitPath, VerifyResult Result)> VerifyCopyAsync(string unit, string text)
+    {
+        var analyze = SystemdAnalyze.FindExecutable();
+        Assert.True(analyze is not null, SystemdAnalyze.InstallHint);
+
+        // The real programs are not installed here, and systemd-analyze refuses a unit whose
+        // ExecStart= does not exist; point it at one that does and keep every other line.
+        // A unique name keeps findings about this copy apart from any installed unit.
+        var program = File.Exists("/bin/true") ? "/bin/true" : "/usr/bin/true";
+        var unitPath = Path.Combine(
+            _tempDir.FullName, $"{Path.GetFileNameWithoutExtension(unit)}-verify-{Guid.NewGuid():N}.service");
+        await File.WriteAllTextAsync(unitPath, UnitFile.WithExecStartProgram(text, program));
+
+        using var cts = new CancellationTokenSource(VerifyTimeout);
+        var result = await SystemdAnalyze.VerifyAsync(analyze, unitPath, VerifyTimeout, cts.Token);
+
+        output.WriteLine($"$ {analyze} verify {unitPath}  -> exit {result.ExitCode}");
+        foreach (var line in result.Lines)
+        {
+            output.WriteLine(line);
+        }
+
+        return (unitPath, result);
+    }
+
+    private static void AssertSingle(UnitFile file, string key, string expected)
+    {
+        var values = file.Values("Service", key);
+        Assert.True(values.Count == 1, $"expected one {key}= in [Service], found {values.Count}");
+        Assert.Equal(expected, values[0]);
+    }
+}
