@@ -1,1 +1,3 @@
-return 0;
+using Akd.Cli;
+
+return await CliApp.BuildRoot().Parse(args).InvokeAsync();

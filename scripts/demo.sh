@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One command for the demo: installs what is missing, builds Akd, starts a coordinator, a build agent
+# and two web agents on this machine, deploys examples/hello, and prints where it answers.
+#   scripts/demo.sh        set up and deploy (again: redeploys)
+#   scripts/demo.sh stop   stop the apps, agents and coordinator
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+demo="$root/.akd/demo"
+coordinator_url="http://127.0.0.1:7400"
+ports=(4001 4002)
+
+stop_all() {
+  for pidfile in "$demo"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  for state in "$demo"/web-*/apps/*/shared/.akd-run.json; do
+    [ -e "$state" ] || continue
+    pid=$(grep -o '"Pid":[0-9]*' "$state" | grep -o '[0-9]*' || true)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+}
+
+if [ "${1:-}" = "stop" ]; then
+  stop_all
+  echo "demo stopped"
+  exit 0
+fi
+
+scripts/setup.sh
+dotnet build Akd.sln -c Release -v quiet -nologo
+bin() { echo "$root/src/$1/bin/Release/net10.0/$2.dll"; }
+
+mkdir -p "$demo"
+start() { # name, then arguments
+  local name=$1; shift
+  if [ -e "$demo/$name.pid" ] && kill -0 "$(cat "$demo/$name.pid")" 2>/dev/null; then
+    return
+  fi
+  nohup dotnet "$@" >"$demo/$name.log" 2>&1 &
+  echo $! >"$demo/$name.pid"
+}
+
+start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator"
+start build-1 "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name build-1 --labels role=build --data-dir "$demo/build-1"
+for i in 1 2; do
+  start "web-$i" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name "web-$i" --labels role=web \
+    --data-dir "$demo/web-$i" --app-env "PORT=${ports[$((i - 1))]}"
+done
+
+akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" "$@"; }
+for _ in $(seq 1 60); do
+  online=$(akdctl agents --output json 2>/dev/null | grep -c '"state": *"online"' || true)
+  [ "$online" -ge 3 ] && break
+  sleep 1
+done
+akdctl agents
+
+akdctl deploy -f examples/hello/akd.yaml
+
+echo
+for port in "${ports[@]}"; do
+  echo "hello answers at http://127.0.0.1:$port/ : $(curl -fsS "http://127.0.0.1:$port/" || echo 'no answer')"
+done
+echo "logs: $demo/*.log   stop everything: scripts/demo.sh stop"

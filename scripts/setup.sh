@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
+# Elixir and Erlang (Debian's packages), git (source listing and git sources), systemd-analyze (unit checks).
+set -euo pipefail
+
+missing=()
+command -v mix >/dev/null 2>&1 || missing+=(elixir)
+[ -d /usr/lib/erlang/usr/include ] || missing+=(erlang-dev)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+command -v dotnet >/dev/null 2>&1 || { echo "the .NET 10 SDK is required (dotnet not found)" >&2; exit 1; }
+echo "toolchain: $(dotnet --version) / $(elixir --version 2>/dev/null | tail -n 1)"

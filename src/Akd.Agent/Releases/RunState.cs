@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace Akd.Agent.Releases;
+
+/// <summary>
+/// What is running for this app on this host: which release, its OS pid, and the env it was started
+/// with (needed to stop it: the node name and distribution settings must match). Kept in
+/// <c>shared/.akd-run.json</c>, mode 0600 because the env may hold secrets.
+/// </summary>
+internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, string> Env)
+{
+    public static string PathIn(string sharedDir) => Path.Combine(sharedDir, ".akd-run.json");
+
+    public static RunState? Read(string sharedDir)
+    {
+        var path = PathIn(sharedDir);
+        return File.Exists(path) ? JsonSerializer.Deserialize<RunState>(File.ReadAllText(path)) : null;
+    }
+
+    public void Write(string sharedDir)
+    {
+        var path = PathIn(sharedDir);
+        var temp = path + ".tmp";
+        using (var file = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            JsonSerializer.Serialize(file, this);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public static void Clear(string sharedDir) => File.Delete(PathIn(sharedDir));
+}

@@ -1,0 +1,57 @@
+using Akd.Agent.Artifacts;
+using Akd.Agent.Builds;
+using Akd.Contracts.V1;
+using Akd.Core.Builders;
+using Akd.Core.Manifest;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Agent.Steps;
+
+/// <summary>Build side: get the source, build and verify the release, upload the tarball.</summary>
+public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOptions> options)
+{
+    public async Task<BuildOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    {
+        var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App));
+        var source = command.Build.Source;
+        reporter.Phase("source", "fetching the source");
+        switch (source?.FromCase)
+        {
+            case SourceSpec.FromOneofCase.Archive:
+                var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
+                await workspace.LoadArchiveAsync(archive, ct).ConfigureAwait(false);
+                reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked into {workspace.ProjectDir}");
+                break;
+            case SourceSpec.FromOneofCase.Git:
+                await workspace.LoadGitAsync(source.Git.Url, string.IsNullOrEmpty(source.Git.Ref) ? null : source.Git.Ref, reporter, ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new StepFailedException("the build step names no source");
+        }
+
+        if (!File.Exists(Path.Combine(workspace.ProjectDir, "mix.exs")))
+        {
+            throw new StepFailedException("the source has no mix.exs at its root: is source.path the Mix project?");
+        }
+
+        reporter.Phase("build", $"{manifest.Build.Tool} build, MIX_ENV={manifest.Build.MixEnv}");
+        var context = new BuildContext(workspace.ProjectDir, manifest, Path.Combine(options.Value.DataDir, "builds", manifest.App, "out"))
+        {
+            Env = BuildEnvironment.For(options.Value),
+            CommandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)),
+        };
+        var built = await ReleaseBuilders.For(manifest.Build.Tool).BuildAsync(context, reporter.Output, ct).ConfigureAwait(false);
+
+        reporter.Phase("upload", $"uploading {built.Size} bytes");
+        var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", ct).ConfigureAwait(false);
+        File.Delete(built.TarballPath);
+        return new BuildOutput
+        {
+            Artifact = uploaded,
+            App = built.App,
+            Version = built.Version,
+            ErtsVersion = built.ErtsVersion ?? "",
+            IncludesErts = built.IncludesErts,
+        };
+    }
+}

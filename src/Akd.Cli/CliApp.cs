@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Akd.Cli.Commands;
+
+namespace Akd.Cli;
+
+/// <summary>The verbs of akdctl and the options every verb shares.</summary>
+internal static class CliApp
+{
+    public static readonly Option<string?> Coordinator = new("--coordinator")
+    {
+        Description = "Coordinator URL (default: $AKD_COORDINATOR, then http://127.0.0.1:7400)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Output = new("--output", "-o")
+    {
+        Description = "text, or json for one JSON object per line",
+        DefaultValueFactory = _ => "text",
+        Recursive = true,
+    };
+
+    public static RootCommand BuildRoot()
+    {
+        Output.AcceptOnlyFromAmong("text", "json");
+        var root = new RootCommand("akdctl: deploy Elixir applications with Akd");
+        root.Options.Add(Coordinator);
+        root.Options.Add(Output);
+        root.Subcommands.Add(DeployCommand.Build());
+        root.Subcommands.Add(AgentsCommand.Build());
+        root.Subcommands.Add(DeploymentsCommand.Build());
+        root.Subcommands.Add(StatusCommand.Build());
+        root.Subcommands.Add(LogsCommand.Build());
+        return root;
+    }
+}

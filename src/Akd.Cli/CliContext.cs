@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Akd.Contracts.V1;
+using Grpc.Net.Client;
+
+namespace Akd.Cli;
+
+/// <summary>What every verb needs: the coordinator's clients and how to print.</summary>
+internal sealed class CliContext : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public CliContext(ParseResult parse)
+    {
+        Address = parse.GetValue(CliApp.Coordinator)
+            ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR")
+            ?? "http://127.0.0.1:7400";
+        if (!Uri.TryCreate(Address, UriKind.Absolute, out _))
+        {
+            throw new CliException($"--coordinator '{Address}' is not a URL such as http://127.0.0.1:7400", ExitCodes.Usage);
+        }
+
+        Json = parse.GetValue(CliApp.Output) == "json";
+        _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), EnableMultipleHttp2Connections = true },
+        });
+    }
+
+    public string Address { get; }
+
+    public bool Json { get; }
+
+    public Control.ControlClient Control => new(_channel);
+
+    public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_channel);
+
+    public void Dispose() => _channel.Dispose();
+}
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int Unavailable = 3;
+}
+
+/// <summary>An error that ends the command with one readable line.</summary>
+internal sealed class CliException(string message, int exitCode = ExitCodes.Failed) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Akd.Core.Manifest;
+using Grpc.Core;
+
+namespace Akd.Cli;
+
+/// <summary>
+/// Runs a verb and turns every failure into one line on stderr and a non-zero exit code:
+/// users and CI logs see "akdctl: ..." and never a stack trace.
+/// </summary>
+internal static class CommandRunner
+{
+    public static void SetAction(this Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                using var context = new CliContext(parse);
+                return await action(context, parse, ct).ConfigureAwait(false);
+            }
+            catch (CliException ex)
+            {
+                return Fail(ex.Message, ex.ExitCode);
+            }
+            catch (ManifestException ex)
+            {
+                return Fail(ex.Message, ExitCodes.Usage);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+            {
+                var address = parse.GetValue(CliApp.Coordinator) ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR") ?? "http://127.0.0.1:7400";
+                return Fail($"cannot reach the coordinator at {address}: {ex.Status.Detail}", ExitCodes.Unavailable);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+            {
+                return Fail("interrupted", ExitCodes.Failed);
+            }
+            catch (RpcException ex)
+            {
+                return Fail(ex.Status.Detail, ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound ? ExitCodes.Usage : ExitCodes.Failed);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return Fail("interrupted", ExitCodes.Failed);
+            }
+        });
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"akdctl: {message}");
+        return code;
+    }
+}

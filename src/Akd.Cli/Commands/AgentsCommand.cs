@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Akd.Cli.Output;
+using Akd.Contracts.V1;
+using Spectre.Console;
+
+namespace Akd.Cli.Commands;
+
+/// <summary><c>akdctl agents</c>: name, labels, state, versions, last seen.</summary>
+internal static class AgentsCommand
+{
+    public static Command Build()
+    {
+        var command = new Command("agents", "List the agents the coordinator knows");
+        command.SetAction(async (context, parse, ct) =>
+        {
+            var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: ct).ConfigureAwait(false);
+            if (context.Json)
+            {
+                foreach (var agent in response.Agents)
+                {
+                    Json.WriteLine(agent);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "LABELS", "STATE", "AGENT", "ELIXIR", "OTP", "ASDF", "LAST SEEN");
+            foreach (var a in response.Agents)
+            {
+                table.AddRow(
+                    Markup.Escape(a.Name),
+                    Markup.Escape(string.Join(",", a.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))),
+                    a.State == "online" ? "[green]online[/]" : "[red]offline[/]",
+                    Markup.Escape(a.AgentVersion),
+                    Markup.Escape(Dash(a.Toolchain?.Elixir)),
+                    Markup.Escape(Dash(a.Toolchain?.Otp)),
+                    Markup.Escape(Dash(a.Toolchain?.Asdf)),
+                    Markup.Escape(TimeText.Ago(a.LastSeen)));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string Dash(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
+}

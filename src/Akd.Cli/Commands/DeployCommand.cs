@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Akd.Cli.Output;
+using Akd.Contracts.V1;
+using Akd.Core.Manifest;
+using Grpc.Core;
+
+namespace Akd.Cli.Commands;
+
+/// <summary><c>akdctl deploy</c>: validate the manifest, upload the source, start the deployment and follow it.</summary>
+internal static class DeployCommand
+{
+    public static Command Build()
+    {
+        var file = new Option<string>("--file", "-f") { Description = "The manifest", DefaultValueFactory = _ => "akd.yaml" };
+        var env = new Option<string?>("--env") { Description = "Environment overlay from the manifest's environments:" };
+        var gitRef = new Option<string?>("--ref") { Description = "Git ref to build (with source.git)" };
+        var detach = new Option<bool>("--detach") { Description = "Start the deployment, print its id and return" };
+        var skipOffline = new Option<bool>("--skip-offline") { Description = "Deploy to the online targets even when some are offline (recorded)" };
+        var command = new Command("deploy", "Build and roll out a release of the app") { file, env, gitRef, detach, skipOffline };
+        command.SetAction(async (context, parse, ct) =>
+        {
+            var manifestPath = Path.GetFullPath(parse.GetValue(file)!);
+            var environment = parse.GetValue(env);
+            var manifest = ManifestLoader.LoadFile(manifestPath, environment);
+            var view = ProgressViews.Create(context.Json);
+
+            var request = new DeployRequest
+            {
+                ManifestYaml = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false),
+                ManifestPath = Path.GetFileName(manifestPath),
+                Environment = environment ?? "",
+                Actor = Environment.GetEnvironmentVariable("AKD_ACTOR") ?? $"{Environment.UserName}@{Environment.MachineName}",
+                DefaultApp = manifest.App,
+                SkipOffline = parse.GetValue(skipOffline),
+                Source = await SourceAsync(context, manifest, manifestPath, parse.GetValue(gitRef), view, ct).ConfigureAwait(false),
+            };
+
+            using var call = context.Control.Deploy(request, cancellationToken: ct);
+            if (parse.GetValue(detach))
+            {
+                if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                {
+                    throw new CliException("the coordinator accepted the deployment but sent no id");
+                }
+
+                view.Detached(call.ResponseStream.Current);
+                return ExitCodes.Ok;
+            }
+
+            var final = await view.FollowAsync(call.ResponseStream.ReadAllAsync(ct), ct).ConfigureAwait(false);
+            return final == "succeeded" ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static async Task<SourceSpec> SourceAsync(
+        CliContext context, AppManifest manifest, string manifestPath, string? gitRef, IProgressView view, CancellationToken ct)
+    {
+        if (manifest.Source.Git is { } url)
+        {
+            return new SourceSpec { Git = new GitSource { Url = url, Ref = gitRef ?? manifest.Source.Ref ?? "" } };
+        }
+
+        if (gitRef is not null)
+        {
+            throw new CliException("--ref needs source.git in the manifest", ExitCodes.Usage);
+        }
+
+        var dir = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.Source.Path ?? "."));
+        return new SourceSpec { Archive = await SourceUploader.UploadAsync(context, dir, view.Note, ct).ConfigureAwait(false) };
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Akd.Cli.Output;
+using Akd.Contracts.V1;
+using Spectre.Console;
+
+namespace Akd.Cli.Commands;
+
+/// <summary><c>akdctl status [DEPLOYMENT]</c>: one deployment in detail (the latest when no id is given).</summary>
+internal static class StatusCommand
+{
+    public static Command Build()
+    {
+        var id = new Argument<string?>("deployment") { Description = "Deployment id (default: the most recent)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("status", "Show a deployment and its hosts") { id };
+        command.SetAction(async (context, parse, ct) =>
+        {
+            var wanted = parse.GetValue(id);
+            if (string.IsNullOrEmpty(wanted))
+            {
+                var latest = await context.Control.ListDeploymentsAsync(new ListDeploymentsRequest { Limit = 1 }, cancellationToken: ct).ConfigureAwait(false);
+                wanted = latest.Deployments.FirstOrDefault()?.Id ?? throw new CliException("no deployment yet");
+            }
+
+            var d = await context.Control.GetDeploymentAsync(new GetDeploymentRequest { Id = wanted }, cancellationToken: ct).ConfigureAwait(false);
+            if (context.Json)
+            {
+                Json.WriteLine(d);
+                return ExitCodes.Ok;
+            }
+
+            var grid = new Grid().AddColumn().AddColumn();
+            void Add(string key, string value) => grid.AddRow($"[bold]{key}[/]", Markup.Escape(value));
+            Add("deployment", d.Id);
+            grid.AddRow("[bold]state[/]", Summary.StateMarkup(d.State));
+            Add("app", d.App + (string.IsNullOrEmpty(d.Environment) ? "" : $" ({d.Environment})"));
+            Add("release", string.IsNullOrEmpty(d.ReleaseId) ? "-" : $"{d.ReleaseId} (version {d.Version})");
+            Add("actor", d.Actor);
+            Add("started", TimeText.At(d.CreatedAt));
+            Add("finished", TimeText.At(d.FinishedAt));
+            Add("manifest", d.ManifestSha256);
+            Add("source", string.IsNullOrEmpty(d.SourceSha256) ? "-" : d.SourceSha256);
+            Add("artifact", string.IsNullOrEmpty(d.ArtifactSha256) ? "-" : d.ArtifactSha256);
+            if (!string.IsNullOrEmpty(d.Error))
+            {
+                grid.AddRow("[bold]error[/]", $"[red]{Markup.Escape(d.Error)}[/]");
+            }
+
+            AnsiConsole.Write(grid);
+            var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
+            foreach (var h in d.Hosts)
+            {
+                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(h.ReleaseId), Markup.Escape(Summary.Truncate(h.Message, 100)));
+            }
+
+            AnsiConsole.Write(table);
+            return d.State == "failed" ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

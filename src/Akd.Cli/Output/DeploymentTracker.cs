@@ -1,0 +1,74 @@
+using Akd.Contracts.V1;
+
+namespace Akd.Cli.Output;
+
+/// <summary>Folds the event stream into the current picture: the deployment's state and each host's step.</summary>
+internal sealed class DeploymentTracker
+{
+    public sealed class HostRow(string host, string step)
+    {
+        public string Host { get; } = host;
+
+        public string Step { get; set; } = step;
+
+        public string State { get; set; } = "pending";
+
+        public string Phase { get; set; } = "";
+
+        public string Message { get; set; } = "";
+
+        public string ReleaseId { get; set; } = "";
+    }
+
+    public string Id { get; private set; } = "";
+
+    public string State { get; private set; } = "unknown";
+
+    public string Message { get; private set; } = "";
+
+    public string ReleaseId { get; private set; } = "";
+
+    public List<HostRow> Hosts { get; } = [];
+
+    public void Apply(DeploymentEvent e)
+    {
+        Id = e.DeploymentId;
+        if (!string.IsNullOrEmpty(e.ReleaseId))
+        {
+            ReleaseId = e.ReleaseId;
+        }
+
+        switch (e.Kind)
+        {
+            case EventKind.Deployment:
+                State = e.State;
+                Message = e.Message;
+                break;
+            case EventKind.Step:
+                var row = Row(e.Host, e.Step);
+                row.State = e.State;
+                row.Message = e.Message;
+                row.ReleaseId = e.ReleaseId;
+                break;
+            case EventKind.Progress:
+                Row(e.Host, e.Step).Phase = e.State;
+                Row(e.Host, e.Step).Message = e.Message;
+                break;
+            case EventKind.Log:
+                Row(e.Host, e.Step).Message = e.Message;
+                break;
+        }
+    }
+
+    private HostRow Row(string host, string step)
+    {
+        var row = Hosts.FirstOrDefault(h => h.Host == host && h.Step == step);
+        if (row is null)
+        {
+            row = new HostRow(host, step);
+            Hosts.Add(row);
+        }
+
+        return row;
+    }
+}

@@ -1,0 +1,18 @@
+using Akd.Contracts.V1;
+
+namespace Akd.Cli.Output;
+
+internal static class EventText
+{
+    public static string Line(DeploymentEvent e)
+    {
+        var time = e.At?.ToDateTime().ToLocalTime().ToString("HH:mm:ss") ?? "";
+        return e.Kind switch
+        {
+            EventKind.Deployment => $"{time} deployment {e.DeploymentId} {e.State}: {e.Message}",
+            EventKind.Step => $"{time} [{e.Host}] {e.Step} {e.State}{(string.IsNullOrEmpty(e.Message) ? "" : $": {e.Message}")}",
+            EventKind.Progress => $"{time} [{e.Host}] {e.Step}/{e.State}: {e.Message}",
+            _ => $"{time} [{e.Host}] {e.Message}",
+        };
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Akd.IntegrationTests.Fleet;
+
+internal sealed record CliResult(int ExitCode, string StdOut, string StdErr, TimeSpan Elapsed)
+{
+    public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0}s\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
+}
+
+/// <summary>Runs <c>akdctl</c> as a user would, with a deadline.</summary>
+internal static class CliRun
+{
+    public static async Task<CliResult> AkdctlAsync(string coordinator, string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        psi.ArgumentList.Add(RepoPaths.Cli);
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        psi.Environment["AKD_COORDINATOR"] = coordinator;
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(psi)!;
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"akdctl {string.Join(' ', args)} did not finish within {timeout}:\n{stdout}\n{stderr}");
+        }
+
+        process.WaitForExit();
+        lock (stdout)
+        {
+            lock (stderr)
+            {
+                return new CliResult(process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+namespace Akd.IntegrationTests.Fleet;
+
+/// <summary>A private copy of examples/hello that a test may edit (bump the version, change the manifest).</summary>
+internal sealed class HelloApp
+{
+    private HelloApp(string dir)
+    {
+        Dir = dir;
+    }
+
+    public string Dir { get; }
+
+    public string Manifest => Path.Combine(Dir, "akd.yaml");
+
+    public static HelloApp CopyTo(string parent)
+    {
+        var dir = Path.Combine(parent, "hello-src");
+        Copy(RepoPaths.HelloExample, dir);
+        return new HelloApp(dir);
+    }
+
+    public void SetVersion(string version)
+    {
+        var mixExs = Path.Combine(Dir, "mix.exs");
+        var text = File.ReadAllText(mixExs);
+        var start = text.IndexOf("version: \"", StringComparison.Ordinal) + "version: \"".Length;
+        var end = text.IndexOf('"', start);
+        File.WriteAllText(mixExs, text[..start] + version + text[end..]);
+    }
+
+    public string WriteManifest(string name, string yaml)
+    {
+        var path = Path.Combine(Dir, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+        {
+            if (entry.Name is "_build" or "deps")
+            {
+                continue;
+            }
+
+            var target = Path.Combine(to, entry.Name);
+            if (entry is DirectoryInfo)
+            {
+                Copy(entry.FullName, target);
+            }
+            else
+            {
+                File.Copy(entry.FullName, target);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using Akd.IntegrationTests.Fleet;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// The spine: coordinator + build agent + two web agents + akdctl, deploying examples/hello with the
+/// real mix. Tests in this class share one fleet and run in order of declaration is not guaranteed,
+/// so each test is self-contained about what it asserts.
+/// </summary>
+public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
+    private LocalFleet _fleet = null!;
+    private HelloApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await LocalFleet.StartAsync(webAgents: 2, CancellationToken.None);
+        _app = HelloApp.CopyTo(_fleet.Root);
+    }
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_fleet.Logs());
+        await _fleet.DisposeAsync();
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_TwiceWithBumpedVersion_BothHostsServeNewVersionAndKeepBothReleases()
+    {
+        // Arrange: nothing deployed yet.
+
+        // Act: first deploy.
+        var first = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(first.ToString());
+
+        // Assert: both hosts answer with 0.1.0.
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("succeeded", first.StdOut);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+        }
+
+        // Act: bump the version and deploy again.
+        _app.SetVersion("0.2.0");
+        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(second.ToString());
+
+        // Assert: both hosts answer with 0.2.0, keep two releases, and logged two revisions.
+        Assert.Equal(0, second.ExitCode);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(host.Port));
+            var deployPath = host.DeployPath("hello");
+            var releases = Directory.GetDirectories(Path.Combine(deployPath, "releases")).Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(2, releases.Count);
+            Assert.StartsWith("0.1.0-", releases[0]);
+            Assert.StartsWith("0.2.0-", releases[1]);
+            var current = new FileInfo(Path.Combine(deployPath, "current"));
+            Assert.NotNull(current.LinkTarget);
+            Assert.Equal(Path.Combine("releases", releases[1]!), current.LinkTarget);
+            var revisions = File.ReadAllLines(Path.Combine(deployPath, "revisions.log"));
+            Assert.Equal(2, revisions.Length);
+            Assert.Contains(releases[0]!, revisions[0]);
+            Assert.Contains(releases[1]!, revisions[1]);
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Deploy_TargetLabelMatchesNoAgent_FailsFastNamingTheSelector()
+    {
+        // Arrange: a manifest whose targets do not exist.
+        var yaml = File.ReadAllText(_app.Manifest).Replace("to: { role: web }", "to: { role: nowhere }");
+        Assert.Contains("role: nowhere", yaml);
+        var manifest = _app.WriteManifest("akd.nowhere.yaml", yaml);
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromSeconds(60), "deploy", "-f", manifest);
+        output.WriteLine(result.ToString());
+
+        // Assert: refused before anything was built, with the selector in the message.
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no online agent matches deploy.to role=nowhere", result.StdErr);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed}");
+        Assert.False(Directory.Exists(Path.Combine(_fleet.Root, "build-1", "builds")), "nothing should have been built");
+    }
+}
