@@ -1,0 +1,104 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Akd.Core.Manifest;
+
+/// <summary>The <c>deploy:</c> section.</summary>
+internal sealed partial class ManifestConverter
+{
+    private const string BatchExpected = "a number of hosts >= 1, a percentage such as \"25%\" (1-100), or all";
+
+    private DeploySettings Deploy(YamlNode? node, string app)
+    {
+        var defaults = new DeploySettings { Path = $"apps/{app}" };
+        var map = reader.Map(node, "deploy", ["to", "path", "keep_releases", "rolling", "env", "run"]);
+        if (map is null)
+        {
+            return defaults;
+        }
+
+        return new DeploySettings
+        {
+            To = reader.Labels(map["to"], "deploy.to") ?? defaults.To,
+            Path = reader.String(map["path"], "deploy.path") ?? defaults.Path,
+            KeepReleases = reader.Int(map["keep_releases"], "deploy.keep_releases", min: 1) ?? defaults.KeepReleases,
+            Rolling = Rolling(map["rolling"]),
+            Env = reader.EnvMap(map["env"], "deploy.env") ?? defaults.Env,
+            RunCommand = Run(map["run"]),
+        };
+    }
+
+    private RollingSettings Rolling(YamlNode? node)
+    {
+        var defaults = new RollingSettings();
+        var map = reader.Map(node, "deploy.rolling", ["batch", "max_failures", "pause"]);
+        if (map is null)
+        {
+            return defaults;
+        }
+
+        return new RollingSettings
+        {
+            Batch = Batch(map["batch"]) ?? defaults.Batch,
+            MaxFailures = reader.Int(map["max_failures"], "deploy.rolling.max_failures", min: 0) ?? defaults.MaxFailures,
+            Pause = reader.Duration(map["pause"], "deploy.rolling.pause", allowZero: true) ?? defaults.Pause,
+        };
+    }
+
+    private RollingBatch? Batch(YamlNode? node)
+    {
+        if (NodeReader.IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode { Value: { } text })
+        {
+            if (text == "all")
+            {
+                return RollingBatch.All;
+            }
+
+            if (text.EndsWith('%')
+                && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent)
+                && percent is >= 1 and <= 100)
+            {
+                return RollingBatch.Percent(percent);
+            }
+
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var hosts) && hosts >= 1)
+            {
+                return RollingBatch.Count(hosts);
+            }
+        }
+
+        reader.Error(node!, "deploy.rolling.batch", $"expected {BatchExpected}, got {NodeReader.Describe(node!)}");
+        return null;
+    }
+
+    /// <summary><c>release</c> (null), <c>[args]</c>, or <c>{ command: [args] }</c>.</summary>
+    private IReadOnlyList<string>? Run(YamlNode? node)
+    {
+        switch (node)
+        {
+            case var _ when NodeReader.IsNull(node):
+                return null;
+            case YamlScalarNode { Value: "release" }:
+                return null;
+            case YamlSequenceNode:
+                return reader.Command(node, "deploy.run");
+            case YamlMappingNode:
+                var map = reader.Map(node, "deploy.run", ["command"])!;
+                if (NodeReader.IsNull(map["command"]))
+                {
+                    reader.Error(node, "deploy.run.command", "required: the command to run, as a list of strings such as [\"mix\", \"phx.server\"]");
+                    return null;
+                }
+
+                return reader.Command(map["command"], "deploy.run.command");
+            default:
+                reader.Error(node!, "deploy.run", $"expected release, a command as a list of strings, or {{ command: [...] }}, got {NodeReader.Describe(node!)}");
+                return null;
+        }
+    }
+}
