@@ -14,12 +14,21 @@ internal sealed class LocalFleet : IAsyncDisposable
     private readonly List<ManagedProcess> _processes = [];
     private readonly bool _epmdWasRunning = EpmdIsRunning();
 
-    private LocalFleet(string root)
+    private LocalFleet(string root, string suffix)
     {
         Root = root;
+        Suffix = suffix;
     }
 
     public string Root { get; }
+
+    /// <summary>
+    /// Appended to agent names: several fleets may run on one machine at once, and the agent derives
+    /// each release's Erlang node name from its own name, which must be unique per machine.
+    /// </summary>
+    public string Suffix { get; }
+
+    public string BuildAgentName => $"build-1-{Suffix}";
 
     public string CoordinatorUrl { get; private set; } = "";
 
@@ -38,9 +47,10 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public static async Task<LocalFleet> StartAsync(int webAgents, CancellationToken ct)
     {
-        var root = Path.Combine(Path.GetTempPath(), "akd-it-" + Guid.NewGuid().ToString("N")[..8]);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
-        var fleet = new LocalFleet(root);
+        var fleet = new LocalFleet(root, suffix);
         try
         {
             fleet.CoordinatorPort = FreePort();
@@ -48,11 +58,11 @@ internal sealed class LocalFleet : IAsyncDisposable
             fleet.StartCoordinator();
             await fleet.WaitForPortAsync(fleet.CoordinatorPort, ct);
 
-            fleet.StartAgent("build-1", "role=build");
+            fleet.StartAgent(fleet.BuildAgentName, "role=build");
             for (var i = 1; i <= webAgents; i++)
             {
                 var port = FreePort();
-                var host = new WebHost($"web-{i}", port, Path.Combine(root, $"web-{i}"));
+                var host = new WebHost($"web-{i}-{suffix}", port, Path.Combine(root, $"web-{i}"));
                 fleet.Web.Add(host);
                 fleet.StartAgent(host.Name, "role=web", $"PORT={port}");
             }
@@ -76,7 +86,8 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public ManagedProcess StartAgent(string name, string labels, params string[] appEnv)
     {
-        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", Path.Combine(Root, name) };
+        var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
+        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
         foreach (var env in appEnv)
         {
             args.AddRange(["--app-env", env]);
@@ -127,7 +138,9 @@ internal sealed class LocalFleet : IAsyncDisposable
             process.Dispose();
         }
 
-        if (!_epmdWasRunning)
+        // epmd is shared by every node on the machine: only stop the one our releases started,
+        // and only when no other BEAM (another fleet's, a developer's) still needs it.
+        if (!_epmdWasRunning && Process.GetProcessesByName("beam.smp").Length == 0)
         {
             KillEpmd();
         }
