@@ -1,0 +1,22 @@
+using Akd.Agent.Steps;
+using Akd.Core.Manifest;
+
+namespace Akd.Agent.Releases;
+
+/// <summary>How an app is started, found and stopped on a host; one implementation per way of running it.</summary>
+internal interface IAppRunner
+{
+    Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct);
+
+    /// <summary>The OS pid of the app's VM, or null when it is not running.</summary>
+    Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct);
+
+    /// <summary>Stops what <paramref name="state"/> says is running: gracefully, then SIGTERM, then SIGKILL.</summary>
+    Task StopAsync(string releaseDir, RunState state, CancellationToken ct);
+}
+
+internal static class AppRunners
+{
+    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
+        new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+}
