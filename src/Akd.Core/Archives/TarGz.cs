@@ -16,8 +16,16 @@ public static class TarGz
     /// <summary>Archives every file, directory and symlink under <paramref name="directory"/>.</summary>
     /// <remarks>Symlinks are stored as links, never followed. FIFOs, sockets and devices are skipped.
     /// <paramref name="output"/> is left open.</remarks>
-    public static async Task CreateFromDirectoryAsync(string directory, Stream output, CancellationToken ct)
+    public static Task CreateFromDirectoryAsync(string directory, Stream output, CancellationToken ct) =>
+        CreateFromDirectoryAsync(directory, static _ => true, output, ct);
+
+    /// <summary>
+    /// Archives what is under <paramref name="directory"/> for which <paramref name="include"/> holds; it gets
+    /// '/'-separated relative names, and an excluded directory is skipped with everything in it.
+    /// </summary>
+    public static async Task CreateFromDirectoryAsync(string directory, Func<string, bool> include, Stream output, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(include);
         ArgumentNullException.ThrowIfNull(output);
         if (OperatingSystem.IsWindows())
         {
@@ -31,7 +39,7 @@ public static class TarGz
         }
 
         var paths = new List<string>();
-        Walk(root, "", paths);
+        Walk(root, "", include, paths);
         await WriteAsync(root, paths.Order(StringComparer.Ordinal), output, ct).ConfigureAwait(false);
     }
 
@@ -65,16 +73,21 @@ public static class TarGz
     }
 
     [UnsupportedOSPlatform("windows")]
-    private static void Walk(string root, string prefix, List<string> into)
+    private static void Walk(string root, string prefix, Func<string, bool> include, List<string> into)
     {
         var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
         foreach (var child in Directory.EnumerateFileSystemEntries(Path.Join(root, prefix), "*", options))
         {
             var name = prefix.Length == 0 ? Path.GetFileName(child) : prefix + "/" + Path.GetFileName(child);
+            if (!include(name))
+            {
+                continue;
+            }
+
             into.Add(name);
             if (UnixStat.Lstat(child).Type == UnixFileType.Directory)
             {
-                Walk(root, name, into);
+                Walk(root, name, include, into);
             }
         }
     }

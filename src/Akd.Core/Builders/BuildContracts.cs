@@ -32,6 +32,7 @@ public static class ReleaseBuilders
     public static IReleaseBuilder For(BuildTool tool) => tool switch
     {
         BuildTool.MixRelease => new MixReleaseBuilder(),
-        _ => throw new BuildFailedException($"build.tool '{tool}' is not supported by this version of Akd yet; use mix-release"),
+        BuildTool.Distillery => new DistilleryBuilder(),
+        _ => throw new BuildFailedException($"build.tool '{tool}' is not supported by this version of Akd; use mix-release or distillery"),
     };
 }

@@ -23,22 +23,28 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
         log(new OutputLine("agent", $"release {app} {layout.Version} assembled at {releaseDir}" +
             (layout.ErtsVersion is null ? " (without ERTS)" : $" (ERTS {layout.ErtsVersion})")));
 
-        return await PackAsync(releaseDir, app, layout, context.OutputDir, log, ct).ConfigureAwait(false);
+        return await PackAsync(releaseDir, app, layout, context.OutputDir, include: null, log, ct).ConfigureAwait(false);
     }
 
     /// <summary>Packs an assembled release directory and checks the tarball holds what the directory did.</summary>
+    /// <param name="include">Which relative paths to pack; null packs everything.</param>
     internal static async Task<BuiltRelease> PackAsync(
-        string releaseDir, string app, ReleaseVerifier.Layout layout, string outputDir, Action<OutputLine> log, CancellationToken ct)
+        string releaseDir, string app, ReleaseVerifier.Layout layout, string outputDir, Func<string, bool>? include, Action<OutputLine> log, CancellationToken ct)
     {
         Directory.CreateDirectory(outputDir);
         var tarball = Path.Combine(outputDir, $"{app}-{layout.Version}.tar.gz");
         await using (var file = new FileStream(tarball, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
-            await TarGz.CreateFromDirectoryAsync(releaseDir, file, ct).ConfigureAwait(false);
+            await TarGz.CreateFromDirectoryAsync(releaseDir, include ?? (static _ => true), file, ct).ConfigureAwait(false);
         }
 
         await ReleaseVerifier.VerifyTarballAsync(tarball, app, layout, ct).ConfigureAwait(false);
+        return await DescribeAsync(tarball, app, layout, log, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>Hashes a verified tarball and says what it is.</summary>
+    internal static async Task<BuiltRelease> DescribeAsync(string tarball, string app, ReleaseVerifier.Layout layout, Action<OutputLine> log, CancellationToken ct)
+    {
         string sha256;
         long size;
         await using (var file = File.OpenRead(tarball))

@@ -48,6 +48,37 @@ public static class ReleaseVerifier
     /// <summary>Reads the tarball back and checks the same entries are in it.</summary>
     public static async Task VerifyTarballAsync(string tarball, string app, Layout expected, CancellationToken ct)
     {
+        var names = await ReadEntryNamesAsync(tarball, ct).ConfigureAwait(false);
+        var required = new List<string> { $"bin/{app}", $"releases/{expected.Version}" };
+        if (expected.ErtsVersion is not null)
+        {
+            required.Add($"erts-{expected.ErtsVersion}");
+        }
+
+        ThrowIfMissing(names, required);
+    }
+
+    /// <summary>
+    /// Checks a tarball a tool wrote (distillery's) on its own: <c>bin/APP</c>, <c>releases/VSN</c> and,
+    /// when <paramref name="requireErts"/>, an <c>erts-*</c> directory. Returns what it holds.
+    /// </summary>
+    public static async Task<Layout> VerifyTarballAsync(string tarball, string app, string version, bool requireErts, CancellationToken ct)
+    {
+        var names = await ReadEntryNamesAsync(tarball, ct).ConfigureAwait(false);
+        var required = new List<string> { $"bin/{app}", $"releases/{version}" };
+        var erts = names.Where(n => n.StartsWith("erts-", StringComparison.Ordinal) && !n.Contains('/')).Order(StringComparer.Ordinal).LastOrDefault();
+        if (requireErts && erts is null)
+        {
+            required.Add("erts-*");
+        }
+
+        ThrowIfMissing(names, required);
+        return new Layout(version, erts?["erts-".Length..]);
+    }
+
+    /// <summary>Every entry's name, plus its parent directories: some tools (erl_tar) write no directory entries.</summary>
+    private static async Task<HashSet<string>> ReadEntryNamesAsync(string tarball, CancellationToken ct)
+    {
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
@@ -56,7 +87,12 @@ public static class ReleaseVerifier
             await using var reader = new TarReader(gzip);
             while (await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is { } entry)
             {
-                names.Add(entry.Name.TrimStart('.', '/').TrimEnd('/'));
+                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name.TrimStart('/');
+                name = name.TrimEnd('/');
+                for (var slash = name.Length; slash > 0; slash = name.LastIndexOf('/', slash - 1))
+                {
+                    names.Add(name[..slash]);
+                }
             }
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
@@ -64,12 +100,11 @@ public static class ReleaseVerifier
             throw new BuildFailedException($"the release tarball {tarball} is unreadable: {ex.Message}");
         }
 
-        var required = new List<string> { $"bin/{app}", $"releases/{expected.Version}" };
-        if (expected.ErtsVersion is not null)
-        {
-            required.Add($"erts-{expected.ErtsVersion}");
-        }
+        return names;
+    }
 
+    private static void ThrowIfMissing(HashSet<string> names, List<string> required)
+    {
         var missing = required.Where(r => !names.Contains(r)).ToList();
         if (missing.Count > 0)
         {
