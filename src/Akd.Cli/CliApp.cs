@@ -25,6 +25,7 @@ internal static class CliApp
         var root = new RootCommand("akdctl: deploy Elixir applications with Akd");
         root.Options.Add(Coordinator);
         root.Options.Add(Output);
+        root.Subcommands.Add(InitCommand.Build());
         root.Subcommands.Add(DeployCommand.Build());
         root.Subcommands.Add(AgentsCommand.Build());
         root.Subcommands.Add(DeploymentsCommand.Build());

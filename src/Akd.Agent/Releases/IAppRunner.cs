@@ -18,5 +18,7 @@ internal interface IAppRunner
 internal static class AppRunners
 {
     public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
-        new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+        manifest.Build.Tool == BuildTool.Distillery && manifest.Deploy.RunCommand is null
+            ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod)
+            : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
 }

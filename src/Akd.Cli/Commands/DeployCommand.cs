@@ -16,7 +16,8 @@ internal static class DeployCommand
         var gitRef = new Option<string?>("--ref") { Description = "Git ref to build (with source.git)" };
         var detach = new Option<bool>("--detach") { Description = "Start the deployment, print its id and return" };
         var skipOffline = new Option<bool>("--skip-offline") { Description = "Deploy to the online targets even when some are offline (recorded)" };
-        var command = new Command("deploy", "Build and roll out a release of the app") { file, env, gitRef, detach, skipOffline };
+        var localBuild = new Option<bool>("--local-build") { Description = "Build the release here (ERTS included) and upload it, as strategy: local-build does" };
+        var command = new Command("deploy", "Build and roll out a release of the app") { file, env, gitRef, detach, skipOffline, localBuild };
         command.SetAction(async (context, parse, ct) =>
         {
             var manifestPath = Path.GetFullPath(parse.GetValue(file)!);
@@ -32,8 +33,20 @@ internal static class DeployCommand
                 Actor = Environment.GetEnvironmentVariable("AKD_ACTOR") ?? $"{Environment.UserName}@{Environment.MachineName}",
                 DefaultApp = manifest.App,
                 SkipOffline = parse.GetValue(skipOffline),
-                Source = await SourceAsync(context, manifest, manifestPath, parse.GetValue(gitRef), view, ct).ConfigureAwait(false),
             };
+            if (BuildsLocally(manifest, parse.GetValue(localBuild)))
+            {
+                if (parse.GetValue(gitRef) is not null)
+                {
+                    throw new CliException("--ref selects what a build agent checks out; a local build uses the working tree here", ExitCodes.Usage);
+                }
+
+                request.Prebuilt = await LocalBuilder.BuildAndUploadAsync(context, manifest, manifestPath, view.Note, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                request.Source = await SourceAsync(context, manifest, manifestPath, parse.GetValue(gitRef), view, ct).ConfigureAwait(false);
+            }
 
             using var call = context.Control.Deploy(request, cancellationToken: ct);
             if (parse.GetValue(detach))
@@ -51,6 +64,17 @@ internal static class DeployCommand
             return final == "succeeded" ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>akdctl builds the release itself for <c>strategy: local-build</c>, or when <c>--local-build</c> asks for it.</summary>
+    internal static bool BuildsLocally(AppManifest manifest, bool localBuildFlag)
+    {
+        if (localBuildFlag && manifest.Strategy == DeployStrategy.Source)
+        {
+            throw new CliException("--local-build builds a release, but the manifest's strategy is source (targets build from source)", ExitCodes.Usage);
+        }
+
+        return localBuildFlag || manifest.Strategy == DeployStrategy.LocalBuild;
     }
 
     private static async Task<SourceSpec> SourceAsync(

@@ -4,6 +4,7 @@ using Akd.Core.Manifest;
 namespace Akd.Coordinator.Deployments;
 
 /// <summary>A deployment that passed every check and is ready to run: who builds, who receives it.</summary>
+/// <param name="BuildAgent">Empty when <see cref="Prebuilt"/> is set.</param>
 public sealed record DeploymentPlan(
     Deployment Record,
     AppManifest Manifest,
@@ -11,4 +12,8 @@ public sealed record DeploymentPlan(
     string Environment,
     SourceSpec Source,
     string BuildAgent,
-    IReadOnlyList<string> Targets);
+    IReadOnlyList<string> Targets)
+{
+    /// <summary>The release akdctl built and uploaded (local-build): no build step runs.</summary>
+    public BuildOutput? Prebuilt { get; init; }
+}

@@ -28,15 +28,29 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             throw Refuse(StatusCode.InvalidArgument, ex.Message);
         }
 
-        if (manifest.Strategy != DeployStrategy.RemoteBuild)
+        // A prebuilt release (akdctl deploy --local-build, or strategy: local-build) needs no build agent and no source.
+        var prebuilt = request.Prebuilt;
+        if (prebuilt is not null)
         {
-            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build");
+            CheckPrebuilt(prebuilt, manifest);
+        }
+        else if (manifest.Strategy == DeployStrategy.LocalBuild)
+        {
+            throw Refuse(StatusCode.InvalidArgument, "strategy local-build: akdctl builds the release and sends it with the request, but this request carries none (use akdctl deploy)");
+        }
+        else if (manifest.Strategy != DeployStrategy.RemoteBuild)
+        {
+            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build or local-build");
         }
 
-        CheckSource(request.Source);
-
-        var build = registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
-            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}");
+        string? buildAgent = null;
+        if (prebuilt is null)
+        {
+            CheckSource(request.Source);
+            var build = registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
+                ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}");
+            buildAgent = build.Name;
+        }
 
         var known = (await agents.ListAsync(ct).ConfigureAwait(false))
             .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
@@ -59,14 +73,40 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             Id = NewId(now),
             App = manifest.App,
             Environment = manifest.Environment ?? "",
-            Strategy = "remote-build",
+            Strategy = prebuilt is null ? "remote-build" : "local-build",
             State = DeploymentStates.Pending,
             Actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor,
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
             ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),
-            SourceSha256 = request.Source.Archive?.Sha256 ?? "",
+            SourceSha256 = request.Source?.Archive?.Sha256 ?? "",
         };
-        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source, build.Name, online);
+        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source ?? new SourceSpec(), buildAgent ?? "", online)
+        {
+            Prebuilt = prebuilt,
+        };
+    }
+
+    private void CheckPrebuilt(BuildOutput prebuilt, AppManifest manifest)
+    {
+        if (manifest.Strategy == DeployStrategy.Source)
+        {
+            throw Refuse(StatusCode.InvalidArgument, "strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+        }
+
+        if (prebuilt.Artifact is null || !ArtifactStore.IsValidDigest(prebuilt.Artifact.Sha256) || artifacts.SizeOf(prebuilt.Artifact.Sha256) is null)
+        {
+            throw Refuse(StatusCode.FailedPrecondition, $"the prebuilt release {prebuilt.Artifact?.Sha256} was not uploaded to this coordinator");
+        }
+
+        if (string.IsNullOrEmpty(prebuilt.Version))
+        {
+            throw Refuse(StatusCode.InvalidArgument, "the prebuilt release names no version");
+        }
+
+        if (prebuilt.App != manifest.App)
+        {
+            throw Refuse(StatusCode.InvalidArgument, $"the prebuilt release is of '{prebuilt.App}', but the manifest deploys '{manifest.App}'");
+        }
     }
 
     private void CheckSource(SourceSpec? source)

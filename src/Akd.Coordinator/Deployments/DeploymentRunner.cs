@@ -20,8 +20,9 @@ public sealed partial class DeploymentRunner(
     public async Task CreateAsync(DeploymentPlan plan, CancellationToken ct)
     {
         await deployments.CreateAsync(plan.Record, plan.ManifestYaml, ct).ConfigureAwait(false);
+        var build = plan.Prebuilt is { } prebuilt ? $"release {prebuilt.Version} built by akdctl" : $"build on {plan.BuildAgent}";
         await SetStateAsync(plan, DeploymentStates.Pending,
-            $"{plan.Record.App}: build on {plan.BuildAgent}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor})", ct).ConfigureAwait(false);
+            $"{plan.Record.App}: {build}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor})", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
         {
             await deployments.SetHostStepAsync(plan.Record.Id, host, "activate", StepStates.Pending, "", "", ct).ConfigureAwait(false);
@@ -34,7 +35,7 @@ public sealed partial class DeploymentRunner(
         var id = plan.Record.Id;
         try
         {
-            var build = await BuildAsync(plan, ct).ConfigureAwait(false);
+            var build = plan.Prebuilt ?? await BuildAsync(plan, ct).ConfigureAwait(false);
             if (build is null)
             {
                 return;

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using Akd.Cli.Init;
+using Akd.Core.Manifest;
+
+namespace Akd.Cli.Commands;
+
+/// <summary><c>akdctl init</c>: write a commented akd.yaml for the Mix project here, from what mix.exs says.</summary>
+internal static class InitCommand
+{
+    public static Command Build()
+    {
+        var file = new Option<string>("--file", "-f") { Description = "Where to write the manifest; the Mix project is its directory", DefaultValueFactory = _ => "akd.yaml" };
+        var strategy = new Option<string>("--strategy") { Description = "remote-build, local-build or source", DefaultValueFactory = _ => "remote-build" };
+        strategy.AcceptOnlyFromAmong("remote-build", "local-build", "source");
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing manifest" };
+        var command = new Command("init", "Write a commented akd.yaml for the Mix project here") { file, strategy, force };
+        command.SetAction(async (context, parse, ct) =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            var (manifest, facts) = await WriteAsync(path, Parse(parse.GetValue(strategy)!), parse.GetValue(force), ct).ConfigureAwait(false);
+            if (context.Json)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    path,
+                    app = manifest.App,
+                    version = facts.Mix.Version,
+                    strategy = ManifestTemplate.Name(manifest.Strategy),
+                    tool = manifest.Build.Tool == BuildTool.Distillery ? "distillery" : "mix-release",
+                    toolchain = manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system",
+                    http_server = facts.HttpServer,
+                }));
+            }
+            else
+            {
+                Console.Out.WriteLine($"wrote {path} for {manifest.App}" + (facts.Mix.Version is { } v ? $" {v}" : "") +
+                    $" (strategy {ManifestTemplate.Name(manifest.Strategy)}, toolchain {(manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system")}" +
+                    (facts.HttpServer is { } server ? $", {server}" : ", no HTTP server found: health is a command") + ")");
+                Console.Out.WriteLine("review it, then run: akdctl deploy");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Renders, checks the result loads, and writes it; refuses to replace a manifest unless <paramref name="force"/>.</summary>
+    internal static async Task<(AppManifest Manifest, ProjectFacts Facts)> WriteAsync(string path, DeployStrategy strategy, bool force, CancellationToken ct)
+    {
+        if (File.Exists(path) && !force)
+        {
+            throw new CliException($"{path} already exists; pass --force to overwrite it", ExitCodes.Usage);
+        }
+
+        var facts = ProjectFacts.Read(Path.GetDirectoryName(path)!);
+        var yaml = ManifestTemplate.Render(facts, strategy);
+
+        // What init writes must load: a template bug must never hand the user a manifest deploy refuses.
+        var manifest = ManifestLoader.Parse(yaml, Path.GetFileName(path), environment: null, defaultApp: facts.Mix.App);
+        await File.WriteAllTextAsync(path, yaml, ct).ConfigureAwait(false);
+        return (manifest, facts);
+    }
+
+    private static DeployStrategy Parse(string strategy) => strategy switch
+    {
+        "local-build" => DeployStrategy.LocalBuild,
+        "source" => DeployStrategy.Source,
+        _ => DeployStrategy.RemoteBuild,
+    };
+}
