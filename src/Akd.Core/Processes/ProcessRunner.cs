@@ -8,7 +8,7 @@ public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(ProcessSpec spec, Action<OutputLine>? onOutput, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(spec.FileName)
+        var psi = new ProcessStartInfo(ResolveProgram(spec))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -96,6 +96,15 @@ public static class ProcessRunner
             return (result, string.Join('\n', lines));
         }
     }
+
+    /// <summary>
+    /// A relative program path such as <c>bin/app</c> means "in the working directory", as in a shell;
+    /// .NET would look for it under this process's own current directory instead.
+    /// </summary>
+    private static string ResolveProgram(ProcessSpec spec) =>
+        spec.FileName.Contains('/') && !Path.IsPathRooted(spec.FileName) && spec.WorkingDirectory is { } cwd
+            ? Path.GetFullPath(spec.FileName, cwd)
+            : spec.FileName;
 
     private static async Task PumpAsync(StreamReader reader, string stream, Action<OutputLine> sink)
     {

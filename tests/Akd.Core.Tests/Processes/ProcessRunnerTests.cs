@@ -44,6 +44,26 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task RunAsync_RelativeProgramPath_ResolvesAgainstTheWorkingDirectory()
+    {
+        // Arrange: health checks and hooks run ["bin/app", ...] from the release directory.
+        var dir = Directory.CreateTempSubdirectory("akd-pr-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "bin"));
+        var script = Path.Combine(dir, "bin", "app");
+        File.WriteAllText(script, "#!/bin/sh\necho \"ran $1\"\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0x1ED);
+        var lines = new List<OutputLine>();
+
+        // Act
+        var result = await ProcessRunner.RunAsync(new ProcessSpec("bin/app", ["pid"]) { WorkingDirectory = dir }, lines.Add, CancellationToken.None);
+
+        // Assert
+        Assert.True(result.Succeeded);
+        Assert.Equal([new OutputLine(OutputLine.StdOut, "ran pid")], lines);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task RunAsync_Timeout_KillsTheProcessTreeAndReportsTimedOut()
     {
         // Arrange: a child that would outlive its parent if only the parent were killed.

@@ -84,7 +84,11 @@ internal sealed class LocalFleet : IAsyncDisposable
         _processes.Add(Coordinator);
     }
 
-    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv)
+    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) =>
+        StartAgent(name, labels, new Dictionary<string, string>(), appEnv);
+
+    /// <param name="processEnv">Extra environment for the agent process (and so for the apps it starts), e.g. a PATH.</param>
+    public ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string> processEnv, params string[] appEnv)
     {
         var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
         var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
@@ -93,10 +97,21 @@ internal sealed class LocalFleet : IAsyncDisposable
             args.AddRange(["--app-env", env]);
         }
 
-        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, new Dictionary<string, string> { ["Agent__ReconnectMaxDelay"] = "00:00:02" });
+        var env = new Dictionary<string, string>(processEnv) { ["Agent__ReconnectMaxDelay"] = "00:00:02" };
+        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, env);
         _processes.Add(process);
         Agents[name] = process;
         return process;
+    }
+
+    /// <summary>Starts one more web agent, <c>web-ID</c> with its own PORT, and waits until it is online.</summary>
+    public async Task<WebHost> AddWebAgentAsync(string id, string labels, IReadOnlyDictionary<string, string> processEnv, CancellationToken ct)
+    {
+        var host = new WebHost($"web-{id}-{Suffix}", FreePort(), Path.Combine(Root, $"web-{id}"));
+        Web.Add(host);
+        StartAgent(host.Name, labels, processEnv, $"PORT={host.Port}");
+        await WaitForAgentsAsync(Agents.Values.Count(a => !a.HasExited), ct);
+        return host;
     }
 
     public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) => CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, args);
