@@ -16,7 +16,10 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
         await MixCommand.RunAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
-        await MixCommand.RunAsync(context, ["release", app, "--overwrite"], log, ct).ConfigureAwait(false);
+        // Without a releases: config (a fresh `mix new` project) there is only the default release,
+        // named after the app, and `mix release NAME` would refuse it as unknown.
+        IReadOnlyList<string> release = DefinesReleases(context.ProjectDir) ? ["release", app, "--overwrite"] : ["release", "--overwrite"];
+        await MixCommand.RunAsync(context, release, log, ct).ConfigureAwait(false);
 
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
         var layout = ReleaseVerifier.VerifyDirectory(releaseDir, app, context.Manifest.Build.IncludeErts);
@@ -24,6 +27,12 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
             (layout.ErtsVersion is null ? " (without ERTS)" : $" (ERTS {layout.ErtsVersion})")));
 
         return await PackAsync(releaseDir, app, layout, context.OutputDir, include: null, log, ct).ConfigureAwait(false);
+    }
+
+    private static bool DefinesReleases(string projectDir)
+    {
+        var mixExs = Path.Combine(projectDir, "mix.exs");
+        return !File.Exists(mixExs) || File.ReadLines(mixExs).Any(line => !line.TrimStart().StartsWith('#') && line.Contains("releases:", StringComparison.Ordinal));
     }
 
     /// <summary>Packs an assembled release directory and checks the tarball holds what the directory did.</summary>

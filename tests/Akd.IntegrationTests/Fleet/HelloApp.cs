@@ -28,6 +28,9 @@ internal sealed class HelloApp
         File.WriteAllText(mixExs, text[..start] + version + text[end..]);
     }
 
+    /// <summary>Copies a fixture's files over this copy (e.g. the fake distillery task and its manifest).</summary>
+    public void Overlay(string fixtureDir) => Copy(fixtureDir, Dir);
+
     public string WriteManifest(string name, string yaml)
     {
         var path = Path.Combine(Dir, name);
@@ -52,7 +55,7 @@ internal sealed class HelloApp
             }
             else
             {
-                File.Copy(entry.FullName, target);
+                File.Copy(entry.FullName, target, overwrite: true);
             }
         }
     }

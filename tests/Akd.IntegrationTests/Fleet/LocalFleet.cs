@@ -97,8 +97,8 @@ internal sealed class LocalFleet : IAsyncDisposable
             args.AddRange(["--app-env", env]);
         }
 
-        var env = new Dictionary<string, string>(processEnv) { ["Agent__ReconnectMaxDelay"] = "00:00:02" };
-        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, env);
+        var environment = new Dictionary<string, string>(processEnv) { ["Agent__ReconnectMaxDelay"] = "00:00:02" };
+        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, environment);
         _processes.Add(process);
         Agents[name] = process;
         return process;

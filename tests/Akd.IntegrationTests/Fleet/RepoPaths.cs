@@ -20,6 +20,8 @@ internal static class RepoPaths
 
     public static string HelloExample => Path.Combine(Root, "examples", "hello");
 
+    public static string Fixture(string name) => Path.Combine(Root, "tests", "Akd.IntegrationTests", "Fixtures", name);
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
