@@ -53,6 +53,17 @@ internal sealed class DistilleryRunner(string app, StepReporter reporter, TimeSp
         }
     }
 
+    /// <summary>
+    /// Distillery takes the node name from vm.args; with REPLACE_OS_VARS it expands <c>${RELEASE_NODE}</c>
+    /// there, which is how several hosts of one app on one machine get the distinct names the agent gives them.
+    /// </summary>
+    private static Dictionary<string, string?> ScriptEnv(IReadOnlyDictionary<string, string> env)
+    {
+        var result = env.ToDictionary(p => p.Key, p => (string?)p.Value);
+        result.TryAdd("REPLACE_OS_VARS", "true");
+        return result;
+    }
+
     private async Task<bool> PingAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var (result, stdout) = await ProcessRunner.CaptureAsync(Spec(releaseDir, "ping", env, TimeSpan.FromSeconds(30)), ct).ConfigureAwait(false);
@@ -77,7 +88,7 @@ internal sealed class DistilleryRunner(string app, StepReporter reporter, TimeSp
         new(Path.Combine(releaseDir, "bin", app), [command])
         {
             WorkingDirectory = releaseDir,
-            Environment = env.ToDictionary(p => p.Key, p => (string?)p.Value),
+            Environment = ScriptEnv(env),
             Timeout = timeout,
             // The boot script daemonizes (run_erl, epmd); don't wait on pipes they might inherit.
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
