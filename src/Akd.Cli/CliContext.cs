@@ -32,6 +32,9 @@ internal sealed class CliContext : IDisposable
 
     public Control.ControlClient Control => new(_channel);
 
+    /// <summary>Deadline for a short request (a listing, a lookup): a hung coordinator must not hang a script.</summary>
+    public static DateTime ShortDeadline => DateTime.UtcNow.AddSeconds(30);
+
     public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_channel);
 
     public void Dispose() => _channel.Dispose();
