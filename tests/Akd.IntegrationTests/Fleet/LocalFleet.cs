@@ -45,12 +45,23 @@ internal sealed class LocalFleet : IAsyncDisposable
         public string DeployPath(string app) => Path.Combine(DataDir, "apps", app);
     }
 
-    public static async Task<LocalFleet> StartAsync(int webAgents, CancellationToken ct)
+    /// <summary>When set, the coordinator requires tokens; agents and akdctl of this fleet present them.</summary>
+    public string? AgentToken { get; private set; }
+
+    public string? ControlToken { get; private set; }
+
+    public static async Task<LocalFleet> StartAsync(int webAgents, CancellationToken ct, bool withTokens = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
         var fleet = new LocalFleet(root, suffix);
+        if (withTokens)
+        {
+            fleet.AgentToken = "agent-" + Guid.NewGuid().ToString("N");
+            fleet.ControlToken = "control-" + Guid.NewGuid().ToString("N");
+        }
+
         try
         {
             fleet.CoordinatorPort = FreePort();
@@ -79,27 +90,43 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public void StartCoordinator()
     {
+        var env = new Dictionary<string, string>();
+        if (AgentToken is not null && ControlToken is not null)
+        {
+            env["Coordinator__AgentToken"] = AgentToken;
+            env["Coordinator__ControlToken"] = ControlToken;
+        }
+
         Coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator,
-            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")]);
+            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")], env);
         _processes.Add(Coordinator);
     }
 
-    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv)
+    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) => StartAgentWithToken(name, labels, AgentToken, appEnv);
+
+    public ManagedProcess StartAgentWithToken(string name, string labels, string? token, params string[] appEnv)
     {
         var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
         var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
-        foreach (var env in appEnv)
+        foreach (var pair in appEnv)
         {
-            args.AddRange(["--app-env", env]);
+            args.AddRange(["--app-env", pair]);
         }
 
-        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, new Dictionary<string, string> { ["Agent__ReconnectMaxDelay"] = "00:00:02" });
+        var env = new Dictionary<string, string> { ["AKD_Agent__ReconnectMaxDelay"] = "00:00:02" };
+        if (token is not null)
+        {
+            env["AKD_Agent__Token"] = token;
+        }
+
+        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, env);
         _processes.Add(process);
         Agents[name] = process;
         return process;
     }
 
-    public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) => CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, args);
+    public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) =>
+        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, ControlToken is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["AKD_TOKEN"] = ControlToken }, args);
 
     /// <summary>Everything the processes printed, for the test log when something fails.</summary>
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{p.Output}"));
