@@ -118,7 +118,9 @@ public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine>
             return "empty command";
         }
 
-        var spec = new ProcessSpec(command[0], command.Skip(1).ToList())
+        // `bin/APP eval ...` means the release's script: relative paths resolve against the working directory, not the agent's.
+        var program = command[0].Contains('/') && !Path.IsPathRooted(command[0]) ? Path.GetFullPath(command[0], context.WorkingDirectory) : command[0];
+        var spec = new ProcessSpec(program, command.Skip(1).ToList())
         {
             WorkingDirectory = context.WorkingDirectory,
             Environment = context.Environment,
