@@ -122,6 +122,22 @@ public sealed class HookRunnerTests : IDisposable
         Assert.Equal(["greet", "missing"], runner.Ran);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task RunStageAsync_RelativeProgramPath_ResolvesAgainstTheWorkingDirectory()
+    {
+        // Arrange: a release-like directory with bin/tool, as `bin/APP eval ...` hooks use.
+        var release = Directory.CreateDirectory(_dir.Combine("release")).FullName;
+        _dir.WriteFile("release/bin/tool", $"#!/bin/sh\necho \"tool $1 in $(pwd)\" >> '{Journal}'\n",
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var runner = Runner(Hook("tool") with { Run = [["bin/tool", "migrate"]], Ensure = [], Rollback = [] });
+
+        // Act
+        await runner.RunStageAsync(HookStage.AfterActivate, Context(release), CancellationToken.None);
+
+        // Assert
+        Assert.Equal([$"tool migrate in {release}"], JournalLines());
+    }
+
     private HookRunner Runner(params HookSpec[] hooks) => new(hooks, line =>
     {
         lock (_log)
