@@ -78,20 +78,26 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact(Timeout = 600_000)]
-    public async Task Deploy_AsdfToolchain_InstallsFromToolVersionsAndRunsMixThroughAsdf()
+    public async Task Deploy_AsdfToolchainFromGit_InstallsFromToolVersionsAndRunsMixThroughAsdf()
     {
-        // Arrange
+        // Arrange: the app in a git repository, as asdf-on-production users deploy it; akdctl cannot
+        // know the version of what the targets fetch, so they name the release themselves.
         var app = CopyApp("asdf");
         File.WriteAllText(Path.Combine(app.Dir, ".tool-versions"), "erlang 25.3\nelixir 1.14.0-otp-25\n");
-        var manifest = app.WriteManifest("akd.asdf.yaml", Manifest("asdf"));
+        await GitAsync(app.Dir, "init", "--quiet", "--initial-branch=main");
+        await GitAsync(app.Dir, "add", "-A");
+        await GitAsync(app.Dir, "commit", "--quiet", "-m", "hello");
+        var manifest = app.WriteManifest("akd.asdf.yaml", Manifest("asdf", $"git: file://{app.Dir}\n  ref: main"));
         File.Delete(AsdfCalls);
 
         // Act
         await DeployAsync(app, manifest);
 
-        // Assert: every Elixir tool ran through asdf, in the new release.
+        // Assert: every Elixir tool ran through asdf, in the new release, named after mix.exs.
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+        Assert.StartsWith("0.1.0-", CurrentRelease());
         var releaseDir = Path.Combine(DeployPath, "releases", CurrentRelease());
+        Assert.False(Directory.Exists(Path.Combine(releaseDir, ".git")), "the release holds the source, not the repository");
         var calls = File.ReadAllLines(AsdfCalls).Where(l => l.StartsWith(releaseDir + "\t", StringComparison.Ordinal))
             .Select(l => l[(releaseDir.Length + 1)..]).ToList();
         output.WriteLine(string.Join("\n", calls));
@@ -158,11 +164,25 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(result.ExitCode == 0, $"deploy failed: {result}");
     }
 
-    private static string Manifest(string toolchain) => $$"""
+    private static async Task GitAsync(string dir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardError = true };
+        foreach (var arg in (string[])["-c", "user.name=akd-test", "-c", "user.email=akd-test@localhost", .. args])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var git = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await git.StandardError.ReadToEndAsync();
+        await git.WaitForExitAsync();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
+    }
+
+    private static string Manifest(string toolchain, string source = "path: .") => $$"""
         app: hello
         strategy: source
         source:
-          path: .
+          {{source}}
         build:
           toolchain: {{toolchain}}
           mix_env: prod
