@@ -147,6 +147,12 @@ public sealed partial class DeploymentRunner(
 
         var state = result.Ok ? StepStates.Succeeded : result.Activate?.RolledBack == true ? StepStates.RolledBack : StepStates.Failed;
         var message = result.Ok ? Describe(result) : result.Error;
+        if (releaseId.Length == 0 && !string.IsNullOrEmpty(result.Activate?.ReleaseId))
+        {
+            // A source deploy from git: the host named the release.
+            releaseId = result.Activate.ReleaseId;
+        }
+
         await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct).ConfigureAwait(false);
         await PublishAsync(new DeploymentEvent
         {
