@@ -89,6 +89,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         await GitAsync(app.Dir, "commit", "--quiet", "-m", "hello");
         var manifest = app.WriteManifest("akd.asdf.yaml", Manifest("asdf", $"git: file://{app.Dir}\n  ref: main"));
         File.Delete(AsdfCalls);
+        File.Delete(AsdfCalls + ".plugins");
 
         // Act
         await DeployAsync(app, manifest);
@@ -102,7 +103,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
             .Select(l => l[(releaseDir.Length + 1)..]).ToList();
         output.WriteLine(string.Join("\n", calls));
         Assert.Equal(
-            ["install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25", "exec mix deps.get --only prod", "exec mix compile", "exec mix run --no-halt"],
+            ["plugin list", "plugin add erlang", "plugin add elixir", "install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25", "exec mix deps.get --only prod", "exec mix compile", "exec mix run --no-halt"],
             calls);
 
         // Assert: the agent's toolchain probe found asdf.

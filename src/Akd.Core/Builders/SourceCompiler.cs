@@ -20,13 +20,62 @@ public static class SourceCompiler
                 throw new BuildFailedException("build.toolchain is asdf, but the source has no .tool-versions next to mix.exs");
             }
 
+            await AddMissingPluginsAsync(context, log, ct).ConfigureAwait(false);
+
             // Installs what .tool-versions names and is missing; a no-op when everything is there.
             await RunAsync(context, ["asdf", "install"], log, ct).ConfigureAwait(false);
         }
 
-        // Apps with hex dependencies need the target to reach hex.pm (or a vendored deps/ in the source).
+        // Hex dependencies need Hex (and rebar3 for Erlang ones), and the target must reach hex.pm
+        // (or the source must vendor deps/). Mix would otherwise ask on a closed stdin and fail.
+        if (UsesHex(context.ProjectDir))
+        {
+            await RunAsync(context, ToolchainCommand.Resolve(build.Toolchain, ["mix", "local.hex", "--force", "--if-missing"]), log, ct).ConfigureAwait(false);
+            await RunAsync(context, ToolchainCommand.Resolve(build.Toolchain, ["mix", "local.rebar", "--force", "--if-missing"]), log, ct).ConfigureAwait(false);
+        }
+
         await RunAsync(context, ToolchainCommand.Resolve(build.Toolchain, ["mix", "deps.get", "--only", build.MixEnv]), log, ct).ConfigureAwait(false);
         await RunAsync(context, ToolchainCommand.Resolve(build.Toolchain, ["mix", "compile"]), log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The tools in .tool-versions, in order; comments and blank lines skipped.</summary>
+    internal static IReadOnlyList<string> ToolVersionsTools(string projectDir) =>
+        File.ReadAllLines(Path.Combine(projectDir, ".tool-versions"))
+            .Select(line => line.Split('#')[0].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 2)
+            .Select(fields => fields[0])
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>A fresh host has asdf but not its erlang/elixir plugins; <c>asdf install</c> needs them.</summary>
+    private static async Task AddMissingPluginsAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct)
+    {
+        ProcessResult result;
+        string stdout;
+        try
+        {
+            (result, stdout) = await ProcessRunner.CaptureAsync(
+                new ProcessSpec("asdf", ["plugin", "list"]) { WorkingDirectory = context.ProjectDir, Timeout = TimeSpan.FromMinutes(1) }, ct).ConfigureAwait(false);
+        }
+        catch (ProcessStartException ex)
+        {
+            throw new BuildFailedException($"{ex.Message} (build.toolchain is asdf: is asdf installed and on the agent's PATH?)");
+        }
+
+        var installed = result.Succeeded
+            ? stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+            : [];
+        foreach (var tool in ToolVersionsTools(context.ProjectDir).Where(t => !installed.Contains(t)))
+        {
+            await RunAsync(context, ["asdf", "plugin", "add", tool], log, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when mix.lock pins a hex package (a project without one needs no Hex at all).</summary>
+    internal static bool UsesHex(string projectDir)
+    {
+        var lockFile = Path.Combine(projectDir, "mix.lock");
+        return File.Exists(lockFile) && File.ReadAllText(lockFile).Contains("{:hex,", StringComparison.Ordinal);
     }
 
     private static async Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
