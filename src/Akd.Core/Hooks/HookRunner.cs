@@ -15,15 +15,17 @@ public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine>
     private readonly List<(HookSpec Hook, HookContext Context)> _ran = [];
     private bool _finished;
 
-    public bool HasStage(HookStage stage) => hooks.Any(h => h.At == stage);
-
     /// <summary>Names of the hooks whose main ran, in the order they ran.</summary>
     public IReadOnlyList<string> Ran => _ran.Select(r => r.Hook.Name).ToList();
 
     /// <exception cref="HookFailedException">A main failed and its hook does not ignore failures.</exception>
     public async Task RunStageAsync(HookStage stage, HookContext context, CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(_finished, this);
+        if (_finished)
+        {
+            throw new InvalidOperationException("the hook pipeline has already finished");
+        }
+
         foreach (var hook in hooks.Where(h => h.At == stage))
         {
             _ran.Add((hook, context));
