@@ -19,14 +19,27 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
     private const string Launcher =
         "echo $$ > \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\" && log=\"$2\" && shift 2 && exec \"$@\" < /dev/null >> \"$log\" 2>&1";
 
+    /// <summary>Set in the app's env: tells our app from an unrelated process that got its pid later.</summary>
+    private const string MarkerVariable = "AKD_DEPLOY_PATH";
+
     public string PidFile => Path.Combine(sharedDir, "app.pid");
 
     public string LogFile => Path.Combine(sharedDir, "log", "app.log");
+
+    private string DeployRoot => Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(sharedDir))!;
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var program = command.For(releaseDir);
         Directory.CreateDirectory(Path.GetDirectoryName(LogFile)!);
+
+        // An app whose run state was lost (the agent died between start and record) would keep the port.
+        if (ReadPidFile() is { } orphan && IsOurs(orphan))
+        {
+            reporter.Log($"pid {orphan} from {PidFile} is still running; stopping it first");
+            await ProcessGroups.TerminateAsync(orphan, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+        }
+
         File.Delete(PidFile);
         await File.AppendAllTextAsync(LogFile,
             $"==== {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'} starting {Path.GetFileName(releaseDir)}: {Display(program)} ====\n", ct).ConfigureAwait(false);
@@ -36,6 +49,8 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         {
             environment[key] = value;
         }
+
+        environment[MarkerVariable] = DeployRoot;
 
         var spec = new ProcessSpec("setsid", ["--fork", "sh", "-c", Launcher, "akd-launch", PidFile, LogFile, .. program])
         {
@@ -71,7 +86,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
     public Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var pid = ReadPidFile();
-        if (pid is { } known && ProcessGroups.IsSessionLeader(known))
+        if (pid is { } known && ProcessGroups.IsSessionLeader(known) && IsOurs(known))
         {
             return Task.FromResult<int?>(known);
         }
@@ -91,7 +106,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
     public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
     {
         var pid = state.Pid ?? ReadPidFile();
-        if (pid is null || !ProcessGroups.IsAlive(pid.Value) && !ProcessSignals.IsAlive(pid.Value))
+        if (pid is null || !ProcessSignals.IsAlive(pid.Value) || !IsOurs(pid.Value))
         {
             reporter.Log($"release {state.ReleaseId} is not running{(pid is null ? "" : $" (pid {pid} is gone)")}");
             File.Delete(PidFile);
@@ -116,6 +131,23 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Guards against a reused pid (the app died, the host rebooted): only a process started with
+    /// this deploy path's marker in its environment is signalled.
+    /// </summary>
+    private bool IsOurs(int pid)
+    {
+        try
+        {
+            var marker = $"{MarkerVariable}={DeployRoot}";
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(marker, StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private int? ReadPidFile()
