@@ -18,5 +18,10 @@ internal interface IAppRunner
 internal static class AppRunners
 {
     public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
-        new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+        manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
+            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod)
+            : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+
+    private static string SharedDir(AppManifest manifest, AgentOptions options) =>
+        new Akd.Core.Releases.ReleaseLayout(DeployPath.Resolve(manifest, options)).SharedDir;
 }

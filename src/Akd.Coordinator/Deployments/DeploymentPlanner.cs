@@ -28,15 +28,16 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             throw Refuse(StatusCode.InvalidArgument, ex.Message);
         }
 
-        if (manifest.Strategy != DeployStrategy.RemoteBuild)
+        if (manifest.Strategy == DeployStrategy.LocalBuild)
         {
-            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build");
+            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build or source");
         }
 
         CheckSource(request.Source);
 
-        var build = registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
-            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}");
+        // The source strategy builds on every target: there is no build agent to find.
+        var buildAgent = manifest.Strategy == DeployStrategy.Source ? "" : (registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
+            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}")).Name;
 
         var known = (await agents.ListAsync(ct).ConfigureAwait(false))
             .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
@@ -59,14 +60,17 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             Id = NewId(now),
             App = manifest.App,
             Environment = manifest.Environment ?? "",
-            Strategy = "remote-build",
+            Strategy = manifest.Strategy == DeployStrategy.Source ? "source" : "remote-build",
             State = DeploymentStates.Pending,
             Actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor,
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
             ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),
             SourceSha256 = request.Source.Archive?.Sha256 ?? "",
         };
-        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source, build.Name, online);
+        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source, buildAgent, online)
+        {
+            SourceVersion = manifest.Strategy == DeployStrategy.Source ? request.SourceVersion : "",
+        };
     }
 
     private void CheckSource(SourceSpec? source)
