@@ -9,6 +9,12 @@ public sealed class AgentOptions
     /// <summary>Coordinator URL (<c>--coordinator</c>).</summary>
     public string Coordinator { get; set; } = "http://127.0.0.1:7400";
 
+    /// <summary>
+    /// The coordinator's agent token (<c>Agent:Token</c> in the config file, or <c>AKD_Agent__Token</c>).
+    /// Not a command-line flag: arguments are visible to every user of the machine.
+    /// </summary>
+    public string Token { get; set; } = "";
+
     /// <summary>Unique agent name (<c>--name</c>); defaults to the host name.</summary>
     public string Name { get; set; } = Environment.MachineName;
 

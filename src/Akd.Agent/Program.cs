@@ -34,6 +34,7 @@ builder.Services.AddSingleton<ArtifactClient>();
 builder.Services.AddSingleton<StepExecutor>();
 builder.Services.AddSingleton<BuildStepHandler>();
 builder.Services.AddSingleton<ActivateStepHandler>();
+builder.Services.AddSingleton<SourceActivateStepHandler>();
 builder.Services.AddSingleton(_ => new HttpClient());
 builder.Services.AddHostedService<CoordinatorConnection>();
 

@@ -19,12 +19,19 @@ internal static class CliApp
         Recursive = true,
     };
 
+    public static readonly Option<string?> TokenFile = new("--token-file")
+    {
+        Description = "File holding the coordinator's control token (default: $AKD_TOKEN)",
+        Recursive = true,
+    };
+
     public static RootCommand BuildRoot()
     {
         Output.AcceptOnlyFromAmong("text", "json");
         var root = new RootCommand("akdctl: deploy Elixir applications with Akd");
         root.Options.Add(Coordinator);
         root.Options.Add(Output);
+        root.Options.Add(TokenFile);
         root.Subcommands.Add(InitCommand.Build());
         root.Subcommands.Add(DeployCommand.Build());
         root.Subcommands.Add(AgentsCommand.Build());

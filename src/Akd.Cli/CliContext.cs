@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Akd.Contracts.V1;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 
 namespace Akd.Cli;
@@ -24,15 +26,47 @@ internal sealed class CliContext : IDisposable
         {
             HttpHandler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), EnableMultipleHttp2Connections = true },
         });
+        var token = ReadToken(parse.GetValue(CliApp.TokenFile));
+        _invoker = token is null
+            ? _channel.CreateCallInvoker()
+            : _channel.Intercept(headers =>
+            {
+                headers.Add("authorization", $"Bearer {token}");
+                return headers;
+            });
     }
+
+    private readonly CallInvoker _invoker;
 
     public string Address { get; }
 
     public bool Json { get; }
 
-    public Control.ControlClient Control => new(_channel);
+    public Control.ControlClient Control => new(_invoker);
 
-    public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_channel);
+    /// <summary>Deadline for a short request (a listing, a lookup): a hung coordinator must not hang a script.</summary>
+    public static DateTime ShortDeadline => DateTime.UtcNow.AddSeconds(30);
+
+    public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_invoker);
+
+    /// <summary>The control token from --token-file, else AKD_TOKEN; never from an argument (visible in ps).</summary>
+    private static string? ReadToken(string? file)
+    {
+        if (file is not null)
+        {
+            try
+            {
+                return File.ReadAllText(file).Trim();
+            }
+            catch (IOException ex)
+            {
+                throw new CliException($"cannot read --token-file: {ex.Message}", ExitCodes.Usage);
+            }
+        }
+
+        var env = Environment.GetEnvironmentVariable("AKD_TOKEN");
+        return string.IsNullOrWhiteSpace(env) ? null : env.Trim();
+    }
 
     public void Dispose() => _channel.Dispose();
 }

@@ -31,6 +31,14 @@ internal static class CommandRunner
                 var address = parse.GetValue(CliApp.Coordinator) ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR") ?? "http://127.0.0.1:7400";
                 return Fail($"cannot reach the coordinator at {address}: {ex.Status.Detail}", ExitCodes.Unavailable);
             }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+            {
+                return Fail($"the coordinator refused the request: {ex.Status.Detail}", ExitCodes.Usage);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+            {
+                return Fail("the coordinator did not answer in time", ExitCodes.Unavailable);
+            }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
             {
                 return Fail("interrupted", ExitCodes.Failed);

@@ -15,6 +15,15 @@ public sealed class CoordinatorOptions
     /// <summary>The longest one host may take to download, switch, restart and pass its health check.</summary>
     public TimeSpan ActivateDeadline { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Token agents must present (<c>Coordinator__AgentToken</c>, e.g. from a systemd EnvironmentFile).
+    /// Empty: agents are not authenticated, which is only fit for a coordinator bound to loopback.
+    /// </summary>
+    public string AgentToken { get; set; } = "";
+
+    /// <summary>Token akdctl must present (<c>Coordinator__ControlToken</c>). Empty: anyone who reaches the port may deploy.</summary>
+    public string ControlToken { get; set; } = "";
+
     /// <summary>Size of one artifact chunk on the wire.</summary>
     public int ArtifactChunkBytes { get; set; } = 256 * 1024;
 }

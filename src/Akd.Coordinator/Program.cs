@@ -2,6 +2,7 @@ using Akd.Coordinator;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -26,7 +27,11 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
     .ValidateOnStart();
-builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 4 * 1024 * 1024);
+builder.Services.AddGrpc(grpc =>
+{
+    grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+    grpc.Interceptors.Add<TokenAuthInterceptor>();
+});
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<AgentStore>();
@@ -41,6 +46,12 @@ builder.Services.AddSingleton<DeploymentScheduler>();
 builder.Services.AddHostedService<DeploymentRecovery>();
 
 var app = builder.Build();
+var tokens = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value;
+if (string.IsNullOrEmpty(tokens.AgentToken) || string.IsNullOrEmpty(tokens.ControlToken))
+{
+    app.Logger.LogWarning("Coordinator:AgentToken or Coordinator:ControlToken is not set: agents or akdctl are not authenticated. Bind to loopback only, or set both tokens.");
+}
+
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -43,13 +45,19 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         }
 
-        // Act: bump the version and deploy again.
+        // Act: bump the version and deploy again, this time as a script would (--output json).
         _app.SetVersion("0.2.0");
-        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest, "--output", "json");
         output.WriteLine(second.ToString());
 
-        // Assert: both hosts answer with 0.2.0, keep two releases, and logged two revisions.
+        // Assert: one JSON event per line, ending with the deployment's success.
         Assert.Equal(0, second.ExitCode);
+        var events = second.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var last = events.Last(e => e.GetProperty("kind").GetString() == "EVENT_KIND_DEPLOYMENT");
+        Assert.Equal("succeeded", last.GetProperty("state").GetString());
+        Assert.Contains(events, e => e.GetProperty("kind").GetString() == "EVENT_KIND_LOG" && e.GetProperty("message").GetString()!.Contains("mix release"));
+
+        // Assert: both hosts answer with 0.2.0, keep two releases, and logged two revisions.
         foreach (var host in _fleet.Web)
         {
             Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(host.Port));
@@ -85,5 +93,48 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("no online agent matches deploy.to role=nowhere", result.StdErr);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed}");
         Assert.False(Directory.Exists(Path.Combine(_fleet.Root, "build-1", "builds")), "nothing should have been built");
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Deploy_GitSourceAtRef_BuildsThatCommitAndBothHostsServeIt()
+    {
+        // Arrange: a git repository whose main branch holds version 0.3.0 and whose manifest names it.
+        var repo = Path.Combine(_fleet.Root, "hello-git");
+        Directory.Move(HelloApp.CopyTo(Path.Combine(_fleet.Root, "git-src")).Dir, repo);
+        var mixExs = Path.Combine(repo, "mix.exs");
+        File.WriteAllText(mixExs, File.ReadAllText(mixExs).Replace("version: \"0.1.0\"", "version: \"0.3.0\""));
+        var manifest = Path.Combine(repo, "akd.yaml");
+        var yaml = File.ReadAllText(manifest);
+        var pathLine = yaml.Split('\n').Single(l => l.TrimStart().StartsWith("path: .", StringComparison.Ordinal));
+        File.WriteAllText(manifest, yaml.Replace(pathLine, $"  git: \"file://{repo}\"\n  ref: main"));
+        Git(repo, "init", "--quiet", "--initial-branch=main");
+        Git(repo, "add", "--all");
+        Git(repo, "-c", "user.name=akd-test", "-c", "user.email=akd@test.invalid", "commit", "--quiet", "-m", "hello 0.3.0");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(repo, DeployTimeout, "deploy", "-f", manifest);
+        output.WriteLine(result.ToString());
+
+        // Assert
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("checking out origin/main", result.StdOut);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.3.0", await Http.GetBodyAsync(host.Port));
+        }
+    }
+
+    private static void Git(string cwd, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = cwd, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(psi)!;
+        var stderr = git.StandardError.ReadToEnd();
+        git.WaitForExit();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
     }
 }

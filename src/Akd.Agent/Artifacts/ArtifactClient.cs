@@ -27,7 +27,7 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
         })
         .Build();
 
-    private Contracts.V1.Artifacts.ArtifactsClient Client => new(channel.Channel);
+    private Contracts.V1.Artifacts.ArtifactsClient Client => new(channel.Invoker);
 
     private string CacheDir => Path.Combine(options.Value.DataDir, "cache", "artifacts");
 

@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
@@ -22,9 +24,19 @@ public sealed class CoordinatorChannel : IDisposable
             HttpHandler = handler,
             MaxReceiveMessageSize = 4 * 1024 * 1024,
         });
+        Invoker = string.IsNullOrEmpty(o.Token)
+            ? Channel.CreateCallInvoker()
+            : Channel.Intercept(headers =>
+            {
+                headers.Add("authorization", $"Bearer {o.Token}");
+                return headers;
+            });
     }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>What clients call through: adds the agent token to every call when one is configured.</summary>
+    public CallInvoker Invoker { get; }
 
     public void Dispose() => Channel.Dispose();
 }

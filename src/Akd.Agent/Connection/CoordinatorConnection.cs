@@ -61,7 +61,7 @@ public sealed partial class CoordinatorConnection(
     private async Task RunSessionAsync(Toolchain toolchain, CancellationToken ct)
     {
         var o = options.Value;
-        var client = new AgentHub.AgentHubClient(channel.Channel);
+        var client = new AgentHub.AgentHubClient(channel.Invoker);
         using var call = client.Connect(cancellationToken: ct);
         var hello = new AgentHello
         {

@@ -18,7 +18,12 @@ internal interface IAppRunner
 internal static class AppRunners
 {
     public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
-        manifest.Build.Tool == BuildTool.Distillery && manifest.Deploy.RunCommand is null
-            ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod)
-            : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+        manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
+            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod)
+            : manifest.Build.Tool == BuildTool.Distillery
+                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod)
+                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+
+    private static string SharedDir(AppManifest manifest, AgentOptions options) =>
+        new Akd.Core.Releases.ReleaseLayout(DeployPath.Resolve(manifest, options)).SharedDir;
 }

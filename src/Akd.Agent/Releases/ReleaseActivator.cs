@@ -1,6 +1,7 @@
 using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Akd.Core.Health;
+using Akd.Core.Hooks;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
 
@@ -14,6 +15,9 @@ namespace Akd.Agent.Releases;
 internal sealed class ReleaseActivator(
     ReleaseLayout layout, AppManifest manifest, IAppRunner runner, HttpClient http, TimeProvider clock, StepReporter reporter)
 {
+    /// <summary>The deploy's after-activate and after-start hooks; null for rollbacks and restarts.</summary>
+    public IActivationHooks? Hooks { get; init; }
+
     /// <param name="env">The final env for the app on this host.</param>
     /// <param name="result">What revisions.log records on success: "deployed" or "rolled-back".</param>
     public async Task<ActivateOutput> ActivateAsync(string releaseId, IReadOnlyDictionary<string, string> env, string deploymentId, string result, CancellationToken ct)
@@ -28,10 +32,19 @@ internal sealed class ReleaseActivator(
         reporter.Phase("switch", $"current -> releases/{releaseId}");
         layout.SwitchCurrent(releaseId);
 
-        var health = await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false);
+        var releaseDir = layout.ReleaseDir(releaseId);
+        var hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterActivateAsync(releaseDir, c), ct).ConfigureAwait(false);
+        var health = hookFailure is null
+            ? await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false)
+            : new HealthCheckResult(false, "", "not started", 0);
+        if (health.Healthy)
+        {
+            hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterStartAsync(releaseDir, c), ct).ConfigureAwait(false);
+        }
+
         output.HealthTarget = health.Target;
         output.HealthDetail = health.Detail;
-        if (health.Healthy)
+        if (health.Healthy && hookFailure is null)
         {
             layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, result));
             Prune(releaseId, previousId);
@@ -39,11 +52,34 @@ internal sealed class ReleaseActivator(
         }
 
         layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, "failed"));
+        if (Hooks is not null)
+        {
+            await Hooks.FailedAsync(ct).ConfigureAwait(false);
+        }
+
         var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, ct).ConfigureAwait(false);
         output.RolledBack = rolledBackTo is not null;
-        var message = $"health check of {releaseId} failed: {health.Detail}" +
+        var message = (hookFailure ?? $"health check of {releaseId} failed: {health.Detail}") +
             (rolledBackTo is null ? "; there was no previous release to go back to" : $"; rolled back to {rolledBackTo}");
         throw new ActivationFailedException(message, output);
+    }
+
+    /// <returns>Null when the hook stage passed (or there is none), otherwise why it failed.</returns>
+    private static async Task<string?> RunHookAsync(Func<CancellationToken, Task>? stage, CancellationToken ct)
+    {
+        try
+        {
+            if (stage is not null)
+            {
+                await stage(ct).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        catch (HookFailedException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>Stops the app this host runs for the manifest's app, if any.</summary>

@@ -1,4 +1,5 @@
 using Akd.Agent.Artifacts;
+using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
@@ -32,8 +33,14 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, ct).ConfigureAwait(false);
 
         var runner = AppRunners.For(manifest, reporter, options.Value);
-        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter);
-        return await activator.ActivateAsync(step.ReleaseId, AppEnvironment.For(manifest, options.Value), command.DeploymentId, "deployed", ct).ConfigureAwait(false);
+        var env = AppEnvironment.For(manifest, options.Value);
+        var hooks = DeployHooks.ForRelease(manifest, env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter);
+        return await hooks.RunPipelineAsync(async () =>
+        {
+            await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);
+            var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Hooks = hooks };
+            return await activator.ActivateAsync(step.ReleaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Unpacks into a hidden staging directory first, so <c>releases/</c> never holds a half-written release.</summary>

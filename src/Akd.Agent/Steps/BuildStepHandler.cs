@@ -1,5 +1,7 @@
 using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
+using Akd.Agent.Hooks;
+using Akd.Agent.Releases;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
@@ -40,11 +42,18 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             Env = BuildEnvironment.For(options.Value),
             CommandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)),
         };
-        var built = await ReleaseBuilders.For(manifest.Build.Tool).BuildAsync(context, reporter.Output, ct).ConfigureAwait(false);
+        var hooks = DeployHooks.ForBuild(manifest, AppEnvironment.For(manifest, options.Value), options.Value, context.CommandTimeout, reporter);
+        var (built, uploaded) = await hooks.RunPipelineAsync(async () =>
+        {
+            await hooks.RunStageAsync(HookStage.BeforeBuild, workspace.ProjectDir, ct).ConfigureAwait(false);
+            var built = await ReleaseBuilders.For(manifest.Build.Tool).BuildAsync(context, reporter.Output, ct).ConfigureAwait(false);
+            await hooks.RunStageAsync(HookStage.AfterBuild, workspace.ProjectDir, ct).ConfigureAwait(false);
 
-        reporter.Phase("upload", $"uploading {built.Size} bytes");
-        var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", ct).ConfigureAwait(false);
-        File.Delete(built.TarballPath);
+            reporter.Phase("upload", $"uploading {built.Size} bytes");
+            var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", ct).ConfigureAwait(false);
+            File.Delete(built.TarballPath);
+            return (built, uploaded);
+        }, ct).ConfigureAwait(false);
         return new BuildOutput
         {
             Artifact = uploaded,

@@ -14,6 +14,7 @@ public sealed partial class StepExecutor(
     Outbox outbox,
     BuildStepHandler build,
     ActivateStepHandler activate,
+    SourceActivateStepHandler sourceActivate,
     IHostApplicationLifetime lifetime,
     ILogger<StepExecutor> logger)
 {
@@ -59,6 +60,9 @@ public sealed partial class StepExecutor(
                     break;
                 case StepCommand.KindOneofCase.Activate:
                     result.Activate = await activate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                case StepCommand.KindOneofCase.SourceActivate:
+                    result.Activate = await sourceActivate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
                     break;
                 default:
                     throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");

@@ -13,7 +13,7 @@ internal static class AgentsCommand
         var command = new Command("agents", "List the agents the coordinator knows");
         command.SetAction(async (context, parse, ct) =>
         {
-            var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: ct).ConfigureAwait(false);
+            var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 foreach (var agent in response.Agents)

@@ -33,6 +33,7 @@ internal static class DeployCommand
                 Actor = Environment.GetEnvironmentVariable("AKD_ACTOR") ?? $"{Environment.UserName}@{Environment.MachineName}",
                 DefaultApp = manifest.App,
                 SkipOffline = parse.GetValue(skipOffline),
+                SourceVersion = SourceVersion(manifest, manifestPath),
             };
             if (BuildsLocally(manifest, parse.GetValue(localBuild)))
             {
@@ -77,6 +78,15 @@ internal static class DeployCommand
         return localBuildFlag || manifest.Strategy == DeployStrategy.LocalBuild;
     }
 
+    /// <summary>The source strategy names releases after the uploaded tree's version; with git the targets read it.</summary>
+    private static string SourceVersion(AppManifest manifest, string manifestPath) =>
+        manifest.Strategy == DeployStrategy.Source && manifest.Source.Git is null
+            ? MixProject.TryRead(SourceDir(manifest, manifestPath))?.Version ?? ""
+            : "";
+
+    private static string SourceDir(AppManifest manifest, string manifestPath) =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.Source.Path ?? "."));
+
     private static async Task<SourceSpec> SourceAsync(
         CliContext context, AppManifest manifest, string manifestPath, string? gitRef, IProgressView view, CancellationToken ct)
     {
@@ -90,7 +100,6 @@ internal static class DeployCommand
             throw new CliException("--ref needs source.git in the manifest", ExitCodes.Usage);
         }
 
-        var dir = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.Source.Path ?? "."));
-        return new SourceSpec { Archive = await SourceUploader.UploadAsync(context, dir, view.Note, ct).ConfigureAwait(false) };
+        return new SourceSpec { Archive = await SourceUploader.UploadAsync(context, SourceDir(manifest, manifestPath), view.Note, ct).ConfigureAwait(false) };
     }
 }

@@ -4,7 +4,7 @@ using Akd.Core.Manifest;
 namespace Akd.Coordinator.Deployments;
 
 /// <summary>A deployment that passed every check and is ready to run: who builds, who receives it.</summary>
-/// <param name="BuildAgent">Empty when <see cref="Prebuilt"/> is set.</param>
+/// <param name="BuildAgent">Empty for the source strategy and for a <see cref="Prebuilt"/> release.</param>
 public sealed record DeploymentPlan(
     Deployment Record,
     AppManifest Manifest,
@@ -16,4 +16,7 @@ public sealed record DeploymentPlan(
 {
     /// <summary>The release akdctl built and uploaded (local-build): no build step runs.</summary>
     public BuildOutput? Prebuilt { get; init; }
+
+    /// <summary>Strategy <c>source</c>: the app version akdctl read from mix.exs; empty when the targets must read it.</summary>
+    public string SourceVersion { get; init; } = "";
 }

@@ -38,19 +38,14 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         {
             throw Refuse(StatusCode.InvalidArgument, "strategy local-build: akdctl builds the release and sends it with the request, but this request carries none (use akdctl deploy)");
         }
-        else if (manifest.Strategy != DeployStrategy.RemoteBuild)
-        {
-            throw Refuse(StatusCode.Unimplemented, $"strategy '{manifest.Strategy}' is not supported by this coordinator yet; use remote-build or local-build");
-        }
-
-        string? buildAgent = null;
-        if (prebuilt is null)
+        else
         {
             CheckSource(request.Source);
-            var build = registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
-                ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}");
-            buildAgent = build.Name;
         }
+
+        // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
+        var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt is not null ? "" : (registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
+            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}")).Name;
 
         var known = (await agents.ListAsync(ct).ConfigureAwait(false))
             .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
@@ -73,16 +68,17 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             Id = NewId(now),
             App = manifest.App,
             Environment = manifest.Environment ?? "",
-            Strategy = prebuilt is null ? "remote-build" : "local-build",
+            Strategy = prebuilt is not null ? "local-build" : manifest.Strategy == DeployStrategy.Source ? "source" : "remote-build",
             State = DeploymentStates.Pending,
             Actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor,
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
             ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),
             SourceSha256 = request.Source?.Archive?.Sha256 ?? "",
         };
-        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source ?? new SourceSpec(), buildAgent ?? "", online)
+        return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source ?? new SourceSpec(), buildAgent, online)
         {
             Prebuilt = prebuilt,
+            SourceVersion = manifest.Strategy == DeployStrategy.Source ? request.SourceVersion : "",
         };
     }
 

@@ -1,6 +1,7 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Storage;
+using Akd.Core.Manifest;
 using Akd.Core.Releases;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,8 @@ public sealed partial class DeploymentRunner(
     public async Task CreateAsync(DeploymentPlan plan, CancellationToken ct)
     {
         await deployments.CreateAsync(plan.Record, plan.ManifestYaml, ct).ConfigureAwait(false);
-        var build = plan.Prebuilt is { } prebuilt ? $"release {prebuilt.Version} built by akdctl" : $"build on {plan.BuildAgent}";
+        var build = plan.Prebuilt is { } prebuilt ? $"release {prebuilt.Version} built by akdctl"
+            : plan.BuildAgent.Length > 0 ? $"build on {plan.BuildAgent}" : "build from source on each target";
         await SetStateAsync(plan, DeploymentStates.Pending,
             $"{plan.Record.App}: {build}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor})", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
@@ -35,6 +37,12 @@ public sealed partial class DeploymentRunner(
         var id = plan.Record.Id;
         try
         {
+            if (plan.Manifest.Strategy == DeployStrategy.Source)
+            {
+                await DeliverSourceAsync(plan, ct).ConfigureAwait(false);
+                return;
+            }
+
             var build = plan.Prebuilt ?? await BuildAsync(plan, ct).ConfigureAwait(false);
             if (build is null)
             {
@@ -43,7 +51,8 @@ public sealed partial class DeploymentRunner(
 
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
-            await DeliverAsync(plan, build, releaseId, ct).ConfigureAwait(false);
+            await DeliverAsync(plan, releaseId, build.Version,
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version }, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -67,12 +76,14 @@ public sealed partial class DeploymentRunner(
         return result.Build;
     }
 
-    private async Task DeliverAsync(DeploymentPlan plan, BuildOutput build, string releaseId, CancellationToken ct)
+    /// <param name="releaseId">Empty when the first hosts will name it (a source deploy from git).</param>
+    /// <param name="setStep">Fills in the step each host gets, given the release id known by then.</param>
+    private async Task DeliverAsync(DeploymentPlan plan, string releaseId, string version, Action<StepCommand, string> setStep, CancellationToken ct)
     {
         var rolling = plan.Manifest.Deploy.Rolling;
         var batchSize = rolling.Batch.SizeFor(plan.Targets.Count);
         await SetStateAsync(plan, DeploymentStates.Delivering,
-            $"delivering {releaseId} to {plan.Targets.Count} host(s), {batchSize} at a time", ct, releaseId, build.Version).ConfigureAwait(false);
+            $"delivering {(releaseId.Length > 0 ? releaseId : "the source")} to {plan.Targets.Count} host(s), {batchSize} at a time", ct, releaseId, version).ConfigureAwait(false);
 
         var failures = new List<string>();
         var batches = plan.Targets.Chunk(batchSize).ToList();
@@ -81,9 +92,11 @@ public sealed partial class DeploymentRunner(
             var results = await Task.WhenAll(batches[i].Select(async host =>
             {
                 var command = NewCommand(plan, options.Value.ActivateDeadline);
-                command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version };
+                setStep(command, releaseId);
                 return (Host: host, Result: await RunHostStepAsync(plan, host, "activate", command, releaseId, ct).ConfigureAwait(false));
             })).ConfigureAwait(false);
+
+            releaseId = await LearnReleaseIdAsync(plan, releaseId, results.Select(r => r.Result), ct).ConfigureAwait(false);
 
             failures.AddRange(results.Where(r => !r.Result.Ok).Select(r => $"{r.Host}: {r.Result.Error}"));
             if (failures.Count > rolling.MaxFailures)
@@ -135,6 +148,12 @@ public sealed partial class DeploymentRunner(
 
         var state = result.Ok ? StepStates.Succeeded : result.Activate?.RolledBack == true ? StepStates.RolledBack : StepStates.Failed;
         var message = result.Ok ? Describe(result) : result.Error;
+        if (releaseId.Length == 0 && !string.IsNullOrEmpty(result.Activate?.ReleaseId))
+        {
+            // A source deploy from git: the host named the release.
+            releaseId = result.Activate.ReleaseId;
+        }
+
         await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct).ConfigureAwait(false);
         await PublishAsync(new DeploymentEvent
         {

@@ -11,7 +11,11 @@ internal sealed record CliResult(int ExitCode, string StdOut, string StdErr, Tim
 /// <summary>Runs <c>akdctl</c> as a user would, with a deadline.</summary>
 internal static class CliRun
 {
-    public static async Task<CliResult> AkdctlAsync(string coordinator, string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<CliResult> AkdctlAsync(string coordinator, string workingDirectory, TimeSpan timeout, params string[] args) =>
+        AkdctlAsync(coordinator, workingDirectory, timeout, new Dictionary<string, string>(), args);
+
+    public static async Task<CliResult> AkdctlAsync(
+        string coordinator, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -28,6 +32,11 @@ internal static class CliRun
 
         psi.Environment["AKD_COORDINATOR"] = coordinator;
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in env)
+        {
+            psi.Environment[key] = value;
+        }
+
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;
         var stdout = new StringBuilder();

@@ -12,6 +12,7 @@ namespace Akd.IntegrationTests.Fleet;
 internal sealed class LocalFleet : IAsyncDisposable
 {
     private readonly List<ManagedProcess> _processes = [];
+    private readonly Dictionary<string, (string Labels, IReadOnlyDictionary<string, string>? Env, string[] AppEnv)> _agentArgs = [];
     private readonly bool _epmdWasRunning = EpmdIsRunning();
 
     private LocalFleet(string root, string suffix)
@@ -45,12 +46,25 @@ internal sealed class LocalFleet : IAsyncDisposable
         public string DeployPath(string app) => Path.Combine(DataDir, "apps", app);
     }
 
-    public static async Task<LocalFleet> StartAsync(int webAgents, CancellationToken ct)
+    /// <summary>When set, the coordinator requires tokens; agents and akdctl of this fleet present them.</summary>
+    public string? AgentToken { get; private set; }
+
+    public string? ControlToken { get; private set; }
+
+    /// <param name="webAgentEnv">Extra process env for the web agents (and so for the apps they start), e.g. a PATH with a fake tool first.</param>
+    public static async Task<LocalFleet> StartAsync(
+        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, bool withTokens = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
         var fleet = new LocalFleet(root, suffix);
+        if (withTokens)
+        {
+            fleet.AgentToken = "agent-" + Guid.NewGuid().ToString("N");
+            fleet.ControlToken = "control-" + Guid.NewGuid().ToString("N");
+        }
+
         try
         {
             fleet.CoordinatorPort = FreePort();
@@ -64,7 +78,7 @@ internal sealed class LocalFleet : IAsyncDisposable
                 var port = FreePort();
                 var host = new WebHost($"web-{i}-{suffix}", port, Path.Combine(root, $"web-{i}"));
                 fleet.Web.Add(host);
-                fleet.StartAgent(host.Name, "role=web", $"PORT={port}");
+                fleet.StartAgent(host.Name, "role=web", webAgentEnv, $"PORT={port}");
             }
 
             await fleet.WaitForAgentsAsync(webAgents + 1, ct);
@@ -79,42 +93,97 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public void StartCoordinator()
     {
+        var env = new Dictionary<string, string>();
+        if (AgentToken is not null && ControlToken is not null)
+        {
+            env["Coordinator__AgentToken"] = AgentToken;
+            env["Coordinator__ControlToken"] = ControlToken;
+        }
+
         Coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator,
-            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")]);
+            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")], env);
         _processes.Add(Coordinator);
     }
 
-    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) =>
-        StartAgent(name, labels, new Dictionary<string, string>(), appEnv);
+    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) => StartAgent(name, labels, null, appEnv);
 
-    /// <param name="processEnv">Extra environment for the agent process (and so for the apps it starts), e.g. a PATH.</param>
-    public ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string> processEnv, params string[] appEnv)
+    /// <summary>Starts an agent with <paramref name="token"/> instead of the fleet's (an impostor, in a test).</summary>
+    public ManagedProcess StartAgentWithToken(string name, string labels, string? token, params string[] appEnv) =>
+        StartAgent(name, labels, token is null ? null : new Dictionary<string, string> { ["AKD_Agent__Token"] = token }, appEnv, useFleetToken: false);
+
+    public ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, params string[] appEnv) =>
+        StartAgent(name, labels, agentEnv, appEnv, useFleetToken: true);
+
+    private ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string[] appEnv, bool useFleetToken)
     {
+        _agentArgs[name] = (labels, agentEnv, appEnv);
         var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
         var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
-        foreach (var env in appEnv)
+        foreach (var pair in appEnv)
         {
-            args.AddRange(["--app-env", env]);
+            args.AddRange(["--app-env", pair]);
         }
 
-        var environment = new Dictionary<string, string>(processEnv) { ["Agent__ReconnectMaxDelay"] = "00:00:02" };
-        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, environment);
+        var processEnv = new Dictionary<string, string>(agentEnv ?? new Dictionary<string, string>()) { ["AKD_Agent__ReconnectMaxDelay"] = "00:00:02" };
+        if (useFleetToken && AgentToken is not null)
+        {
+            processEnv["AKD_Agent__Token"] = AgentToken;
+        }
+
+        var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, processEnv);
         _processes.Add(process);
         Agents[name] = process;
         return process;
     }
 
     /// <summary>Starts one more web agent, <c>web-ID</c> with its own PORT, and waits until it is online.</summary>
-    public async Task<WebHost> AddWebAgentAsync(string id, string labels, IReadOnlyDictionary<string, string> processEnv, CancellationToken ct)
+    public async Task<WebHost> AddWebAgentAsync(string id, string labels, IReadOnlyDictionary<string, string> agentEnv, CancellationToken ct)
     {
         var host = new WebHost($"web-{id}-{Suffix}", FreePort(), Path.Combine(Root, $"web-{id}"));
         Web.Add(host);
-        StartAgent(host.Name, labels, processEnv, $"PORT={host.Port}");
-        await WaitForAgentsAsync(Agents.Values.Count(a => !a.HasExited), ct);
+        StartAgent(host.Name, labels, agentEnv, $"PORT={host.Port}");
+        await WaitForAgentStateAsync(host.Name, "online", ct);
         return host;
     }
 
-    public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) => CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, args);
+    /// <summary>
+    /// Kills an agent process (as a crash or an upgrade would) and starts it again with the same
+    /// arguments; returns once the coordinator has seen it go and come back.
+    /// </summary>
+    public async Task RestartAgentAsync(string name, CancellationToken ct)
+    {
+        Agents[name].Kill();
+        await WaitForAgentStateAsync(name, "offline", ct);
+        var (labels, env, appEnv) = _agentArgs[name];
+        StartAgent(name, labels, env, appEnv);
+        await WaitForAgentStateAsync(name, "online", ct);
+    }
+
+    public async Task WaitForAgentStateAsync(string name, string state, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var result = await AkdctlAsync(Root, TimeSpan.FromSeconds(30), "agents", "--output", "json");
+            var found = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement)
+                .Any(a => a.GetProperty("name").GetString() == name && a.GetProperty("state").GetString() == state);
+            if (found)
+            {
+                return;
+            }
+
+            if (watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"agent {name} did not become {state}:\n{result}\n{Logs()}");
+            }
+
+            await Task.Delay(300, ct);
+        }
+    }
+
+    public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) =>
+        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, ControlToken is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["AKD_TOKEN"] = ControlToken }, args);
 
     /// <summary>Everything the processes printed, for the test log when something fails.</summary>
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{p.Output}"));
@@ -173,7 +242,11 @@ internal sealed class LocalFleet : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the BEAM an agent started, by the pid the agent recorded.</summary>
+    /// <summary>
+    /// Stops the BEAMs an agent started, by the pids the agent recorded: the run state of every
+    /// app, and the pid file of apps run as a command (the source strategy), which exists even
+    /// when a deploy failed before the run state was written.
+    /// </summary>
     private static void StopReleases(WebHost host)
     {
         var apps = Path.Combine(host.DataDir, "apps");
@@ -182,21 +255,39 @@ internal sealed class LocalFleet : IAsyncDisposable
             return;
         }
 
+        var pids = new HashSet<int>();
         foreach (var state in Directory.GetFiles(apps, ".akd-run.json", SearchOption.AllDirectories))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(state));
             if (doc.RootElement.TryGetProperty("Pid", out var pid) && pid.ValueKind == JsonValueKind.Number)
             {
-                try
-                {
-                    using var process = Process.GetProcessById(pid.GetInt32());
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(5000);
-                }
-                catch (ArgumentException)
-                {
-                    // Already gone.
-                }
+                pids.Add(pid.GetInt32());
+            }
+        }
+
+        foreach (var pidFile in Directory.GetFiles(apps, "app.pid", SearchOption.AllDirectories))
+        {
+            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+            {
+                pids.Add(pid);
+            }
+        }
+
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited while we looked.
             }
         }
     }

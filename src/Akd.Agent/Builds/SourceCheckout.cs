@@ -1,0 +1,80 @@
+using Akd.Agent.Artifacts;
+using Akd.Agent.Steps;
+using Akd.Contracts.V1;
+using Akd.Core.Archives;
+
+namespace Akd.Agent.Builds;
+
+/// <summary>
+/// Puts a deploy's source into a fresh directory on a target (strategy <c>source</c>): an uploaded
+/// archive is unpacked safely; a git source is fetched into a per-app cache that survives deploys
+/// (so a redeploy fetches only what changed) and copied from there without <c>.git</c>, <c>_build</c> and <c>deps</c>.
+/// </summary>
+internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions options)
+{
+    private static readonly HashSet<string> NotCopied = new(StringComparer.Ordinal) { ".git", "_build", "deps" };
+
+    public async Task FetchIntoAsync(SourceSpec? source, string app, string targetDir, StepReporter reporter, CancellationToken ct)
+    {
+        switch (source?.FromCase)
+        {
+            case SourceSpec.FromOneofCase.Archive:
+                var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
+                try
+                {
+                    await using var file = File.OpenRead(archive);
+                    await SafeExtractor.ExtractAsync(file, targetDir, ct).ConfigureAwait(false);
+                }
+                catch (UnsafeArchiveException ex)
+                {
+                    throw new StepFailedException($"refused the source archive: {ex.Message}");
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new StepFailedException($"the source archive is not a readable tar.gz: {ex.Message}");
+                }
+
+                reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked");
+                break;
+            case SourceSpec.FromOneofCase.Git:
+                var workspace = new SourceWorkspace(Path.Combine(options.DataDir, "sources", app));
+                await workspace.LoadGitAsync(source.Git.Url, string.IsNullOrEmpty(source.Git.Ref) ? null : source.Git.Ref, reporter, ct).ConfigureAwait(false);
+                CopyTree(workspace.ProjectDir, targetDir, top: true);
+                break;
+            default:
+                throw new StepFailedException("the step names no source");
+        }
+
+        if (!File.Exists(Path.Combine(targetDir, "mix.exs")))
+        {
+            throw new StepFailedException("the source has no mix.exs at its root: is source.path the Mix project?");
+        }
+    }
+
+    /// <summary>Copies files with their modes; symlinks are recreated as links, never followed, as git checked them out.</summary>
+    private static void CopyTree(string from, string to, bool top)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+        {
+            if (top && NotCopied.Contains(entry.Name))
+            {
+                continue;
+            }
+
+            var target = Path.Combine(to, entry.Name);
+            if (entry.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(target, link);
+            }
+            else if (entry is DirectoryInfo)
+            {
+                CopyTree(entry.FullName, target, top: false);
+            }
+            else
+            {
+                File.Copy(entry.FullName, target);
+            }
+        }
+    }
+}

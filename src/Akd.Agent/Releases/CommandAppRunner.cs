@@ -1,0 +1,180 @@
+using System.Globalization;
+using Akd.Agent.Steps;
+using Akd.Core.Processes;
+
+namespace Akd.Agent.Releases;
+
+/// <summary>
+/// Runs an app as a plain long-running command from its release directory: the source strategy's
+/// <c>mix run --no-halt</c> or <c>mix phx.server</c>, or any <c>deploy.run</c> command. The app is
+/// detached from the agent: <c>setsid --fork</c> puts it in a session of its own whose parent is not
+/// the agent, so restarting or upgrading the agent (systemd's <c>KillMode=process</c>) leaves it
+/// running. Its pid goes to <c>shared/app.pid</c>, its output to <c>shared/log/app.log</c>.
+/// Stopping is SIGTERM to its process group, then SIGKILL after the grace period.
+/// </summary>
+internal sealed class CommandAppRunner(AppCommand command, string sharedDir, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
+{
+    // A constant script, never built from input: the pid file, the log and the command arrive as
+    // arguments. It records its own pid, then becomes the app (exec keeps the pid).
+    private const string Launcher =
+        "echo $$ > \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\" && log=\"$2\" && shift 2 && exec \"$@\" < /dev/null >> \"$log\" 2>&1";
+
+    /// <summary>Set in the app's env: tells our app from an unrelated process that got its pid later.</summary>
+    private const string MarkerVariable = "AKD_DEPLOY_PATH";
+
+    public string PidFile => Path.Combine(sharedDir, "app.pid");
+
+    public string LogFile => Path.Combine(sharedDir, "log", "app.log");
+
+    private string DeployRoot => Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(sharedDir))!;
+
+    public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var program = command.For(releaseDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(LogFile)!);
+
+        // An app whose run state was lost (the agent died between start and record) would keep the port.
+        if (ReadPidFile() is { } orphan && IsOurs(orphan))
+        {
+            reporter.Log($"pid {orphan} from {PidFile} is still running; stopping it first");
+            await ProcessGroups.TerminateAsync(orphan, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+        }
+
+        File.Delete(PidFile);
+        await File.AppendAllTextAsync(LogFile,
+            $"==== {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'} starting {Path.GetFileName(releaseDir)}: {Display(program)} ====\n", ct).ConfigureAwait(false);
+
+        var environment = env.ToDictionary(p => p.Key, p => (string?)p.Value);
+        foreach (var (key, value) in command.ExtraEnv)
+        {
+            environment[key] = value;
+        }
+
+        environment[MarkerVariable] = DeployRoot;
+
+        var spec = new ProcessSpec("setsid", ["--fork", "sh", "-c", Launcher, "akd-launch", PidFile, LogFile, .. program])
+        {
+            WorkingDirectory = releaseDir,
+            Environment = environment,
+            Timeout = TimeSpan.FromSeconds(30),
+            OutputDrainGrace = TimeSpan.FromMilliseconds(200),
+        };
+        reporter.Log($"$ {Display(program)} (detached; output in {LogFile})");
+        ProcessResult result;
+        try
+        {
+            result = await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+        }
+        catch (ProcessStartException ex)
+        {
+            throw new StepFailedException($"{ex.Message} (setsid comes with util-linux)");
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new StepFailedException($"starting '{Display(program)}' failed: setsid exited with code {result.ExitCode}");
+        }
+
+        if (await WaitForPidFileAsync(ct).ConfigureAwait(false) is not { } pid)
+        {
+            throw new StepFailedException($"'{Display(program)}' did not start: no pid in {PidFile}");
+        }
+
+        reporter.Log($"started as pid {pid}");
+    }
+
+    public Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var pid = ReadPidFile();
+        if (pid is { } known && ProcessGroups.IsSessionLeader(known) && IsOurs(known))
+        {
+            return Task.FromResult<int?>(known);
+        }
+
+        if (pid is not null)
+        {
+            reporter.Log($"pid {pid} has exited; the end of {LogFile}:");
+            foreach (var line in Tail(LogFile, 20))
+            {
+                reporter.Log("  " + line);
+            }
+        }
+
+        return Task.FromResult<int?>(null);
+    }
+
+    public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
+    {
+        var pid = state.Pid ?? ReadPidFile();
+        if (pid is null || !ProcessSignals.IsAlive(pid.Value) || !IsOurs(pid.Value))
+        {
+            reporter.Log($"release {state.ReleaseId} is not running{(pid is null ? "" : $" (pid {pid} is gone)")}");
+            File.Delete(PidFile);
+            return;
+        }
+
+        reporter.Log($"stopping release {state.ReleaseId} (pid {pid})");
+        await ProcessGroups.TerminateAsync(pid.Value, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+        File.Delete(PidFile);
+    }
+
+    private async Task<int?> WaitForPidFileAsync(CancellationToken ct)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (ReadPidFile() is { } pid)
+            {
+                return pid;
+            }
+
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Guards against a reused pid (the app died, the host rebooted): only a process started with
+    /// this deploy path's marker in its environment is signalled.
+    /// </summary>
+    private bool IsOurs(int pid)
+    {
+        try
+        {
+            var marker = $"{MarkerVariable}={DeployRoot}";
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(marker, StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private int? ReadPidFile()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(PidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 1 ? pid : null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last lines of the log, reading only its end: it grows for as long as the app lives.</summary>
+    private static IEnumerable<string> Tail(string path, int lines)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var file = File.OpenRead(path);
+        file.Seek(Math.Max(0, file.Length - 16 * 1024), SeekOrigin.Begin);
+        using var reader = new StreamReader(file);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines).ToList();
+    }
+
+    private static string Display(IReadOnlyList<string> program) => new ProcessSpec(program[0], program.Skip(1).ToList()).Display;
+}

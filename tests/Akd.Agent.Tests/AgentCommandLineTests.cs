@@ -1,0 +1,36 @@
+namespace Akd.Agent.Tests;
+
+public sealed class AgentCommandLineTests
+{
+    [Fact]
+    public void Parse_DocumentedFlags_MapToTheAgentSection()
+    {
+        var values = AgentCommandLine.Parse(
+            ["--coordinator", "http://127.0.0.1:7400", "--name", "web-1", "--labels", "role=web,env=production", "--data-dir", "/var/lib/x"]);
+
+        Assert.Equal("http://127.0.0.1:7400", values["Agent:Coordinator"]);
+        Assert.Equal("web-1", values["Agent:Name"]);
+        Assert.Equal("role=web,env=production", values["Agent:Labels"]);
+        Assert.Equal("/var/lib/x", values["Agent:DataDir"]);
+    }
+
+    [Fact]
+    public void Parse_RepeatedAppEnv_KeepsEveryEntryAndValuesWithEquals()
+    {
+        var values = AgentCommandLine.Parse(["--app-env", "PORT=4001", "--app-env=DATABASE_URL=ecto://u:p@h/db?a=b"]);
+
+        Assert.Equal("4001", values["Agent:AppEnv:PORT"]);
+        Assert.Equal("ecto://u:p@h/db?a=b", values["Agent:AppEnv:DATABASE_URL"]);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--app-env", "PORT" }, "KEY=VALUE")]
+    [InlineData(new[] { "--name" }, "--name needs a value")]
+    [InlineData(new[] { "--nmae", "x" }, "unknown option '--nmae'")]
+    public void Parse_BadInput_ThrowsAClearMessage(string[] args, string expected)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => AgentCommandLine.Parse(args));
+
+        Assert.Contains(expected, ex.Message);
+    }
+}

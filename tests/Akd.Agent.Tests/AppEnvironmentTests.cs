@@ -1,0 +1,52 @@
+using Akd.Agent.Releases;
+using Akd.Core.Manifest;
+
+namespace Akd.Agent.Tests;
+
+public sealed class AppEnvironmentTests
+{
+    private static readonly AppManifest Manifest = new()
+    {
+        App = "hello",
+        Deploy = new DeploySettings { Env = new Dictionary<string, string> { ["PORT"] = "4000", ["MODE"] = "manifest", ["KEEP"] = "k" } },
+    };
+
+    [Fact]
+    public void For_HostAndPerAppEnv_OverrideTheManifestInThatOrder()
+    {
+        // Arrange
+        var options = new AgentOptions
+        {
+            Name = "web-1",
+            AppEnv = new() { ["PORT"] = "4001", ["MODE"] = "host" },
+            Apps = new() { ["hello"] = new AppOverrides { Env = new() { ["MODE"] = "app", ["SECRET_KEY_BASE"] = "s3cret" } } },
+        };
+
+        // Act
+        var env = AppEnvironment.For(Manifest, options);
+
+        // Assert
+        Assert.Equal("4001", env["PORT"]);
+        Assert.Equal("app", env["MODE"]);
+        Assert.Equal("k", env["KEEP"]);
+        Assert.Equal("s3cret", env["SECRET_KEY_BASE"]);
+    }
+
+    [Fact]
+    public void For_NoNodeName_GivesEachAgentItsOwn()
+    {
+        var web1 = AppEnvironment.For(Manifest, new AgentOptions { Name = "web-1" });
+        var web2 = AppEnvironment.For(Manifest, new AgentOptions { Name = "web 2.local" });
+
+        Assert.Equal("hello_web-1", web1["RELEASE_NODE"]);
+        Assert.Equal("hello_web_2_local", web2["RELEASE_NODE"]);
+    }
+
+    [Fact]
+    public void For_NodeNameInEnv_IsKept()
+    {
+        var options = new AgentOptions { Name = "web-1", AppEnv = new() { ["RELEASE_NODE"] = "custom" } };
+
+        Assert.Equal("custom", AppEnvironment.For(Manifest, options)["RELEASE_NODE"]);
+    }
+}

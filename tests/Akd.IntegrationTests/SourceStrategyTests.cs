@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Akd.IntegrationTests.Fleet;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// Strategy <c>source</c> ("asdf on production"): the web agent gets the working tree, compiles it in
+/// the new release with the real mix, and runs it with <c>mix run --no-halt</c>, detached. The agent's
+/// PATH starts with a FAKE asdf (asdf cannot be installed here) that records its calls and runs the
+/// system's tools. The tests share one fleet and one deployed app; each asserts only what it deployed.
+/// </summary>
+public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(4);
+    private readonly string _fakeBin = Directory.CreateTempSubdirectory("akd-fake-asdf-").FullName;
+    private LocalFleet _fleet = null!;
+
+    private string AsdfCalls => Path.Combine(_fakeBin, "calls.log");
+
+    private LocalFleet.WebHost Web => _fleet.Web[0];
+
+    private string DeployPath => Web.DeployPath("hello");
+
+    public async Task InitializeAsync()
+    {
+        var asdf = Path.Combine(_fakeBin, "asdf");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fakes", "fake-asdf"), asdf);
+        File.SetUnixFileMode(asdf, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = $"{_fakeBin}:{Environment.GetEnvironmentVariable("PATH")}",
+            ["FAKE_ASDF_LOG"] = AsdfCalls,
+        };
+        _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None, env);
+    }
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_fleet.Logs());
+        await _fleet.DisposeAsync();
+        Directory.Delete(_fakeBin, recursive: true);
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_SystemToolchain_AppSurvivesAgentRestartAndRedeployReplacesIt()
+    {
+        // Arrange
+        var app = CopyApp("system");
+        var manifest = app.WriteManifest("akd.source.yaml", Manifest("system"));
+
+        // Act: deploy from source.
+        await DeployAsync(app, manifest);
+
+        // Assert: it answers, run by a BEAM in a session of its own whose pid is in shared/.
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+        var firstPid = AppPid();
+        Assert.Equal("beam.smp", File.ReadAllText($"/proc/{firstPid}/comm").Trim());
+        Assert.Contains("==== ", File.ReadAllText(Path.Combine(DeployPath, "shared", "log", "app.log")));
+
+        // Act: the agent dies and comes back.
+        await _fleet.RestartAgentAsync(Web.Name, CancellationToken.None);
+
+        // Assert: the app never noticed.
+        Assert.True(Directory.Exists($"/proc/{firstPid}"), "the app must outlive its agent");
+        Assert.Equal(firstPid, AppPid());
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+
+        // Act: a new version, deployed through the restarted agent.
+        app.SetVersion("0.2.0");
+        await DeployAsync(app, manifest);
+
+        // Assert: the old BEAM is gone and the new version answers.
+        Assert.False(Directory.Exists($"/proc/{firstPid}") && !IsZombie(firstPid), $"pid {firstPid} should have been stopped");
+        Assert.NotEqual(firstPid, AppPid());
+        Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(Web.Port));
+        Assert.StartsWith("0.2.0-", CurrentRelease());
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_AsdfToolchainFromGit_InstallsFromToolVersionsAndRunsMixThroughAsdf()
+    {
+        // Arrange: the app in a git repository, as asdf-on-production users deploy it; akdctl cannot
+        // know the version of what the targets fetch, so they name the release themselves.
+        var app = CopyApp("asdf");
+        File.WriteAllText(Path.Combine(app.Dir, ".tool-versions"), "erlang 25.3\nelixir 1.14.0-otp-25\n");
+        await GitAsync(app.Dir, "init", "--quiet", "--initial-branch=main");
+        await GitAsync(app.Dir, "add", "-A");
+        await GitAsync(app.Dir, "commit", "--quiet", "-m", "hello");
+        var manifest = app.WriteManifest("akd.asdf.yaml", Manifest("asdf", $"git: file://{app.Dir}\n  ref: main"));
+        File.Delete(AsdfCalls);
+        File.Delete(AsdfCalls + ".plugins");
+
+        // Act
+        await DeployAsync(app, manifest);
+
+        // Assert: every Elixir tool ran through asdf, in the new release, named after mix.exs.
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+        Assert.StartsWith("0.1.0-", CurrentRelease());
+        var releaseDir = Path.Combine(DeployPath, "releases", CurrentRelease());
+        Assert.False(Directory.Exists(Path.Combine(releaseDir, ".git")), "the release holds the source, not the repository");
+        var calls = File.ReadAllLines(AsdfCalls).Where(l => l.StartsWith(releaseDir + "\t", StringComparison.Ordinal))
+            .Select(l => l[(releaseDir.Length + 1)..]).ToList();
+        output.WriteLine(string.Join("\n", calls));
+        Assert.Equal(
+            ["plugin list", "plugin add erlang", "plugin add elixir", "install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25", "exec mix deps.get --only prod", "exec mix compile", "exec mix run --no-halt"],
+            calls);
+
+        // Assert: the agent's toolchain probe found asdf.
+        var agents = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents", "--output", "json");
+        var web = agents.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(a => a.GetProperty("name").GetString() == Web.Name);
+        Assert.Equal("v0.0.0-fake", web.GetProperty("toolchain").GetProperty("asdf").GetString());
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_AfterActivateHookFails_HostRollsBackAndHooksCleanUpNewestFirst()
+    {
+        // Arrange: a good release first.
+        var app = CopyApp("hooks");
+        app.SetVersion("0.3.0");
+        await DeployAsync(app, app.WriteManifest("akd.good.yaml", Manifest("system")));
+        var good = CurrentRelease();
+        var journal = Path.Combine(_fleet.Root, "hook-journal");
+        var hooks = $"""
+            hooks:
+              - name: announce
+                at: before-activate
+                run: ["sh", "-c", 'echo "announce in $(basename "$PWD")" >> "$0"', "{journal}"]
+                rollback: ["sh", "-c", 'echo "rollback announce" >> "$0"', "{journal}"]
+              - name: migrate
+                at: after-activate
+                run: ["sh", "-c", 'echo "migrate with MIX_ENV=$MIX_ENV" >> "$0"; exit 7', "{journal}"]
+                ensure: ["sh", "-c", 'echo "ensure migrate" >> "$0"', "{journal}"]
+                rollback: ["sh", "-c", 'echo "rollback migrate" >> "$0"', "{journal}"]
+              - name: never
+                at: after-start
+                run: ["sh", "-c", 'echo "never" >> "$0"', "{journal}"]
+            """;
+        var failing = app.WriteManifest("akd.hooks.yaml", Manifest("system") + hooks);
+        app.SetVersion("0.4.0");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", failing);
+        output.WriteLine(result.ToString());
+
+        // Assert: the deploy failed on the hook, the host is back on the good release, and the hooks cleaned up newest first.
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("hook migrate (after-activate) failed", result.StdOut + result.StdErr);
+        Assert.Equal(good, CurrentRelease());
+        Assert.Equal("hello 0.3.0", await Http.GetBodyAsync(Web.Port));
+        var failedRelease = File.ReadAllLines(Path.Combine(DeployPath, "revisions.log")).Select(l => l.Split('\t')).Last(f => f[3] == "failed")[1];
+        Assert.StartsWith("0.4.0-", failedRelease);
+        Assert.Equal(
+            [$"announce in {failedRelease}", "migrate with MIX_ENV=prod", "ensure migrate", "rollback migrate", "rollback announce"],
+            File.ReadAllLines(journal));
+    }
+
+    private HelloApp CopyApp(string name) => HelloApp.CopyTo(Directory.CreateDirectory(Path.Combine(_fleet.Root, name)).FullName);
+
+    private async Task DeployAsync(HelloApp app, string manifest)
+    {
+        var result = await _fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", manifest);
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, $"deploy failed: {result}");
+    }
+
+    private static async Task GitAsync(string dir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardError = true };
+        foreach (var arg in (string[])["-c", "user.name=akd-test", "-c", "user.email=akd-test@localhost", .. args])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var git = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await git.StandardError.ReadToEndAsync();
+        await git.WaitForExitAsync();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr}");
+    }
+
+    private static string Manifest(string toolchain, string source = "path: .") => $$"""
+        app: hello
+        strategy: source
+        source:
+          {{source}}
+        build:
+          toolchain: {{toolchain}}
+          mix_env: prod
+        deploy:
+          to: { role: web }
+          path: apps/hello
+          env:
+            PORT: "4000"
+        health:
+          http: "http://127.0.0.1:${PORT}/health"
+          timeout: 60s
+
+        """;
+
+    private int AppPid() => int.Parse(File.ReadAllText(Path.Combine(DeployPath, "shared", "app.pid")).Trim());
+
+    private string CurrentRelease() => Path.GetFileName(new FileInfo(Path.Combine(DeployPath, "current")).LinkTarget!);
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
