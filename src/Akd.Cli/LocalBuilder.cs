@@ -1,6 +1,8 @@
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
+using Akd.Core.Hooks;
 using Akd.Core.Manifest;
+using Akd.Core.Processes;
 
 namespace Akd.Cli;
 
@@ -12,6 +14,8 @@ namespace Akd.Cli;
 /// </summary>
 internal static class LocalBuilder
 {
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(5);
+
     public static async Task<BuildOutput> BuildAndUploadAsync(
         CliContext context, AppManifest manifest, string manifestPath, Action<string> note, CancellationToken ct)
     {
@@ -32,15 +36,23 @@ internal static class LocalBuilder
         }
 
         var outputDir = Path.Combine(Path.GetTempPath(), $"akd-local-build-{Guid.NewGuid():N}");
+        Action<OutputLine> log = line => note($"  {line.Text}");
+
+        // This machine is the build host: the before-build and after-build hooks run here, in the project.
+        var hooks = new HookRunner(manifest.Hooks, log);
+        var hookContext = new HookContext(projectDir, HookEnv(manifest)) { Resolve = c => ToolchainCommand.Resolve(manifest.Build.Toolchain, c) };
         try
         {
+            await hooks.RunStageAsync(HookStage.BeforeBuild, hookContext, ct).ConfigureAwait(false);
             note($"building {manifest.App} here with {ToolName(manifest.Build.Tool)}, MIX_ENV={manifest.Build.MixEnv}, in {projectDir}");
             var built = await ReleaseBuilders.For(manifest.Build.Tool)
-                .BuildAsync(new BuildContext(projectDir, manifest, outputDir), line => note($"  {line.Text}"), ct)
+                .BuildAsync(new BuildContext(projectDir, manifest, outputDir), log, ct)
                 .ConfigureAwait(false);
+            await hooks.RunStageAsync(HookStage.AfterBuild, hookContext, ct).ConfigureAwait(false);
 
             var artifact = await SourceUploader.UploadFileAsync(context, built.TarballPath, "release", ct,
                 size => note($"uploading release {built.App} {built.Version}: {size / 1024.0 / 1024.0:0.#} MiB")).ConfigureAwait(false);
+            await hooks.FinishAsync(failed: false, ct).ConfigureAwait(false);
             return new BuildOutput
             {
                 Artifact = artifact,
@@ -50,9 +62,17 @@ internal static class LocalBuilder
                 IncludesErts = built.IncludesErts,
             };
         }
-        catch (BuildFailedException ex)
+        catch (Exception ex)
         {
-            throw new CliException($"local build failed: {ex.Message}");
+            // ensure always, rollback on failure; cleanup gets time of its own when the user interrupted.
+            using var cleanup = ct.IsCancellationRequested ? new CancellationTokenSource(CleanupTimeout) : CancellationTokenSource.CreateLinkedTokenSource(ct);
+            await hooks.FinishAsync(failed: true, cleanup.Token).ConfigureAwait(false);
+            if (ex is BuildFailedException or HookFailedException)
+            {
+                throw new CliException(ex is BuildFailedException ? $"local build failed: {ex.Message}" : ex.Message);
+            }
+
+            throw;
         }
         finally
         {
@@ -61,6 +81,13 @@ internal static class LocalBuilder
                 Directory.Delete(outputDir, recursive: true);
             }
         }
+    }
+
+    private static Dictionary<string, string?> HookEnv(AppManifest manifest)
+    {
+        var env = manifest.Deploy.Env.ToDictionary(p => p.Key, p => (string?)p.Value);
+        env["MIX_ENV"] = manifest.Build.MixEnv;
+        return env;
     }
 
     private static string ToolName(BuildTool tool) => tool == BuildTool.Distillery ? "distillery" : "mix release";

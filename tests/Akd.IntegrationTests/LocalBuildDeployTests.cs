@@ -35,12 +35,15 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
     [Fact(Timeout = 600_000)]
     public async Task Deploy_LocalBuildToStagingWithoutBuildAgent_OnlyTheStagingHostWithoutErlangServesIt()
     {
-        // Arrange: strategy local-build with both environments; no build agent; the staging agent finds no Erlang.
+        // Arrange: strategy local-build with both environments and an after-build hook; no build agent;
+        // the staging agent finds no Erlang.
         var yaml = File.ReadAllText(_app.Manifest)
             .Replace("strategy: remote-build", "strategy: local-build")
             .Replace("# environments:", "environments:")
             .Replace("#   staging:", "  staging:")
-            .Replace("#   production:", "  production:");
+            .Replace("#   production:", "  production:")
+            .Replace("hooks:\n", "hooks:\n  - { name: stamp, at: after-build, run: [\"touch\", \"built-here.stamp\"] }\n");
+        Assert.Contains("name: stamp", yaml);
         var manifest = _app.WriteManifest("akd.local.yaml", yaml);
         _fleet.Agents[_fleet.BuildAgentName].Kill();
         foreach (var tool in new[] { "erl", "elixir", "mix" })
@@ -60,6 +63,7 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("building hello here with mix release", result.StdOut);
         Assert.Contains("MIX_ENV=prod mix release hello", result.StdOut);
+        Assert.True(File.Exists(Path.Combine(_app.Dir, "built-here.stamp")), "the after-build hook runs where the build ran");
         Assert.DoesNotContain(_production.Name, result.StdOut);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(_staging.Port));
         Assert.False(Directory.Exists(_production.DeployPath("hello")), "production must not receive a staging deploy");
