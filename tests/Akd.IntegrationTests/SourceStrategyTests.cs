@@ -15,6 +15,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(4);
     private readonly string _fakeBin = Directory.CreateTempSubdirectory("akd-fake-asdf-").FullName;
     private LocalFleet _fleet = null!;
+    private Dictionary<string, string> _fakeAsdfEnv = null!;
 
     private string AsdfCalls => Path.Combine(_fakeBin, "calls.log");
 
@@ -27,12 +28,12 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         var asdf = Path.Combine(_fakeBin, "asdf");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fakes", "fake-asdf"), asdf);
         File.SetUnixFileMode(asdf, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var env = new Dictionary<string, string>
+        _fakeAsdfEnv = new Dictionary<string, string>
         {
             ["PATH"] = $"{_fakeBin}:{Environment.GetEnvironmentVariable("PATH")}",
             ["FAKE_ASDF_LOG"] = AsdfCalls,
         };
-        _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None, env);
+        _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None, _fakeAsdfEnv);
     }
 
     public async Task DisposeAsync()
@@ -154,6 +155,34 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(
             [$"announce in {failedRelease}", "migrate with MIX_ENV=prod", "ensure migrate", "rollback migrate", "rollback announce"],
             File.ReadAllLines(journal));
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_RemoteBuildWithAsdfToolchain_BuildAgentRunsMixThroughAsdf()
+    {
+        // Arrange: a build agent whose PATH starts with the fake asdf.
+        var builder = $"asdf-build-{_fleet.Suffix}";
+        _fleet.StartAgent(builder, "role=asdf-build", _fakeAsdfEnv);
+        await _fleet.WaitForAgentStateAsync(builder, "online", CancellationToken.None);
+        var app = CopyApp("remote-asdf");
+        File.WriteAllText(Path.Combine(app.Dir, ".tool-versions"), "erlang 25.3\nelixir 1.14.0-otp-25\n");
+        var manifest = app.WriteManifest("akd.remote-asdf.yaml", Manifest("asdf")
+            .Replace("strategy: source", "strategy: remote-build")
+            .Replace("  toolchain: asdf", "  toolchain: asdf\n  on: { role: asdf-build }"));
+        File.Delete(AsdfCalls);
+
+        // Act
+        await DeployAsync(app, manifest);
+
+        // Assert: the release was built with asdf's tools in the build workspace, and it runs.
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+        var workspace = Path.Combine(_fleet.Root, "asdf-build", "builds", "hello", "src");
+        var calls = File.ReadAllLines(AsdfCalls).Where(l => l.StartsWith(workspace + "\t", StringComparison.Ordinal))
+            .Select(l => l[(workspace.Length + 1)..]).ToList();
+        output.WriteLine(string.Join("\n", calls));
+        Assert.Contains("install", calls);
+        Assert.Contains("exec mix deps.get --only prod", calls);
+        Assert.Contains(calls, c => c.StartsWith("exec mix release", StringComparison.Ordinal));
     }
 
     private HelloApp CopyApp(string name) => HelloApp.CopyTo(Directory.CreateDirectory(Path.Combine(_fleet.Root, name)).FullName);

@@ -16,8 +16,9 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
     {
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
-        await MixCommand.RunAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
-        await MixCommand.RunAsync(context, ["distillery.release", $"--env={mixEnv}"], log, ct).ConfigureAwait(false);
+        await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
+        await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
+        await BuildCommand.MixAsync(context, ["distillery.release", $"--env={mixEnv}"], log, ct).ConfigureAwait(false);
 
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
         var version = BuiltVersion(releaseDir, context.ProjectDir)

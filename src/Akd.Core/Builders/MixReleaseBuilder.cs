@@ -15,11 +15,12 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
     {
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
-        await MixCommand.RunAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
+        await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
+        await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
         // Without a releases: config (a fresh `mix new` project) there is only the default release,
         // named after the app, and `mix release NAME` would refuse it as unknown.
         IReadOnlyList<string> release = DefinesReleases(context.ProjectDir) ? ["release", app, "--overwrite"] : ["release", "--overwrite"];
-        await MixCommand.RunAsync(context, release, log, ct).ConfigureAwait(false);
+        await BuildCommand.MixAsync(context, release, log, ct).ConfigureAwait(false);
 
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
         var layout = ReleaseVerifier.VerifyDirectory(releaseDir, app, context.Manifest.Build.IncludeErts);

@@ -13,7 +13,7 @@ public sealed class SourceCompilerTests
         dir.WriteFile(".tool-versions", "# pinned for prod\nerlang 25.3 24.3.4\n\nelixir\t1.14.5-otp-25  # comment\nnodejs\n");
 
         // Act
-        var tools = SourceCompiler.ToolVersionsTools(dir.Path);
+        var tools = AsdfToolchain.ToolVersionsTools(dir.Path);
 
         // Assert: "nodejs" has no version and is not a pin.
         Assert.Equal(["erlang", "elixir"], tools);
