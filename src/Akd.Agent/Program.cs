@@ -34,6 +34,10 @@ builder.Services.AddSingleton<ArtifactClient>();
 builder.Services.AddSingleton<StepExecutor>();
 builder.Services.AddSingleton<BuildStepHandler>();
 builder.Services.AddSingleton<ActivateStepHandler>();
+builder.Services.AddSingleton<RollbackStepHandler>();
+builder.Services.AddSingleton<AppControlStepHandler>();
+builder.Services.AddSingleton<ReleasesQueryHandler>();
+builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
 builder.Services.AddHostedService<CoordinatorConnection>();
 

@@ -11,9 +11,12 @@ namespace Akd.Agent.Releases;
 /// <c>current</c>, start, health-check, record the revision and prune. When the new release is
 /// unhealthy, the previous one is put back and restarted. Used by deploys and rollbacks alike.
 /// </summary>
-internal sealed class ReleaseActivator(
+internal sealed partial class ReleaseActivator(
     ReleaseLayout layout, AppManifest manifest, IAppRunner runner, HttpClient http, TimeProvider clock, StepReporter reporter)
 {
+    /// <summary>How long putting a host back may take after its step was cancelled or passed its deadline.</summary>
+    private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(60);
+
     /// <param name="env">The final env for the app on this host.</param>
     /// <param name="result">What revisions.log records on success: "deployed" or "rolled-back".</param>
     public async Task<ActivateOutput> ActivateAsync(string releaseId, IReadOnlyDictionary<string, string> env, string deploymentId, string result, CancellationToken ct)
@@ -28,7 +31,7 @@ internal sealed class ReleaseActivator(
         reporter.Phase("switch", $"current -> releases/{releaseId}");
         layout.SwitchCurrent(releaseId);
 
-        var health = await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false);
+        var health = await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false);
         output.HealthTarget = health.Target;
         output.HealthDetail = health.Detail;
         if (health.Healthy)
@@ -39,7 +42,11 @@ internal sealed class ReleaseActivator(
         }
 
         layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, "failed"));
-        var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, ct).ConfigureAwait(false);
+
+        // Once current has switched, the host is put back even when the step itself was cancelled
+        // or passed its deadline: a host is never left on a release nobody checked.
+        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(RollbackBudget) : null;
+        var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, budget?.Token ?? ct).ConfigureAwait(false);
         output.RolledBack = rolledBackTo is not null;
         var message = $"health check of {releaseId} failed: {health.Detail}" +
             (rolledBackTo is null ? "; there was no previous release to go back to" : $"; rolled back to {rolledBackTo}");
@@ -64,26 +71,73 @@ internal sealed class ReleaseActivator(
     {
         var releaseDir = layout.ReleaseDir(releaseId);
         reporter.Phase("start", $"starting {releaseId}");
+
+        // Recorded before the start, so the next stop finds this release even if the step dies right after.
+        new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
         await runner.StartAsync(releaseDir, env, ct).ConfigureAwait(false);
 
-        reporter.Phase("health", "waiting for the health check");
-        var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, null, reporter.Log, ct).ConfigureAwait(false);
-
-        // Whatever answered, the new release's own node must be up: an old process that kept the
-        // port would otherwise pass the check for it.
-        var pid = await runner.GetPidAsync(releaseDir, env, ct).ConfigureAwait(false);
-        new RunState(releaseId, pid, new Dictionary<string, string>(env)).Write(layout.SharedDir);
-        if (pid is null)
+        // Every attempt first asks whether the new release's own process is up: an old process that
+        // kept the port must never pass the check for it.
+        int? pid = null;
+        async Task<bool> OwnProcessAliveAsync(CancellationToken token)
         {
-            return health with
+            if (pid is { } known)
             {
-                Healthy = false,
-                Detail = health.Healthy ? "the health check answered, but the new release's node is not running" : health.Detail,
-            };
+                return ProcessSignals.IsAlive(known);
+            }
+
+            pid = await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false);
+            if (pid is { } found)
+            {
+                new RunState(releaseId, found, new Dictionary<string, string>(env)).Write(layout.SharedDir);
+                reporter.Log($"release {releaseId} runs as pid {found}");
+            }
+
+            return pid is not null;
         }
 
-        reporter.Log($"release {releaseId} runs as pid {pid}");
+        reporter.Phase("health", "waiting for the health check");
+        var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
+        if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
+        {
+            return health with { Healthy = false, Detail = "the new release's process is not running" };
+        }
+
         return health;
+    }
+
+    /// <summary>Without a health check nothing waited for the process yet: give it the health timeout to come up.</summary>
+    private async Task<bool> WaitForOwnProcessAsync(Func<CancellationToken, Task<bool>> alive, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + manifest.Health.Timeout;
+        while (!await alive(ct).ConfigureAwait(false))
+        {
+            if (clock.GetUtcNow() >= until)
+            {
+                return false;
+            }
+
+            await Task.Delay(manifest.Health.Interval, clock, ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>A start that throws or is cancelled counts as unhealthy, so the caller puts the host back.</summary>
+    private async Task<HealthCheckResult> StartAndCheckOrFailAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        try
+        {
+            return await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new HealthCheckResult(false, "", "the step was cancelled or passed its deadline before the release was healthy", 0);
+        }
+        catch (Exception ex) when (ex is StepFailedException or IOException or InvalidOperationException)
+        {
+            return new HealthCheckResult(false, "", ex.Message, 0);
+        }
     }
 
     /// <param name="previousEnv">The env the previous release ran with (this deploy's env if it was not running).</param>
@@ -106,7 +160,8 @@ internal sealed class ReleaseActivator(
 
     private void Prune(string current, string? previous)
     {
-        var protect = previous is null ? new[] { current } : [current, previous];
+        // Never the release a rollback would go to, nor the one this activation replaced.
+        var protect = new[] { current, previous, layout.RollbackTargetId() }.OfType<string>();
         var removed = layout.Prune(manifest.Deploy.KeepReleases, protect);
         if (removed.Count > 0)
         {
