@@ -60,7 +60,7 @@ internal sealed class DeploymentTracker
                 Row(e.Host, e.Step).Phase = e.State;
                 Row(e.Host, e.Step).Message = e.Message;
                 break;
-            case EventKind.Log:
+            case EventKind.Log when !string.IsNullOrEmpty(e.Host):
                 Row(e.Host, e.Step).Message = e.Message;
                 break;
         }

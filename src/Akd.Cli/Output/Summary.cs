@@ -7,6 +7,12 @@ internal static class Summary
 {
     public static void Write(DeploymentTracker tracker)
     {
+        if (Console.IsOutputRedirected)
+        {
+            WritePlain(tracker);
+            return;
+        }
+
         var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
         foreach (var row in tracker.Final())
         {
@@ -21,6 +27,22 @@ internal static class Summary
             _ => $"[red]{Markup.Escape(tracker.State)}[/]",
         };
         AnsiConsole.MarkupLine($"deployment {Markup.Escape(tracker.Id)} {verdict}: {Markup.Escape(tracker.Message)}");
+    }
+
+    /// <summary>For CI logs and pipes: one unwrapped line per host, whatever the terminal width.</summary>
+    private static void WritePlain(DeploymentTracker tracker)
+    {
+        var rows = tracker.Final().ToList();
+        var hostWidth = rows.Select(r => r.Host.Length).DefaultIfEmpty(4).Max();
+        var releaseWidth = rows.Select(r => r.ReleaseId.Length).DefaultIfEmpty(7).Max();
+        Console.Out.WriteLine($"{"HOST".PadRight(hostWidth)}  {"STEP",-8}  {"STATE",-11}  {"RELEASE".PadRight(releaseWidth)}  DETAIL");
+        foreach (var row in rows)
+        {
+            var release = string.IsNullOrEmpty(row.ReleaseId) ? "-" : row.ReleaseId;
+            Console.Out.WriteLine($"{row.Host.PadRight(hostWidth)}  {row.Step,-8}  {row.State,-11}  {release.PadRight(releaseWidth)}  {row.Message}");
+        }
+
+        Console.Out.WriteLine($"deployment {tracker.Id} {tracker.State}: {tracker.Message}");
     }
 
     public static string StateMarkup(string state) => state switch

@@ -84,6 +84,14 @@ internal sealed class LocalFleet : IAsyncDisposable
         _processes.Add(Coordinator);
     }
 
+    /// <summary>Kills the coordinator (no graceful shutdown, as in a crash) and starts it again on the same port and data dir.</summary>
+    public async Task RestartCoordinatorAsync(CancellationToken ct)
+    {
+        Coordinator?.Kill();
+        StartCoordinator();
+        await WaitForPortAsync(CoordinatorPort, ct);
+    }
+
     public ManagedProcess StartAgent(string name, string labels, params string[] appEnv)
     {
         var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
