@@ -51,6 +51,17 @@ public sealed class FleetFaultTests(ThreeWebHostsFixture fixture, ITestOutputHel
             Assert.Equal("failed", rows[(victim.Name, "activate")].Str("state"));
             Assert.Contains($"agent {victim.Name} disconnected", rows[(victim.Name, "activate")].Str("message"));
             Assert.All(_fleet.Web.Skip(1), host => Assert.Equal("skipped", rows[(host.Name, "activate")].Str("state")));
+
+            // While it is gone, a deploy is refused before touching any host, naming it; --skip-offline goes on and is recorded.
+            var refused = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains($"target agent(s) offline: {victim.Name}; no host was touched", refused.StdErr);
+            var stop = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "stop", "hello", "--skip-offline", "--output", "json");
+            output.WriteLine(stop.ToString());
+            Assert.Equal(0, stop.ExitCode);
+            var stopStatus = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(stop));
+            Assert.Equal([victim.Name], stopStatus.GetProperty("skippedOffline").EnumerateArray().Select(e => e.GetString()));
+            Assert.DoesNotContain(CliJson.Hosts(stopStatus).Keys, k => k.Host == victim.Name);
         }
         finally
         {
