@@ -200,6 +200,46 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         }
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_SomethingElseAnswersOnThePort_HealthCheckDoesNotPassForTheNewRelease()
+    {
+        // Arrange: web-1's app is stopped and an impostor answers 200 "ok" on 127.0.0.1:PORT; the new
+        // version listens on 127.0.0.2 and runs fine, so only "who holds the port" tells them apart.
+        var (oldVersion, oldRelease) = await fixture.EnsureBaselineAsync(output.WriteLine);
+        var web1 = _fleet.Web[0];
+        var stop = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "stop", "hello");
+        Assert.Equal(0, stop.ExitCode);
+        var version = fixture.NextVersion();
+        _app.SetVersion(version);
+        var manifest = FleetManifest.Write(_app, "akd.impostor.yaml", "{ batch: 1 }",
+            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 5s, interval: 200ms }", env: "{ PORT: \"4000\", BIND: \"127.0.0.2\" }");
+        CliResult result;
+        using (ImpostorServer.Start(web1.Port))
+        {
+            // Act
+            result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+            output.WriteLine(result.ToString());
+        }
+
+        // Assert: the deploy failed on web-1 because the port was not the new release's, and went no further.
+        Assert.NotEqual(0, result.ExitCode);
+        var rows = CliJson.Hosts(await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result)));
+        var row = rows[(web1.Name, "activate")];
+        Assert.Equal("rolled-back", row.Str("state"));
+        Assert.Contains($"is held by pid {Environment.ProcessId}, not by the new release", row.Str("message"));
+        Assert.All(_fleet.Web.Skip(1), host => Assert.Equal("skipped", rows[(host.Name, "activate")].Str("state")));
+
+        // Once the impostor is gone, the fleet runs the old release again (restart: web-1 went back with the failed deploy's env).
+        var start = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello");
+        output.WriteLine(start.ToString());
+        Assert.Equal(0, start.ExitCode);
+        Assert.Equal(oldRelease, web1.CurrentRelease());
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal($"hello {oldVersion}", await Http.GetBodyAsync(host.Port));
+        }
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;

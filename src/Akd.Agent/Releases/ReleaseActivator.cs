@@ -103,6 +103,17 @@ internal sealed partial class ReleaseActivator(
             return health with { Healthy = false, Detail = "the new release's process is not running" };
         }
 
+        // An answer from a port another process holds says nothing about this release.
+        if (health.Healthy && pid is { } own && PortOwner.LocalEndpointOf(manifest.Health, health.Target) is { } endpoint
+            && PortOwner.ListenersOf(endpoint) is { Count: > 0 } holders && !holders.Any(h => PortOwner.IsSelfOrDescendant(h, own)))
+        {
+            return health with
+            {
+                Healthy = false,
+                Detail = $"{health.Target} answered, but port {endpoint.Port} is held by pid {string.Join(", ", holders.Order())}, not by the new release (pid {own})",
+            };
+        }
+
         return health;
     }
 

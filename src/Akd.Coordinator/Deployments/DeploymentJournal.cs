@@ -11,7 +11,11 @@ public sealed partial class DeploymentJournal(DeploymentStore deployments, Deplo
 {
     public async Task SetStateAsync(string id, string state, string message, CancellationToken ct, string releaseId = "", string version = "")
     {
-        await deployments.SetStateAsync(id, state, null, finished: false, ct).ConfigureAwait(false);
+        if (!await deployments.SetStateAsync(id, state, null, finished: false, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await PublishAsync(new DeploymentEvent
         {
             DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message, ReleaseId = releaseId, Version = version,
@@ -22,7 +26,11 @@ public sealed partial class DeploymentJournal(DeploymentStore deployments, Deplo
     public async Task FinishAsync(string id, string state, string message, CancellationToken ct)
     {
         var error = state == DeploymentStates.Succeeded ? "" : message;
-        await deployments.SetStateAsync(id, state, error, finished: true, ct).ConfigureAwait(false);
+        if (!await deployments.SetStateAsync(id, state, error, finished: true, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message }, ct).ConfigureAwait(false);
         LogFinished(id, state, message);
     }

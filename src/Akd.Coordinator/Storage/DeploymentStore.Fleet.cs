@@ -56,7 +56,7 @@ public sealed partial class DeploymentStore
 
     public Task SetCancelledByAsync(string id, string actor, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE deployments SET cancelled_by = $actor WHERE id = $id AND cancelled_by = ''", ("$actor", actor), ("$id", id));
+        using var command = c.Command("UPDATE deployments SET cancelled_by = $actor WHERE id = $id AND cancelled_by = '' AND finished_at IS NULL", ("$actor", actor), ("$id", id));
         command.ExecuteNonQuery();
     }, ct);
 }

@@ -25,18 +25,27 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
         command.ExecuteNonQuery();
     }, ct);
 
-    /// <summary>Sets the state; a finished deployment also gives up its deploy lock, in the same write.</summary>
-    public Task SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
+    /// <summary>
+    /// Sets the state of a deployment that has not ended (an ended one keeps its final state: a late
+    /// cancel request cannot overwrite it). Finishing also gives up the deploy lock, in the same write.
+    /// </summary>
+    /// <returns>False when the deployment had already ended (or does not exist).</returns>
+    public Task<bool> SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
-            "UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END WHERE id = $id",
+            """
+            UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END
+            WHERE id = $id AND finished_at IS NULL
+            """,
             ("$state", state), ("$error", error), ("$finished", finished), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
-        command.ExecuteNonQuery();
+        var changed = command.ExecuteNonQuery() > 0;
         if (finished)
         {
             using var unlock = c.Command("DELETE FROM deploy_locks WHERE deployment_id = $id", ("$id", id));
             unlock.ExecuteNonQuery();
         }
+
+        return changed;
     }, ct);
 
     public Task SetBuildAsync(string id, string artifactSha256, string version, string releaseId, CancellationToken ct) => db.UseAsync(c =>

@@ -59,6 +59,23 @@ public sealed class DeploymentStoreFleetTests : IDisposable
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task SetState_AfterTheDeploymentEnded_KeepsTheFinalState()
+    {
+        // Arrange: it succeeded just before a cancel request came in.
+        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 1);
+
+        // Act
+        var changed = await _db.Deployments.SetStateAsync("d-1", "cancelling", null, finished: false, CancellationToken.None);
+        await _db.Deployments.SetCancelledByAsync("d-1", "bob@ci", CancellationToken.None);
+
+        // Assert
+        Assert.False(changed);
+        var d = await _db.Deployments.GetAsync("d-1", CancellationToken.None);
+        Assert.Equal("succeeded", d?.State);
+        Assert.Equal("", d?.CancelledBy);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Database_OpenedOnFirstSchema_AddsFleetColumnsAndKeepsOldRows()
     {
         // Arrange: a database written by a coordinator before the fleet columns existed.

@@ -5,7 +5,9 @@ internal static class FleetManifest
 {
     public const string HttpHealth = "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 10s, interval: 200ms }";
 
-    public static string Yaml(string rolling, string health = HttpHealth, string deployExtra = "") => $$"""
+    public const string PortEnv = "{ PORT: \"4000\" }";
+
+    public static string Yaml(string rolling, string health = HttpHealth, string deployExtra = "", string env = PortEnv) => $$"""
         app: hello
         strategy: remote-build
         source: { path: . }
@@ -15,11 +17,11 @@ internal static class FleetManifest
           path: apps/hello
           keep_releases: 5
           rolling: {{rolling}}
-          env: { PORT: "4000" }
+          env: {{env}}
         {{deployExtra}}
         health: {{health}}
         """;
 
-    public static string Write(HelloApp app, string name, string rolling, string health = HttpHealth, string deployExtra = "") =>
-        app.WriteManifest(name, Yaml(rolling, health, deployExtra));
+    public static string Write(HelloApp app, string name, string rolling, string health = HttpHealth, string deployExtra = "", string env = PortEnv) =>
+        app.WriteManifest(name, Yaml(rolling, health, deployExtra, env));
 }
