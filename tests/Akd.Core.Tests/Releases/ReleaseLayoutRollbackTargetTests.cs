@@ -92,6 +92,22 @@ public sealed class ReleaseLayoutRollbackTargetTests : IDisposable
         Assert.Equal(B, _layout.RollbackTargetId());
     }
 
+    [Fact]
+    public void Prune_KeepOneProtectingTheRollbackTarget_KeepsCurrentAndWhereARollbackGoes()
+    {
+        // As the agent prunes after a deploy: A live, C went live and was reverted, then D.
+        Deploy(A, "deployed");
+        Deploy(B, "failed");
+        Deploy(C, "deployed");
+        Deploy(A, "rolled-back");
+        Deploy(D, "deployed");
+
+        var removed = _layout.Prune(1, [_layout.RollbackTargetId()!]);
+
+        Assert.Equal([B, C], removed);
+        Assert.Equal([A, D], _layout.ListReleases());
+    }
+
     private void Deploy(string release, string result)
     {
         Directory.CreateDirectory(_layout.ReleaseDir(release));
