@@ -56,14 +56,15 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         if (removed)
         {
             LogDisconnected(connection.Name);
-            _ = FailStepsUnlessBackAsync(connection.Name);
+            // Not tied to the stream that just ended; the wait is bounded by the grace period.
+            _ = FailStepsUnlessBackAsync(connection.Name, CancellationToken.None);
         }
 
         return removed;
     }
 
     /// <summary>A dead agent never answers: its steps fail after the grace period unless it reconnects.</summary>
-    private async Task FailStepsUnlessBackAsync(string agent)
+    private async Task FailStepsUnlessBackAsync(string agent, CancellationToken ct)
     {
         if (!_steps.Values.Any(s => s.Agent == agent))
         {
@@ -71,7 +72,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
 
         var grace = options.Value.AgentLostGrace;
-        await Task.Delay(grace, clock).ConfigureAwait(false);
+        await Task.Delay(grace, clock, ct).ConfigureAwait(false);
         if (IsOnline(agent))
         {
             return;
