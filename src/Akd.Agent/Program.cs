@@ -35,6 +35,10 @@ builder.Services.AddSingleton<StepExecutor>();
 builder.Services.AddSingleton<BuildStepHandler>();
 builder.Services.AddSingleton<ActivateStepHandler>();
 builder.Services.AddSingleton<SourceActivateStepHandler>();
+builder.Services.AddSingleton<RollbackStepHandler>();
+builder.Services.AddSingleton<AppControlStepHandler>();
+builder.Services.AddSingleton<ReleasesQueryHandler>();
+builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
 builder.Services.AddHostedService<CoordinatorConnection>();
 

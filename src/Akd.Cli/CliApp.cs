@@ -38,6 +38,12 @@ internal static class CliApp
         root.Subcommands.Add(DeploymentsCommand.Build());
         root.Subcommands.Add(StatusCommand.Build());
         root.Subcommands.Add(LogsCommand.Build());
+        root.Subcommands.Add(CancelCommand.Build());
+        root.Subcommands.Add(RollbackCommand.Build());
+        root.Subcommands.Add(ReleasesCommand.Build());
+        root.Subcommands.Add(StartCommand.Build());
+        root.Subcommands.Add(StopCommand.Build());
+        root.Subcommands.Add(RestartCommand.Build());
         return root;
     }
 }

@@ -24,6 +24,15 @@ public sealed class CoordinatorOptions
     /// <summary>Token akdctl must present (<c>Coordinator__ControlToken</c>). Empty: anyone who reaches the port may deploy.</summary>
     public string ControlToken { get; set; } = "";
 
+    /// <summary>
+    /// How long a step waits for an agent that disconnected in the middle of it to come back before the
+    /// step fails and its host counts as failed (the step's own deadline applies as well).
+    /// </summary>
+    public TimeSpan AgentLostGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
+    public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Size of one artifact chunk on the wire.</summary>
     public int ArtifactChunkBytes { get; set; } = 256 * 1024;
 }

@@ -26,6 +26,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .BindConfiguration("Coordinator")
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
+    .Validate(o => o.AgentLostGrace >= TimeSpan.Zero && o.QueryDeadline > TimeSpan.Zero, "Coordinator:AgentLostGrace must be >= 0 and Coordinator:QueryDeadline > 0")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {
@@ -43,6 +44,13 @@ builder.Services.AddSingleton<DeploymentEvents>();
 builder.Services.AddSingleton<DeploymentPlanner>();
 builder.Services.AddSingleton<DeploymentRunner>();
 builder.Services.AddSingleton<DeploymentScheduler>();
+builder.Services.AddSingleton<DeployLockStore>();
+builder.Services.AddSingleton<DeploymentJournal>();
+builder.Services.AddSingleton<HostSteps>();
+builder.Services.AddSingleton<TargetResolver>();
+builder.Services.AddSingleton<OperationPlanner>();
+builder.Services.AddSingleton<FleetOperationRunner>();
+builder.Services.AddSingleton<ReleasesLookup>();
 builder.Services.AddHostedService<DeploymentRecovery>();
 
 var app = builder.Build();

@@ -18,9 +18,14 @@ internal sealed class SourceWorkspace(string root)
     public async Task LoadArchiveAsync(string archivePath, CancellationToken ct)
     {
         Directory.CreateDirectory(ProjectDir);
+        var before = SourceFreshness.Fingerprint(ProjectDir, Kept);
         CleanExceptKept();
-        await using var file = File.OpenRead(archivePath);
-        await SafeExtractor.ExtractAsync(file, ProjectDir, ct).ConfigureAwait(false);
+        await using (var file = File.OpenRead(archivePath))
+        {
+            await SafeExtractor.ExtractAsync(file, ProjectDir, ct).ConfigureAwait(false);
+        }
+
+        SourceFreshness.TouchChanged(ProjectDir, before, Kept);
     }
 
     /// <summary>Clones or fetches <paramref name="url"/> and checks out <paramref name="gitRef"/> (branch, tag or commit).</summary>

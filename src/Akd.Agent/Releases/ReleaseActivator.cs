@@ -12,11 +12,14 @@ namespace Akd.Agent.Releases;
 /// <c>current</c>, start, health-check, record the revision and prune. When the new release is
 /// unhealthy, the previous one is put back and restarted. Used by deploys and rollbacks alike.
 /// </summary>
-internal sealed class ReleaseActivator(
+internal sealed partial class ReleaseActivator(
     ReleaseLayout layout, AppManifest manifest, IAppRunner runner, HttpClient http, TimeProvider clock, StepReporter reporter)
 {
     /// <summary>The deploy's after-activate and after-start hooks; null for rollbacks and restarts.</summary>
     public IActivationHooks? Hooks { get; init; }
+
+    /// <summary>How long putting a host back may take after its step was cancelled or passed its deadline.</summary>
+    private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(60);
 
     /// <param name="env">The final env for the app on this host.</param>
     /// <param name="result">What revisions.log records on success: "deployed" or "rolled-back".</param>
@@ -35,7 +38,7 @@ internal sealed class ReleaseActivator(
         var releaseDir = layout.ReleaseDir(releaseId);
         var hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterActivateAsync(releaseDir, c), ct).ConfigureAwait(false);
         var health = hookFailure is null
-            ? await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false)
+            ? await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false)
             : new HealthCheckResult(false, "", "not started", 0);
         if (health.Healthy)
         {
@@ -52,12 +55,17 @@ internal sealed class ReleaseActivator(
         }
 
         layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, "failed"));
+
+        // Once current has switched, the host is put back even when the step itself was cancelled
+        // or passed its deadline: a host is never left on a release nobody checked.
+        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(RollbackBudget) : null;
+        var cleanup = budget?.Token ?? ct;
         if (Hooks is not null)
         {
-            await Hooks.FailedAsync(ct).ConfigureAwait(false);
+            await Hooks.FailedAsync(cleanup).ConfigureAwait(false);
         }
 
-        var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, ct).ConfigureAwait(false);
+        var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, cleanup).ConfigureAwait(false);
         output.RolledBack = rolledBackTo is not null;
         var message = (hookFailure ?? $"health check of {releaseId} failed: {health.Detail}") +
             (rolledBackTo is null ? "; there was no previous release to go back to" : $"; rolled back to {rolledBackTo}");
@@ -100,26 +108,84 @@ internal sealed class ReleaseActivator(
     {
         var releaseDir = layout.ReleaseDir(releaseId);
         reporter.Phase("start", $"starting {releaseId}");
+
+        // Recorded before the start, so the next stop finds this release even if the step dies right after.
+        new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
         await runner.StartAsync(releaseDir, env, ct).ConfigureAwait(false);
 
-        reporter.Phase("health", "waiting for the health check");
-        var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, null, reporter.Log, ct).ConfigureAwait(false);
+        // Every attempt first asks whether the new release's own process is up: an old process that
+        // kept the port must never pass the check for it.
+        int? pid = null;
+        async Task<bool> OwnProcessAliveAsync(CancellationToken token)
+        {
+            if (pid is { } known)
+            {
+                return ProcessSignals.IsAlive(known);
+            }
 
-        // Whatever answered, the new release's own node must be up: an old process that kept the
-        // port would otherwise pass the check for it.
-        var pid = await runner.GetPidAsync(releaseDir, env, ct).ConfigureAwait(false);
-        new RunState(releaseId, pid, new Dictionary<string, string>(env)).Write(layout.SharedDir);
-        if (pid is null)
+            pid = await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false);
+            if (pid is { } found)
+            {
+                new RunState(releaseId, found, new Dictionary<string, string>(env)).Write(layout.SharedDir);
+                reporter.Log($"release {releaseId} runs as pid {found}");
+            }
+
+            return pid is not null;
+        }
+
+        reporter.Phase("health", "waiting for the health check");
+        var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
+        if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
+        {
+            return health with { Healthy = false, Detail = "the new release's process is not running" };
+        }
+
+        // An answer from a port another process holds says nothing about this release.
+        if (health.Healthy && pid is { } own && PortOwner.LocalEndpointOf(manifest.Health, health.Target) is { } endpoint
+            && PortOwner.ListenersOf(endpoint) is { Count: > 0 } holders && !holders.Any(h => PortOwner.IsSelfOrDescendant(h, own)))
         {
             return health with
             {
                 Healthy = false,
-                Detail = health.Healthy ? "the health check answered, but the new release's node is not running" : health.Detail,
+                Detail = $"{health.Target} answered, but port {endpoint.Port} is held by pid {string.Join(", ", holders.Order())}, not by the new release (pid {own})",
             };
         }
 
-        reporter.Log($"release {releaseId} runs as pid {pid}");
         return health;
+    }
+
+    /// <summary>Without a health check nothing waited for the process yet: give it the health timeout to come up.</summary>
+    private async Task<bool> WaitForOwnProcessAsync(Func<CancellationToken, Task<bool>> alive, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + manifest.Health.Timeout;
+        while (!await alive(ct).ConfigureAwait(false))
+        {
+            if (clock.GetUtcNow() >= until)
+            {
+                return false;
+            }
+
+            await Task.Delay(manifest.Health.Interval, clock, ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>A start that throws or is cancelled counts as unhealthy, so the caller puts the host back.</summary>
+    private async Task<HealthCheckResult> StartAndCheckOrFailAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        try
+        {
+            return await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new HealthCheckResult(false, "", "the step was cancelled or passed its deadline before the release was healthy", 0);
+        }
+        catch (Exception ex) when (ex is StepFailedException or IOException or InvalidOperationException)
+        {
+            return new HealthCheckResult(false, "", ex.Message, 0);
+        }
     }
 
     /// <param name="previousEnv">The env the previous release ran with (this deploy's env if it was not running).</param>
@@ -142,7 +208,8 @@ internal sealed class ReleaseActivator(
 
     private void Prune(string current, string? previous)
     {
-        var protect = previous is null ? new[] { current } : [current, previous];
+        // Never the release a rollback would go to, nor the one this activation replaced.
+        var protect = new[] { current, previous, layout.RollbackTargetId() }.OfType<string>();
         var removed = layout.Prune(manifest.Deploy.KeepReleases, protect);
         if (removed.Count > 0)
         {

@@ -15,6 +15,10 @@ public sealed partial class StepExecutor(
     BuildStepHandler build,
     ActivateStepHandler activate,
     SourceActivateStepHandler sourceActivate,
+    RollbackStepHandler rollback,
+    AppControlStepHandler control,
+    ReleasesQueryHandler releases,
+    StepLocks locks,
     IHostApplicationLifetime lifetime,
     ILogger<StepExecutor> logger)
 {
@@ -53,6 +57,7 @@ public sealed partial class StepExecutor(
             var manifest = ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
                 string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
                 string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
+            using var exclusive = await locks.AcquireAsync(locks.KeyFor(command, manifest), reporter, cts.Token).ConfigureAwait(false);
             switch (command.KindCase)
             {
                 case StepCommand.KindOneofCase.Build:
@@ -63,6 +68,15 @@ public sealed partial class StepExecutor(
                     break;
                 case StepCommand.KindOneofCase.SourceActivate:
                     result.Activate = await sourceActivate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                case StepCommand.KindOneofCase.Rollback:
+                    result.Activate = await rollback.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                case StepCommand.KindOneofCase.Control:
+                    result.Control = await control.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
+                    break;
+                case StepCommand.KindOneofCase.Releases:
+                    result.Releases = releases.Run(manifest);
                     break;
                 default:
                     throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");

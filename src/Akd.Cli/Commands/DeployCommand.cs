@@ -2,7 +2,6 @@ using System.CommandLine;
 using Akd.Cli.Output;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
-using Grpc.Core;
 
 namespace Akd.Cli.Commands;
 
@@ -17,7 +16,8 @@ internal static class DeployCommand
         var detach = new Option<bool>("--detach") { Description = "Start the deployment, print its id and return" };
         var skipOffline = new Option<bool>("--skip-offline") { Description = "Deploy to the online targets even when some are offline (recorded)" };
         var localBuild = new Option<bool>("--local-build") { Description = "Build the release here (ERTS included) and upload it, as strategy: local-build does" };
-        var command = new Command("deploy", "Build and roll out a release of the app") { file, env, gitRef, detach, skipOffline, localBuild };
+        var wait = new Option<bool>("--wait") { Description = "When another deployment of the app holds its lock, wait for it to end instead of failing" };
+        var command = new Command("deploy", "Build and roll out a release of the app") { file, env, gitRef, detach, skipOffline, localBuild, wait };
         command.SetAction(async (context, parse, ct) =>
         {
             var manifestPath = Path.GetFullPath(parse.GetValue(file)!);
@@ -30,7 +30,7 @@ internal static class DeployCommand
                 ManifestYaml = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false),
                 ManifestPath = Path.GetFileName(manifestPath),
                 Environment = environment ?? "",
-                Actor = Environment.GetEnvironmentVariable("AKD_ACTOR") ?? $"{Environment.UserName}@{Environment.MachineName}",
+                Actor = Actor.Current(),
                 DefaultApp = manifest.App,
                 SkipOffline = parse.GetValue(skipOffline),
                 SourceVersion = SourceVersion(manifest, manifestPath),
@@ -49,20 +49,8 @@ internal static class DeployCommand
                 request.Source = await SourceAsync(context, manifest, manifestPath, parse.GetValue(gitRef), view, ct).ConfigureAwait(false);
             }
 
-            using var call = context.Control.Deploy(request, cancellationToken: ct);
-            if (parse.GetValue(detach))
-            {
-                if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
-                {
-                    throw new CliException("the coordinator accepted the deployment but sent no id");
-                }
-
-                view.Detached(call.ResponseStream.Current);
-                return ExitCodes.Ok;
-            }
-
-            var final = await view.FollowAsync(call.ResponseStream.ReadAllAsync(ct), ct).ConfigureAwait(false);
-            return final == "succeeded" ? ExitCodes.Ok : ExitCodes.Failed;
+            return await FleetCall.RunAsync(context, view, () => context.Control.Deploy(request, cancellationToken: ct),
+                parse.GetValue(wait), parse.GetValue(detach), ct).ConfigureAwait(false);
         });
         return command;
     }

@@ -27,14 +27,14 @@ internal static class DeploymentsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "APP", "ENV", "STATE", "RELEASE", "ACTOR", "STARTED", "HOSTS");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "KIND", "APP", "ENV", "STATE", "RELEASE", "ACTOR", "STARTED", "HOSTS OK");
             foreach (var d in response.Deployments)
             {
-                var hosts = d.Hosts.Where(h => h.Step == "activate").ToList();
+                var hosts = HostResults.Final(d);
                 table.AddRow(
-                    Markup.Escape(d.Id), Markup.Escape(d.App), Markup.Escape(string.IsNullOrEmpty(d.Environment) ? "-" : d.Environment),
+                    Markup.Escape(d.Id), Markup.Escape(HostResults.Kind(d)), Markup.Escape(d.App), Markup.Escape(string.IsNullOrEmpty(d.Environment) ? "-" : d.Environment),
                     Summary.StateMarkup(d.State), Markup.Escape(d.ReleaseId), Markup.Escape(d.Actor), Markup.Escape(TimeText.At(d.CreatedAt)),
-                    $"{hosts.Count(h => h.State == "succeeded")}/{hosts.Count}");
+                    $"{hosts.Count(h => HostResults.IsOk(d, h))}/{hosts.Count}");
             }
 
             AnsiConsole.Write(table);

@@ -31,10 +31,21 @@ internal static class StatusCommand
             var grid = new Grid().AddColumn().AddColumn();
             void Add(string key, string value) => grid.AddRow($"[bold]{key}[/]", Markup.Escape(value));
             Add("deployment", d.Id);
+            Add("kind", HostResults.Kind(d) + (string.IsNullOrEmpty(d.RollbackTo) ? "" : $" to {d.RollbackTo}"));
             grid.AddRow("[bold]state[/]", Summary.StateMarkup(d.State));
             Add("app", d.App + (string.IsNullOrEmpty(d.Environment) ? "" : $" ({d.Environment})"));
             Add("release", string.IsNullOrEmpty(d.ReleaseId) ? "-" : $"{d.ReleaseId} (version {d.Version})");
             Add("actor", d.Actor);
+            if (!string.IsNullOrEmpty(d.CancelledBy))
+            {
+                Add("cancelled by", d.CancelledBy);
+            }
+
+            if (d.SkippedOffline.Count > 0)
+            {
+                Add("skipped offline", string.Join(", ", d.SkippedOffline) + " (--skip-offline)");
+            }
+
             Add("started", TimeText.At(d.CreatedAt));
             Add("finished", TimeText.At(d.FinishedAt));
             Add("manifest", d.ManifestSha256);
@@ -46,14 +57,16 @@ internal static class StatusCommand
             }
 
             AnsiConsole.Write(grid);
+            // Every step of every host, in the order they ran; a host's last row is where it ended.
             var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
-            foreach (var h in d.Hosts)
+            foreach (var h in d.Hosts.OrderBy(h => h.Step == "build" ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
+                .ThenBy(h => h.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue))
             {
                 table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(h.ReleaseId), Markup.Escape(Summary.Truncate(h.Message, 100)));
             }
 
             AnsiConsole.Write(table);
-            return d.State == "failed" ? ExitCodes.Failed : ExitCodes.Ok;
+            return d.State is "failed" or "cancelled" ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

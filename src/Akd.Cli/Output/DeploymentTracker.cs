@@ -18,7 +18,12 @@ internal sealed class DeploymentTracker
         public string Message { get; set; } = "";
 
         public string ReleaseId { get; set; } = "";
+
+        /// <summary>When its step last changed state, in stream order: the latest row of a host is where it ended.</summary>
+        public int Order { get; set; }
     }
+
+    private int _order;
 
     public string Id { get; private set; } = "";
 
@@ -46,6 +51,7 @@ internal sealed class DeploymentTracker
                 break;
             case EventKind.Step:
                 var row = Row(e.Host, e.Step);
+                row.Order = ++_order;
                 row.State = e.State;
                 row.Message = e.Message;
                 row.ReleaseId = e.ReleaseId;
@@ -54,10 +60,20 @@ internal sealed class DeploymentTracker
                 Row(e.Host, e.Step).Phase = e.State;
                 Row(e.Host, e.Step).Message = e.Message;
                 break;
-            case EventKind.Log:
+            case EventKind.Log when !string.IsNullOrEmpty(e.Host):
                 Row(e.Host, e.Step).Message = e.Message;
                 break;
         }
+    }
+
+    /// <summary>Every build row, then one row per host: its latest step, which holds the release it ended on.</summary>
+    public IEnumerable<HostRow> Final()
+    {
+        var builds = Hosts.Where(h => h.Step == "build");
+        var hosts = Hosts.Where(h => h.Step != "build")
+            .GroupBy(h => h.Host)
+            .Select(g => g.MaxBy(h => h.Order)!);
+        return builds.Concat(hosts);
     }
 
     private HostRow Row(string host, string step)

@@ -12,6 +12,7 @@ internal static class EventText
             EventKind.Deployment => $"{time} deployment {e.DeploymentId} {e.State}: {e.Message}",
             EventKind.Step => $"{time} [{e.Host}] {e.Step} {e.State}{(string.IsNullOrEmpty(e.Message) ? "" : $": {e.Message}")}",
             EventKind.Progress => $"{time} [{e.Host}] {e.Step}/{e.State}: {e.Message}",
+            _ when string.IsNullOrEmpty(e.Host) => $"{time} {e.Message}",
             _ => $"{time} [{e.Host}] {e.Message}",
         };
     }

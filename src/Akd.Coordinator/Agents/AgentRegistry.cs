@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Agents;
 
 /// <summary>
 /// The agents connected right now, and the steps they are running. A step ends when its agent sends
 /// a result, when its deadline passes (the agent may have died: a deployment never hangs on it), or
-/// when the agent reconnects without it (the agent restarted and lost it).
+/// when the agent reconnects without it (the agent restarted and lost it), or when the agent
+/// disconnects and does not come back within <see cref="CoordinatorOptions.AgentLostGrace"/>.
 /// </summary>
-public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegistry> logger)
+public sealed partial class AgentRegistry(TimeProvider clock, IOptions<CoordinatorOptions> options, ILogger<AgentRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
@@ -36,7 +38,10 @@ public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegis
         {
             if (step.Agent == connection.Name && !stillRunning.Contains(id))
             {
-                step.Result.TrySetResult(new StepResult { StepId = id, Ok = false, Error = $"agent {connection.Name} reconnected without the step (it restarted)" });
+                step.Result.TrySetResult(new StepResult
+                {
+                    StepId = id, Ok = false, NoAnswer = true, Error = $"agent {connection.Name} reconnected without the step (it restarted)",
+                });
             }
         }
 
@@ -51,9 +56,39 @@ public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegis
         if (removed)
         {
             LogDisconnected(connection.Name);
+            // Not tied to the stream that just ended; the wait is bounded by the grace period.
+            _ = FailStepsUnlessBackAsync(connection.Name, CancellationToken.None);
         }
 
         return removed;
+    }
+
+    /// <summary>A dead agent never answers: its steps fail after the grace period unless it reconnects.</summary>
+    private async Task FailStepsUnlessBackAsync(string agent, CancellationToken ct)
+    {
+        if (!_steps.Values.Any(s => s.Agent == agent))
+        {
+            return;
+        }
+
+        var grace = options.Value.AgentLostGrace;
+        await Task.Delay(grace, clock, ct).ConfigureAwait(false);
+        if (IsOnline(agent))
+        {
+            return;
+        }
+
+        foreach (var (id, step) in _steps)
+        {
+            if (step.Agent == agent && step.Result.TrySetResult(new StepResult
+            {
+                StepId = id, Ok = false, NoAnswer = true,
+                Error = $"agent {agent} disconnected during the step and did not come back within {grace.TotalSeconds:0.#}s",
+            }))
+            {
+                LogStepLost(id, agent);
+            }
+        }
     }
 
     public void Dispatch(AgentMessage message)
@@ -112,6 +147,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegis
                 {
                     StepId = command.StepId,
                     Ok = false,
+                    NoAnswer = true,
                     Error = $"agent {agent} did not finish the step within its {command.DeadlineSeconds}s deadline" +
                         (IsOnline(agent) ? "" : " (the agent is offline)"),
                 };
@@ -138,4 +174,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, ILogger<AgentRegis
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Agent {Name} disconnected")]
     private partial void LogDisconnected(string name);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Step {StepId} failed: agent {Name} did not come back")]
+    private partial void LogStepLost(string stepId, string name);
 }

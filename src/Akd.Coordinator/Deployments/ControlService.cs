@@ -5,8 +5,10 @@ using Grpc.Core;
 namespace Akd.Coordinator.Deployments;
 
 /// <summary>The API akdctl uses.</summary>
-public sealed class ControlService(
+public sealed partial class ControlService(
     DeploymentPlanner planner,
+    OperationPlanner operations,
+    ReleasesLookup releases,
     DeploymentScheduler scheduler,
     DeploymentStore deployments,
     DeploymentEvents events,
@@ -15,7 +17,7 @@ public sealed class ControlService(
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
         var plan = await planner.PlanAsync(request, context.CancellationToken).ConfigureAwait(false);
-        var id = await scheduler.StartAsync(plan, context.CancellationToken).ConfigureAwait(false);
+        var id = await AdmitAsync(() => scheduler.StartAsync(plan, context.CancellationToken)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 

@@ -11,7 +11,7 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<DeploymentEvent>, byte>> _watchers = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new();
 
-    public static bool IsTerminal(string state) => state is DeploymentStates.Succeeded or DeploymentStates.Failed;
+    public static bool IsTerminal(string state) => state is DeploymentStates.Succeeded or DeploymentStates.Failed or DeploymentStates.Cancelled;
 
     public async Task PublishAsync(DeploymentEvent e, CancellationToken ct)
     {
@@ -95,8 +95,15 @@ public static class DeploymentStates
     public const string Pending = "pending";
     public const string Building = "building";
     public const string Delivering = "delivering";
+
+    /// <summary>A fleet operation (rollback, start, stop, restart) is going through its hosts.</summary>
+    public const string Running = "running";
+
+    /// <summary>Cancel was asked for: the hosts in flight finish their step, then those that switched go back.</summary>
+    public const string Cancelling = "cancelling";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
 }
 
 public static class StepStates

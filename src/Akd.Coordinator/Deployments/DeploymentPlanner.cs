@@ -66,6 +66,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var record = new Deployment
         {
             Id = NewId(now),
+            Kind = DeploymentKinds.Deploy,
             App = manifest.App,
             Environment = manifest.Environment ?? "",
             Strategy = prebuilt is not null ? "local-build" : manifest.Strategy == DeployStrategy.Source ? "source" : "remote-build",
@@ -75,6 +76,11 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),
             SourceSha256 = request.Source?.Archive?.Sha256 ?? "",
         };
+        if (request.SkipOffline)
+        {
+            record.SkippedOffline.AddRange(offline);
+        }
+
         return new DeploymentPlan(record, manifest, request.ManifestYaml, request.Environment, request.Source ?? new SourceSpec(), buildAgent, online)
         {
             Prebuilt = prebuilt,

@@ -9,7 +9,7 @@ namespace Akd.Coordinator.Deployments;
 /// a message that says why. Its hosts keep whatever release they last reported.
 /// </summary>
 public sealed partial class DeploymentRecovery(
-    AgentStore agents, DeploymentStore deployments, DeploymentEvents events, ILogger<DeploymentRecovery> logger) : IHostedService
+    AgentStore agents, DeploymentStore deployments, DeploymentEvents events, DeployLockStore locks, ILogger<DeploymentRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -22,10 +22,20 @@ public sealed partial class DeploymentRecovery(
             await events.PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, State = DeploymentStates.Failed, Message = reason }, ct).ConfigureAwait(false);
             LogRecovered(id);
         }
+
+        // Failing a deployment released its lock; anything left has no running deployment behind it.
+        var stale = await locks.ReleaseStaleAsync(ct).ConfigureAwait(false);
+        if (stale > 0)
+        {
+            LogStaleLocks(stale);
+        }
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Deployment {Id} was interrupted by a coordinator restart and is marked failed")]
     private partial void LogRecovered(string id);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Released {Count} deploy lock(s) left without a running deployment")]
+    private partial void LogStaleLocks(int count);
 }

@@ -1,32 +1,99 @@
 using System.Collections.Concurrent;
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
 
 namespace Akd.Coordinator.Deployments;
 
 /// <summary>
 /// Runs deployments in the background, independent of the akdctl call that started them:
-/// a CI job that loses its connection does not leave a fleet half-deployed.
+/// a CI job that loses its connection does not leave a fleet half-deployed. Admits one deployment
+/// at a time per app and environment (the deploy lock) and keeps the handle that cancels it.
 /// </summary>
-public sealed class DeploymentScheduler(DeploymentRunner runner, IHostApplicationLifetime lifetime)
+public sealed class DeploymentScheduler(
+    DeploymentRunner runner,
+    FleetOperationRunner operations,
+    DeployLockStore locks,
+    DeploymentStore deployments,
+    DeploymentJournal journal,
+    IHostApplicationLifetime lifetime)
 {
-    private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly ConcurrentDictionary<string, DeploymentControl> _running = new();
 
-    public async Task<string> StartAsync(DeploymentPlan plan, CancellationToken ct)
+    // Taking the lock and storing the deployment happen together, so no other admission sees a lock
+    // whose deployment is not stored yet (which would look stale).
+    private readonly SemaphoreSlim _admission = new(1, 1);
+
+    /// <exception cref="DeployLockedException">Another deployment of the app and environment runs.</exception>
+    public Task<string> StartAsync(DeploymentPlan plan, CancellationToken ct) =>
+        AdmitAsync(plan.Record, token => runner.CreateAsync(plan, token), (control, token) => runner.RunAsync(plan, control, token), ct);
+
+    /// <exception cref="DeployLockedException">Another deployment of the app and environment runs.</exception>
+    public Task<string> StartAsync(OperationPlan plan, CancellationToken ct) =>
+        AdmitAsync(plan.Record, token => operations.CreateAsync(plan, token), (control, token) => operations.RunAsync(plan, control, token), ct);
+
+    public bool IsRunning(string id) => _running.ContainsKey(id);
+
+    /// <summary>Asks a running deployment to stop; false when it is not running on this coordinator.</summary>
+    public async Task<bool> CancelAsync(string id, string actor, CancellationToken ct)
     {
-        await runner.CreateAsync(plan, ct).ConfigureAwait(false);
-        var id = plan.Record.Id;
-        _running[id] = Task.Run(async () =>
+        if (!_running.TryGetValue(id, out var control))
+        {
+            return false;
+        }
+
+        if (control.RequestCancel(actor))
+        {
+            await deployments.SetCancelledByAsync(id, actor, ct).ConfigureAwait(false);
+            await journal.SetStateAsync(id, DeploymentStates.Cancelling,
+                $"cancel requested by {actor}: the hosts in flight finish their step, then those that switched go back", ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private async Task<string> AdmitAsync(
+        Deployment record, Func<CancellationToken, Task> create, Func<DeploymentControl, CancellationToken, Task> run, CancellationToken ct)
+    {
+        var id = record.Id;
+        await _admission.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var wanted = new DeployLock(record.App, record.Environment, id, record.Kind, record.Actor, record.CreatedAt.ToDateTimeOffset());
+            if (await locks.TryAcquireAsync(wanted, ct).ConfigureAwait(false) is { } holder)
+            {
+                throw new DeployLockedException(holder);
+            }
+
+            try
+            {
+                await create(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _admission.Release();
+        }
+
+        var control = new DeploymentControl();
+        _running[id] = control;
+        _ = Task.Run(async () =>
         {
             try
             {
-                await runner.RunAsync(plan, lifetime.ApplicationStopping).ConfigureAwait(false);
+                await run(control, lifetime.ApplicationStopping).ConfigureAwait(false);
             }
             finally
             {
+                // Finishing released the lock already; this covers a runner that ended without finishing.
+                await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
                 _running.TryRemove(id, out _);
             }
         }, CancellationToken.None);
         return id;
     }
-
-    public bool IsRunning(string id) => _running.ContainsKey(id);
 }

@@ -20,6 +20,7 @@ public sealed class Database : IDisposable
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
         Execute(Schema.Sql);
+        SchemaUpgrades.Apply(_connection);
     }
 
     /// <summary>Runs <paramref name="work"/> with exclusive use of the connection.</summary>

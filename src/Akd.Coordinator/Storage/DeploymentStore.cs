@@ -4,30 +4,48 @@ using Microsoft.Data.Sqlite;
 namespace Akd.Coordinator.Storage;
 
 /// <summary>Deployments and their per-host steps: the persisted half of the deployment state machine.</summary>
-public sealed class DeploymentStore(Database db, TimeProvider clock)
+public sealed partial class DeploymentStore(Database db, TimeProvider clock)
 {
     private const string Columns =
-        "id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, source_sha256, artifact_sha256, version, release_id, error";
+        "id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, source_sha256, artifact_sha256, version, release_id, error, " +
+        "kind, skipped_offline, cancelled_by, rollback_to";
 
     public Task CreateAsync(Deployment d, string manifestYaml, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
             """
-            INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, manifest_sha256, manifest_yaml, source_sha256)
-            VALUES ($id, $app, $env, $strategy, $state, $actor, $created, $msha, $yaml, $ssha)
+            INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, manifest_sha256, manifest_yaml, source_sha256,
+                kind, skipped_offline, rollback_to)
+            VALUES ($id, $app, $env, $strategy, $state, $actor, $created, $msha, $yaml, $ssha, $kind, $skipped, $rollbackTo)
             """,
             ("$id", d.Id), ("$app", d.App), ("$env", d.Environment), ("$strategy", d.Strategy), ("$state", d.State),
             ("$actor", d.Actor), ("$created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("$msha", d.ManifestSha256),
-            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256));
+            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256), ("$kind", string.IsNullOrEmpty(d.Kind) ? "deploy" : d.Kind),
+            ("$skipped", string.Join(",", d.SkippedOffline)), ("$rollbackTo", d.RollbackTo));
         command.ExecuteNonQuery();
     }, ct);
 
-    public Task SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
+    /// <summary>
+    /// Sets the state of a deployment that has not ended (an ended one keeps its final state: a late
+    /// cancel request cannot overwrite it). Finishing also gives up the deploy lock, in the same write.
+    /// </summary>
+    /// <returns>False when the deployment had already ended (or does not exist).</returns>
+    public Task<bool> SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
-            "UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END WHERE id = $id",
+            """
+            UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END
+            WHERE id = $id AND finished_at IS NULL
+            """,
             ("$state", state), ("$error", error), ("$finished", finished), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
-        command.ExecuteNonQuery();
+        var changed = command.ExecuteNonQuery() > 0;
+        if (finished)
+        {
+            using var unlock = c.Command("DELETE FROM deploy_locks WHERE deployment_id = $id", ("$id", id));
+            unlock.ExecuteNonQuery();
+        }
+
+        return changed;
     }, ct);
 
     public Task SetBuildAsync(string id, string artifactSha256, string version, string releaseId, CancellationToken ct) => db.UseAsync(c =>
@@ -129,6 +147,10 @@ public sealed class DeploymentStore(Database db, TimeProvider clock)
         Version = r.GetString(11),
         ReleaseId = r.GetString(12),
         Error = r.GetString(13),
+        Kind = r.GetString(14),
+        SkippedOffline = { r.GetString(15).Split(',', StringSplitOptions.RemoveEmptyEntries) },
+        CancelledBy = r.GetString(16),
+        RollbackTo = r.GetString(17),
     };
 
     private static List<HostStatus> ReadHosts(SqliteConnection c, string id)

@@ -85,6 +85,12 @@ public sealed record DeploySettings
 
     /// <summary>Null means "release" (bin/APP daemon|stop); otherwise the command to run from the release directory.</summary>
     public IReadOnlyList<string>? RunCommand { get; init; }
+
+    /// <summary>
+    /// The longest one host may take for one step (download, switch, restart, health check); null
+    /// means the coordinator's default. An agent that dies mid-step fails its host after this at the latest.
+    /// </summary>
+    public TimeSpan? StepTimeout { get; init; }
 }
 
 public sealed record RollingSettings
@@ -94,6 +100,18 @@ public sealed record RollingSettings
     public int MaxFailures { get; init; }
 
     public TimeSpan Pause { get; init; } = TimeSpan.Zero;
+
+    /// <summary>What goes back when the rollout stops: only the hosts that failed, or every host that switched.</summary>
+    public RollbackScope Rollback { get; init; } = RollbackScope.Failed;
+}
+
+public enum RollbackScope
+{
+    /// <summary>Only a host whose health check failed goes back to its previous release.</summary>
+    Failed,
+
+    /// <summary>When the rollout stops, hosts of earlier, healthy batches go back too: all or nothing.</summary>
+    All,
 }
 
 /// <summary><c>batch:</c> a host count, a percentage of the targets, or all of them.</summary>

@@ -6,12 +6,14 @@ namespace Akd.Core.Manifest;
 /// <summary>The <c>deploy:</c> section.</summary>
 internal sealed partial class ManifestConverter
 {
+    private static readonly (string, RollbackScope)[] RollbackScopes = [("failed", RollbackScope.Failed), ("all", RollbackScope.All)];
+
     private const string BatchExpected = "a number of hosts >= 1, a percentage such as \"25%\" (1-100), or all";
 
     private DeploySettings Deploy(YamlNode? node, string app)
     {
         var defaults = new DeploySettings { Path = $"apps/{app}" };
-        var map = reader.Map(node, "deploy", ["to", "path", "keep_releases", "rolling", "env", "run"]);
+        var map = reader.Map(node, "deploy", ["to", "path", "keep_releases", "rolling", "env", "run", "step_timeout"]);
         if (map is null)
         {
             return defaults;
@@ -25,13 +27,28 @@ internal sealed partial class ManifestConverter
             Rolling = Rolling(map["rolling"]),
             Env = reader.EnvMap(map["env"], "deploy.env") ?? defaults.Env,
             RunCommand = Run(map["run"]),
+            StepTimeout = reader.Duration(map["step_timeout"], "deploy.step_timeout", allowZero: false),
         };
+    }
+
+    /// <summary>A step that ends before its health check may is a deploy that can only fail: refuse it up front.</summary>
+    private void CheckStepTimeout(MappingView top, AppManifest manifest)
+    {
+        if (manifest.Deploy.StepTimeout is not { } step || step > manifest.Health.Timeout
+            || top["deploy"] is not YamlMappingNode deploy
+            || new MappingView(deploy)["step_timeout"] is not { } node)
+        {
+            return;
+        }
+
+        reader.Error(node, "deploy.step_timeout",
+            $"must be longer than health.timeout ({manifest.Health.Timeout.TotalSeconds:0.###}s): a host needs time to stop, switch, start and pass its check");
     }
 
     private RollingSettings Rolling(YamlNode? node)
     {
         var defaults = new RollingSettings();
-        var map = reader.Map(node, "deploy.rolling", ["batch", "max_failures", "pause"]);
+        var map = reader.Map(node, "deploy.rolling", ["batch", "max_failures", "pause", "rollback"]);
         if (map is null)
         {
             return defaults;
@@ -42,6 +59,7 @@ internal sealed partial class ManifestConverter
             Batch = Batch(map["batch"]) ?? defaults.Batch,
             MaxFailures = reader.Int(map["max_failures"], "deploy.rolling.max_failures", min: 0) ?? defaults.MaxFailures,
             Pause = reader.Duration(map["pause"], "deploy.rolling.pause", allowZero: true) ?? defaults.Pause,
+            Rollback = reader.Choice(map["rollback"], "deploy.rolling.rollback", RollbackScopes) ?? defaults.Rollback,
         };
     }
 

@@ -20,7 +20,7 @@ internal sealed partial class ManifestConverter(NodeReader reader)
     {
         var top = reader.Map(root, "", TopLevelKeys)!;
         var app = App(top, defaultApp) ?? "invalid";
-        return new AppManifest
+        var manifest = new AppManifest
         {
             App = app,
             Strategy = reader.Choice(top["strategy"], "strategy", Strategies) ?? DeployStrategy.RemoteBuild,
@@ -30,6 +30,8 @@ internal sealed partial class ManifestConverter(NodeReader reader)
             Health = Health(top["health"]),
             Hooks = Hooks(top["hooks"]),
         };
+        CheckStepTimeout(top, manifest);
+        return manifest;
     }
 
     public static bool IsReleaseName(string name) => ReleaseName().IsMatch(name);

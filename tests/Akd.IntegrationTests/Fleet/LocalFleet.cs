@@ -105,6 +105,14 @@ internal sealed class LocalFleet : IAsyncDisposable
         _processes.Add(Coordinator);
     }
 
+    /// <summary>Kills the coordinator (no graceful shutdown, as in a crash) and starts it again on the same port and data dir.</summary>
+    public async Task RestartCoordinatorAsync(CancellationToken ct)
+    {
+        Coordinator?.Kill();
+        StartCoordinator();
+        await WaitForPortAsync(CoordinatorPort, ct);
+    }
+
     public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) => StartAgent(name, labels, null, appEnv);
 
     /// <summary>Starts an agent with <paramref name="token"/> instead of the fleet's (an impostor, in a test).</summary>

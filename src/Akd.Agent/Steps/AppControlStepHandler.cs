@@ -1,0 +1,35 @@
+using Akd.Agent.Releases;
+using Akd.Contracts.V1;
+using Akd.Core.Manifest;
+using Akd.Core.Releases;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Agent.Steps;
+
+/// <summary><c>akdctl start|stop|restart</c> on one host, through the app's <see cref="IAppRunner"/>.</summary>
+public sealed class AppControlStepHandler(HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
+{
+    public async Task<AppControlOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    {
+        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
+        var runner = AppRunners.For(manifest, reporter, options.Value);
+        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter);
+        var env = AppEnvironment.For(manifest, options.Value);
+        var action = command.Control.Action;
+        reporter.Phase(action, $"{action} {manifest.App} in {layout.Root}");
+        try
+        {
+            return action switch
+            {
+                "start" => await activator.StartCurrentAsync(env, ct).ConfigureAwait(false),
+                "stop" => await activator.StopCurrentAsync(env, ct).ConfigureAwait(false),
+                "restart" => await activator.RestartCurrentAsync(env, ct).ConfigureAwait(false),
+                _ => throw new StepFailedException($"unknown action '{action}'; expected start, stop or restart"),
+            };
+        }
+        catch (IOException ex)
+        {
+            throw new StepFailedException(ex.Message);
+        }
+    }
+}

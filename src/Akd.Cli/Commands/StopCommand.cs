@@ -1,0 +1,9 @@
+using System.CommandLine;
+
+namespace Akd.Cli.Commands;
+
+/// <summary><c>akdctl stop APP [--env E]</c>: stop the app on every target, batch by batch.</summary>
+internal static class StopCommand
+{
+    public static Command Build() => AppControl.Build("stop", "Stop an app on every target");
+}

@@ -1,0 +1,64 @@
+using Akd.Contracts.V1;
+using Grpc.Core;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>Rollback, start/stop/restart, cancel and the releases query.</summary>
+public sealed partial class ControlService
+{
+    public override async Task Rollback(RollbackRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var plan = await operations.PlanAsync(DeploymentKinds.Rollback, request.App, request.Environment, request.Actor, request.SkipOffline, request.ToRelease.Trim(), ct)
+            .ConfigureAwait(false);
+        var id = await AdmitAsync(() => scheduler.StartAsync(plan, ct)).ConfigureAwait(false);
+        await StreamAsync(id, 0, follow: true, finished: false, responseStream, ct).ConfigureAwait(false);
+    }
+
+    public override async Task ControlApp(ControlAppRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (!DeploymentKinds.IsAppControl(request.Action))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"unknown action '{request.Action}'; expected start, stop or restart"));
+        }
+
+        var plan = await operations.PlanAsync(request.Action, request.App, request.Environment, request.Actor, request.SkipOffline, "", ct).ConfigureAwait(false);
+        var id = await AdmitAsync(() => scheduler.StartAsync(plan, ct)).ConfigureAwait(false);
+        await StreamAsync(id, 0, follow: true, finished: false, responseStream, ct).ConfigureAwait(false);
+    }
+
+    public override async Task<Deployment> CancelDeployment(CancelDeploymentRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var deployment = await GetOrThrowAsync(request.Id, ct).ConfigureAwait(false);
+        if (deployment.FinishedAt is not null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} already ended {deployment.State}; nothing to cancel"));
+        }
+
+        var actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor;
+        if (!await scheduler.CancelAsync(deployment.Id, actor, ct).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} is not running on this coordinator"));
+        }
+
+        return await GetOrThrowAsync(deployment.Id, ct).ConfigureAwait(false);
+    }
+
+    public override Task<ListReleasesResponse> ListReleases(ListReleasesRequest request, ServerCallContext context) =>
+        releases.RunAsync(request.App, request.Environment, context.CancellationToken);
+
+    /// <summary>A held deploy lock becomes ABORTED with the holder named in the message and in a trailer.</summary>
+    private static async Task<string> AdmitAsync(Func<Task<string>> start)
+    {
+        try
+        {
+            return await start().ConfigureAwait(false);
+        }
+        catch (DeployLockedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, ex.Message), new Metadata { { DeployLockedException.HolderTrailer, ex.Holder.DeploymentId } });
+        }
+    }
+}

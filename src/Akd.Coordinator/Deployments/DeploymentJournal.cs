@@ -1,0 +1,66 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>
+/// Writes a deployment's history: every state change and host result is stored first, then
+/// published, so what <c>akdctl status</c> and <c>logs</c> read after a restart is what was shown live.
+/// </summary>
+public sealed partial class DeploymentJournal(DeploymentStore deployments, DeploymentEvents events, ILogger<DeploymentJournal> logger)
+{
+    public async Task SetStateAsync(string id, string state, string message, CancellationToken ct, string releaseId = "", string version = "")
+    {
+        if (!await deployments.SetStateAsync(id, state, null, finished: false, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await PublishAsync(new DeploymentEvent
+        {
+            DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message, ReleaseId = releaseId, Version = version,
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the deployment (which releases its deploy lock) and announces it.</summary>
+    public async Task FinishAsync(string id, string state, string message, CancellationToken ct)
+    {
+        var error = state == DeploymentStates.Succeeded ? "" : message;
+        if (!await deployments.SetStateAsync(id, state, error, finished: true, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message }, ct).ConfigureAwait(false);
+        LogFinished(id, state, message);
+    }
+
+    public async Task RecordHostAsync(string id, string host, string step, string state, string releaseId, string message, CancellationToken ct, string version = "")
+    {
+        await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct).ConfigureAwait(false);
+        await PublishAsync(new DeploymentEvent
+        {
+            DeploymentId = id, Kind = EventKind.Step, Host = host, Step = step, State = state, Message = message, ReleaseId = releaseId, Version = version,
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Hosts the rollout never reached: recorded with the release they were last known to run.</summary>
+    public async Task SkipAsync(Deployment record, IEnumerable<string> hosts, string step, string reason, CancellationToken ct)
+    {
+        foreach (var host in hosts)
+        {
+            var release = await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false);
+            var message = string.IsNullOrEmpty(release) ? $"{reason}; untouched" : $"{reason}; untouched, still on {release}";
+            await RecordHostAsync(record.Id, host, step, StepStates.Skipped, release, message, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A line about the deployment itself (batches, cancel requests) in its log.</summary>
+    public Task NoteAsync(string id, string message, CancellationToken ct) =>
+        PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Log, Stream = "coordinator", Message = message }, ct);
+
+    public Task PublishAsync(DeploymentEvent e, CancellationToken ct) => events.PublishAsync(e, ct);
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Deployment {Id} ended {State}: {Message}")]
+    private partial void LogFinished(string id, string state, string message);
+}

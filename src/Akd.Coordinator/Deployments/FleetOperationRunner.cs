@@ -1,0 +1,143 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>
+/// Runs rollback, start, stop and restart across an app's targets by the same rolling rule as a
+/// deploy (batch, max_failures, pause, cancel), and records them in the history like deployments.
+/// </summary>
+public sealed partial class FleetOperationRunner(
+    HostSteps steps,
+    DeploymentJournal journal,
+    DeploymentStore deployments,
+    IOptions<CoordinatorOptions> options,
+    TimeProvider clock,
+    ILogger<FleetOperationRunner> logger)
+{
+    public async Task CreateAsync(OperationPlan plan, CancellationToken ct)
+    {
+        var r = plan.Record;
+        await deployments.CreateAsync(r, plan.ManifestYaml, ct).ConfigureAwait(false);
+        var what = r.Kind == DeploymentKinds.Rollback
+            ? $"rollback of {r.App} to {(string.IsNullOrEmpty(r.RollbackTo) ? "each host's previous release" : r.RollbackTo)}"
+            : $"{r.Kind} {r.App}";
+        var skipped = r.SkippedOffline.Count == 0 ? "" : $"; skipping offline {string.Join(", ", r.SkippedOffline)} (--skip-offline)";
+        await journal.SetStateAsync(r.Id, DeploymentStates.Pending, $"{what} on {string.Join(", ", plan.Targets)} (by {r.Actor}){skipped}", ct).ConfigureAwait(false);
+        foreach (var host in plan.Targets)
+        {
+            await deployments.SetHostStepAsync(r.Id, host, r.Kind, StepStates.Pending, "", "", ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the operation to its end. Never throws: a failure is recorded as its state.</summary>
+    public async Task RunAsync(OperationPlan plan, DeploymentControl control, CancellationToken ct)
+    {
+        var r = plan.Record;
+        try
+        {
+            var rolling = plan.Manifest.Deploy.Rolling;
+            await journal.SetStateAsync(r.Id, DeploymentStates.Running,
+                $"{r.Kind} on {plan.Targets.Count} host(s), {rolling.Batch.SizeFor(plan.Targets.Count)} at a time", ct).ConfigureAwait(false);
+            var outcome = await new Rollout(rolling, clock).RunAsync(
+                plan.Targets,
+                (host, token) => RunHostAsync(plan, host, token),
+                (i, count, hosts, token) => journal.NoteAsync(r.Id, $"batch {i + 1}/{count}: {string.Join(", ", hosts)}", token),
+                control.CancelRequested,
+                ct).ConfigureAwait(false);
+
+            var reason = outcome.Cancelled ? $"cancelled by {control.CancelledBy}" : "the rollout stopped";
+            await journal.SkipAsync(r, outcome.NotReached, r.Kind, $"not reached: {reason}", ct).ConfigureAwait(false);
+            await RecordReleaseAsync(plan, outcome, ct).ConfigureAwait(false);
+
+            var failures = outcome.Failed.Select(f => $"{f.Host}: {f.Result.Error}").ToList();
+            var notReached = outcome.NotReached.Count == 0 ? "" : $"; {outcome.NotReached.Count} host(s) not reached";
+            var (state, message) = outcome switch
+            {
+                { Cancelled: true } => (DeploymentStates.Cancelled, reason + notReached),
+                { Stopped: true } => (DeploymentStates.Failed, string.Join("; ", failures) + notReached),
+                _ when failures.Count > 0 => (DeploymentStates.Succeeded, $"{Done(plan)}; tolerated failures: {string.Join("; ", failures)}"),
+                _ => (DeploymentStates.Succeeded, Done(plan)),
+            };
+            await journal.FinishAsync(r.Id, state, message, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogCrashed(ex, r.Id);
+            await journal.FinishAsync(r.Id, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<HostOutcome> RunHostAsync(OperationPlan plan, string host, CancellationToken ct)
+    {
+        var r = plan.Record;
+        var command = new StepCommand
+        {
+            StepId = Guid.NewGuid().ToString("N"),
+            DeploymentId = r.Id,
+            DeadlineSeconds = (int)Math.Ceiling((plan.Manifest.Deploy.StepTimeout ?? options.Value.ActivateDeadline).TotalSeconds),
+            ManifestYaml = plan.ManifestYaml,
+            Environment = plan.Environment,
+            DefaultApp = plan.Manifest.App,
+        };
+        if (r.Kind == DeploymentKinds.Rollback)
+        {
+            command.Rollback = new RollbackStep { ToRelease = r.RollbackTo };
+        }
+        else
+        {
+            command.Control = new AppControlStep { Action = r.Kind };
+        }
+
+        var result = await steps.RunAsync(r.Id, host, r.Kind, command, r.RollbackTo, ct).ConfigureAwait(false);
+        var (state, release, message) = r.Kind == DeploymentKinds.Rollback
+            ? DeploymentRunner.DescribeRollback(result, $"rollback by {r.Actor}")
+            : DescribeControl(result);
+        if (!result.Ok && release.Length == 0 && !result.NoAnswer)
+        {
+            release = await deployments.LastKnownReleaseAsync(r.App, r.Environment, host, ct).ConfigureAwait(false);
+        }
+
+        await journal.RecordHostAsync(r.Id, host, r.Kind, state, release, message, ct).ConfigureAwait(false);
+        return new HostOutcome(host, result.Ok, result);
+    }
+
+    private static (string State, string Release, string Message) DescribeControl(StepResult result)
+    {
+        if (!result.Ok)
+        {
+            return (StepStates.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? " (the host's state is unknown)" : ""));
+        }
+
+        var c = result.Control;
+        var message = c.Running
+            ? $"{c.ReleaseId} runs as pid {c.Pid}" + (string.IsNullOrEmpty(c.HealthTarget) ? "" : $", healthy ({c.HealthTarget} {c.HealthDetail})")
+            : $"{(string.IsNullOrEmpty(c.ReleaseId) ? "nothing" : c.ReleaseId)} is stopped";
+        return (StepStates.Succeeded, c.ReleaseId, message);
+    }
+
+    /// <summary>When every host went back to one release, the history names it with its artifact and version.</summary>
+    private async Task RecordReleaseAsync(OperationPlan plan, RolloutOutcome outcome, CancellationToken ct)
+    {
+        var releases = outcome.Succeeded.Select(o => o.Result.Activate?.ReleaseId ?? o.Result.Control?.ReleaseId ?? "").Distinct().ToList();
+        if (releases is not [{ Length: > 0 } release])
+        {
+            return;
+        }
+
+        var build = await deployments.FindBuildAsync(plan.Record.App, release, ct).ConfigureAwait(false);
+        await deployments.SetBuildAsync(plan.Record.Id, build?.Artifact ?? "", build?.Version ?? "", release, ct).ConfigureAwait(false);
+    }
+
+    private static string Done(OperationPlan plan) => plan.Record.Kind switch
+    {
+        DeploymentKinds.Rollback => $"{plan.Targets.Count} host(s) rolled back",
+        DeploymentKinds.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
+        DeploymentKinds.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
+        _ => $"{plan.Record.App} restarted on {plan.Targets.Count} host(s)",
+    };
+
+    [LoggerMessage(EventId = 230, Level = LogLevel.Error, Message = "Fleet operation {Id} crashed")]
+    private partial void LogCrashed(Exception ex, string id);
+}

@@ -1,0 +1,75 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Storage;
+using Akd.Core.Manifest;
+using Grpc.Core;
+
+namespace Akd.Coordinator.Deployments;
+
+/// <summary>
+/// Plans rollback, start, stop and restart of an app from the manifest it was last deployed with
+/// (its targets, deploy path, rolling rule, health check), or refuses before anything runs.
+/// </summary>
+public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver targets, TimeProvider clock)
+{
+    public async Task<OperationPlan> PlanAsync(string kind, string app, string environment, string actor, bool skipOffline, string rollbackTo, CancellationToken ct)
+    {
+        var (manifest, stored) = await LoadAsync(app, environment, ct).ConfigureAwait(false);
+        var resolved = await targets.ResolveAsync(manifest.Deploy.To, ct).ConfigureAwait(false);
+        if (resolved.Online.Count == 0)
+        {
+            throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches deploy.to {manifest.Deploy.To}" +
+                (resolved.Offline.Count == 0 ? "" : $" (offline: {string.Join(", ", resolved.Offline)})"));
+        }
+
+        if (resolved.Offline.Count > 0 && !skipOffline)
+        {
+            throw Refuse(StatusCode.FailedPrecondition,
+                $"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind} the others)");
+        }
+
+        var now = clock.GetUtcNow();
+        var record = new Deployment
+        {
+            Id = DeploymentIds.New(now),
+            Kind = kind,
+            App = manifest.App,
+            Environment = environment,
+            Strategy = stored.Strategy,
+            State = DeploymentStates.Pending,
+            Actor = string.IsNullOrEmpty(actor) ? "unknown" : actor,
+            CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
+            ManifestSha256 = stored.Sha256,
+            RollbackTo = rollbackTo,
+        };
+        if (skipOffline)
+        {
+            record.SkippedOffline.AddRange(resolved.Offline);
+        }
+
+        return new OperationPlan(record, manifest, stored.Yaml, environment, resolved.Online);
+    }
+
+    /// <summary>The app's last deployed manifest, parsed; refused when the app was never deployed here.</summary>
+    public async Task<(AppManifest Manifest, StoredManifest Stored)> LoadAsync(string app, string environment, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(app))
+        {
+            throw Refuse(StatusCode.InvalidArgument, "name the app, e.g. akdctl rollback hello");
+        }
+
+        var stored = await deployments.LatestManifestAsync(app, environment, ct).ConfigureAwait(false)
+            ?? throw Refuse(StatusCode.NotFound,
+                $"{app}{(environment.Length == 0 ? "" : $" ({environment})")} was never deployed through this coordinator; deploy it first" +
+                (environment.Length == 0 ? " (or pass --env)" : ""));
+        try
+        {
+            return (ManifestLoader.Parse(stored.Yaml, "akd.yaml", environment.Length == 0 ? null : environment, app), stored);
+        }
+        catch (ManifestException ex)
+        {
+            throw Refuse(StatusCode.FailedPrecondition, $"the manifest of deployment {stored.DeploymentId} no longer loads: {ex.Message}");
+        }
+    }
+
+    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
+}

@@ -1,0 +1,62 @@
+namespace Akd.Coordinator.Storage;
+
+/// <summary>The manifest an app was last deployed with, in one environment, as fleet commands reuse it.</summary>
+public sealed record StoredManifest(string DeploymentId, string Yaml, string Sha256, string Strategy);
+
+/// <summary>What fleet operations (rollback, start/stop/restart, cancel) read from and add to the history.</summary>
+public sealed partial class DeploymentStore
+{
+    /// <summary>
+    /// The manifest of the app's latest successful deploy in <paramref name="environment"/>, or of its
+    /// latest deployment of any kind when none succeeded yet; null when the app was never deployed here.
+    /// </summary>
+    public Task<StoredManifest?> LatestManifestAsync(string app, string environment, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            SELECT id, manifest_yaml, manifest_sha256, strategy FROM deployments
+            WHERE app = $app AND environment = $env AND manifest_yaml <> ''
+            ORDER BY (kind = 'deploy' AND state = 'succeeded') DESC, created_at DESC LIMIT 1
+            """,
+            ("$app", app), ("$env", environment));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StoredManifest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
+    }, ct);
+
+    /// <summary>
+    /// The release a host was last reported on for this app and environment (by any finished step
+    /// that left it running a known release), or "" when no step ever told.
+    /// </summary>
+    public Task<string> LastKnownReleaseAsync(string app, string environment, string host, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            SELECT hs.release_id FROM host_steps hs JOIN deployments d ON d.id = hs.deployment_id
+            WHERE d.app = $app AND d.environment = $env AND hs.host = $host AND hs.step <> 'build'
+              AND hs.state IN ('succeeded', 'rolled-back') AND hs.release_id <> '' AND hs.finished_at IS NOT NULL
+            ORDER BY hs.finished_at DESC LIMIT 1
+            """,
+            ("$app", app), ("$env", environment), ("$host", host));
+        return command.ExecuteScalar() as string ?? "";
+    }, ct);
+
+    /// <summary>The artifact and version a release was built from, from the deploy that built it.</summary>
+    public Task<(string Artifact, string Version)?> FindBuildAsync(string app, string releaseId, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            SELECT artifact_sha256, version FROM deployments
+            WHERE app = $app AND release_id = $release AND artifact_sha256 <> '' AND kind = 'deploy'
+            ORDER BY created_at DESC LIMIT 1
+            """,
+            ("$app", app), ("$release", releaseId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetString(1)) : ((string, string)?)null;
+    }, ct);
+
+    public Task SetCancelledByAsync(string id, string actor, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("UPDATE deployments SET cancelled_by = $actor WHERE id = $id AND cancelled_by = '' AND finished_at IS NULL", ("$actor", actor), ("$id", id));
+        command.ExecuteNonQuery();
+    }, ct);
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akd.Contracts.V1;
+using Akd.Coordinator.Deployments;
+using Akd.Core.Manifest;
+
+namespace Akd.Coordinator.Tests.Deployments;
+
+public sealed class RolloutTests
+{
+    private static readonly string[] Five = ["web-1", "web-2", "web-3", "web-4", "web-5"];
+
+    [Theory]
+    [InlineData("2", new[] { 2, 2, 1 })]
+    [InlineData("40%", new[] { 2, 2, 1 })]
+    [InlineData("25%", new[] { 2, 2, 1 })]
+    [InlineData("10%", new[] { 1, 1, 1, 1, 1 })]
+    [InlineData("all", new[] { 5 })]
+    [InlineData("9", new[] { 5 })]
+    public void Batches_FiveTargets_CutsInTargetOrder(string batch, int[] sizes)
+    {
+        // Arrange
+        var rolling = ManifestLoader.Parse($"app: web\ndeploy: {{ rolling: {{ batch: \"{batch}\" }} }}\n", "akd.yaml", null, null).Deploy.Rolling;
+
+        // Act
+        var batches = Rollout.Batches(Five, rolling.Batch);
+
+        // Assert
+        Assert.Equal(sizes, batches.Select(b => b.Count));
+        Assert.Equal(Five, batches.SelectMany(b => b));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_AllHealthy_RunsBatchesOneAfterAnotherWithHostsInParallel()
+    {
+        // Arrange
+        var log = new ConcurrentQueue<string>();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2) }, TimeProvider.System);
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, async (host, ct) =>
+        {
+            log.Enqueue($"start {host}");
+            await Task.Delay(50, ct);
+            log.Enqueue($"end {host}");
+            return Ok(host);
+        }, NoBatchNote, CancellationToken.None, CancellationToken.None);
+
+        // Assert
+        Assert.False(outcome.Stopped);
+        Assert.False(outcome.Cancelled);
+        Assert.Equal(Five, outcome.Done.Select(d => d.Host));
+        var order = log.ToList();
+        Assert.True(order.IndexOf("start web-2") < order.IndexOf("end web-1"), "hosts of a batch run in parallel");
+        Assert.True(order.IndexOf("start web-3") > order.IndexOf("end web-1") && order.IndexOf("start web-3") > order.IndexOf("end web-2"),
+            "the next batch starts only when the batch is done");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_FailureInFirstBatchWithMaxFailuresZero_StopsAndLeavesTheRestUntouched()
+    {
+        // Arrange
+        var touched = new ConcurrentBag<string>();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2) }, TimeProvider.System);
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, (host, _) =>
+        {
+            touched.Add(host);
+            return Task.FromResult(host == "web-2" ? Failed(host) : Ok(host));
+        }, NoBatchNote, CancellationToken.None, CancellationToken.None);
+
+        // Assert
+        Assert.True(outcome.Stopped);
+        Assert.Equal(["web-3", "web-4", "web-5"], outcome.NotReached);
+        Assert.Equal(["web-1", "web-2"], touched.Order());
+        Assert.Equal(["web-1"], outcome.Succeeded.Select(o => o.Host));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_FailuresWithinMaxFailures_GoesOnToTheEnd()
+    {
+        // Arrange
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), MaxFailures = 1 }, TimeProvider.System);
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, (host, _) => Task.FromResult(host == "web-3" ? Failed(host) : Ok(host)),
+            NoBatchNote, CancellationToken.None, CancellationToken.None);
+
+        // Assert
+        Assert.False(outcome.Stopped);
+        Assert.Empty(outcome.NotReached);
+        Assert.Equal(["web-3"], outcome.Failed.Select(f => f.Host));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_CancelDuringBatch_FinishesTheBatchInFlightAndStartsNoOther()
+    {
+        // Arrange
+        using var cancel = new CancellationTokenSource();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2) }, TimeProvider.System);
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, async (host, ct) =>
+        {
+            if (host == "web-1")
+            {
+                await cancel.CancelAsync();
+            }
+
+            await Task.Delay(50, ct);
+            return Ok(host);
+        }, NoBatchNote, cancel.Token, CancellationToken.None);
+
+        // Assert
+        Assert.True(outcome.Cancelled);
+        Assert.Equal(["web-1", "web-2"], outcome.InFlightAtCancel.Select(o => o.Host));
+        Assert.All(outcome.InFlightAtCancel, o => Assert.True(o.Ok));
+        Assert.Equal(["web-3", "web-4", "web-5"], outcome.NotReached);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_PauseBetweenBatches_WaitsThePauseButNotAfterTheLast()
+    {
+        // Arrange
+        var starts = new ConcurrentDictionary<string, TimeSpan>();
+        var watch = Stopwatch.StartNew();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = TimeSpan.FromMilliseconds(300) }, TimeProvider.System);
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, (host, _) =>
+        {
+            starts[host] = watch.Elapsed;
+            return Task.FromResult(Ok(host));
+        }, NoBatchNote, CancellationToken.None, CancellationToken.None);
+        var total = watch.Elapsed;
+
+        // Assert
+        Assert.Empty(outcome.NotReached);
+        Assert.True(starts["web-3"] - starts["web-2"] >= TimeSpan.FromMilliseconds(290), $"pause 1: {starts["web-3"] - starts["web-2"]}");
+        Assert.True(starts["web-5"] - starts["web-4"] >= TimeSpan.FromMilliseconds(290), $"pause 2: {starts["web-5"] - starts["web-4"]}");
+        Assert.True(total - starts["web-5"] < TimeSpan.FromMilliseconds(250), $"no pause after the last batch: {total - starts["web-5"]}");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_CancelDuringPause_EndsAtOnceWithNothingInFlight()
+    {
+        // Arrange
+        using var cancel = new CancellationTokenSource();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = TimeSpan.FromSeconds(30) }, TimeProvider.System);
+        var watch = Stopwatch.StartNew();
+
+        // Act
+        var outcome = await rollout.RunAsync(Five, (host, _) =>
+        {
+            if (host == "web-2")
+            {
+                cancel.CancelAfter(100);
+            }
+
+            return Task.FromResult(Ok(host));
+        }, NoBatchNote, cancel.Token, CancellationToken.None);
+
+        // Assert
+        Assert.True(outcome.Cancelled);
+        Assert.Empty(outcome.InFlightAtCancel);
+        Assert.Equal(["web-3", "web-4", "web-5"], outcome.NotReached);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Run_BatchNotes_NameEachBatch()
+    {
+        // Arrange
+        var notes = new List<string>();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Percent(50) }, TimeProvider.System);
+
+        // Act
+        await rollout.RunAsync(Five, (host, _) => Task.FromResult(Ok(host)), (i, count, hosts, _) =>
+        {
+            notes.Add($"{i + 1}/{count}: {string.Join(",", hosts)}");
+            return Task.CompletedTask;
+        }, CancellationToken.None, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(["1/2: web-1,web-2,web-3", "2/2: web-4,web-5"], notes);
+    }
+
+    private static Task NoBatchNote(int index, int count, IReadOnlyList<string> hosts, CancellationToken ct) => Task.CompletedTask;
+
+    private static HostOutcome Ok(string host) => new(host, true, new StepResult { Ok = true });
+
+    private static HostOutcome Failed(string host) => new(host, false, new StepResult { Ok = false, Error = "health check failed" });
+}

@@ -1,0 +1,123 @@
+using Akd.Coordinator.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Tests.Storage;
+
+public sealed class DeploymentStoreFleetTests : IDisposable
+{
+    private readonly TempDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact(Timeout = 10_000)]
+    public async Task LatestManifest_SucceededDeployThenFailedOne_PrefersTheSucceededManifest()
+    {
+        // Arrange
+        await CreateAsync("d-1", "app: hello # good", "succeeded", minutesAgo: 10);
+        await CreateAsync("d-2", "app: hello # broken", "failed", minutesAgo: 5);
+
+        // Act
+        var stored = await _db.Deployments.LatestManifestAsync("hello", "", CancellationToken.None);
+
+        // Assert
+        Assert.Equal("d-1", stored?.DeploymentId);
+        Assert.Equal("app: hello # good", stored?.Yaml);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task LatestManifest_OtherEnvironmentOnly_IsNull()
+    {
+        // Arrange
+        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 1, environment: "staging");
+
+        // Act
+        var stored = await _db.Deployments.LatestManifestAsync("hello", "production", CancellationToken.None);
+
+        // Assert
+        Assert.Null(stored);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task LastKnownRelease_HostRolledBackInLaterDeployment_IsTheReleaseItWentBackTo()
+    {
+        // Arrange: d-1 put web-1 on A; d-2's B failed there and the host went back to A; d-3 skipped it.
+        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 3);
+        await _db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "succeeded", "A", "", CancellationToken.None);
+        await Task.Delay(20);
+        await CreateAsync("d-2", "app: hello", "failed", minutesAgo: 2);
+        await _db.Deployments.SetHostStepAsync("d-2", "web-1", "activate", "rolled-back", "A", "health failed", CancellationToken.None);
+        await Task.Delay(20);
+        await CreateAsync("d-3", "app: hello", "failed", minutesAgo: 1);
+        await _db.Deployments.SetHostStepAsync("d-3", "web-1", "activate", "skipped", "", "not reached", CancellationToken.None);
+
+        // Act
+        var release = await _db.Deployments.LastKnownReleaseAsync("hello", "", "web-1", CancellationToken.None);
+
+        // Assert
+        Assert.Equal("A", release);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task SetState_AfterTheDeploymentEnded_KeepsTheFinalState()
+    {
+        // Arrange: it succeeded just before a cancel request came in.
+        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 1);
+
+        // Act
+        var changed = await _db.Deployments.SetStateAsync("d-1", "cancelling", null, finished: false, CancellationToken.None);
+        await _db.Deployments.SetCancelledByAsync("d-1", "bob@ci", CancellationToken.None);
+
+        // Assert
+        Assert.False(changed);
+        var d = await _db.Deployments.GetAsync("d-1", CancellationToken.None);
+        Assert.Equal("succeeded", d?.State);
+        Assert.Equal("", d?.CancelledBy);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Database_OpenedOnFirstSchema_AddsFleetColumnsAndKeepsOldRows()
+    {
+        // Arrange: a database written by a coordinator before the fleet columns existed.
+        var dir = Directory.CreateTempSubdirectory("akd-coord-old-").FullName;
+        try
+        {
+            using (var first = new SqliteConnection($"Data Source={Path.Combine(dir, "akd.db")};Pooling=False"))
+            {
+                first.Open();
+                using var create = first.CreateCommand();
+                create.CommandText = """
+                    CREATE TABLE deployments (id TEXT PRIMARY KEY, app TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,
+                        state TEXT NOT NULL, actor TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT, manifest_sha256 TEXT NOT NULL,
+                        manifest_yaml TEXT NOT NULL, source_sha256 TEXT NOT NULL, artifact_sha256 TEXT NOT NULL DEFAULT '',
+                        version TEXT NOT NULL DEFAULT '', release_id TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '');
+                    INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, manifest_yaml, source_sha256)
+                    VALUES ('d-old', 'hello', '', 'remote-build', 'succeeded', 'alice', '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:01:00.0000000Z', 'ab', 'app: hello', '');
+                    """;
+                create.ExecuteNonQuery();
+            }
+
+            // Act
+            using var upgraded = new Database(Options.Create(new CoordinatorOptions { DataDir = dir }));
+            var store = new DeploymentStore(upgraded, TimeProvider.System);
+            var old = await store.GetAsync("d-old", CancellationToken.None);
+
+            // Assert
+            Assert.Equal("deploy", old?.Kind);
+            Assert.Empty(old!.SkippedOffline);
+            Assert.Null(await new DeployLockStore(upgraded).GetAsync("hello", "", CancellationToken.None));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private async Task CreateAsync(string id, string yaml, string state, int minutesAgo, string environment = "")
+    {
+        var d = TempDatabase.NewDeployment(id, environment: environment);
+        d.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-minutesAgo));
+        await _db.Deployments.CreateAsync(d, yaml, CancellationToken.None);
+        await _db.Deployments.SetStateAsync(id, state, null, finished: true, CancellationToken.None);
+    }
+}

@@ -1,0 +1,27 @@
+namespace Akd.IntegrationTests.Fleet;
+
+/// <summary>akd.yaml variants for the fleet tests: the hello example with another rolling rule or health check.</summary>
+internal static class FleetManifest
+{
+    public const string HttpHealth = "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 10s, interval: 200ms }";
+
+    public const string PortEnv = "{ PORT: \"4000\" }";
+
+    public static string Yaml(string rolling, string health = HttpHealth, string deployExtra = "", string env = PortEnv) => $$"""
+        app: hello
+        strategy: remote-build
+        source: { path: . }
+        build: { on: { role: build }, tool: mix-release, mix_env: prod }
+        deploy:
+          to: { role: web }
+          path: apps/hello
+          keep_releases: 5
+          rolling: {{rolling}}
+          env: {{env}}
+        {{deployExtra}}
+        health: {{health}}
+        """;
+
+    public static string Write(HelloApp app, string name, string rolling, string health = HttpHealth, string deployExtra = "", string env = PortEnv) =>
+        app.WriteManifest(name, Yaml(rolling, health, deployExtra, env));
+}
