@@ -20,7 +20,25 @@ internal static class FleetCall
             }
 
             var final = await view.FollowAsync(LockWait.Events(first, call.ResponseStream, ct), ct).ConfigureAwait(false);
-            return final == "succeeded" ? ExitCodes.Ok : ExitCodes.Failed;
+            if (final != "succeeded")
+            {
+                return ExitCodes.Failed;
+            }
+
+            // max_failures lets a rollout finish past failed hosts, but a script must still learn that not
+            // every target took the change: exit 0 only when every host did.
+            var deployment = await context.Control.GetDeploymentAsync(
+                new GetDeploymentRequest { Id = first.DeploymentId }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var missed = deployment.Hosts
+                .Where(h => h.State == "failed" || (h.Step == "activate" && h.State is "rolled-back" or "skipped"))
+                .Select(h => h.Host).Distinct().ToList();
+            if (missed.Count > 0)
+            {
+                view.Note($"the rollout finished within max_failures, but {string.Join(", ", missed)} did not take it");
+                return ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
         }
     }
 }

@@ -76,6 +76,22 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
         using var latest = JsonDocument.Parse(history.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]);
         Assert.Equal("local-build", latest.RootElement.GetProperty("strategy").GetString());
         Assert.Equal("staging", latest.RootElement.GetProperty("environment").GetString());
+
+        // Act: a second local build, then a rollback of staging.
+        _app.SetVersion("0.2.0");
+        var second = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest, "--env", "staging");
+        output.WriteLine(second.ToString());
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(_staging.Port));
+        var rollback = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromMinutes(3), "rollback", "hello", "--env", "staging");
+        output.WriteLine(rollback.ToString());
+
+        // Assert: staging serves 0.1.0 again from its own ERTS, and revisions.log ends with the rollback.
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(_staging.Port));
+        var last = File.ReadAllLines(Path.Combine(_staging.DeployPath("hello"), "revisions.log")).Last().Split('\t');
+        Assert.StartsWith("0.1.0-", last[1]);
+        Assert.Equal("rolled-back", last[3]);
     }
 
     /// <summary>The Elixir version the agent found on its own PATH, as it reported it to the coordinator.</summary>

@@ -111,6 +111,33 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
     }
 
     [Fact(Timeout = 600_000)]
+    public async Task Deploy_FailureWithinMaxFailures_RolloutCompletesButExitCodeSaysNotEveryHostTookIt()
+    {
+        // Arrange: the new version's health check fails on web-1 only (by its PORT); one failure is tolerated.
+        var (oldVersion, _) = await fixture.EnsureBaselineAsync(output.WriteLine);
+        var version = fixture.NextVersion();
+        _app.SetVersion(version);
+        var unlucky = _fleet.Web[0];
+        var manifest = FleetManifest.Write(_app, "akd.tolerated.yaml", "{ batch: all, max_failures: 1 }",
+            $$"""{ command: ["sh", "-c", "test \"$PORT\" != {{unlucky.Port}}"], timeout: 15s, interval: 300ms }""");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
+        output.WriteLine(result.ToString());
+
+        // Assert: the rollout went on and the deployment succeeded, but akdctl exits non-zero and names the host.
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{unlucky.Name} did not take it", result.StdOut + result.StdErr);
+        var status = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result));
+        Assert.Equal("succeeded", status.Str("state"));
+        Assert.Equal($"hello {oldVersion}", await Http.GetBodyAsync(unlucky.Port));
+        foreach (var host in _fleet.Web.Skip(1))
+        {
+            Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
+        }
+    }
+
+    [Fact(Timeout = 600_000)]
     public async Task Deploy_RollbackAllAndSecondBatchFails_EarlierBatchRevertedToo()
     {
         // Arrange: the new version is unhealthy only on the hosts of the second batch (web-3, web-4).

@@ -76,6 +76,19 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.NotEqual(firstPid, AppPid());
         Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(Web.Port));
         Assert.StartsWith("0.2.0-", CurrentRelease());
+
+        // Act: roll back to the first source release.
+        var secondPid = AppPid();
+        var rollback = await _fleet.AkdctlAsync(app.Dir, DeployTimeout, "rollback", "hello");
+        output.WriteLine(rollback.ToString());
+
+        // Assert: the 0.1.0 release runs again (a new process, from its own release dir) and revisions.log says so.
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
+        Assert.StartsWith("0.1.0-", CurrentRelease());
+        Assert.NotEqual(secondPid, AppPid());
+        var last = File.ReadAllLines(Path.Combine(DeployPath, "revisions.log")).Last().Split('\t');
+        Assert.Equal([CurrentRelease(), "rolled-back"], [last[1], last[3]]);
     }
 
     [Fact(Timeout = 600_000)]
