@@ -44,4 +44,5 @@ var app = builder.Build();
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();
+app.MapGrpcService<AdminService>();
 app.Run();
