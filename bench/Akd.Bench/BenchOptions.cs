@@ -49,6 +49,7 @@ public sealed class BenchOptions
     /// <summary>Keep <see cref="WorkDir"/> after the run (to look at logs).</summary>
     public bool KeepWork { get; init; }
 
+    /// <summary>The batch sizes tried: always 1 and all hosts (compared with the SSH way's two modes).</summary>
     public IReadOnlyList<int> EffectiveBatchSizes =>
-        BatchSizes.Where(b => b >= 1 && b <= Hosts).Append(Hosts).Distinct().Order().ToList();
+        BatchSizes.Where(b => b >= 1 && b <= Hosts).Append(1).Append(Hosts).Distinct().Order().ToList();
 }

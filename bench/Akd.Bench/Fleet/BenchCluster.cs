@@ -78,6 +78,14 @@ public sealed class BenchCluster : IAsyncDisposable
     public Task<CommandResult> AkdctlAsync(string cwd, CancellationToken ct, params string[] args) =>
         Command.RunAsync("dotnet", [Programs.Repo.Cli, "--coordinator", Url, .. args], ct, cwd: cwd, timeout: TimeSpan.FromMinutes(10), check: false);
 
+    /// <summary>Where the coordinator stores the release artifact a deployment built.</summary>
+    public async Task<string> ArtifactPathAsync(string deploymentId, CancellationToken ct)
+    {
+        var deployment = await new Control.ControlClient(_channel).GetDeploymentAsync(new GetDeploymentRequest { Id = deploymentId }, cancellationToken: ct).ConfigureAwait(false);
+        var sha = deployment.ArtifactSha256;
+        return Path.Combine(Root, "coordinator", "artifacts", "sha256", sha[..2], sha);
+    }
+
     /// <summary>Empties the agents' download caches so every deploy moves its artifact.</summary>
     public void ClearArtifactCaches()
     {

@@ -19,10 +19,12 @@ public static class FleetScenario
         var manifests = batches.ToDictionary(b => b, b => app.WriteManifest($"akd.batch{b}.yaml", b));
 
         ctx.Log("fleet: warm-up deploy with Akd (every host gets a running release; the build workspace fills)");
-        await AkdDeploy.RunAsync(cluster, manifests[o.Hosts], ct).ConfigureAwait(false);
+        var warmUp = await AkdDeploy.RunAsync(cluster, manifests[o.Hosts], ct).ConfigureAwait(false);
 
-        ctx.Log("fleet: building the release tarball for the baselines and starting their hosts");
-        var tarball = await HelloSource.CopyFrom(ctx.Repo, ctx.Work("tarball-src")).BuildTarballAsync(ctx.Work("hello.tar.gz"), ct).ConfigureAwait(false);
+        // The baselines ship the very tarball Akd built (the release mix assembled, packed by the build agent).
+        ctx.Log("fleet: starting the baselines' hosts");
+        var tarball = ctx.Work("hello.tar.gz");
+        File.Copy(await cluster.ArtifactPathAsync(warmUp.Id, ct).ConfigureAwait(false), tarball);
         using var shell = new ShellHosts(ctx.Repo, ctx.Work("shell-hosts"), o.Hosts);
         await shell.FloorAsync(o.Hosts, tarball, ct).ConfigureAwait(false);
         await using var ssh = o.Ssh && SshServer.IsInstalled ? await SshServer.StartAsync(ctx.Repo, ctx.Work("sshd"), ct).ConfigureAwait(false) : null;

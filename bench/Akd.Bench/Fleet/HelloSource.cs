@@ -55,16 +55,6 @@ public sealed class HelloSource
         return path;
     }
 
-    /// <summary>Builds the release with mix, as a build host does, and packs it with tar for the baselines.</summary>
-    public async Task<string> BuildTarballAsync(string tarball, CancellationToken ct)
-    {
-        var env = new Dictionary<string, string?> { ["MIX_ENV"] = "prod" };
-        await Command.RunAsync("mix", ["release", "hello", "--overwrite"], ct, cwd: Dir, env: env).ConfigureAwait(false);
-        await Command.RunAsync("tar", ["-czf", tarball, "-C", Path.Combine(Dir, "_build", "prod", "rel", "hello"), "."], ct).ConfigureAwait(false);
-        Directory.Delete(Path.Combine(Dir, "_build"), recursive: true);
-        return tarball;
-    }
-
     /// <summary>Changes one module (a function's return value), as a developer's small fix does.</summary>
     public void ChangeOneModule(int revision)
     {

@@ -65,6 +65,8 @@ public sealed class ReportSection(string title)
 
     public string Title => title;
 
+    public IEnumerable<ReportTable> Tables => _parts.OfType<ReportTable>();
+
     public void Text(string paragraph) => _parts.Add(paragraph);
 
     public ReportTable Table(params string[] headers)

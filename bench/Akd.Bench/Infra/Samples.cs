@@ -51,6 +51,9 @@ public sealed class Samples
 
     public static string MiB(double bytes) => (bytes / (1024 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 
+    /// <summary>Memory in decimal megabytes, the unit of the targets.</summary>
+    public static string MB(double bytes) => (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB";
+
     public static string MiBps(double bytesPerSecond) => (bytesPerSecond / (1024 * 1024)).ToString("0", CultureInfo.InvariantCulture) + " MiB/s";
 
     public static string Percent(double value) => value.ToString("0.0", CultureInfo.InvariantCulture) + " %";

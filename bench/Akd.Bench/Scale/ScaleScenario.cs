@@ -71,16 +71,16 @@ public static class ScaleScenario
             "The round: `Admin.PingAgents` (proto/akd/v1/admin.proto) sends a no-op `PingStep` down every stream and returns when " +
             "every agent's result is back; timed by the caller and by the coordinator. RSS and CPU are the coordinator process's (/proc).");
         var table = section.Table("measure", "value");
-        table.Row("coordinator RSS before any agent", Samples.MiB(startRss));
+        table.Row("coordinator RSS before any agent", Samples.MB(startRss));
         table.Row($"time to open {o.FakeAgents} streams (all welcomed)", Samples.Seconds(connect.TotalSeconds));
-        table.Row("coordinator RSS, idle with heartbeats", idleRss.Format(Samples.MiB));
+        table.Row("coordinator RSS, idle with heartbeats", idleRss.Format(Samples.MB));
         table.Row($"coordinator CPU, idle with heartbeats (one core, {o.IdleWindow.TotalSeconds:0.#} s windows)", idleCpu.Format(Samples.Percent));
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
         table.Row($"no-op round to all {o.FakeAgents}, coordinator's view", roundServer.Format(Samples.Millis));
-        table.Row("coordinator RSS after the rounds", Samples.MiB(afterRss));
+        table.Row("coordinator RSS after the rounds", Samples.MB(afterRss));
 
         var peak = Math.Max(idleRss.Max, afterRss);
-        ctx.Report.Target("4 scale", $"coordinator RSS ≤ 400 MB with {o.FakeAgents} agents", Samples.MiB(peak), peak <= 400.0 * 1024 * 1024, "highest sample");
+        ctx.Report.Target("4 scale", $"coordinator RSS ≤ 400 MB with {o.FakeAgents} agents", Samples.MB(peak), peak <= 400e6, "highest sample");
         ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ 2 s", Samples.Millis(round.Median), round.Median <= 2000, "caller's view, median");
     }
 }
