@@ -99,6 +99,9 @@ public sealed class BenchCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU the web agents' own processes have used so far (not the apps they run).</summary>
+    public TimeSpan WebAgentsCpu() => Web.Aggregate(TimeSpan.Zero, (sum, w) => sum + ProcStats.CpuTime(w.Process.Pid));
+
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{p.Output}"));
 
     public async ValueTask DisposeAsync()

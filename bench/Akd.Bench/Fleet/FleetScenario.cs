@@ -41,8 +41,10 @@ public static class FleetScenario
                 floor[b].Add(await shell.FloorAsync(b, tarball, ct).ConfigureAwait(false));
                 shell.Prune();
                 cluster.ClearArtifactCaches();
+                var cpu = cluster.WebAgentsCpu();
                 var deploy = await AkdDeploy.RunAsync(cluster, manifests[b], ct).ConfigureAwait(false);
                 akd[b].Add((deploy.Delivery, deploy.Hosts()));
+                akd[b].AgentCpuPerHost.Add((cluster.WebAgentsCpu() - cpu).TotalMilliseconds / o.Hosts);
             }
 
             if (ssh is not null)
@@ -88,6 +90,10 @@ public static class FleetScenario
             table.Row(["SSH, all at once", $"{o.Hosts}", s.Parallel.Wall.Format(Samples.Seconds), Samples.Ratio(s.Parallel.Wall.Median / floor[o.Hosts].Wall.Median), .. s.Parallel.PhaseCells()]);
         }
 
+        section.Text("The agents' own CPU per host and deploy (their processes only, not the VMs and scripts they run; " +
+            "includes their heartbeats during the build): " +
+            string.Join(", ", batches.Select(b => $"batch {b}: {akd[b].AgentCpuPerHost.Format(Samples.Millis)}")) + ".");
+
         var fastest = batches.MinBy(b => akd[b].Wall.Median);
         section.Text($"Fastest Akd batch size on this machine: **{fastest}** ({Samples.Seconds(akd[fastest].Wall.Median)} for {o.Hosts} hosts).");
 
@@ -117,6 +123,8 @@ public static class FleetScenario
     private sealed class FleetRuns
     {
         public Samples Wall { get; } = new();
+
+        public Samples AgentCpuPerHost { get; } = new();
 
         private List<HostPhases> Hosts { get; } = [];
 

@@ -31,28 +31,31 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
 
     private string CacheDir => Path.Combine(options.Value.DataDir, "cache", "artifacts");
 
+    /// <summary>Streams the file to the coordinator, hashing it as it goes; the digest follows the data.</summary>
     public async Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct)
     {
-        string sha256;
-        long size;
-        await using (var file = File.OpenRead(path))
-        {
-            size = file.Length;
-            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
-        }
-
         return await _retry.ExecuteAsync(async token =>
         {
             using var call = Client.Upload(cancellationToken: token);
-            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Sha256 = sha256, Size = size, Kind = kind } }, token).ConfigureAwait(false);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = file.Length, Kind = kind } }, token).ConfigureAwait(false);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[options.Value.ArtifactChunkBytes];
+            long sent = 0;
             int read;
             while ((read = await file.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
             {
+                hash.AppendData(buffer, 0, read);
                 await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, token).ConfigureAwait(false);
+                sent += read;
             }
 
+            if (sent != file.Length)
+            {
+                throw new IOException($"{path} changed size while it was uploaded");
+            }
+
+            await call.RequestStream.WriteAsync(new UploadRequest { Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()) }, token).ConfigureAwait(false);
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             return await call.ResponseAsync.ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
