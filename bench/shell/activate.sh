@@ -2,7 +2,7 @@
 # One host's switch to a new release, as an SSH deploy script runs it on the host (akd, edeliver,
 # capistrano) and as the floor runs it locally: unpack into releases/ID, stop the running release and
 # wait until its VM is gone, switch `current` atomically, start the new release, wait for its first
-# HTTP answer. The same steps, in the same order, as an Akd agent.
+# HTTP answer, remove all but the 3 newest releases. The same steps, in the same order, as an Akd agent.
 # Prints "@phase HOST NAME EPOCH_SECONDS" lines so the harness can split the time.
 # The body is one function, read whole before it runs: over ssh the script arrives on stdin, which
 # the commands inside must not eat (they get /dev/null).
@@ -35,6 +35,8 @@ main() {
 
   phase answer
   until curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/health"; do sleep 0.05; done
+  # capistrano's deploy:cleanup (Akd's keep_releases: 3 in the bench manifest)
+  ls -1dt "$dir/releases/"*/ | tail -n +4 | xargs -r rm -rf
   phase done
 }
 

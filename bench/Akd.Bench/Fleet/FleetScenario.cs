@@ -39,7 +39,6 @@ public static class FleetScenario
             {
                 ctx.Log($"fleet: run {rep}/{o.Repetitions}, {b} at once: floor, then Akd");
                 floor[b].Add(await shell.FloorAsync(b, tarball, ct).ConfigureAwait(false));
-                shell.Prune();
                 cluster.ClearArtifactCaches();
                 var cpu = cluster.WebAgentsCpu();
                 var deploy = await AkdDeploy.RunAsync(cluster, manifests[b], ct).ConfigureAwait(false);
@@ -51,9 +50,7 @@ public static class FleetScenario
             {
                 ctx.Log($"fleet: run {rep}/{o.Repetitions}: the SSH way, host after host, then all at once");
                 sshSeq.Add(await shell.SshAsync(ssh, parallel: false, tarball, ct).ConfigureAwait(false));
-                shell.Prune();
                 sshParallel.Add(await shell.SshAsync(ssh, parallel: true, tarball, ct).ConfigureAwait(false));
-                shell.Prune();
             }
         }
 
@@ -67,15 +64,20 @@ public static class FleetScenario
         var o = ctx.Options;
         var section = ctx.Report.Section($"1. Fleet deploy: examples/hello to {o.Hosts} hosts");
         section.Text(
-            $"Each run moves every host from the release it runs to a new one: transfer the {(ssh is null ? "" : "tarball, ")}unpack, stop the old VM " +
-            "(until its process is gone), switch `current`, start the new release and wait for its first HTTP answer on `/health` " +
-            "(polled every 50 ms by everyone: the bench manifest sets `health.interval: 50ms`). " +
-            "**Akd**: the time from the coordinator announcing delivery (the built artifact is stored) to the deployment's end, " +
-            "from its stored events; the build before it is not counted (scenario 5 measures builds). " +
-            "**SSH way** (bench/shell/ssh-deploy.sh): `scp` of the tarball then one `ssh` running the per-host steps " +
-            "(bench/shell/activate.sh), through a local sshd on 127.0.0.1. **Floor** (bench/shell/floor.sh): the same per-host " +
-            "steps run locally by a shell loop, as many hosts at once as the Akd batch; no deployer, no network, no transfer.");
-        section.Text("Per-host columns are medians over every host of every run; *other* is Akd's dispatch (coordinator to agent, manifest parsing).");
+            "Each run moves every host from the release it runs to a new one: transfer the tarball (not for the floor), unpack it " +
+            "into `releases/ID`, stop the old VM and wait until its process is gone, switch `current`, start the new release, " +
+            "wait for its first HTTP answer on `/health` (polled every 50 ms by all three: the bench manifest sets " +
+            "`health.interval: 50ms`), and remove all but the 3 newest releases (Akd's `keep_releases: 3`, capistrano's cleanup).");
+        section.Text(
+            "**Akd**: from the coordinator announcing delivery (the artifact is stored) to the deployment's end, read from its " +
+            "stored events; the build before it is not counted (scenario 5 measures builds). **SSH way** " +
+            "(bench/shell/ssh-deploy.sh): per host, `scp` of the tarball, then one `ssh` that runs the per-host steps " +
+            "(bench/shell/activate.sh), through a throwaway sshd on 127.0.0.1. **Floor** (bench/shell/floor.sh): the same " +
+            "per-host steps run locally by a shell loop, as many hosts at once as the Akd batch: no deployer, no network.");
+        section.Text(
+            "Per-host columns are medians over every host of every run. *first answer* runs from `bin/hello daemon` returning " +
+            "to the end of the host's step (health polls, then recording and pruning); *other* is Akd's dispatch (coordinator " +
+            "to agent, manifest parsing).");
 
         var table = section.Table(["way", "hosts at once", "fleet time", "vs floor, same width", .. HostPhases.Names.Select(n => n + " (per host)")]);
         foreach (var b in batches)

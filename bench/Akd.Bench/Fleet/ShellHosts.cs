@@ -41,22 +41,6 @@ public sealed class ShellHosts : IDisposable
     public Task<(TimeSpan Wall, List<HostPhases> Hosts)> SshAsync(SshServer ssh, bool parallel, string tarball, CancellationToken ct) =>
         RunAsync([Path.Combine(_repo.ShellDir, "ssh-deploy.sh"), parallel ? "parallel" : "seq", ssh.Dir, ssh.Port.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);
 
-    /// <summary>Keeps only the current release on each host, between measured runs.</summary>
-    public void Prune()
-    {
-        foreach (var (_, dir, _, _) in _hosts)
-        {
-            var current = new FileInfo(Path.Combine(dir, "current")).LinkTarget;
-            foreach (var release in Directory.GetDirectories(Path.Combine(dir, "releases")))
-            {
-                if (current is null || !current.EndsWith("/" + Path.GetFileName(release), StringComparison.Ordinal))
-                {
-                    Directory.Delete(release, recursive: true);
-                }
-            }
-        }
-    }
-
     /// <summary>Kills the BEAM of every host (found by its node name).</summary>
     public void Dispose()
     {
