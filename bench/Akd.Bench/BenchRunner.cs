@@ -35,7 +35,18 @@ public static class BenchRunner
                     "rebuild" => RebuildScenario.RunAsync(ctx, ct),
                     _ => throw new ArgumentException($"unknown scenario '{scenario}' (known: {string.Join(", ", BenchOptions.AllScenarios)})"),
                 };
-                await run.ConfigureAwait(false);
+                try
+                {
+                    await run.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One broken scenario must not cost the others' figures: report it and go on.
+                    ctx.Log($"scenario {scenario} failed: {ex}");
+                    report.Failures.Add($"{scenario}: {ex.Message}");
+                    report.Section($"{scenario}: failed").Text($"```\n{ex.Message}\n```");
+                }
+
                 var (load1, busy) = load.Between(started, load.Now);
                 report.Load.Row(scenario, Samples.Seconds((load.Now - started).TotalSeconds),
                     $"{load1.Median:0.0} ({load1.Max:0.0})", $"{Samples.Percent(busy.Median)} ({Samples.Percent(busy.Max)})");

@@ -48,8 +48,8 @@ try
 {
     var report = await BenchRunner.RunAsync(options, Console.WriteLine, cancel.Token);
     var missed = report.Targets.Count(t => !t.Met);
-    Console.WriteLine($"{report.Targets.Count} targets, {missed} missed");
-    return 0;
+    Console.WriteLine($"{report.Targets.Count} targets, {missed} missed; {report.Failures.Count} scenario(s) failed");
+    return report.Failures.Count == 0 ? 0 : 1;
 }
 catch (OperationCanceledException)
 {

@@ -24,9 +24,10 @@ public sealed class BenchSmokeTests(ITestOutputHelper output) : IDisposable
         // Act
         var report = await BenchRunner.RunAsync(options, output.WriteLine, CancellationToken.None);
 
-        // Assert: a fleet row for Akd and the floor at both widths, the SSH way in both modes when sshd is here.
+        // Assert: no scenario broke; a fleet row for Akd and the floor at both widths, the SSH way in both modes when sshd is here.
         var markdown = File.ReadAllText(_report);
         output.WriteLine(markdown);
+        Assert.Empty(report.Failures);
         var fleet = report.Sections.Single(s => s.Title.StartsWith("1. Fleet deploy", StringComparison.Ordinal)).Tables.Single();
         Assert.Equal(["floor|1", "**Akd**|1", "floor|2", "**Akd**|2"], fleet.Rows.Take(4).Select(r => $"{r[0]}|{r[1]}"));
         Assert.All(fleet.Rows, row => Assert.EndsWith(" s", row[2]));
@@ -51,6 +52,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output) : IDisposable
 
         // Assert: every target of the three scenarios was measured, and the report file says so.
         output.WriteLine(File.ReadAllText(_report));
+        Assert.Empty(report.Failures);
         Assert.Equal(["2 transfer", "3 footprint", "3 footprint", "4 scale", "4 scale"], report.Targets.Select(t => t.Scenario));
         Assert.All(report.Targets, t => Assert.Matches("[0-9]", t.Measured));
         Assert.Equal(["transfer", "footprint", "scale"], report.Load.Rows.Select(r => r[0]));

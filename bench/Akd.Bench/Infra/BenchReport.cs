@@ -9,6 +9,9 @@ public sealed class BenchReport
 
     public List<TargetCheck> Targets { get; } = [];
 
+    /// <summary>Scenarios that broke, with the reason; their section says so too.</summary>
+    public List<string> Failures { get; } = [];
+
     /// <summary>Facts about the machine and the parameters, printed at the top.</summary>
     public List<string> Context { get; } = [];
 
@@ -47,6 +50,11 @@ public sealed class BenchReport
         }
 
         targets.Write(md);
+        foreach (var failure in Failures)
+        {
+            md.AppendLine().AppendLine($"**Scenario failed**: {failure}");
+        }
+
         foreach (var section in Sections)
         {
             md.AppendLine();
