@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// Real agents, no app: the no-op ping round (Admin.PingAgents, PingStep) and the toolchain the agents
-/// report once their background probe has run. One fleet for the class: no test changes it.
+/// Real agents: the no-op ping round (Admin.PingAgents, PingStep), the toolchain the agents report once
+/// their background probe has run, and the pid an agent records for the release it started. One fleet
+/// for the class: the deploy test only adds a running release, which the other tests ignore.
 /// </summary>
 public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -52,6 +53,29 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
         // Assert
         Assert.Equal(1, reply.Agents);
         Assert.Equal(1, reply.Answered);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Deploy_Hello_RecordsThePidOfTheReleasesOwnVm()
+    {
+        // Arrange
+        var app = HelloApp.CopyTo(_fleet.Root);
+        var web = _fleet.Web[0];
+
+        // Act
+        var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(4), "deploy", "-f", app.Manifest);
+        output.WriteLine(deploy.ToString());
+
+        // Assert: the recorded pid is the beam.smp running this host's node from the current release.
+        Assert.Equal(0, deploy.ExitCode);
+        var deployPath = web.DeployPath("hello");
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(deployPath, "shared", ".akd-run.json")));
+        var pid = state.RootElement.GetProperty("Pid").GetInt32();
+        var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        var release = new DirectoryInfo(Path.Combine(deployPath, "current")).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        Assert.EndsWith("/beam.smp", args[0]);
+        Assert.Equal($"hello_{web.Name}", args[Array.IndexOf(args, "-sname") + 1]);
+        Assert.Equal(release, args[Array.IndexOf(args, "-root") + 1]);
     }
 
     [Fact(Timeout = 90_000)]
