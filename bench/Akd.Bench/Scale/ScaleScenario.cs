@@ -24,7 +24,8 @@ public static class ScaleScenario
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
         var connect = await swarm.ConnectAsync(url, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
-        await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
+        await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
         var idleRss = new Samples();
         var idleCpu = new Samples();
