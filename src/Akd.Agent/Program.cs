@@ -30,6 +30,7 @@ builder.Services.AddOptions<AgentOptions>()
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CoordinatorChannel>();
 builder.Services.AddSingleton<Outbox>();
+builder.Services.AddSingleton<AgentToolchain>();
 builder.Services.AddSingleton<ArtifactClient>();
 builder.Services.AddSingleton<StepExecutor>();
 builder.Services.AddSingleton<BuildStepHandler>();

@@ -63,4 +63,5 @@ if (string.IsNullOrEmpty(tokens.AgentToken) || string.IsNullOrEmpty(tokens.Contr
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();
+app.MapGrpcService<AdminService>();
 app.Run();

@@ -31,28 +31,31 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
 
     private string CacheDir => Path.Combine(options.Value.DataDir, "cache", "artifacts");
 
+    /// <summary>Streams the file to the coordinator, hashing it as it goes; the digest follows the data.</summary>
     public async Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct)
     {
-        string sha256;
-        long size;
-        await using (var file = File.OpenRead(path))
-        {
-            size = file.Length;
-            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
-        }
-
         return await _retry.ExecuteAsync(async token =>
         {
             using var call = Client.Upload(cancellationToken: token);
-            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Sha256 = sha256, Size = size, Kind = kind } }, token).ConfigureAwait(false);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = file.Length, Kind = kind } }, token).ConfigureAwait(false);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[options.Value.ArtifactChunkBytes];
+            long sent = 0;
             int read;
             while ((read = await file.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
             {
+                hash.AppendData(buffer, 0, read);
                 await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, token).ConfigureAwait(false);
+                sent += read;
             }
 
+            if (sent != file.Length)
+            {
+                throw new IOException($"{path} changed size while it was uploaded");
+            }
+
+            await call.RequestStream.WriteAsync(new UploadRequest { Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()) }, token).ConfigureAwait(false);
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             return await call.ResponseAsync.ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
@@ -75,42 +78,66 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
         }
 
         var partial = final + ".part";
+        var digest = Array.Empty<byte>();
         await _retry.ExecuteAsync(async token =>
         {
-            await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
             var offset = file.Length > artifact.Size ? 0 : file.Length;
             file.SetLength(offset);
-            file.Seek(offset, SeekOrigin.Begin);
+
+            // Hashed as it arrives, so the file is not read a second time to verify it; bytes kept from
+            // an interrupted attempt are hashed first, so the digest still covers the whole file.
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             if (offset > 0)
             {
                 log($"resuming download at byte {offset} of {artifact.Size}");
+                await HashPrefixAsync(file, offset, hash, token).ConfigureAwait(false);
             }
 
+            file.Seek(offset, SeekOrigin.Begin);
             using var call = Client.Download(new DownloadRequest { Sha256 = artifact.Sha256, Offset = offset }, cancellationToken: token);
             await foreach (var chunk in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
             {
+                hash.AppendData(chunk.Data.Span);
                 await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
             }
+
+            digest = hash.GetHashAndReset();
         }, ct).ConfigureAwait(false);
 
-        await VerifyAsync(partial, artifact, ct).ConfigureAwait(false);
+        Verify(partial, artifact, Convert.ToHexStringLower(digest));
         File.Move(partial, final, overwrite: true);
         return final;
     }
 
-    private static async Task VerifyAsync(string path, ArtifactRef artifact, CancellationToken ct)
+    private static async Task HashPrefixAsync(FileStream file, long length, IncrementalHash hash, CancellationToken ct)
     {
-        await using var file = File.OpenRead(path);
-        if (file.Length != artifact.Size)
+        file.Seek(0, SeekOrigin.Begin);
+        var buffer = new byte[1 << 20];
+        for (long done = 0; done < length;)
+        {
+            var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), ct).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new IOException($"the partial download ended at byte {done} of {length}");
+            }
+
+            hash.AppendData(buffer, 0, read);
+            done += read;
+        }
+    }
+
+    private static void Verify(string path, ArtifactRef artifact, string actual)
+    {
+        var size = new FileInfo(path).Length;
+        if (size != artifact.Size)
         {
             File.Delete(path);
-            throw new InvalidDataException($"downloaded {file.Length} bytes, expected {artifact.Size}");
+            throw new InvalidDataException($"downloaded {size} bytes, expected {artifact.Size}");
         }
 
-        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
         if (actual != artifact.Sha256)
         {
-            file.Close();
             File.Delete(path);
             throw new InvalidDataException($"the downloaded artifact's SHA-256 is {actual}, expected {artifact.Sha256}: it is corrupt and was discarded");
         }

@@ -16,6 +16,7 @@ public sealed partial class CoordinatorConnection(
     CoordinatorChannel channel,
     Outbox outbox,
     StepExecutor executor,
+    AgentToolchain toolchain,
     IOptions<AgentOptions> options,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
@@ -23,8 +24,8 @@ public sealed partial class CoordinatorConnection(
     {
         var o = options.Value;
         Directory.CreateDirectory(o.DataDir);
-        var toolchain = await ToolchainProbe.DetectAsync(stoppingToken).ConfigureAwait(false);
-        LogToolchain(toolchain.Elixir, toolchain.Otp, toolchain.Asdf);
+        toolchain.LoadLast();
+        var probe = Task.Run(() => toolchain.ProbeAsync(stoppingToken), CancellationToken.None);
 
         var reconnect = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -49,9 +50,17 @@ public sealed partial class CoordinatorConnection(
             {
                 // The retry pipeline covers failed connection attempts; once a session was up, its
                 // end starts a fresh sequence, so the backoff after a coordinator restart starts small.
-                await reconnect.ExecuteAsync(ct => new ValueTask(RunSessionAsync(toolchain, ct)), stoppingToken).ConfigureAwait(false);
+                await reconnect.ExecuteAsync(ct => new ValueTask(RunSessionAsync(toolchain.Current, ct)), stoppingToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 250)), stoppingToken).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        try
+        {
+            await probe.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -178,7 +187,4 @@ public sealed partial class CoordinatorConnection(
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Session with the coordinator ended: {Reason}")]
     private partial void LogSessionEnded(string reason);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Toolchain: elixir {Elixir}, OTP {Otp}, asdf {Asdf}")]
-    private partial void LogToolchain(string elixir, string otp, string asdf);
 }

@@ -21,6 +21,11 @@ internal sealed class MixReleaseRunner(string app, StepReporter reporter, TimeSp
 
     public async Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
+        if (env.TryGetValue("RELEASE_NODE", out var node) && BeamProcessFinder.Find(releaseDir, node) is { } found)
+        {
+            return found;
+        }
+
         var (result, stdout) = await ProcessRunner.CaptureAsync(Spec(releaseDir, "pid", env, TimeSpan.FromSeconds(30)), ct).ConfigureAwait(false);
         return result.Succeeded && int.TryParse(stdout.Trim(), out var pid) ? pid : null;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Akd.Agent.Releases;
 
@@ -14,7 +15,7 @@ internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, s
     public static RunState? Read(string sharedDir)
     {
         var path = PathIn(sharedDir);
-        return File.Exists(path) ? JsonSerializer.Deserialize<RunState>(File.ReadAllText(path)) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), RunStateJson.Default.RunState) : null;
     }
 
     public void Write(string sharedDir)
@@ -28,7 +29,7 @@ internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, s
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         }))
         {
-            JsonSerializer.Serialize(file, this);
+            JsonSerializer.Serialize(file, this, RunStateJson.Default.RunState);
         }
 
         File.Move(temp, path, overwrite: true);
@@ -36,3 +37,7 @@ internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, s
 
     public static void Clear(string sharedDir) => File.Delete(PathIn(sharedDir));
 }
+
+/// <summary>Source-generated (de)serializer: the agent is published with NativeAOT, which has no reflection-based JSON.</summary>
+[JsonSerializable(typeof(RunState))]
+internal sealed partial class RunStateJson : JsonSerializerContext;

@@ -28,6 +28,13 @@ public sealed partial class StepExecutor(
 
     public void Start(StepCommand command)
     {
+        if (command.KindCase == StepCommand.KindOneofCase.Ping)
+        {
+            // A no-op: answered at once, so its round trip measures the command path alone.
+            outbox.Send(new AgentMessage { Result = new StepResult { StepId = command.StepId, Ok = true } });
+            return;
+        }
+
         var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         if (!_running.TryAdd(command.StepId, cts))
         {

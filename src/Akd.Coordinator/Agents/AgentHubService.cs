@@ -49,6 +49,11 @@ public sealed partial class AgentHubService(
                     await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } });
                 }
+                else if (message.BodyCase == AgentMessage.BodyOneofCase.Toolchain)
+                {
+                    connection.Hello.Toolchain = message.Toolchain;
+                    await agents.SetToolchainAsync(connection.Name, message.Toolchain, session.Token).ConfigureAwait(false);
+                }
                 else
                 {
                     registry.Dispatch(message);

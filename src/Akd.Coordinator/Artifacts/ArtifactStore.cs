@@ -40,28 +40,30 @@ public sealed class ArtifactStore
     /// <summary>Starts a new upload into a temp file.</summary>
     public PendingUpload BeginUpload(string expectedSha256, long expectedSize)
     {
-        var target = PathFor(expectedSha256);
-        var temp = Path.Combine(_root, "tmp", $"{expectedSha256}.{Guid.NewGuid():N}.part");
-        return new PendingUpload(temp, target, expectedSha256, expectedSize);
+        _ = PathFor(expectedSha256);
+        return new PendingUpload(this, expectedSha256, expectedSize);
     }
+
+    /// <summary>Starts an upload whose digest the uploader sends after the data (see <see cref="PendingUpload.CommitAsync(string, CancellationToken)"/>).</summary>
+    public PendingUpload BeginUpload(long expectedSize) => new(this, null, expectedSize);
 
     public sealed class PendingUpload : IAsyncDisposable
     {
         private readonly FileStream _file;
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly ArtifactStore _store;
         private readonly string _temp;
-        private readonly string _target;
-        private readonly string _expectedSha256;
+        private readonly string? _expectedSha256;
         private readonly long _expectedSize;
         private bool _committed;
 
-        internal PendingUpload(string temp, string target, string expectedSha256, long expectedSize)
+        internal PendingUpload(ArtifactStore store, string? expectedSha256, long expectedSize)
         {
-            _temp = temp;
-            _target = target;
+            _store = store;
+            _temp = Path.Combine(store._root, "tmp", $"{expectedSha256 ?? "upload"}.{Guid.NewGuid():N}.part");
             _expectedSha256 = expectedSha256;
             _expectedSize = expectedSize;
-            _file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         }
 
         public long Written { get; private set; }
@@ -78,8 +80,12 @@ public sealed class ArtifactStore
             Written += data.Length;
         }
 
-        /// <summary>Checks size and digest, then moves the file into the store.</summary>
-        public async Task CommitAsync(CancellationToken ct)
+        /// <summary>Checks size and digest against what the header declared, then moves the file into the store.</summary>
+        public Task CommitAsync(CancellationToken ct) =>
+            CommitAsync(_expectedSha256 ?? throw new InvalidDataException("the upload declared no SHA-256"), ct);
+
+        /// <summary>Checks size and digest against <paramref name="expectedSha256"/>, then moves the file into the store.</summary>
+        public async Task CommitAsync(string expectedSha256, CancellationToken ct)
         {
             if (Written != _expectedSize)
             {
@@ -87,15 +93,16 @@ public sealed class ArtifactStore
             }
 
             var actual = Convert.ToHexStringLower(_hash.GetHashAndReset());
-            if (actual != _expectedSha256)
+            if (actual != expectedSha256)
             {
-                throw new InvalidDataException($"upload's SHA-256 is {actual}, not the declared {_expectedSha256}");
+                throw new InvalidDataException($"upload's SHA-256 is {actual}, not the declared {expectedSha256}");
             }
 
             await _file.FlushAsync(ct).ConfigureAwait(false);
             await _file.DisposeAsync().ConfigureAwait(false);
-            Directory.CreateDirectory(Path.GetDirectoryName(_target)!);
-            File.Move(_temp, _target, overwrite: true);
+            var target = _store.PathFor(actual);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(_temp, target, overwrite: true);
             _committed = true;
         }
 

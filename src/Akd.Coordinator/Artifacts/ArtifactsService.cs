@@ -18,12 +18,13 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
         }
 
         var header = requestStream.Current.Header;
-        if (!ArtifactStore.IsValidDigest(header.Sha256) || header.Size < 0)
+        var trailing = header.Sha256.Length == 0;
+        if ((!trailing && !ArtifactStore.IsValidDigest(header.Sha256)) || header.Size < 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: sha256 '{header.Sha256}', size {header.Size}"));
         }
 
-        if (store.SizeOf(header.Sha256) == header.Size)
+        if (!trailing && store.SizeOf(header.Sha256) == header.Size)
         {
             // Already stored (same content uploaded before): drain and acknowledge.
             while (await requestStream.MoveNext(ct).ConfigureAwait(false))
@@ -33,24 +34,36 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
             return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
         }
 
-        await using var upload = store.BeginUpload(header.Sha256, header.Size);
+        await using var upload = trailing ? store.BeginUpload(header.Size) : store.BeginUpload(header.Sha256, header.Size);
+        var sha256 = header.Sha256;
         try
         {
             while (await requestStream.MoveNext(ct).ConfigureAwait(false))
             {
+                if (requestStream.Current.BodyCase == UploadRequest.BodyOneofCase.Sha256)
+                {
+                    sha256 = requestStream.Current.Sha256;
+                    continue;
+                }
+
                 await upload.WriteAsync(requestStream.Current.Data.Memory, ct).ConfigureAwait(false);
             }
 
-            await upload.CommitAsync(ct).ConfigureAwait(false);
+            if (!ArtifactStore.IsValidDigest(sha256))
+            {
+                throw new InvalidDataException(trailing ? "the upload ended without its SHA-256" : $"'{sha256}' is not a SHA-256 digest");
+            }
+
+            await upload.CommitAsync(sha256, ct).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
-            LogUploadRefused(header.Sha256, ex.Message);
+            LogUploadRefused(sha256.Length == 0 ? "(digest not sent)" : sha256, ex.Message);
             throw new RpcException(new Status(StatusCode.DataLoss, ex.Message));
         }
 
-        LogUploaded(header.Kind, header.Sha256, header.Size);
-        return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+        LogUploaded(header.Kind, sha256, header.Size);
+        return new ArtifactRef { Sha256 = sha256, Size = header.Size };
     }
 
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)

@@ -22,6 +22,14 @@ public sealed class AgentStore(Database db, TimeProvider clock)
         command.ExecuteNonQuery();
     }, ct);
 
+    /// <summary>The agent probes its toolchain after connecting and reports it when it differs from its hello.</summary>
+    public Task SetToolchainAsync(string name, Toolchain toolchain, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("UPDATE agents SET toolchain = $toolchain WHERE name = $name",
+            ("$toolchain", Google.Protobuf.JsonFormatter.Default.Format(toolchain)), ("$name", name));
+        command.ExecuteNonQuery();
+    }, ct);
+
     public Task MarkAsync(string name, string state, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command("UPDATE agents SET state = $state, last_seen = $now WHERE name = $name",

@@ -1,0 +1,42 @@
+namespace Akd.Bench.Infra;
+
+/// <summary>Memory and CPU of a process, read from /proc.</summary>
+public static class ProcStats
+{
+    /// <summary>Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux).</summary>
+    private const double TicksPerSecond = 100;
+
+    /// <summary>Resident set size (VmRSS) in bytes.</summary>
+    public static long RssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS");
+    }
+
+    /// <summary>User plus system CPU time the process has used so far.</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command name: field 3 is the state, so utime (14) and stime (15) are at 11 and 12.
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    /// <summary>CPU use of <paramref name="pid"/> over <paramref name="window"/>, in percent of one core.</summary>
+    public static async Task<double> CpuPercentAsync(int pid, TimeSpan window, CancellationToken ct)
+    {
+        var before = CpuTime(pid);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(window, ct).ConfigureAwait(false);
+        var used = CpuTime(pid) - before;
+        return 100 * used.TotalSeconds / watch.Elapsed.TotalSeconds;
+    }
+}

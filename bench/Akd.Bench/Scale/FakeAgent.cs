@@ -1,0 +1,102 @@
+using Akd.Contracts.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Akd.Bench.Scale;
+
+/// <summary>
+/// A fake agent for the load generator: the real protocol on its own HTTP/2 connection (AgentHub.Connect,
+/// hello, heartbeats at the interval the coordinator's welcome asks for, a result for every step) and
+/// nothing else: it runs no step, it answers a ping at once and refuses anything else.
+/// </summary>
+internal sealed class FakeAgent(string name, string url) : IDisposable
+{
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, ConnectTimeout = TimeSpan.FromSeconds(30) },
+    });
+
+    private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    public Task Welcomed => _welcomed.Task;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var call = new AgentHub.AgentHubClient(_channel).Connect(cancellationToken: ct);
+        var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench" };
+        hello.Labels["role"] = "fake";
+        await SendAsync(call, new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
+
+        Task? heartbeats = null;
+        try
+        {
+            await foreach (var message in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                switch (message.BodyCase)
+                {
+                    case CoordinatorMessage.BodyOneofCase.Welcome:
+                        _welcomed.TrySetResult();
+                        heartbeats ??= HeartbeatAsync(call, TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds)), ct);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.RunStep:
+                        var ping = message.RunStep.KindCase == StepCommand.KindOneofCase.Ping;
+                        var result = new StepResult { StepId = message.RunStep.StepId, Ok = ping, Error = ping ? "" : "a fake agent only answers pings" };
+                        await SendAsync(call, new AgentMessage { Result = result }, ct).ConfigureAwait(false);
+                        break;
+                }
+            }
+        }
+        catch (RpcException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        _welcomed.TrySetException(new IOException($"{name}: the stream ended before the welcome"));
+        if (heartbeats is not null)
+        {
+            await heartbeats.ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _writer.Dispose();
+    }
+
+    private async Task HeartbeatAsync(AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call, TimeSpan interval, CancellationToken ct)
+    {
+        try
+        {
+            // Real agents connect at different moments; so do their heartbeats.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * interval.TotalMilliseconds), ct).ConfigureAwait(false);
+            using var timer = new PeriodicTimer(interval);
+            do
+            {
+                await SendAsync(call, new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException or InvalidOperationException)
+        {
+            // The swarm is being torn down.
+        }
+    }
+
+    private async Task SendAsync(AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call, AgentMessage message, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await call.RequestStream.WriteAsync(message, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Akd.Bench.Infra;
+using Akd.Contracts.V1;
+using Grpc.Net.Client;
+
+namespace Akd.Bench.Scale;
+
+/// <summary>
+/// Scenario 4: one coordinator with many agent streams. A load generator in the bench process opens
+/// them (fake agents speaking the real protocol), then the coordinator's RSS and CPU are read from /proc
+/// while the fleet only sends heartbeats, and a no-op command round (Admin.PingAgents) is timed.
+/// </summary>
+public static class ScaleScenario
+{
+    public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var o = ctx.Options;
+        var port = Ports.Free();
+        var url = $"http://127.0.0.1:{port}";
+        using var coordinator = ctx.Programs.StartCoordinator(url, ctx.Work("scale-coordinator"));
+        await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        var startRss = ProcStats.RssBytes(coordinator.Pid);
+
+        ctx.Log($"scale: opening {o.FakeAgents} agent streams");
+        await using var swarm = new FakeAgentSwarm();
+        var connect = await swarm.ConnectAsync(url, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
+        await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+
+        var idleRss = new Samples();
+        var idleCpu = new Samples();
+        for (var rep = 1; rep <= o.Repetitions; rep++)
+        {
+            ctx.Log($"scale: idle window {rep}/{o.Repetitions}");
+            idleCpu.Add(await ProcStats.CpuPercentAsync(coordinator.Pid, o.IdleWindow, ct).ConfigureAwait(false));
+            idleRss.Add(ProcStats.RssBytes(coordinator.Pid));
+        }
+
+        using var channel = GrpcChannel.ForAddress(url);
+        var admin = new Admin.AdminClient(channel);
+        var request = new PingAgentsRequest { Selector = "role=fake", TimeoutMs = 30_000 };
+        await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false); // warm-up: JIT of the round's path
+
+        var round = new Samples();
+        var roundServer = new Samples();
+        var answered = new Samples();
+        for (var rep = 1; rep <= o.Repetitions; rep++)
+        {
+            ctx.Log($"scale: ping round {rep}/{o.Repetitions}");
+            var watch = Stopwatch.StartNew();
+            var reply = await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+            round.Add(watch.Elapsed.TotalMilliseconds);
+            roundServer.Add(reply.ElapsedMs);
+            answered.Add(reply.Answered);
+            if (reply.Answered != o.FakeAgents)
+            {
+                throw new InvalidOperationException($"only {reply.Answered} of {reply.Agents} agents answered: {string.Join("; ", reply.Failures)}");
+            }
+        }
+
+        var afterRss = ProcStats.RssBytes(coordinator.Pid);
+        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss);
+    }
+
+    private static void Report(BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss)
+    {
+        var o = ctx.Options;
+        var section = ctx.Report.Section($"4. Coordinator at scale: {o.FakeAgents} agent streams");
+        section.Text(
+            $"A load generator in the bench process opens {o.FakeAgents} fake agents, each on its own HTTP/2 connection, speaking the " +
+            "real protocol (AgentHub.Connect: hello, heartbeats every 5 s as the coordinator's welcome asks, a result for each step). " +
+            "The round: `Admin.PingAgents` (proto/akd/v1/admin.proto) sends a no-op `PingStep` down every stream and returns when " +
+            "every agent's result is back; timed by the caller and by the coordinator. RSS and CPU are the coordinator process's (/proc).");
+        var table = section.Table("measure", "value");
+        table.Row("coordinator RSS before any agent", Samples.MB(startRss));
+        table.Row($"time to open {o.FakeAgents} streams (all welcomed)", Samples.Seconds(connect.TotalSeconds));
+        table.Row("coordinator RSS, idle with heartbeats", idleRss.Format(Samples.MB));
+        table.Row($"coordinator CPU, idle with heartbeats (one core, {o.IdleWindow.TotalSeconds:0.#} s windows)", idleCpu.Format(Samples.Percent));
+        table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
+        table.Row($"no-op round to all {o.FakeAgents}, coordinator's view", roundServer.Format(Samples.Millis));
+        table.Row("coordinator RSS after the rounds", Samples.MB(afterRss));
+
+        var peak = Math.Max(idleRss.Max, afterRss);
+        ctx.Report.Target("4 scale", $"coordinator RSS ≤ 400 MB with {o.FakeAgents} agents", Samples.MB(peak), peak <= 400e6, "highest sample");
+        ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ 2 s", Samples.Millis(round.Median), round.Median <= 2000, "caller's view, median");
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Akd.Agent;
+using Akd.Agent.Artifacts;
+using Akd.Agent.Connection;
+using Akd.Bench.Infra;
+using Akd.Contracts.V1;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Bench.Transfer;
+
+/// <summary>
+/// Scenario 2: one big artifact from a build agent to a target agent through the coordinator, with the
+/// agent's own transfer code (ArtifactClient: upload with its digest, download verified by SHA-256) against a
+/// real coordinator process, compared with <c>cp</c> + <c>sha256sum</c> of the same file on the same disk.
+/// </summary>
+public static class TransferScenario
+{
+    public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var o = ctx.Options;
+        var root = ctx.Work("transfer");
+        Directory.CreateDirectory(root);
+        var source = Path.Combine(root, "artifact.bin");
+        ctx.Log($"transfer: writing a {Samples.MiB(o.ArtifactBytes)} artifact of random bytes");
+        await WriteRandomAsync(source, o.ArtifactBytes, ct).ConfigureAwait(false);
+
+        var port = Ports.Free();
+        var url = $"http://127.0.0.1:{port}";
+        var coordinatorData = Path.Combine(root, "coordinator");
+        using var coordinator = ctx.Programs.StartCoordinator(url, coordinatorData);
+        await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+
+        using var build = new AgentSide(url, Path.Combine(root, "build-agent"));
+        using var target = new AgentSide(url, Path.Combine(root, "target-agent"));
+
+        // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
+        await MoveAsync(build, target, source, ct).ConfigureAwait(false);
+
+        var copy = new Samples();
+        var upload = new Samples();
+        var download = new Samples();
+        var total = new Samples();
+        var copyTarget = Path.Combine(root, "copy.bin");
+        for (var rep = 1; rep <= o.Repetitions; rep++)
+        {
+            ctx.Log($"transfer: run {rep}/{o.Repetitions}");
+            // A different first byte each run: a new digest, so nothing is served from a cache or deduplicated.
+            await MarkAsync(source, rep, ct).ConfigureAwait(false);
+
+            var watch = Stopwatch.StartNew();
+            await Command.RunAsync("cp", [source, copyTarget], ct).ConfigureAwait(false);
+            await Command.RunAsync("sha256sum", [copyTarget], ct).ConfigureAwait(false);
+            copy.Add(watch.Elapsed.TotalSeconds);
+            File.Delete(copyTarget);
+
+            var (up, down, stored) = await MoveAsync(build, target, source, ct).ConfigureAwait(false);
+            upload.Add(up.TotalSeconds);
+            download.Add(down.TotalSeconds);
+            total.Add((up + down).TotalSeconds);
+            File.Delete(Path.Combine(coordinatorData, "artifacts", "sha256", stored.Sha256[..2], stored.Sha256));
+        }
+
+        var section = ctx.Report.Section($"2. Artifact transfer: {Samples.MiB(o.ArtifactBytes)}, build agent → coordinator → target agent");
+        section.Text(
+            "Akd: the agent's ArtifactClient (the code the build and activate steps use) in the bench process, against a real " +
+            "coordinator process: upload from the build agent's data dir (digest, then the stream; the coordinator hashes as it " +
+            "writes and refuses a mismatch), then download into the target agent's cache, verified by SHA-256 before use. " +
+            "Baseline: `cp` of the same file plus `sha256sum` of the copy: one copy and one hash on the same disk. " +
+            "Every run changes the file's first bytes, so no side can reuse a cached copy.");
+        var size = o.ArtifactBytes;
+        var table = section.Table("way", "time", "throughput", "vs cp + sha256sum");
+        table.Row("cp + sha256sum", copy.Format(Samples.Seconds), Samples.MiBps(size / copy.Median), "1.00×");
+        table.Row("Akd upload (build agent → coordinator)", upload.Format(Samples.Seconds), Samples.MiBps(size / upload.Median), Samples.Ratio(copy.Median / upload.Median));
+        table.Row("Akd download (coordinator → target, verified)", download.Format(Samples.Seconds), Samples.MiBps(size / download.Median), Samples.Ratio(copy.Median / download.Median));
+        table.Row("**Akd end to end**", total.Format(Samples.Seconds), Samples.MiBps(size / total.Median), Samples.Ratio(copy.Median / total.Median));
+        var ratio = copy.Median / total.Median;
+        ctx.Report.Target("2 transfer", "Akd ≥ 0.5× the throughput of cp + sha256sum", Samples.Ratio(ratio), ratio >= 0.5,
+            $"{Samples.MiBps(size / total.Median)} vs {Samples.MiBps(size / copy.Median)}");
+    }
+
+    private static async Task<(TimeSpan Upload, TimeSpan Download, ArtifactRef Stored)> MoveAsync(AgentSide build, AgentSide target, string source, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var stored = await build.Client.UploadAsync(source, "release", ct).ConfigureAwait(false);
+        var upload = watch.Elapsed;
+        watch.Restart();
+        var local = await target.Client.DownloadAsync(stored, _ => { }, ct).ConfigureAwait(false);
+        var download = watch.Elapsed;
+        File.Delete(local);
+        return (upload, download, stored);
+    }
+
+    private static async Task WriteRandomAsync(string path, long size, CancellationToken ct)
+    {
+        var block = RandomNumberGenerator.GetBytes(1 << 20);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
+        for (long written = 0; written < size; written += block.Length)
+        {
+            var count = (int)Math.Min(block.Length, size - written);
+            BitConverter.TryWriteBytes(block, written); // every block differs from the others
+            await file.WriteAsync(block.AsMemory(0, count), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task MarkAsync(string path, int rep, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+        await file.WriteAsync(BitConverter.GetBytes(rep + 1_000_000L), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One agent's side of a transfer: its data dir, its channel to the coordinator and its ArtifactClient.</summary>
+    private sealed class AgentSide : IDisposable
+    {
+        private readonly CoordinatorChannel _channel;
+
+        public AgentSide(string url, string dataDir)
+        {
+            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+            _channel = new CoordinatorChannel(options);
+            Client = new ArtifactClient(_channel, options);
+        }
+
+        public ArtifactClient Client { get; }
+
+        public void Dispose() => _channel.Dispose();
+    }
+}

@@ -1,0 +1,60 @@
+using Akd.Contracts.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Agent.Connection;
+
+/// <summary>
+/// The toolchain this agent reports. Probing boots a VM for <c>elixir</c>, <c>erl</c> and <c>mix</c>
+/// (about a second together), so the agent does not wait for it before connecting: the hello carries
+/// the result of the last probe (kept in the data dir), and a fresh probe runs in the background and is
+/// sent to the coordinator when it differs.
+/// </summary>
+public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions> options, ILogger<AgentToolchain> logger)
+{
+    private Toolchain _current = new();
+
+    public Toolchain Current => Volatile.Read(ref _current);
+
+    private string CachePath => Path.Combine(options.Value.DataDir, "cache", "toolchain.pb");
+
+    /// <summary>Loads the last probe's result, if this data dir has one.</summary>
+    public void LoadLast()
+    {
+        try
+        {
+            if (File.Exists(CachePath))
+            {
+                Volatile.Write(ref _current, Toolchain.Parser.ParseFrom(File.ReadAllBytes(CachePath)));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidProtocolBufferException or UnauthorizedAccessException)
+        {
+            // A stale or broken cache only means the hello says less until the probe finishes.
+        }
+    }
+
+    public async Task ProbeAsync(CancellationToken ct)
+    {
+        var probed = await ToolchainProbe.DetectAsync(ct).ConfigureAwait(false);
+        LogToolchain(probed.Elixir, probed.Otp, probed.Asdf);
+        var previous = Interlocked.Exchange(ref _current, probed);
+        if (!probed.Equals(previous))
+        {
+            outbox.Send(new AgentMessage { Toolchain = probed });
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(CachePath)!);
+            await File.WriteAllBytesAsync(CachePath, probed.ToByteArray(), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Without the cache the next start reports an empty toolchain for a moment; nothing else changes.
+        }
+    }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Toolchain: elixir {Elixir}, OTP {Otp}, asdf {Asdf}")]
+    private partial void LogToolchain(string elixir, string otp, string asdf);
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Akd.Contracts.V1;
+using Akd.Core.Manifest;
+using Grpc.Core;
+
+namespace Akd.Coordinator.Agents;
+
+/// <summary>
+/// Operator tools outside deployments. <see cref="PingAgents"/> sends every matching online agent a
+/// no-op step over its command stream and waits for the replies: the same path a deployment's steps
+/// take, so its time is the coordinator's own cost of one command round across the fleet.
+/// </summary>
+public sealed class AdminService(AgentRegistry registry) : Admin.AdminBase
+{
+    private const int MaxListedFailures = 20;
+
+    public override async Task<PingAgentsResponse> PingAgents(PingAgentsRequest request, ServerCallContext context)
+    {
+        LabelSelector selector;
+        try
+        {
+            selector = LabelSelector.Parse(request.Selector);
+        }
+        catch (FormatException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+
+        var timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : TimeSpan.FromSeconds(10);
+        var agents = registry.Matching(selector);
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        round.CancelAfter(timeout);
+
+        var watch = Stopwatch.StartNew();
+        var results = await Task.WhenAll(agents.Select(a => PingAsync(a.Name, timeout, round.Token))).ConfigureAwait(false);
+        var elapsed = watch.Elapsed;
+
+        var response = new PingAgentsResponse
+        {
+            Agents = agents.Count,
+            Answered = results.Count(r => r is null),
+            ElapsedMs = elapsed.TotalMilliseconds,
+        };
+        response.Failures.AddRange(results.Where(r => r is not null).Take(MaxListedFailures)!);
+        return response;
+    }
+
+    /// <summary>Null when the agent answered ok, else why not.</summary>
+    private async Task<string?> PingAsync(string agent, TimeSpan timeout, CancellationToken ct)
+    {
+        var command = new StepCommand
+        {
+            StepId = Guid.NewGuid().ToString("N"),
+            DeadlineSeconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
+            Ping = new PingStep(),
+        };
+        try
+        {
+            var result = await registry.RunStepAsync(agent, command, _ => { }, ct).ConfigureAwait(false);
+            return result.Ok ? null : $"{agent}: {result.Error}";
+        }
+        catch (OperationCanceledException)
+        {
+            return $"{agent}: no answer within {timeout.TotalMilliseconds:0} ms";
+        }
+    }
+}

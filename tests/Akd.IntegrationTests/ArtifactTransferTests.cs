@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Akd.Agent;
+using Akd.Agent.Artifacts;
+using Akd.Agent.Connection;
+using Akd.Contracts.V1;
+using Akd.IntegrationTests.Fleet;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// The agent's ArtifactClient against a real coordinator process: uploads send their digest after the
+/// data (hashed while streaming), downloads are hashed as they arrive, also when they resume.
+/// </summary>
+public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "akd-it-artifacts-" + Guid.NewGuid().ToString("N")[..6]);
+    private ManagedProcess _coordinator = null!;
+    private string _url = "";
+
+    public async Task InitializeAsync()
+    {
+        var port = LocalFleet.FreePort();
+        _url = $"http://127.0.0.1:{port}";
+        _coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator, ["--urls", _url, "--data-dir", Path.Combine(_root, "coordinator")]);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (attempt < 300)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        output.WriteLine(_coordinator.Output);
+        _coordinator.Dispose();
+        Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task UploadThenDownload_ThreeMegabytes_StoredUnderItsDigestAndArrivesIdentical()
+    {
+        // Arrange: a file larger than one chunk.
+        var source = WriteRandomFile("release.tar.gz", 3 * 1024 * 1024 + 17);
+        using var build = Client("build");
+        using var target = Client("target");
+
+        // Act
+        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+        var local = await target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source))), stored.Sha256);
+        Assert.Equal(new FileInfo(source).Length, stored.Size);
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(local));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Upload_DigestAfterDataDisagrees_RefusedAsDataLossAndNotStored()
+    {
+        // Arrange: an upload whose trailing digest is not the digest of its bytes.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_url);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel);
+        var data = RandomNumberGenerator.GetBytes(1000);
+        var claimed = Convert.ToHexStringLower(SHA256.HashData(RandomNumberGenerator.GetBytes(10)));
+
+        // Act
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = data.Length, Kind = "release" } });
+        await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(data) });
+        await call.RequestStream.WriteAsync(new UploadRequest { Sha256 = claimed });
+        await call.RequestStream.CompleteAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+
+        // Assert
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Contains(claimed, error.Status.Detail);
+        var stat = await Assert.ThrowsAsync<RpcException>(() => client.StatAsync(new ArtifactRef { Sha256 = claimed }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, stat.StatusCode);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Download_ResumesFromAGoodPartialFile_CompletesAndVerifies()
+    {
+        // Arrange: the first half already on disk, as an interrupted download leaves it.
+        var source = WriteRandomFile("resume.bin", 2 * 1024 * 1024);
+        using var build = Client("build");
+        using var target = Client("target");
+        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        File.WriteAllBytes(partial, File.ReadAllBytes(source)[..(1024 * 1024)]);
+        var log = new List<string>();
+
+        // Act
+        var local = await target.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
+
+        // Assert
+        Assert.Contains(log, line => line.StartsWith("resuming download at byte 1048576", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(local));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Download_ResumesFromACorruptPartialFile_RefusesAndDiscardsIt()
+    {
+        // Arrange: a partial file whose bytes are not the artifact's: the digest must cover them too.
+        var source = WriteRandomFile("corrupt.bin", 2 * 1024 * 1024);
+        using var build = Client("build");
+        using var target = Client("target");
+        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        File.WriteAllBytes(partial, RandomNumberGenerator.GetBytes(1024 * 1024));
+
+        // Act
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+
+        // Assert
+        Assert.Contains("corrupt", error.Message);
+        Assert.False(File.Exists(partial));
+        Assert.False(File.Exists(Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256)));
+    }
+
+    private string WriteRandomFile(string name, int size)
+    {
+        Directory.CreateDirectory(_root);
+        var path = Path.Combine(_root, name);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
+        return path;
+    }
+
+    private AgentSide Client(string name) => new(_url, Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]));
+
+    private sealed class AgentSide : IDisposable
+    {
+        private readonly CoordinatorChannel _channel;
+
+        public AgentSide(string url, string dataDir)
+        {
+            DataDir = dataDir;
+            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+            _channel = new CoordinatorChannel(options);
+            Client = new ArtifactClient(_channel, options);
+        }
+
+        public string DataDir { get; }
+
+        public ArtifactClient Client { get; }
+
+        public void Dispose() => _channel.Dispose();
+    }
+}
