@@ -52,6 +52,9 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
             Assert.True(exit != 0, $"{tool} is still on the staging agent's PATH: {found}");
         }
 
+        // Agents probe their toolchain in the background after connecting; compare once both have.
+        await ProbedAsync(_staging.Name);
+        await ProbedAsync(_production.Name);
         Assert.Equal("", await ReportedElixirAsync(_staging.Name));
         Assert.NotEqual("", await ReportedElixirAsync(_production.Name));
 
@@ -92,6 +95,20 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
         var last = File.ReadAllLines(Path.Combine(_staging.DeployPath("hello"), "revisions.log")).Last().Split('\t');
         Assert.StartsWith("0.1.0-", last[1]);
         Assert.Equal("rolled-back", last[3]);
+    }
+
+    /// <summary>Waits until the agent logged its toolchain probe (and so sent it to the coordinator).</summary>
+    private async Task ProbedAsync(string agent)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!_fleet.Agents[agent].Output.Contains("Toolchain:", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{agent} never finished probing its toolchain:\n{_fleet.Agents[agent].Output}");
+            await Task.Delay(200);
+        }
+
+        // The probe's result travels on the agent's stream right after the log line.
+        await Task.Delay(1000);
     }
 
     /// <summary>The Elixir version the agent found on its own PATH, as it reported it to the coordinator.</summary>
