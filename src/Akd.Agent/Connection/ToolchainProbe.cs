@@ -29,7 +29,9 @@ internal static partial class ToolchainProbe
     {
         try
         {
-            var (result, stdout) = await ProcessRunner.CaptureAsync(new ProcessSpec(program, args) { Timeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
+            // Each of these boots a BEAM; on a busy 2-core host that can take several seconds, and a probe
+            // cut short would report Elixir as missing.
+            var (result, stdout) = await ProcessRunner.CaptureAsync(new ProcessSpec(program, args) { Timeout = TimeSpan.FromSeconds(60) }, ct).ConfigureAwait(false);
             return result.Succeeded ? stdout : "";
         }
         catch (ProcessStartException)
