@@ -62,7 +62,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         _app.SetVersion(version);
         _app.BreakHealth();
         var manifest = FleetManifest.Write(_app, "akd.unhealthy.yaml", "{ batch: 2 }",
-            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 5s, interval: 200ms }");
+            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 12s, interval: 200ms }");
 
         // Act
         var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
@@ -148,7 +148,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         _app.SetVersion(version);
         _app.BreakHealth(web[2].Port, web[3].Port);
         var manifest = FleetManifest.Write(_app, "akd.rollback-all.yaml", "{ batch: 2, rollback: all }",
-            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 5s, interval: 200ms }");
+            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 12s, interval: 200ms }");
 
         // Act
         var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
@@ -239,7 +239,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         var version = fixture.NextVersion();
         _app.SetVersion(version);
         var manifest = FleetManifest.Write(_app, "akd.impostor.yaml", "{ batch: 1 }",
-            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 5s, interval: 200ms }", env: "{ PORT: \"4000\", BIND: \"127.0.0.2\" }");
+            "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 12s, interval: 200ms }", env: "{ PORT: \"4000\", BIND: \"127.0.0.2\" }");
         CliResult result;
         using (ImpostorServer.Start(web1.Port))
         {
