@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, in one command: installs what it needs, builds Akd (Release, and the NativeAOT agent),
 # runs every scenario (each at least 5 times) and writes bench/RESULTS.md. See bench/README.md.
-#   bench/run.sh                       the full run (takes a while: about 40 minutes on 2 cores)
+#   bench/run.sh                       the full run (about 30 minutes on 2 cores)
 #   bench/run.sh --reps 1 --hosts 2    extra arguments go to Akd.Bench (see bench/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
