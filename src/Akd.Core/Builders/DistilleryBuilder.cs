@@ -17,7 +17,7 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
         await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
-        await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
+        await DepsFetch.FetchAsync(context, log, ct).ConfigureAwait(false);
         await BuildCommand.MixAsync(context, ["distillery.release", $"--env={mixEnv}"], log, ct).ConfigureAwait(false);
 
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);

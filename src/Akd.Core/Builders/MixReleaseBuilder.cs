@@ -5,7 +5,7 @@ using Akd.Core.Processes;
 namespace Akd.Core.Builders;
 
 /// <summary>
-/// Elixir's built-in releases: <c>mix deps.get --only ENV</c>, then <c>MIX_ENV=ENV mix release</c>.
+/// Elixir's built-in releases: <c>mix deps.get --only ENV</c> (when deps changed, see <see cref="DepsFetch"/>), then <c>MIX_ENV=ENV mix release</c>.
 /// The tarball is made here from the assembled release directory, so it does not depend on the
 /// project listing <c>:tar</c> in its release steps, and it is verified before anyone sees it.
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
         await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
-        await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
+        await DepsFetch.FetchAsync(context, log, ct).ConfigureAwait(false);
         // Without a releases: config (a fresh `mix new` project) there is only the default release,
         // named after the app, and `mix release NAME` would refuse it as unknown.
         IReadOnlyList<string> release = DefinesReleases(context.ProjectDir) ? ["release", app, "--overwrite"] : ["release", "--overwrite"];
