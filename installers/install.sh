@@ -13,7 +13,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: install.sh [--agent] [--coordinator] [--cli] [--prefix DIR] [--self-contained]
+Usage: install.sh [--agent] [--coordinator] [--cli] [--prefix DIR] [--self-contained] [--native]
 
   --agent           install akd-agent and its systemd unit
   --coordinator     install akd-coordinator and its systemd unit
@@ -22,6 +22,10 @@ Usage: install.sh [--agent] [--coordinator] [--cli] [--prefix DIR] [--self-conta
   --prefix DIR      where the published programs go (default: /opt/akd)
   --self-contained  bundle the .NET runtime (otherwise the server needs the
                     ASP.NET Core 10 runtime installed)
+  --native          publish the agent with NativeAOT: one native program that
+                    needs no .NET runtime, idles in about 24 MB instead of 60
+                    and connects in about 0.1 s (needs clang or gcc, and
+                    zlib1g-dev, on the machine that runs this script)
   -h, --help        show this help
 USAGE
 }
@@ -37,6 +41,7 @@ unit_dir="/etc/systemd/system"
 config_dir="/etc/akd"
 service_user="akd"
 self_contained="false"
+native_agent="false"
 want_agent="false"
 want_coordinator="false"
 want_cli="false"
@@ -53,6 +58,7 @@ while [[ $# -gt 0 ]]; do
       ;;
     --prefix=*) prefix="${1#--prefix=}" ;;
     --self-contained) self_contained="true" ;;
+    --native) native_agent="true" ;;
     -h | --help)
       usage
       exit 0
@@ -79,22 +85,36 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
 [[ -f "$repo_root/Akd.sln" ]] || die "run from an Akd checkout (no Akd.sln in $repo_root)"
 
-runtime_args=()
-if [[ "$self_contained" == "true" ]]; then
+runtime_identifier() {
   case "$(uname -m)" in
-    x86_64) rid="linux-x64" ;;
-    aarch64 | arm64) rid="linux-arm64" ;;
+    x86_64) echo "linux-x64" ;;
+    aarch64 | arm64) echo "linux-arm64" ;;
     *) die "no .NET runtime identifier known for $(uname -m)" ;;
   esac
-  runtime_args=(--self-contained true --runtime "$rid")
+}
+
+runtime_args=()
+if [[ "$self_contained" == "true" ]]; then
+  runtime_args=(--self-contained true --runtime "$(runtime_identifier)")
 else
   runtime_args=(--self-contained false)
+fi
+
+# NativeAOT links with the platform's C toolchain: check before anything is touched.
+agent_args=("${runtime_args[@]}")
+if [[ "$native_agent" == "true" && "$want_agent" == "true" ]]; then
+  command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 ||
+    die "--native needs a C toolchain to link the agent: apt-get install clang zlib1g-dev"
+  [[ -e /usr/include/zlib.h ]] || die "--native needs zlib's headers to link the agent: apt-get install zlib1g-dev"
+  agent_args=(--runtime "$(runtime_identifier)" -p:PublishAot=true)
 fi
 
 # Publishes into a fresh directory next to the live one and swaps them, so a
 # running service never sees a half-copied program.
 publish() {
   local project="$1" name="$2" program="$3"
+  shift 3
+  local args=("$@")
   local target="$prefix/$name"
   local staging="$target.new"
   local previous="$target.old"
@@ -104,7 +124,7 @@ publish() {
   mkdir -p -- "$prefix"
   dotnet publish "$repo_root/$project" \
     --configuration Release \
-    "${runtime_args[@]}" \
+    "${args[@]}" \
     --output "$staging" \
     --nologo
   [[ -x "$staging/$program" ]] || die "publish produced no $staging/$program"
@@ -164,13 +184,13 @@ if [[ "$want_coordinator" == "true" || "$want_agent" == "true" ]]; then
 fi
 
 if [[ "$want_coordinator" == "true" ]]; then
-  publish "src/Akd.Coordinator/Akd.Coordinator.csproj" "coordinator" "akd-coordinator"
+  publish "src/Akd.Coordinator/Akd.Coordinator.csproj" "coordinator" "akd-coordinator" "${runtime_args[@]}"
   install_unit "akd-coordinator.service"
   units+=("akd-coordinator.service")
 fi
 
 if [[ "$want_agent" == "true" ]]; then
-  publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent"
+  publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent" "${agent_args[@]}"
   install_unit "akd-agent.service"
   units+=("akd-agent.service")
   if [[ ! -e "$config_dir/agent.json" ]]; then
@@ -181,10 +201,14 @@ if [[ "$want_agent" == "true" ]]; then
 fi
 
 if [[ "$want_cli" == "true" ]]; then
-  publish "src/Akd.Cli/Akd.Cli.csproj" "cli" "akdctl"
+  publish "src/Akd.Cli/Akd.Cli.csproj" "cli" "akdctl" "${runtime_args[@]}"
 fi
 
-if [[ ${#units[@]} -gt 0 ]]; then
+if [[ ${#units[@]} -gt 0 && ! -d /run/systemd/system ]]; then
+  # An image build or a container: the units are in place for when systemd runs.
+  printf '\nsystemd is not running here: units installed, nothing reloaded or restarted.\n'
+  printf 'Next, on the booted system: systemctl enable --now %s\n' "${units[*]}"
+elif [[ ${#units[@]} -gt 0 ]]; then
   systemctl daemon-reload
   for unit in "${units[@]}"; do
     restart_if_running "$unit"
