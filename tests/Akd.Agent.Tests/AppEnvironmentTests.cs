@@ -43,6 +43,21 @@ public sealed class AppEnvironmentTests
     }
 
     [Fact]
+    public void For_TwoDeployPathsOfOneApp_GetDifferentNodeNames()
+    {
+        var options = new AgentOptions { Name = "web-1", DataDir = "/var/lib/akd-agent" };
+        var usual = Manifest with { Deploy = Manifest.Deploy with { Path = "apps/hello" } };
+        var staging = Manifest with { Deploy = Manifest.Deploy with { Path = "/srv/staging/hello" } };
+
+        var usualNode = AppEnvironment.For(usual, options)["RELEASE_NODE"];
+        var stagingNode = AppEnvironment.For(staging, options)["RELEASE_NODE"];
+
+        Assert.Equal("hello_web-1", usualNode);
+        Assert.StartsWith("hello_web-1_", stagingNode);
+        Assert.Equal(stagingNode, AppEnvironment.For(staging, options)["RELEASE_NODE"]);
+    }
+
+    [Fact]
     public void For_NodeNameInEnv_IsKept()
     {
         var options = new AgentOptions { Name = "web-1", AppEnv = new() { ["RELEASE_NODE"] = "custom" } };

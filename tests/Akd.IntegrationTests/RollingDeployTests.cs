@@ -267,6 +267,45 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         }
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_FirstReleaseAtANewPathIsUnhealthy_HostKeepsNoCurrentAndNothingRunsThere()
+    {
+        // Arrange: a second copy of the app under its own deploy path, so no host has a release there yet.
+        // It listens on 127.0.0.2 (the baseline app keeps 127.0.0.1:PORT) and answers 500 on /health.
+        var (oldVersion, _) = await fixture.EnsureBaselineAsync(output.WriteLine);
+        var web1 = _fleet.Web[0];
+        _app.SetVersion(fixture.NextVersion());
+        _app.BreakHealth();
+        var yaml = FleetManifest.Yaml("{ batch: 1 }", "{ http: \"http://127.0.0.2:${PORT}/health\", timeout: 5s, interval: 200ms }",
+            env: "{ PORT: \"4000\", BIND: \"127.0.0.2\" }").Replace("path: apps/hello", "path: apps/hello-first", StringComparison.Ordinal);
+        var manifest = _app.WriteManifest("akd.first.yaml", yaml);
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: web-1 failed with nothing to go back to, and the rollout stopped there.
+        Assert.NotEqual(0, result.ExitCode);
+        var row = CliJson.Hosts(await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result)))[(web1.Name, "activate")];
+        Assert.Equal("failed", row.Str("state"));
+        Assert.Contains("there was no previous release to go back to", row.Str("message"));
+
+        // The host is as before the deploy: no current link, no recorded running app, nothing on 127.0.0.2:PORT;
+        // the failed release stays on disk and revisions.log says it failed.
+        var path = web1.DeployPath("hello-first");
+        Assert.False(Path.Exists(Path.Combine(path, "current")), "current must not point at a release that failed its health check");
+        Assert.False(File.Exists(Path.Combine(path, "shared", ".akd-run.json")));
+        Assert.Single(Directory.GetDirectories(Path.Combine(path, "releases")));
+        Assert.EndsWith("\tfailed", File.ReadAllLines(Path.Combine(path, "revisions.log")).Last());
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync("127.0.0.2", web1.Port));
+        }
+
+        // The app at the usual path was never touched.
+        Assert.Equal($"hello {oldVersion}", await Http.GetBodyAsync(web1.Port));
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Akd.Core.Manifest;
 
 namespace Akd.Agent.Releases;
@@ -25,12 +27,22 @@ internal static class AppEnvironment
         }
 
         // Several hosts of one app may share a machine (the demo, the tests): each needs its own node name.
+        // So do two deploy paths of one app on one host (staging beside production): the same name would
+        // keep the second VM from starting, and `bin/APP stop` of one would stop the other.
         if (!env.ContainsKey("RELEASE_NODE"))
         {
-            env["RELEASE_NODE"] = $"{manifest.App}_{Sanitize(options.Name)}";
+            env["RELEASE_NODE"] = $"{manifest.App}_{Sanitize(options.Name)}{PathSuffix(manifest, options)}";
         }
 
         return env;
+    }
+
+    /// <summary>Empty for the default deploy path (node names stay as they always were), else a short digest of the resolved path.</summary>
+    private static string PathSuffix(AppManifest manifest, AgentOptions options)
+    {
+        var resolved = DeployPath.Resolve(manifest, options);
+        var usual = DeployPath.Resolve(manifest with { Deploy = manifest.Deploy with { Path = "" } }, options);
+        return resolved == usual ? "" : "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolved)))[..6];
     }
 
     private static string Sanitize(string name) =>

@@ -195,6 +195,9 @@ internal sealed partial class ReleaseActivator(
         await StopRunningAsync(ct).ConfigureAwait(false);
         if (previousId is null || !Directory.Exists(layout.ReleaseDir(previousId)))
         {
+            // Back to how the host was: no release in service. The failed one stays on disk for inspection.
+            layout.RemoveCurrent();
+            reporter.Log("no previous release to go back to: removed current, nothing runs for this app");
             return null;
         }
 

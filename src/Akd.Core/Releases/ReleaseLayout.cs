@@ -97,6 +97,24 @@ public sealed partial class ReleaseLayout
         }
     }
 
+    /// <summary>
+    /// Removes the <c>current</c> link (never a directory or file of that name), so the host is back to
+    /// having no release in service: what a failed first deploy leaves behind. Releases stay on disk.
+    /// </summary>
+    /// <exception cref="IOException"><c>current</c> exists but is not a symbolic link.</exception>
+    public void RemoveCurrent()
+    {
+        var link = new FileInfo(CurrentLink);
+        if (link.LinkTarget is not null)
+        {
+            link.Delete();
+        }
+        else if (Path.Exists(CurrentLink))
+        {
+            throw new IOException($"'{CurrentLink}' exists but is not a symbolic link; left alone");
+        }
+    }
+
     /// <summary>The release before <c>current</c> in <see cref="ListReleases"/> order: the rollback target.</summary>
     public string? PreviousReleaseId()
     {

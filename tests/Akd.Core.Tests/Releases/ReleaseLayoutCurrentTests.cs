@@ -45,6 +45,30 @@ public sealed class ReleaseLayoutCurrentTests : IDisposable
     }
 
     [Fact]
+    public void RemoveCurrent_LinkToARelease_RemovesOnlyTheLink()
+    {
+        var id = CreateRelease("0.1.0-20261126T193000Z");
+        _layout.SwitchCurrent(id);
+
+        _layout.RemoveCurrent();
+
+        Assert.False(Path.Exists(_layout.CurrentLink));
+        Assert.Null(_layout.CurrentReleaseId());
+        Assert.True(Directory.Exists(_layout.ReleaseDir(id)));
+    }
+
+    [Fact]
+    public void RemoveCurrent_CurrentIsADirectory_ThrowsAndLeavesIt()
+    {
+        Directory.CreateDirectory(_layout.CurrentLink);
+
+        var error = Assert.Throws<IOException>(_layout.RemoveCurrent);
+
+        Assert.Contains("not a symbolic link", error.Message);
+        Assert.True(Directory.Exists(_layout.CurrentLink));
+    }
+
+    [Fact]
     public void SwitchCurrent_FirstRelease_CreatesRelativeSymlink()
     {
         var id = CreateRelease("0.1.0-20261126T193000Z");
