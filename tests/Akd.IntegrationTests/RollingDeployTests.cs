@@ -256,7 +256,11 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         Assert.Contains($"is held by pid {Environment.ProcessId}, not by the new release", row.Str("message"));
         Assert.All(_fleet.Web.Skip(1), host => Assert.Equal("skipped", rows[(host.Name, "activate")].Str("state")));
 
-        // Once the impostor is gone, the fleet runs the old release again (restart: web-1 went back with the failed deploy's env).
+        // The app was stopped before the deploy, so its env came from shared/.env: web-1 went back to it, not to the failed deploy's BIND.
+        Assert.DoesNotContain("BIND=", File.ReadAllText(Path.Combine(web1.DeployPath(HostProbe.App), "shared", ".env")));
+
+        // Once the impostor is gone, the fleet runs the old release again (restart: web-1's old release, put back
+        // with its own env, could not take the port while the impostor held it).
         var start = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello");
         output.WriteLine(start.ToString());
         Assert.Equal(0, start.ExitCode);

@@ -28,7 +28,7 @@ internal sealed partial class ReleaseActivator(
         var previousId = layout.CurrentReleaseId();
         var output = new ActivateOutput { ReleaseId = releaseId, DeployPath = layout.Root, PreviousReleaseId = previousId ?? "" };
 
-        var previousState = RunState.Read(layout.SharedDir);
+        var previousEnv = PreviousEnv() ?? env;
         await StopRunningAsync(ct).ConfigureAwait(false);
 
         layout.WriteEnvFile(env);
@@ -65,11 +65,33 @@ internal sealed partial class ReleaseActivator(
             await Hooks.FailedAsync(cleanup).ConfigureAwait(false);
         }
 
-        var rolledBackTo = await RollBackAsync(previousState?.Env ?? env, previousId, deploymentId, cleanup).ConfigureAwait(false);
+        var rolledBackTo = await RollBackAsync(previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false);
         output.RolledBack = rolledBackTo is not null;
         var message = (hookFailure ?? $"health check of {releaseId} failed: {health.Detail}") +
             (rolledBackTo is null ? "; there was no previous release to go back to" : $"; rolled back to {rolledBackTo}");
         throw new ActivationFailedException(message, output);
+    }
+
+    /// <summary>
+    /// The env the release in service was started with: the running app's own, else the last one written
+    /// to shared/.env (the app was stopped), so a rollback never starts the old release with the failed deploy's env.
+    /// </summary>
+    private IReadOnlyDictionary<string, string>? PreviousEnv()
+    {
+        if (RunState.Read(layout.SharedDir) is { } running)
+        {
+            return running.Env;
+        }
+
+        try
+        {
+            return layout.ReadEnvFile();
+        }
+        catch (FormatException ex)
+        {
+            reporter.Log($"shared/.env was not written by akd ({ex.Message}); a rollback would use this deploy's env");
+            return null;
+        }
     }
 
     /// <returns>Null when the hook stage passed (or there is none), otherwise why it failed.</returns>
@@ -116,6 +138,7 @@ internal sealed partial class ReleaseActivator(
         // Every attempt first asks whether the new release's own process is up: an old process that
         // kept the port must never pass the check for it.
         int? pid = null;
+        var startedAt = clock.GetUtcNow();
         async Task<bool> OwnProcessAliveAsync(CancellationToken token)
         {
             if (pid is { } known)
@@ -123,7 +146,12 @@ internal sealed partial class ReleaseActivator(
                 return ProcessSignals.IsAlive(known);
             }
 
-            pid = await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false);
+            pid = runner.FindPidQuietly(releaseDir, env);
+            if (pid is null && clock.GetUtcNow() - startedAt >= runner.QuietPidLookupWindow)
+            {
+                pid = await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false);
+            }
+
             if (pid is { } found)
             {
                 new RunState(releaseId, found, new Dictionary<string, string>(env)).Write(layout.SharedDir);
@@ -188,7 +216,7 @@ internal sealed partial class ReleaseActivator(
         }
     }
 
-    /// <param name="previousEnv">The env the previous release ran with (this deploy's env if it was not running).</param>
+    /// <param name="previousEnv">The env the previous release ran with (see <see cref="PreviousEnv"/>).</param>
     private async Task<string?> RollBackAsync(IReadOnlyDictionary<string, string> previousEnv, string? previousId, string deploymentId, CancellationToken ct)
     {
         reporter.Phase("rollback", previousId is null ? "stopping the failed release" : $"going back to {previousId}");

@@ -52,6 +52,11 @@ public sealed partial class ReleaseLayout
         return entries;
     }
 
+    /// <summary>The env <c>shared/.env</c> holds, or null when there is none.</summary>
+    /// <exception cref="FormatException">The file is not in the format akd writes.</exception>
+    public IReadOnlyDictionary<string, string>? ReadEnvFile() =>
+        File.Exists(EnvFile) ? EnvFileFormat.Parse(File.ReadAllText(EnvFile)) : null;
+
     /// <summary>
     /// Writes <c>shared/.env</c> (format: see <see cref="EnvFileFormat"/>) with mode 0600 through a
     /// temporary file and a rename, so the release never reads a half-written file.

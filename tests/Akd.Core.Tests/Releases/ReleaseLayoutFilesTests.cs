@@ -82,6 +82,45 @@ public sealed class ReleaseLayoutFilesTests : IDisposable
     }
 
     [Fact]
+    public void ReadEnvFile_TrickyValues_ReadsBackWhatWasWritten()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["SPACES"] = "two  words ",
+            ["QUOTES"] = "it's \"quoted\" '' '\\''",
+            ["DOLLAR"] = "$HOME ${PATH} $(echo pwned) `id`",
+            ["NEWLINES"] = "line1\nline2\n\n# not a comment\nX='y'",
+            ["BACKSLASH"] = @"C:\path\n\\",
+            ["EMPTY"] = "",
+        };
+        _layout.WriteEnvFile(env);
+
+        var read = _layout.ReadEnvFile();
+
+        Assert.Equal(env.OrderBy(p => p.Key), read!.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void ReadEnvFile_NoFile_ReturnsNull()
+    {
+        Assert.Null(_layout.ReadEnvFile());
+    }
+
+    [Theory]
+    [InlineData("export A='1'\n", 1)]
+    [InlineData("# header\nA=1\n", 2)]
+    [InlineData("A='1'\nB='open\n", 2)]
+    [InlineData("A='1' B='2'\n", 1)]
+    public void ReadEnvFile_HandEditedIntoOtherSyntax_ThrowsNamingTheLine(string text, int line)
+    {
+        File.WriteAllText(_layout.EnvFile, text);
+
+        var error = Assert.Throws<FormatException>(() => _layout.ReadEnvFile());
+
+        Assert.StartsWith($"line {line}:", error.Message);
+    }
+
+    [Fact]
     public void WriteEnvFile_Rewrite_ReplacesContent()
     {
         _layout.WriteEnvFile(new Dictionary<string, string> { ["A"] = "1" });

@@ -1,0 +1,97 @@
+using Akd.Agent.Steps;
+using Akd.Core.Processes;
+
+namespace Akd.Agent.Releases;
+
+/// <summary>
+/// Runs a release through its own <c>bin/APP</c> script. What <c>mix release</c> and distillery
+/// share lives here: the script call, and a stop that is graceful first (<c>bin/APP stop</c> asks
+/// the node to shut down), then SIGTERM, and SIGKILL only as the last resort.
+/// </summary>
+internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
+{
+    /// <summary>The script command that starts the release in the background.</summary>
+    protected abstract string StartCommand { get; }
+
+    protected StepReporter Reporter => reporter;
+
+    protected string App => app;
+
+    public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var result = await ScriptAsync(releaseDir, StartCommand, env, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new StepFailedException($"bin/{app} {StartCommand} failed with exit code {result.ExitCode}");
+        }
+    }
+
+    public virtual async Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var (result, stdout) = await CaptureAsync(releaseDir, "pid", env, ct).ConfigureAwait(false);
+        return result.Succeeded && int.TryParse(stdout.Trim(), out var pid) ? pid : null;
+    }
+
+    public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
+    {
+        if (state.Pid is { } known && !ProcessSignals.IsAlive(known))
+        {
+            reporter.Log($"release {state.ReleaseId} is not running (pid {known} is gone)");
+            return;
+        }
+
+        var (running, pid) = state.Pid is { } recorded ? (true, recorded) : await FindUnrecordedAsync(releaseDir, state, ct).ConfigureAwait(false);
+        if (!running)
+        {
+            return;
+        }
+
+        reporter.Log($"stopping release {state.ReleaseId}" + (pid is null ? "" : $" (pid {pid})"));
+        if (Directory.Exists(releaseDir))
+        {
+            await ScriptAsync(releaseDir, "stop", state.Env, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        }
+
+        if (pid is { } vm && !await ProcessSignals.WaitForExitAsync(vm, stopGrace, ct).ConfigureAwait(false))
+        {
+            await ProcessSignals.TerminateAsync(vm, reporter.Log, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a release the agent holds no pid for is running, and its pid if that can be told.
+    /// When it is not running, the implementation says why in the log.
+    /// </summary>
+    protected abstract Task<(bool Running, int? Pid)> FindUnrecordedAsync(string releaseDir, RunState state, CancellationToken ct);
+
+    /// <summary>The env the script runs with: the app's env, plus what this kind of release needs.</summary>
+    protected virtual Dictionary<string, string?> ScriptEnv(IReadOnlyDictionary<string, string> env) =>
+        env.ToDictionary(p => p.Key, p => (string?)p.Value);
+
+    protected Task<(ProcessResult Result, string StdOut)> CaptureAsync(string releaseDir, string command, IReadOnlyDictionary<string, string> env, CancellationToken ct) =>
+        ProcessRunner.CaptureAsync(Spec(releaseDir, command, env, TimeSpan.FromSeconds(30)), ct);
+
+    private async Task<ProcessResult> ScriptAsync(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout, CancellationToken ct)
+    {
+        var spec = Spec(releaseDir, command, env, timeout);
+        reporter.Log($"$ {spec.Display}");
+        try
+        {
+            return await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+        }
+        catch (ProcessStartException ex)
+        {
+            throw new StepFailedException(ex.Message);
+        }
+    }
+
+    private ProcessSpec Spec(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout) =>
+        new(Path.Combine(releaseDir, "bin", app), [command])
+        {
+            WorkingDirectory = releaseDir,
+            Environment = ScriptEnv(env),
+            Timeout = timeout,
+            // The scripts daemonize (run_erl, epmd); don't wait on pipes those might inherit.
+            OutputDrainGrace = TimeSpan.FromMilliseconds(200),
+        };
+}
