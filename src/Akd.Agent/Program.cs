@@ -14,6 +14,10 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// The agent's settings (its coordinator token among them) come in as AKD_* or Agent__* variables;
+// builds, hooks and apps are the user's code and must not inherit them.
+Akd.Core.Processes.ChildEnvironment.Withhold("AKD_", "Agent__");
+
 var builder = Host.CreateApplicationBuilder();
 builder.Configuration.AddJsonFile(flags.GetValueOrDefault("ConfigFile") ?? "/etc/akd/agent.json", optional: true);
 builder.Configuration.AddEnvironmentVariables("AKD_");

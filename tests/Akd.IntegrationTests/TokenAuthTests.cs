@@ -35,6 +35,26 @@ public sealed class TokenAuthTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("web-1", right.StdOut);
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_AgentHasItsTokenInItsEnv_TheAppItStartsDoesNot()
+    {
+        // Arrange: the fleet's agents get their token as AKD_Agent__Token (as an env file would give it).
+        var app = HelloApp.CopyTo(_fleet.Root);
+
+        // Act
+        var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", app.Manifest);
+        output.WriteLine(deploy.ToString());
+
+        // Assert: the running VM's environment has its PORT but none of the agent's settings.
+        Assert.Equal(0, deploy.ExitCode);
+        var web = _fleet.Web[0];
+        var pid = web.RunState()?.Pid ?? throw new InvalidOperationException("no pid recorded for the deployed app");
+        var environ = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+        Assert.Contains($"PORT={web.Port}", environ);
+        Assert.DoesNotContain(environ, v => v.Contains(_fleet.AgentToken!, StringComparison.Ordinal));
+        Assert.DoesNotContain(environ, v => v.StartsWith("AKD_Agent__", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Agent_WithWrongToken_NeverShowsUpOnline()
     {

@@ -21,6 +21,7 @@ public static class ProcessRunner
             psi.ArgumentList.Add(arg);
         }
 
+        ChildEnvironment.Scrub(psi.Environment, spec.Environment);
         foreach (var (key, value) in spec.Environment)
         {
             if (value is null)

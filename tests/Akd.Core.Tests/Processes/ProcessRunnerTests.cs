@@ -21,6 +21,28 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task RunAsync_WithheldPrefix_ChildDoesNotInheritItButGetsWhatTheSpecSets()
+    {
+        // Arrange: a prefix of this test's own, so other tests' children are unaffected.
+        Environment.SetEnvironmentVariable("AKD_WITHHELD_TEST_SECRET", "s3cret");
+        Environment.SetEnvironmentVariable("akd_withheld_test_lower", "s3cret");
+        ChildEnvironment.Withhold("AKD_WITHHELD_TEST_");
+        var spec = new ProcessSpec("env", [])
+        {
+            Environment = new Dictionary<string, string?> { ["AKD_WITHHELD_TEST_GIVEN"] = "given" },
+        };
+
+        // Act
+        var (result, stdout) = await ProcessRunner.CaptureAsync(spec, CancellationToken.None);
+
+        // Assert
+        Assert.True(result.Succeeded);
+        Assert.DoesNotContain("s3cret", stdout);
+        Assert.Contains("AKD_WITHHELD_TEST_GIVEN=given", stdout);
+        Assert.Contains("PATH=", stdout);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task RunAsync_EnvAndWorkingDirectory_AreApplied()
     {
         // Arrange
