@@ -30,6 +30,19 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan AgentLostGrace { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Artifacts (source archives and release tarballs) of this many newest deploys per app and
+    /// environment (a running one counts), and of every running deployment, are kept; older ones are
+    /// deleted from the store (hosts keep their own releases, so rollbacks do not need them).
+    /// </summary>
+    public int KeepArtifactsPerApp { get; set; } = 5;
+
+    /// <summary>An artifact younger than this is never collected: its deployment may not be recorded yet.</summary>
+    public TimeSpan ArtifactGrace { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the artifact store is swept (also once at start-up).</summary>
+    public TimeSpan ArtifactCollectionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -52,6 +52,8 @@ builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();
 builder.Services.AddSingleton<ReleasesLookup>();
 builder.Services.AddHostedService<DeploymentRecovery>();
+builder.Services.AddSingleton<ArtifactCollector>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ArtifactCollector>());
 
 var app = builder.Build();
 var tokens = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value;

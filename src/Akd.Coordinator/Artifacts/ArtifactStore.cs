@@ -37,6 +37,27 @@ public sealed class ArtifactStore
         return info.Exists ? info.Length : null;
     }
 
+    /// <summary>Every stored artifact: its digest, size and when it was stored.</summary>
+    public IEnumerable<(string Sha256, long Size, DateTimeOffset StoredAt)> List()
+    {
+        var dir = new DirectoryInfo(Path.Combine(_root, "sha256"));
+        if (!dir.Exists)
+        {
+            yield break;
+        }
+
+        foreach (var file in dir.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            if (IsValidDigest(file.Name))
+            {
+                yield return (file.Name, file.Length, file.LastWriteTimeUtc);
+            }
+        }
+    }
+
+    /// <summary>Removes a stored artifact; a download already reading it keeps its open file.</summary>
+    public void Delete(string sha256) => File.Delete(PathFor(sha256));
+
     /// <summary>Starts a new upload into a temp file.</summary>
     public PendingUpload BeginUpload(string expectedSha256, long expectedSize)
     {

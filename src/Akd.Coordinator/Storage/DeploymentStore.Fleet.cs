@@ -40,6 +40,33 @@ public sealed partial class DeploymentStore
         return command.ExecuteScalar() as string ?? "";
     }, ct);
 
+    /// <summary>
+    /// Digests an artifact sweep must keep: the source and artifact of every deployment that has not
+    /// ended, and of the <paramref name="keepPerApp"/> newest deploys of each app and environment.
+    /// </summary>
+    public Task<HashSet<string>> ArtifactsInUseAsync(int keepPerApp, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            SELECT source_sha256, artifact_sha256 FROM (
+                SELECT source_sha256, artifact_sha256, finished_at, kind,
+                    ROW_NUMBER() OVER (PARTITION BY app, environment, kind ORDER BY created_at DESC) AS newest
+                FROM deployments)
+            WHERE finished_at IS NULL OR (kind = 'deploy' AND newest <= $keep)
+            """,
+            ("$keep", keepPerApp));
+        using var reader = command.ExecuteReader();
+        var inUse = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            inUse.Add(reader.GetString(0));
+            inUse.Add(reader.GetString(1));
+        }
+
+        inUse.Remove("");
+        return inUse;
+    }, ct);
+
     /// <summary>The artifact and version a release was built from, from the deploy that built it.</summary>
     public Task<(string Artifact, string Version)?> FindBuildAsync(string app, string releaseId, CancellationToken ct) => db.UseAsync(c =>
     {

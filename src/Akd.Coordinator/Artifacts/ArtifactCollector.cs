@@ -1,0 +1,79 @@
+using Akd.Coordinator.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Artifacts;
+
+/// <summary>
+/// Keeps the artifact store from growing without end: at start-up and then every
+/// <see cref="CoordinatorOptions.ArtifactCollectionInterval"/>, deletes artifacts that no running
+/// deployment and none of the newest <see cref="CoordinatorOptions.KeepArtifactsPerApp"/> deploys of
+/// their app use. Hosts keep their own releases, so rollbacks never need the store.
+/// </summary>
+public sealed partial class ArtifactCollector(
+    ArtifactStore store, DeploymentStore deployments, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<ArtifactCollector> logger)
+    : BackgroundService
+{
+    /// <summary>One sweep.</summary>
+    /// <returns>How many artifacts were deleted, and their bytes.</returns>
+    public async Task<(int Count, long Bytes)> CollectAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        // Listed before the query: an artifact stored after it is younger than the grace anyway.
+        var stored = store.List().ToList();
+        var inUse = await deployments.ArtifactsInUseAsync(o.KeepArtifactsPerApp, ct).ConfigureAwait(false);
+        var cutoff = clock.GetUtcNow() - o.ArtifactGrace;
+        var (count, bytes) = (0, 0L);
+        foreach (var (sha256, size, storedAt) in stored)
+        {
+            if (inUse.Contains(sha256) || storedAt > cutoff)
+            {
+                continue;
+            }
+
+            try
+            {
+                store.Delete(sha256);
+                count++;
+                bytes += size;
+            }
+            catch (IOException ex)
+            {
+                LogDeleteFailed(ex, sha256);
+            }
+        }
+
+        if (count > 0)
+        {
+            LogCollected(count, bytes);
+        }
+
+        return (count, bytes);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ArtifactCollectionInterval, clock);
+        do
+        {
+            try
+            {
+                await CollectAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A failed sweep costs disk space, not correctness: try again next time.
+                LogSweepFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(EventId = 240, Level = LogLevel.Information, Message = "Artifact store: deleted {Count} unused artifact(s), {Bytes} bytes")]
+    private partial void LogCollected(int count, long bytes);
+
+    [LoggerMessage(EventId = 241, Level = LogLevel.Warning, Message = "Artifact store: could not delete {Sha256}")]
+    private partial void LogDeleteFailed(Exception ex, string sha256);
+
+    [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "Artifact store: sweep failed")]
+    private partial void LogSweepFailed(Exception ex);
+}
