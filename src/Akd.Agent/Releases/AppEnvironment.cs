@@ -38,12 +38,10 @@ internal static class AppEnvironment
     }
 
     /// <summary>Empty for the default deploy path (node names stay as they always were), else a short digest of the resolved path.</summary>
-    private static string PathSuffix(AppManifest manifest, AgentOptions options)
-    {
-        var resolved = DeployPath.Resolve(manifest, options);
-        var usual = DeployPath.Resolve(manifest with { Deploy = manifest.Deploy with { Path = "" } }, options);
-        return resolved == usual ? "" : "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolved)))[..6];
-    }
+    private static string PathSuffix(AppManifest manifest, AgentOptions options) =>
+        DeployPath.IsDefault(manifest, options)
+            ? ""
+            : "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(DeployPath.Resolve(manifest, options))))[..6];
 
     private static string Sanitize(string name) =>
         new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());

@@ -83,6 +83,11 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         reporter.Log($"started as pid {pid}");
     }
 
+    /// <summary>The pid file is read by <see cref="GetPidAsync"/> itself, which runs nothing: no quiet lookup needed.</summary>
+    public int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) => null;
+
+    public TimeSpan QuietPidLookupWindow => TimeSpan.Zero;
+
     public Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var pid = ReadPidFile();

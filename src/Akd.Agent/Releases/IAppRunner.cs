@@ -12,13 +12,13 @@ internal interface IAppRunner
     Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct);
 
     /// <summary>The OS pid of the app's VM if it can be found without running anything (e.g. in /proc); null when not found that way.</summary>
-    int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) => null;
+    int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env);
 
     /// <summary>
     /// How long after a start to rely on <see cref="FindPidQuietly"/> alone before <see cref="GetPidAsync"/>
     /// may ask the app itself: when asking is costly, the new VM should come up without that competition.
     /// </summary>
-    TimeSpan QuietPidLookupWindow => TimeSpan.Zero;
+    TimeSpan QuietPidLookupWindow { get; }
 
     /// <summary>Stops what <paramref name="state"/> says is running: gracefully, then SIGTERM, then SIGKILL.</summary>
     Task StopAsync(string releaseDir, RunState state, CancellationToken ct);

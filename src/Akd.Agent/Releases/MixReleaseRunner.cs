@@ -6,9 +6,8 @@ namespace Akd.Agent.Releases;
 /// Runs a <c>mix release</c> through its own script: <c>bin/APP daemon</c>, <c>bin/APP pid</c>,
 /// <c>bin/APP stop</c> (see <see cref="ReleaseScriptRunner"/> for the stop sequence).
 /// </summary>
-/// <remarks>IAppRunner is listed again so the quiet pid lookup below implements its defaults.</remarks>
 internal sealed class MixReleaseRunner(string app, StepReporter reporter, TimeSpan stopGrace)
-    : ReleaseScriptRunner(app, reporter, stopGrace), IAppRunner
+    : ReleaseScriptRunner(app, reporter, stopGrace)
 {
     protected override string StartCommand => "daemon";
 
@@ -16,10 +15,10 @@ internal sealed class MixReleaseRunner(string app, StepReporter reporter, TimeSp
     /// Right after <c>daemon</c> returns, the VM may not have exec'd yet; <c>bin/APP pid</c> would then boot a
     /// second VM (about 0.6 s of CPU on 2 cores) that slows the new release's boot. /proc is polled first.
     /// </summary>
-    public TimeSpan QuietPidLookupWindow => TimeSpan.FromSeconds(2);
+    public override TimeSpan QuietPidLookupWindow => TimeSpan.FromSeconds(2);
 
     /// <summary>The VM found in /proc by its release directory and node name.</summary>
-    public int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) =>
+    public override int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) =>
         env.TryGetValue("RELEASE_NODE", out var node) ? BeamProcessFinder.Find(releaseDir, node) : null;
 
     /// <summary>The VM is looked for in /proc first: that needs no script call, which boots a VM of its own.</summary>

@@ -32,6 +32,11 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
         return result.Succeeded && int.TryParse(stdout.Trim(), out var pid) ? pid : null;
     }
 
+    /// <summary>None by default: the script is the only way to ask.</summary>
+    public virtual int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) => null;
+
+    public virtual TimeSpan QuietPidLookupWindow => TimeSpan.Zero;
+
     public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
     {
         if (state.Pid is { } known && !ProcessSignals.IsAlive(known))
