@@ -74,7 +74,6 @@ public sealed class ArtifactStore
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly ArtifactStore _store;
         private readonly string _temp;
-        private readonly string? _expectedSha256;
         private readonly long _expectedSize;
         private bool _committed;
 
@@ -82,7 +81,6 @@ public sealed class ArtifactStore
         {
             _store = store;
             _temp = Path.Combine(store._root, "tmp", $"{expectedSha256 ?? "upload"}.{Guid.NewGuid():N}.part");
-            _expectedSha256 = expectedSha256;
             _expectedSize = expectedSize;
             _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         }
@@ -100,10 +98,6 @@ public sealed class ArtifactStore
             await _file.WriteAsync(data, ct).ConfigureAwait(false);
             Written += data.Length;
         }
-
-        /// <summary>Checks size and digest against what the header declared, then moves the file into the store.</summary>
-        public Task CommitAsync(CancellationToken ct) =>
-            CommitAsync(_expectedSha256 ?? throw new InvalidDataException("the upload declared no SHA-256"), ct);
 
         /// <summary>Checks size and digest against <paramref name="expectedSha256"/>, then moves the file into the store.</summary>
         public async Task CommitAsync(string expectedSha256, CancellationToken ct)

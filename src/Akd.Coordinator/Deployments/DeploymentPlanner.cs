@@ -65,7 +65,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var now = clock.GetUtcNow();
         var record = new Deployment
         {
-            Id = NewId(now),
+            Id = DeploymentIds.New(now),
             Kind = DeploymentKinds.Deploy,
             App = manifest.App,
             Environment = manifest.Environment ?? "",
@@ -141,10 +141,6 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             ? " (no agent has ever connected to this coordinator)"
             : " (known agents: " + string.Join("; ", all.Select(a => $"{a.Name} [{string.Join(",", a.Labels.Select(l => $"{l.Key}={l.Value}"))}] {a.State}")) + ")";
     }
-
-    /// <summary>Sortable and readable: <c>d-20261126T193000Z-1a2b3c</c>.</summary>
-    private static string NewId(DateTimeOffset now) =>
-        $"d-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
