@@ -136,18 +136,10 @@ public sealed partial class DeploymentRunner(
         return result;
     }
 
-    /// <summary>The per-host deadline: <c>deploy.step_timeout</c>, or the coordinator's default.</summary>
-    internal TimeSpan StepDeadline(AppManifest manifest) => manifest.Deploy.StepTimeout ?? options.Value.ActivateDeadline;
+    private TimeSpan StepDeadline(AppManifest manifest) => StepCommands.HostDeadline(manifest, options.Value);
 
-    private StepCommand NewCommand(DeploymentPlan plan, TimeSpan deadline) => new()
-    {
-        StepId = Guid.NewGuid().ToString("N"),
-        DeploymentId = plan.Record.Id,
-        DeadlineSeconds = (int)Math.Ceiling(deadline.TotalSeconds),
-        ManifestYaml = plan.ManifestYaml,
-        Environment = plan.Environment,
-        DefaultApp = plan.Manifest.App,
-    };
+    private static StepCommand NewCommand(DeploymentPlan plan, TimeSpan deadline) =>
+        StepCommands.New(plan.Record.Id, deadline, plan.ManifestYaml, plan.Environment, plan.Manifest.App);
 
     private Task SetStateAsync(DeploymentPlan plan, string state, string message, CancellationToken ct, string releaseId = "", string version = "") =>
         journal.SetStateAsync(plan.Record.Id, state, message, ct, releaseId, version);

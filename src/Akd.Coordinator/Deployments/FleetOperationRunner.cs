@@ -72,15 +72,7 @@ public sealed partial class FleetOperationRunner(
     private async Task<HostOutcome> RunHostAsync(OperationPlan plan, string host, CancellationToken ct)
     {
         var r = plan.Record;
-        var command = new StepCommand
-        {
-            StepId = Guid.NewGuid().ToString("N"),
-            DeploymentId = r.Id,
-            DeadlineSeconds = (int)Math.Ceiling((plan.Manifest.Deploy.StepTimeout ?? options.Value.ActivateDeadline).TotalSeconds),
-            ManifestYaml = plan.ManifestYaml,
-            Environment = plan.Environment,
-            DefaultApp = plan.Manifest.App,
-        };
+        var command = StepCommands.New(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.ManifestYaml, plan.Environment, plan.Manifest.App);
         if (r.Kind == DeploymentKinds.Rollback)
         {
             command.Rollback = new RollbackStep { ToRelease = r.RollbackTo };

@@ -14,15 +14,8 @@ public sealed class ReleasesLookup(OperationPlanner planner, TargetResolver targ
         var response = new ListReleasesResponse { App = manifest.App, Environment = environment };
         var answers = await Task.WhenAll(resolved.Online.Select(async host =>
         {
-            var command = new StepCommand
-            {
-                StepId = Guid.NewGuid().ToString("N"),
-                DeadlineSeconds = (int)Math.Ceiling(options.Value.QueryDeadline.TotalSeconds),
-                ManifestYaml = stored.Yaml,
-                Environment = environment,
-                DefaultApp = manifest.App,
-                Releases = new ReleasesQuery(),
-            };
+            var command = StepCommands.New("", options.Value.QueryDeadline, stored.Yaml, environment, manifest.App);
+            command.Releases = new ReleasesQuery();
             var result = await registry.RunStepAsync(host, command, _ => { }, ct).ConfigureAwait(false);
             return result.Ok
                 ? new HostReleases { Host = host, State = "ok", Releases = result.Releases }
