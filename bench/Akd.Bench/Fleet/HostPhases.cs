@@ -12,8 +12,6 @@ public sealed record HostPhases(double Transfer, double Unpack, double Stop, dou
 {
     public static readonly string[] Names = ["transfer", "unpack", "stop", "start", "first answer", "other"];
 
-    public double Total => Transfer + Unpack + Stop + Start + FirstAnswer + Other;
-
     public double[] Values => [Transfer, Unpack, Stop, Start, FirstAnswer, Other];
 
     /// <summary>From the "@phase HOST NAME EPOCH" lines of bench/shell/activate.sh (and ssh-deploy.sh's transfer).</summary>

@@ -31,8 +31,6 @@ public sealed class ShellHosts : IDisposable
 
     public string HostsFile { get; }
 
-    public IEnumerable<int> AppPorts => _hosts.Select(h => h.Port);
-
     /// <summary>The floor: bench/shell/floor.sh, <paramref name="batch"/> hosts at a time.</summary>
     public Task<(TimeSpan Wall, List<HostPhases> Hosts)> FloorAsync(int batch, string tarball, CancellationToken ct) =>
         RunAsync([Path.Combine(_repo.ShellDir, "floor.sh"), batch.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);

@@ -29,8 +29,6 @@ public sealed class BenchProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public bool HasExited => _process.HasExited;
-
     public string Output
     {
         get

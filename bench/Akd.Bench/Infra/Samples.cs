@@ -16,10 +16,6 @@ public sealed class Samples
         _values.AddRange(values);
     }
 
-    public int Count => _values.Count;
-
-    public IReadOnlyList<double> Values => _values;
-
     public double Median
     {
         get

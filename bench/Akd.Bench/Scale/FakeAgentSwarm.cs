@@ -9,8 +9,6 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     private readonly List<Task> _runs = [];
     private readonly CancellationTokenSource _stop = new();
 
-    public int Count => _agents.Count;
-
     /// <summary>Opens <paramref name="count"/> streams, at most 100 handshakes at a time, and waits for every welcome.</summary>
     public async Task<TimeSpan> ConnectAsync(string url, int count, TimeSpan timeout, CancellationToken ct)
     {
