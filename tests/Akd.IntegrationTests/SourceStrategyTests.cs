@@ -242,7 +242,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
 
     private int AppPid() => int.Parse(File.ReadAllText(Path.Combine(DeployPath, "shared", "app.pid")).Trim());
 
-    private string CurrentRelease() => Path.GetFileName(new FileInfo(Path.Combine(DeployPath, "current")).LinkTarget!);
+    private string CurrentRelease() => Web.CurrentRelease()!;
 
     private static bool IsZombie(int pid)
     {

@@ -36,7 +36,7 @@ public sealed class CoordinatorChannel : IDisposable
             });
     }
 
-    public GrpcChannel Channel { get; }
+    private GrpcChannel Channel { get; }
 
     /// <summary>What clients call through: adds the agent token to every call when one is configured.</summary>
     public CallInvoker Invoker { get; }

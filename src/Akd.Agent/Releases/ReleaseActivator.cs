@@ -146,11 +146,10 @@ internal sealed partial class ReleaseActivator(
                 return ProcessSignals.IsAlive(known);
             }
 
-            pid = runner.FindPidQuietly(releaseDir, env);
-            if (pid is null && clock.GetUtcNow() - startedAt >= runner.QuietPidLookupWindow)
-            {
-                pid = await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false);
-            }
+            // GetPidAsync looks in /proc first too: one lookup per poll either way.
+            pid = clock.GetUtcNow() - startedAt >= runner.QuietPidLookupWindow
+                ? await runner.GetPidAsync(releaseDir, env, token).ConfigureAwait(false)
+                : runner.FindPidQuietly(releaseDir, env);
 
             if (pid is { } found)
             {

@@ -32,9 +32,9 @@ internal static class AgentsCommand
                     Markup.Escape(string.Join(",", a.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))),
                     a.State == "online" ? "[green]online[/]" : "[red]offline[/]",
                     Markup.Escape(a.AgentVersion),
-                    Markup.Escape(Dash(a.Toolchain?.Elixir)),
-                    Markup.Escape(Dash(a.Toolchain?.Otp)),
-                    Markup.Escape(Dash(a.Toolchain?.Asdf)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.Elixir)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.Otp)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.Asdf)),
                     Markup.Escape(TimeText.Ago(a.LastSeen)));
             }
 
@@ -44,5 +44,4 @@ internal static class AgentsCommand
         return command;
     }
 
-    private static string Dash(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
 }

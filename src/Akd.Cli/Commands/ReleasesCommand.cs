@@ -48,14 +48,13 @@ internal static class ReleasesCommand
             var kept = string.Join("\n", r.Releases.Select(k => k.ReleaseId + (string.IsNullOrEmpty(k.LastResult) ? "" : $" ({k.LastResult})")));
             table.AddRow(
                 Markup.Escape(h.Host),
-                Markup.Escape(Dash(r.CurrentReleaseId)),
+                Markup.Escape(Cell.Dash(r.CurrentReleaseId)),
                 r.Running ? $"[green]pid {r.Pid}[/]" : "[red]no[/]",
-                Markup.Escape(Dash(r.RollbackTarget)),
+                Markup.Escape(Cell.Dash(r.RollbackTarget)),
                 Markup.Escape(kept.Length == 0 ? "-" : kept));
         }
 
         return table;
     }
 
-    private static string Dash(string value) => string.IsNullOrEmpty(value) ? "-" : value;
 }

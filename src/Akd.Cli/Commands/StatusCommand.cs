@@ -49,8 +49,8 @@ internal static class StatusCommand
             Add("started", TimeText.At(d.CreatedAt));
             Add("finished", TimeText.At(d.FinishedAt));
             Add("manifest", d.ManifestSha256);
-            Add("source", string.IsNullOrEmpty(d.SourceSha256) ? "-" : d.SourceSha256);
-            Add("artifact", string.IsNullOrEmpty(d.ArtifactSha256) ? "-" : d.ArtifactSha256);
+            Add("source", Cell.Dash(d.SourceSha256));
+            Add("artifact", Cell.Dash(d.ArtifactSha256));
             if (!string.IsNullOrEmpty(d.Error))
             {
                 grid.AddRow("[bold]error[/]", $"[red]{Markup.Escape(d.Error)}[/]");

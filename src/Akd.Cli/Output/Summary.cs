@@ -38,7 +38,7 @@ internal static class Summary
         Console.Out.WriteLine($"{"HOST".PadRight(hostWidth)}  {"STEP",-8}  {"STATE",-11}  {"RELEASE".PadRight(releaseWidth)}  DETAIL");
         foreach (var row in rows)
         {
-            var release = string.IsNullOrEmpty(row.ReleaseId) ? "-" : row.ReleaseId;
+            var release = Cell.Dash(row.ReleaseId);
             Console.Out.WriteLine($"{row.Host.PadRight(hostWidth)}  {row.Step,-8}  {row.State,-11}  {release.PadRight(releaseWidth)}  {row.Message}");
         }
 
