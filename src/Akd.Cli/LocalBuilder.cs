@@ -14,8 +14,6 @@ namespace Akd.Cli;
 /// </summary>
 internal static class LocalBuilder
 {
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(5);
-
     public static async Task<BuildOutput> BuildAndUploadAsync(
         CliContext context, AppManifest manifest, string manifestPath, Action<string> note, CancellationToken ct)
     {
@@ -65,8 +63,7 @@ internal static class LocalBuilder
         catch (Exception ex)
         {
             // ensure always, rollback on failure; cleanup gets time of its own when the user interrupted.
-            using var cleanup = ct.IsCancellationRequested ? new CancellationTokenSource(CleanupTimeout) : CancellationTokenSource.CreateLinkedTokenSource(ct);
-            await hooks.FinishAsync(failed: true, cleanup.Token).ConfigureAwait(false);
+            await hooks.FinishAfterFailureAsync(ct).ConfigureAwait(false);
             if (ex is BuildFailedException or HookFailedException)
             {
                 throw new CliException(ex is BuildFailedException ? $"local build failed: {ex.Message}" : ex.Message);

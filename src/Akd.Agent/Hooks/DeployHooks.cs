@@ -14,7 +14,6 @@ namespace Akd.Agent.Hooks;
 /// </summary>
 internal sealed class DeployHooks : IActivationHooks
 {
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(5);
     private readonly HookRunner _runner;
     private readonly IReadOnlyDictionary<string, string?> _env;
     private readonly Func<IReadOnlyList<string>, IReadOnlyList<string>> _resolve;
@@ -54,12 +53,12 @@ internal sealed class DeployHooks : IActivationHooks
         }
         catch (HookFailedException ex)
         {
-            await FinishAfterFailureAsync(ct).ConfigureAwait(false);
+            await _runner.FinishAfterFailureAsync(ct).ConfigureAwait(false);
             throw new StepFailedException(ex.Message);
         }
         catch
         {
-            await FinishAfterFailureAsync(ct).ConfigureAwait(false);
+            await _runner.FinishAfterFailureAsync(ct).ConfigureAwait(false);
             throw;
         }
 
@@ -71,14 +70,7 @@ internal sealed class DeployHooks : IActivationHooks
 
     public Task AfterStartAsync(string releaseDir, CancellationToken ct) => RunStageAsync(HookStage.AfterStart, releaseDir, ct);
 
-    public Task FailedAsync(CancellationToken ct) => FinishAfterFailureAsync(ct);
-
-    /// <summary>Cleanup must run even when the step was cancelled or passed its deadline: it gets time of its own.</summary>
-    private async Task FinishAfterFailureAsync(CancellationToken ct)
-    {
-        using var cleanup = ct.IsCancellationRequested ? new CancellationTokenSource(CleanupTimeout) : CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await _runner.FinishAsync(failed: true, cleanup.Token).ConfigureAwait(false);
-    }
+    public Task FailedAsync(CancellationToken ct) => _runner.FinishAfterFailureAsync(ct);
 
     private static Dictionary<string, string?> WithBuildEnv(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, AgentOptions options)
     {

@@ -12,6 +12,8 @@ namespace Akd.Core.Hooks;
 /// </summary>
 public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine> log)
 {
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(5);
+
     private readonly List<(HookSpec Hook, HookContext Context)> _ran = [];
     private bool _finished;
 
@@ -44,6 +46,16 @@ public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine>
                 throw new HookFailedException(hook.Name, $"hook {hook.Name} ({StageName(stage)}) failed: {failure}");
             }
         }
+    }
+
+    /// <summary>
+    /// Ends a pipeline that failed: ensure, then rollback. Cleanup must run even when the work was
+    /// cancelled or passed its deadline, so it then gets time of its own.
+    /// </summary>
+    public async Task FinishAfterFailureAsync(CancellationToken ct)
+    {
+        using var cleanup = ct.IsCancellationRequested ? new CancellationTokenSource(CleanupTimeout) : CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await FinishAsync(failed: true, cleanup.Token).ConfigureAwait(false);
     }
 
     /// <summary>
