@@ -9,8 +9,6 @@ namespace Akd.Cli;
 /// </summary>
 internal static class LockWait
 {
-    /// <summary>Trailer the coordinator sets on a lock refusal (DeployLockedException.HolderTrailer).</summary>
-    private const string HolderTrailer = "akd-lock-deployment";
 
     /// <returns>The call and its first event, which names the new deployment.</returns>
     public static async Task<(AsyncServerStreamingCall<DeploymentEvent> Call, DeploymentEvent First)> StartAsync(
@@ -28,7 +26,7 @@ internal static class LockWait
 
                 return (call, call.ResponseStream.Current);
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted && wait && ex.Trailers.GetValue(HolderTrailer) is { Length: > 0 } holder)
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted && wait && ex.Trailers.GetValue(ControlTrailers.LockHolder) is { Length: > 0 } holder)
             {
                 call.Dispose();
                 note($"{ex.Status.Detail.Split("; ")[0]}; waiting for it to end (--wait)");

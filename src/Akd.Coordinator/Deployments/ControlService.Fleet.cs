@@ -58,7 +58,7 @@ public sealed partial class ControlService
         }
         catch (DeployLockedException ex)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, ex.Message), new Metadata { { DeployLockedException.HolderTrailer, ex.Holder.DeploymentId } });
+            throw new RpcException(new Status(StatusCode.Aborted, ex.Message), new Metadata { { ControlTrailers.LockHolder, ex.Holder.DeploymentId } });
         }
     }
 }

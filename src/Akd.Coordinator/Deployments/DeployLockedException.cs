@@ -5,9 +5,6 @@ namespace Akd.Coordinator.Deployments;
 /// <summary>Another deployment of the same app and environment holds the deploy lock.</summary>
 public sealed class DeployLockedException(DeployLock holder) : Exception(Describe(holder))
 {
-    /// <summary>Trailer that names the holder, so <c>akdctl --wait</c> can follow it until it ends.</summary>
-    public const string HolderTrailer = "akd-lock-deployment";
-
     public DeployLock Holder { get; } = holder;
 
     private static string Describe(DeployLock h)
