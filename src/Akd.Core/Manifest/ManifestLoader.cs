@@ -8,6 +8,9 @@ namespace Akd.Core.Manifest;
 /// </summary>
 public static class ManifestLoader
 {
+    /// <summary>Far above any real manifest (a few KiB); keeps a hostile one from costing the coordinator memory.</summary>
+    public const int MaxManifestChars = 256 * 1024;
+
     /// <summary>
     /// Parses manifest text. With <paramref name="environment"/>, that environment's overlay is merged over the
     /// base first. Every environment's overlay is validated either way, so a typo in one is caught while using another.
@@ -18,6 +21,11 @@ public static class ManifestLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
+
+        if (yaml.Length > MaxManifestChars)
+        {
+            throw new ManifestException([new ManifestError(filePath, 1, 1, $"the manifest is {yaml.Length} characters long; at most {MaxManifestChars} are accepted")]);
+        }
 
         var errors = new ManifestErrorList();
         var root = YamlText.LoadRoot(yaml, filePath, errors);

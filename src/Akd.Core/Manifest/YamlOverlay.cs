@@ -16,8 +16,18 @@ internal sealed class YamlOverlay
     public IReadOnlyDictionary<YamlNode, Mark> Positions => _positions;
 
     /// <summary>Merges <paramref name="overlay"/> over <paramref name="target"/>, leaving out the keys in <paramref name="skip"/>.</summary>
-    public YamlMappingNode Merge(YamlMappingNode target, YamlMappingNode overlay, IReadOnlyCollection<string> skip)
+    public YamlMappingNode Merge(YamlMappingNode target, YamlMappingNode overlay, IReadOnlyCollection<string> skip) =>
+        Merge(target, overlay, skip, depth: 1);
+
+    private YamlMappingNode Merge(YamlMappingNode target, YamlMappingNode overlay, IReadOnlyCollection<string> skip, int depth)
     {
+        // YamlGraphGuard refuses recursive anchors before any merge; this guard keeps a future caller
+        // that skips it from turning a cyclic overlay into a stack overflow that kills the process.
+        if (depth > YamlGraphGuard.MaxDepth)
+        {
+            throw new InvalidOperationException($"environment overlay nests deeper than {YamlGraphGuard.MaxDepth} levels");
+        }
+
         var merged = new YamlMappingNode();
         _positions[merged] = PositionOf(target);
         var overrides = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
@@ -38,7 +48,7 @@ internal sealed class YamlOverlay
             }
             else if (value is YamlMappingNode baseMap && replacement is YamlMappingNode overlayMap && !ReferenceEquals(baseMap, overlayMap))
             {
-                merged.Add(key, Merge(baseMap, overlayMap, []));
+                merged.Add(key, Merge(baseMap, overlayMap, [], depth + 1));
             }
             else
             {

@@ -45,7 +45,14 @@ internal static class YamlText
                 errors.Add(new ManifestError(file, (int)second.Line, (int)second.Column, "expected a single YAML document, found more than one ('---')"));
                 return null;
             default:
-                return stream.Documents[0].RootNode;
+                var root = stream.Documents[0].RootNode;
+                if (YamlGraphGuard.Check(root, file) is { } unsafeGraph)
+                {
+                    errors.Add(unsafeGraph);
+                    return null;
+                }
+
+                return root;
         }
     }
 
