@@ -55,6 +55,19 @@ public sealed class AgentOptions
     /// <summary>How long a release gets to stop after <c>bin/APP stop</c> before it is sent SIGTERM, then SIGKILL.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// An artifact or source archive may unpack to at most this many times its own size (at least
+    /// 64 MiB), so a small upload cannot fill the host's disk.
+    /// </summary>
+    public int MaxUnpackRatio { get; set; } = Akd.Core.Archives.ExtractionLimits.DefaultRatio;
+
+    /// <summary>Entries (files, directories, links) one archive may hold.</summary>
+    public int MaxUnpackEntries { get; set; } = Akd.Core.Archives.ExtractionLimits.DefaultMaxEntries;
+
+    /// <summary>The unpack limits for an archive file of <paramref name="archiveBytes"/> bytes.</summary>
+    public Akd.Core.Archives.ExtractionLimits UnpackLimits(long archiveBytes) =>
+        Akd.Core.Archives.ExtractionLimits.ForArchive(archiveBytes, MaxUnpackRatio, MaxUnpackEntries);
+
     public Dictionary<string, string> ParsedLabels() =>
         Akd.Core.Manifest.LabelSelector.Parse(Labels).Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 }

@@ -23,7 +23,7 @@ internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions opti
                 try
                 {
                     await using var file = File.OpenRead(archive);
-                    await SafeExtractor.ExtractAsync(file, targetDir, ct).ConfigureAwait(false);
+                    await SafeExtractor.ExtractAsync(file, targetDir, ct, options.UnpackLimits(file.Length)).ConfigureAwait(false);
                 }
                 catch (UnsafeArchiveException ex)
                 {

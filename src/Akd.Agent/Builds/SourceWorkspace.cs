@@ -15,14 +15,14 @@ internal sealed class SourceWorkspace(string root)
     public string ProjectDir { get; } = Path.Combine(root, "src");
 
     /// <summary>Replaces the source with the contents of an uploaded tar.gz.</summary>
-    public async Task LoadArchiveAsync(string archivePath, CancellationToken ct)
+    public async Task LoadArchiveAsync(string archivePath, ExtractionLimits limits, CancellationToken ct)
     {
         Directory.CreateDirectory(ProjectDir);
         var before = SourceFreshness.Fingerprint(ProjectDir, Kept);
         CleanExceptKept();
         await using (var file = File.OpenRead(archivePath))
         {
-            await SafeExtractor.ExtractAsync(file, ProjectDir, ct).ConfigureAwait(false);
+            await SafeExtractor.ExtractAsync(file, ProjectDir, ct, limits).ConfigureAwait(false);
         }
 
         SourceFreshness.TouchChanged(ProjectDir, before, Kept);

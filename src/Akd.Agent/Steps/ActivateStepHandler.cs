@@ -30,7 +30,7 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         }
 
         reporter.Phase("unpack", $"into releases/{step.ReleaseId}");
-        await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, ct).ConfigureAwait(false);
+        await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, options.Value, ct).ConfigureAwait(false);
 
         var runner = AppRunners.For(manifest, reporter, options.Value);
         var env = AppEnvironment.For(manifest, options.Value);
@@ -44,20 +44,23 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
     }
 
     /// <summary>Unpacks into a hidden staging directory first, so <c>releases/</c> never holds a half-written release.</summary>
-    private static async Task UnpackAsync(ReleaseLayout layout, string releaseId, string tarball, string app, CancellationToken ct)
+    private static async Task UnpackAsync(ReleaseLayout layout, string releaseId, string tarball, string app, AgentOptions options, CancellationToken ct)
     {
         var releaseDir = layout.ReleaseDir(releaseId);
         var staging = Path.Combine(layout.ReleasesDir, $".{releaseId}.partial");
-        if (Directory.Exists(staging))
+
+        // Steps on one deploy path run one at a time (StepLocks), so any staging folder here is what a
+        // killed agent left behind, whatever release it was for.
+        foreach (var leftover in Directory.EnumerateDirectories(layout.ReleasesDir, ".*.partial"))
         {
-            Directory.Delete(staging, recursive: true);
+            Directory.Delete(leftover, recursive: true);
         }
 
         try
         {
             await using (var file = File.OpenRead(tarball))
             {
-                await SafeExtractor.ExtractAsync(file, staging, ct).ConfigureAwait(false);
+                await SafeExtractor.ExtractAsync(file, staging, ct, options.UnpackLimits(file.Length)).ConfigureAwait(false);
             }
 
             if (!File.Exists(Path.Combine(staging, "bin", app)))

@@ -3,6 +3,7 @@ using Akd.Agent.Builds;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
 using Akd.Contracts.V1;
+using Akd.Core.Archives;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,19 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
         {
             case SourceSpec.FromOneofCase.Archive:
                 var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
-                await workspace.LoadArchiveAsync(archive, ct).ConfigureAwait(false);
+                try
+                {
+                    await workspace.LoadArchiveAsync(archive, options.Value.UnpackLimits(new FileInfo(archive).Length), ct).ConfigureAwait(false);
+                }
+                catch (UnsafeArchiveException ex)
+                {
+                    throw new StepFailedException($"refused the source archive: {ex.Message}");
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new StepFailedException($"the source archive is not a readable tar.gz: {ex.Message}");
+                }
+
                 reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked into {workspace.ProjectDir}");
                 break;
             case SourceSpec.FromOneofCase.Git:

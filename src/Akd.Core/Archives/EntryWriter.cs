@@ -5,7 +5,7 @@ namespace Akd.Core.Archives;
 
 /// <summary>Writes one checked tar entry at a time under an <see cref="ExtractionRoot"/>.</summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed class EntryWriter(ExtractionRoot root)
+internal sealed class EntryWriter(ExtractionRoot root, ExtractionLimits limits)
 {
     private const int CopyBufferSize = 1 << 20;
 
@@ -14,10 +14,17 @@ internal sealed class EntryWriter(ExtractionRoot root)
 
     private readonly List<(string Path, UnixFileMode Mode, DateTimeOffset ModifiedAt)> _directories = [];
     private readonly List<(string EntryName, string Path)> _links = [];
+    private long _bytes;
+    private int _entries;
 
     public async Task WriteAsync(TarEntry entry, CancellationToken ct)
     {
         var name = entry.Name;
+        if (++_entries > limits.MaxEntries)
+        {
+            throw new UnsafeArchiveException(name, $"the archive holds more than {limits.MaxEntries} entries");
+        }
+
         var segments = ExtractionRoot.Segments(name, name);
         if (segments.Count == 0)
         {
@@ -86,8 +93,9 @@ internal sealed class EntryWriter(ExtractionRoot root)
         }
     }
 
-    private static async Task WriteFileAsync(TarEntry entry, string path, CancellationToken ct)
+    private async Task WriteFileAsync(TarEntry entry, string path, CancellationToken ct)
     {
+        Reserve(entry.Name, entry.Length);
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew, // never follows a link left at this name
@@ -164,8 +172,19 @@ internal sealed class EntryWriter(ExtractionRoot root)
         }
 
         ClearForNonDirectory(name, path);
+        Reserve(name, new FileInfo(source).Length);
         File.Copy(source, path);
         SetModeAndTime(path, entry);
+    }
+
+    /// <summary>Counts an entry's declared size against the budget before anything of it is written.</summary>
+    private void Reserve(string entryName, long length)
+    {
+        _bytes += length;
+        if (length < 0 || _bytes > limits.MaxBytes)
+        {
+            throw new UnsafeArchiveException(entryName, $"the archive unpacks to more than {limits.MaxBytes} bytes (at entry '{entryName}'); refused as a decompression bomb");
+        }
     }
 
     private static void ClearForNonDirectory(string entryName, string path)

@@ -18,9 +18,10 @@ public static class SafeExtractor
 {
     private static readonly byte[] GzipMagic = [0x1f, 0x8b];
 
-    /// <exception cref="UnsafeArchiveException">An entry escapes the destination or is a device/FIFO.</exception>
+    /// <param name="limits">Defaults to <see cref="ExtractionLimits.ForArchive"/> of the stream's length (seekable streams) or of nothing.</param>
+    /// <exception cref="UnsafeArchiveException">An entry escapes the destination, is a device/FIFO, or the archive unpacks past <paramref name="limits"/>.</exception>
     /// <exception cref="InvalidDataException">The input is not a tar.gz archive, or it is corrupt.</exception>
-    public static async Task ExtractAsync(Stream tarGz, string destination, CancellationToken ct)
+    public static async Task ExtractAsync(Stream tarGz, string destination, CancellationToken ct, ExtractionLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(tarGz);
         if (OperatingSystem.IsWindows())
@@ -36,7 +37,7 @@ public static class SafeExtractor
         }
 
         var root = new ExtractionRoot(destination);
-        var writer = new EntryWriter(root);
+        var writer = new EntryWriter(root, limits ?? ExtractionLimits.ForArchive(tarGz.CanSeek ? tarGz.Length : 0));
         var gzip = new GZipStream(new PrefixedStream(prefix, tarGz), CompressionMode.Decompress, leaveOpen: true);
         await using (gzip.ConfigureAwait(false))
         {
