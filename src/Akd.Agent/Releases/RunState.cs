@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Akd.Core.Files;
 
 namespace Akd.Agent.Releases;
 
@@ -18,22 +19,10 @@ internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, s
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), RunStateJson.Default.RunState) : null;
     }
 
-    public void Write(string sharedDir)
-    {
-        var path = PathIn(sharedDir);
-        var temp = path + ".tmp";
-        using (var file = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            JsonSerializer.Serialize(file, this, RunStateJson.Default.RunState);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Durably (temp file, fsync, rename, fsync of the folder): after a crash it is the old state or the new one.</summary>
+    public void Write(string sharedDir) =>
+        DurableFile.Write(PathIn(sharedDir), JsonSerializer.SerializeToUtf8Bytes(this, RunStateJson.Default.RunState),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     public static void Clear(string sharedDir) => File.Delete(PathIn(sharedDir));
 }

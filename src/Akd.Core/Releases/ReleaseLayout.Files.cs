@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Akd.Core.Files;
 
 namespace Akd.Core.Releases;
 
@@ -59,7 +59,7 @@ public sealed partial class ReleaseLayout
 
     /// <summary>
     /// Writes <c>shared/.env</c> (format: see <see cref="EnvFileFormat"/>) with mode 0600 through a
-    /// temporary file and a rename, so the release never reads a half-written file.
+    /// temporary file, fsync and a rename, so the release never reads a half-written file.
     /// </summary>
     public void WriteEnvFile(IReadOnlyDictionary<string, string> env)
     {
@@ -69,29 +69,7 @@ public sealed partial class ReleaseLayout
             throw new PlatformNotSupportedException("release layouts use Unix symlinks and modes");
         }
 
-        var content = Encoding.UTF8.GetBytes(EnvFileFormat.Format(env));
-        Directory.CreateDirectory(SharedDir);
-        var temporary = Path.Join(SharedDir, $".env.{RandomNumberGenerator.GetHexString(12, lowercase: true)}.tmp");
-        try
-        {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // secrets: owner only
-            };
-            using (var file = new FileStream(temporary, options))
-            {
-                file.Write(content);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.Move(temporary, EnvFile, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // Secrets: owner only. Durable, so a crash never leaves the release an empty or torn env.
+        DurableFile.Write(EnvFile, Encoding.UTF8.GetBytes(EnvFileFormat.Format(env)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 }

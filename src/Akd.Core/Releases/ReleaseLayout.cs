@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Akd.Core.Files;
 
 namespace Akd.Core.Releases;
 
@@ -95,6 +96,9 @@ public sealed partial class ReleaseLayout
             File.Delete(temporary);
             throw;
         }
+
+        // The switch is what revisions.log and the coordinator are told about: make it survive a power loss.
+        DurableFile.SyncDirectory(Root);
     }
 
     /// <summary>
