@@ -43,6 +43,18 @@ public sealed class CoordinatorOptions
     /// <summary>How often the artifact store is swept (also once at start-up).</summary>
     public TimeSpan ArtifactCollectionInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The largest artifact (source archive or release) an upload may declare; bigger ones are refused
+    /// before a byte is written. Releases with ERTS are tens of MiB; Phoenix apps with assets a few hundred.
+    /// </summary>
+    public long MaxArtifactBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// A partial upload in <c>artifacts/tmp</c> older than this belongs to an upload that died with its
+    /// process (a live upload keeps writing, so its file stays young); swept with the artifact store.
+    /// </summary>
+    public TimeSpan PartialUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -94,6 +94,29 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Upload_DeclaresTenTerabytes_RefusedBeforeAnyByteIsStored()
+    {
+        // Arrange
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_url);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel);
+
+        // Act
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = 10L << 40, Kind = "release" } });
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(new byte[1024]) });
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+
+        // Assert
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("Coordinator:MaxArtifactBytes", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "coordinator", "artifacts", "tmp")));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Download_ResumesFromAGoodPartialFile_CompletesAndVerifies()
     {
         // Arrange: the first half already on disk, as an interrupted download leaves it.

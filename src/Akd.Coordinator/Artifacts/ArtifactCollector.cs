@@ -7,7 +7,8 @@ namespace Akd.Coordinator.Artifacts;
 /// Keeps the artifact store from growing without end: at start-up and then every
 /// <see cref="CoordinatorOptions.ArtifactCollectionInterval"/>, deletes artifacts that no running
 /// deployment and none of the newest <see cref="CoordinatorOptions.KeepArtifactsPerApp"/> deploys of
-/// their app use. Hosts keep their own releases, so rollbacks never need the store.
+/// their app use, and partial uploads abandoned for <see cref="CoordinatorOptions.PartialUploadMaxAge"/>.
+/// Hosts keep their own releases, so rollbacks never need the store.
 /// </summary>
 public sealed partial class ArtifactCollector(
     ArtifactStore store, DeploymentStore deployments, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<ArtifactCollector> logger)
@@ -47,7 +48,30 @@ public sealed partial class ArtifactCollector(
             LogCollected(count, bytes);
         }
 
+        SweepPartialUploads(clock.GetUtcNow() - o.PartialUploadMaxAge);
         return (count, bytes);
+    }
+
+    /// <summary>Deletes what uploads killed mid-way (a crashed coordinator or uploader) left in <c>artifacts/tmp</c>.</summary>
+    private void SweepPartialUploads(DateTimeOffset cutoff)
+    {
+        foreach (var (path, size, writtenAt) in store.ListPartialUploads())
+        {
+            if (writtenAt > cutoff)
+            {
+                continue;
+            }
+
+            try
+            {
+                File.Delete(path);
+                LogPartialDeleted(Path.GetFileName(path), size);
+            }
+            catch (IOException ex)
+            {
+                LogDeleteFailed(ex, Path.GetFileName(path));
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -73,6 +97,9 @@ public sealed partial class ArtifactCollector(
 
     [LoggerMessage(EventId = 241, Level = LogLevel.Warning, Message = "Artifact store: could not delete {Sha256}")]
     private partial void LogDeleteFailed(Exception ex, string sha256);
+
+    [LoggerMessage(EventId = 243, Level = LogLevel.Information, Message = "Artifact store: deleted abandoned partial upload {Name}, {Bytes} bytes")]
+    private partial void LogPartialDeleted(string name, long bytes);
 
     [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "Artifact store: sweep failed")]
     private partial void LogSweepFailed(Exception ex);

@@ -55,6 +55,13 @@ public sealed class ArtifactStore
         }
     }
 
+    /// <summary>Partial uploads (<c>artifacts/tmp/*.part</c>) and when each was last written to.</summary>
+    public IEnumerable<(string Path, long Size, DateTimeOffset WrittenAt)> ListPartialUploads() =>
+        new DirectoryInfo(Path.Combine(_root, "tmp")).EnumerateFiles("*.part").Select(f => (f.FullName, f.Length, new DateTimeOffset(f.LastWriteTimeUtc)));
+
+    /// <summary>Bytes free on the volume that holds the store.</summary>
+    public long FreeBytes() => new DriveInfo(_root).AvailableFreeSpace;
+
     /// <summary>Removes a stored artifact; a download already reading it keeps its open file.</summary>
     public void Delete(string sha256) => File.Delete(PathFor(sha256));
 

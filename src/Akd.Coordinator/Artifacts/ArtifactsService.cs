@@ -24,6 +24,13 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: sha256 '{header.Sha256}', size {header.Size}"));
         }
 
+        if (header.Size > options.Value.MaxArtifactBytes)
+        {
+            LogUploadRefused(trailing ? "(digest not sent)" : header.Sha256, $"declared {header.Size} bytes, over Coordinator:MaxArtifactBytes");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"the artifact is {header.Size} bytes; this coordinator accepts at most {options.Value.MaxArtifactBytes} (Coordinator:MaxArtifactBytes)"));
+        }
+
         if (!trailing && store.SizeOf(header.Sha256) == header.Size)
         {
             // Already stored (same content uploaded before): drain and acknowledge.
@@ -32,6 +39,12 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
             }
 
             return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+        }
+
+        if (header.Size > store.FreeBytes())
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"the artifact is {header.Size} bytes and the coordinator's artifact store has {store.FreeBytes()} bytes free"));
         }
 
         await using var upload = trailing ? store.BeginUpload(header.Size) : store.BeginUpload(header.Sha256, header.Size);

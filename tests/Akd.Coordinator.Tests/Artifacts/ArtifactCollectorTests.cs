@@ -75,6 +75,25 @@ public sealed class ArtifactCollectorTests : IDisposable
         Assert.Equal(4, _store.List().Count());
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task CollectAsync_AbandonedPartialUpload_DeletedWhileAFreshOneIsKept()
+    {
+        // Arrange: what a killed upload leaves behind, and an upload still being written.
+        var tmp = Path.Combine(_db.Dir, "artifacts", "tmp");
+        var abandoned = Path.Combine(tmp, "upload.dead.part");
+        var live = Path.Combine(tmp, "upload.live.part");
+        File.WriteAllBytes(abandoned, new byte[4096]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        File.WriteAllBytes(live, new byte[4096]);
+
+        // Act
+        await _collector.CollectAsync(CancellationToken.None);
+
+        // Assert
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(live));
+    }
+
     private async Task<(string Source, string Release)> DeployAsync(string id, string app, int minute, bool finished)
     {
         var source = Store($"{id} source", LongAgo);
