@@ -310,6 +310,30 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         Assert.Equal($"hello {oldVersion}", await Http.GetBodyAsync(web1.Port));
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_ReleaseThatCannotBoot_ErrorQuotesTheReleasesOwnLog()
+    {
+        // Arrange: a release whose application crashes in start/2 (BIND is not an address; the hosts set
+        // PORT themselves), under its own deploy path so the baseline app is untouched.
+        await fixture.EnsureBaselineAsync(output.WriteLine);
+        var web1 = _fleet.Web[0];
+        _app.SetVersion(fixture.NextVersion());
+        var yaml = FleetManifest.Yaml("{ batch: 1 }", "{ tcp: \"127.0.0.2:4999\", timeout: 5s, interval: 200ms }",
+            env: "{ BIND: \"not-an-address\" }").Replace("path: apps/hello", "path: apps/hello-crash", StringComparison.Ordinal);
+        var manifest = _app.WriteManifest("akd.crash.yaml", yaml);
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: the step's error carries the app's own words from tmp/log/erlang.log.*, not only "not running".
+        Assert.NotEqual(0, result.ExitCode);
+        var row = CliJson.Hosts(await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result)))[(web1.Name, "activate")];
+        Assert.Equal("failed", row.Str("state"));
+        Assert.Contains("erlang.log", row.Str("message"));
+        Assert.Contains("BIND must be an IP address", row.Str("message"));
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;

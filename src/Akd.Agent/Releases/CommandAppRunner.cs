@@ -88,6 +88,8 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
 
     public TimeSpan QuietPidLookupWindow => TimeSpan.Zero;
 
+    public IEnumerable<string> BootLogFiles(string releaseDir) => [LogFile];
+
     public Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var pid = ReadPidFile();
@@ -99,7 +101,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         if (pid is not null)
         {
             reporter.Log($"pid {pid} has exited; the end of {LogFile}:");
-            foreach (var line in Tail(LogFile, 20))
+            foreach (var line in BootLog.Tail(LogFile, 20))
             {
                 reporter.Log("  " + line);
             }
@@ -165,20 +167,6 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         {
             return null;
         }
-    }
-
-    /// <summary>The last lines of the log, reading only its end: it grows for as long as the app lives.</summary>
-    private static IEnumerable<string> Tail(string path, int lines)
-    {
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        using var file = File.OpenRead(path);
-        file.Seek(Math.Max(0, file.Length - 16 * 1024), SeekOrigin.Begin);
-        using var reader = new StreamReader(file);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines).ToList();
     }
 
     private static string Display(IReadOnlyList<string> program) => new ProcessSpec(program[0], program.Skip(1).ToList()).Display;

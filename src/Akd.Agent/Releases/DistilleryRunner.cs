@@ -12,6 +12,10 @@ internal sealed class DistilleryRunner(string app, StepReporter reporter, TimeSp
 {
     protected override string StartCommand => "start";
 
+    /// <summary>Distillery's <c>bin/APP start</c> logs through run_erl to <c>var/log/erlang.log.N</c> (RUNNER_LOG_DIR).</summary>
+    public override IEnumerable<string> BootLogFiles(string releaseDir) =>
+        BootLog.Files(Path.Combine(releaseDir, "var", "log"), "erlang.log.*");
+
     /// <summary>An unrecorded release is running when it answers <c>ping</c>; stop it even if its pid cannot be read.</summary>
     protected override async Task<(bool Running, int? Pid)> FindUnrecordedAsync(string releaseDir, RunState state, CancellationToken ct)
     {

@@ -20,6 +20,9 @@ internal interface IAppRunner
     /// </summary>
     TimeSpan QuietPidLookupWindow { get; }
 
+    /// <summary>The logs the app itself writes while it boots, newest last or in any order; quoted when it does not come up.</summary>
+    IEnumerable<string> BootLogFiles(string releaseDir);
+
     /// <summary>Stops what <paramref name="state"/> says is running: gracefully, then SIGTERM, then SIGKILL.</summary>
     Task StopAsync(string releaseDir, RunState state, CancellationToken ct);
 }

@@ -17,6 +17,13 @@ internal sealed class MixReleaseRunner(string app, StepReporter reporter, TimeSp
     /// </summary>
     public override TimeSpan QuietPidLookupWindow => TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// <c>bin/APP daemon</c> runs the VM under run_erl, which logs to <c>tmp/log/erlang.log.N</c> or, on
+    /// Elixir versions that keep one pipe per node, <c>tmp/NODE/log/erlang.log.N</c>.
+    /// </summary>
+    public override IEnumerable<string> BootLogFiles(string releaseDir) =>
+        BootLog.Files(Path.Combine(releaseDir, "tmp"), "erlang.log.*", recursive: true);
+
     /// <summary>The VM found in /proc by its release directory and node name.</summary>
     public override int? FindPidQuietly(string releaseDir, IReadOnlyDictionary<string, string> env) =>
         env.TryGetValue("RELEASE_NODE", out var node) ? BeamProcessFinder.Find(releaseDir, node) : null;

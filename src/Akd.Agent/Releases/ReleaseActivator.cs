@@ -164,7 +164,13 @@ internal sealed partial class ReleaseActivator(
         var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
         if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
         {
-            return health with { Healthy = false, Detail = "the new release's process is not running" };
+            health = health with { Healthy = false, Detail = "the new release's process is not running" };
+        }
+
+        if (!health.Healthy)
+        {
+            // Read now: a rollback restarts the old release, which may write to the same log.
+            return health with { Detail = health.Detail + BootLog.Quote(releaseDir, runner.BootLogFiles(releaseDir)) };
         }
 
         // An answer from a port another process holds says nothing about this release.

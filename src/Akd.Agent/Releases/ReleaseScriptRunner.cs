@@ -37,6 +37,8 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
 
     public virtual TimeSpan QuietPidLookupWindow => TimeSpan.Zero;
 
+    public abstract IEnumerable<string> BootLogFiles(string releaseDir);
+
     public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
     {
         if (state.Pid is { } known && !ProcessSignals.IsAlive(known))
