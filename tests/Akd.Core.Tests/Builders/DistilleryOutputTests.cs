@@ -97,6 +97,20 @@ public sealed class DistilleryOutputTests
     }
 
     [Fact]
+    public void Add_MissingReleaseConfig_QuotesDistilleryAndIsNotTheFault()
+    {
+        // Arrange
+        var output = new DistilleryOutput();
+
+        // Act
+        Feed(output, "==> You are missing a release config file. Run the distillery.init task first");
+
+        // Assert
+        Assert.Null(output.ArchiveFault);
+        Assert.Equal("==> You are missing a release config file. Run the distillery.init task first", output.Error());
+    }
+
+    [Fact]
     public void Add_MultiLineDistilleryError_QuotesItWithItsDetail()
     {
         // Arrange
