@@ -47,9 +47,14 @@ internal sealed class TempProject : IDisposable
 
     public TempProject Write(string relative, string content)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Dir, relative))!);
         File.WriteAllText(Path.Combine(Dir, relative), content);
         return this;
     }
+
+    public string Read(string relative) => File.ReadAllText(Path.Combine(Dir, relative));
+
+    public bool Exists(string relative) => File.Exists(Path.Combine(Dir, relative));
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 }

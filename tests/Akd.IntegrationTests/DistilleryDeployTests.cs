@@ -5,8 +5,9 @@ namespace Akd.IntegrationTests;
 
 /// <summary>
 /// remote-build with <c>build.tool: distillery</c>, on examples/hello with the FAKE distillery task
-/// (Fixtures/distillery_fake_app): the real build agent runs <c>mix distillery.release</c>, the web agent
-/// runs the release through distillery's script (<c>bin/hello start|pid|stop</c>).
+/// (Fixtures/distillery_fake_app, which prints and exits as distillery 2.1.1 does on OTP 25): the real
+/// build agent runs <c>mix distillery.release</c>, the web agent runs the release through distillery's
+/// script (<c>bin/hello start|pid|stop</c>), named from <c>rel/vm.args</c>.
 /// </summary>
 public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -28,7 +29,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact(Timeout = 600_000)]
-    public async Task Deploy_CompleteThenIncompleteDistilleryTarball_BothReleasesServeThroughDistilleryScript()
+    public async Task Deploy_CompleteThenArchiveFault_BothReleasesServeThroughDistilleryScript()
     {
         // Arrange
         var host = _fleet.Web[0];
@@ -37,16 +38,19 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
         var first = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
         output.WriteLine(first.ToString());
 
-        // Assert: its tarball was shipped as is and the release was started with distillery's command.
+        // Assert: its tarball was shipped as is and the release was started with distillery's command,
+        // under the node name the agent gave this host, through ${RELEASE_NODE} in rel/vm.args.
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("mix distillery.release --env=prod", first.StdOut);
+        Assert.Contains("==> Packaging release..", first.StdOut);
         Assert.Contains("using distillery's tarball releases/0.1.0/hello.tar.gz", first.StdOut);
         Assert.Contains("bin/hello start", first.StdOut);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         var firstPid = Tool.RecordedPid(host.DeployPath("hello"));
         Assert.NotNull(firstPid);
+        Assert.Contains($"hello_{host.Name}@127.0.0.1", NodeArguments(firstPid.Value));
 
-        // Arrange: the distillery 2.1 fault: a working release directory, an incomplete tarball.
+        // Arrange: distillery 2.1.1 on OTP 25: it assembles a working release, fails to archive it and exits 1.
         _app.SetVersion("0.2.0");
         File.WriteAllText(Path.Combine(_app.Dir, "rel", "fake_distillery_tarball"), "incomplete\n");
 
@@ -56,11 +60,63 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
 
         // Assert: the step log says the directory was packed instead; 0.1.0 was stopped with bin/hello stop.
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("distillery's tarball releases/0.2.0/hello.tar.gz is unusable", second.StdOut);
-        Assert.Contains("lacks bin/hello, releases/0.2.0", second.StdOut);
+        Assert.Contains("==> Failed to archive release: _build/prod/rel/hello/releases/RELEASES: no such file or directory", second.StdOut);
+        Assert.Contains("failed with exit code 1 at distillery's known archive fault", second.StdOut);
         Assert.Contains("packaging the assembled release directory", second.StdOut);
         Assert.Contains("bin/hello stop", second.StdOut);
         Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(host.Port));
         Assert.False(Directory.Exists($"/proc/{firstPid}"), $"the 0.1.0 node (pid {firstPid}) should have been stopped");
+        var secondPid = Tool.RecordedPid(host.DeployPath("hello"));
+        Assert.NotNull(secondPid);
+        Assert.Contains($"hello_{host.Name}@127.0.0.1", NodeArguments(secondPid.Value));
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_ArchiveFaultWithoutTarball_PacksAssembledReleaseAndServesIt()
+    {
+        // Arrange: the same fault, leaving no tarball at all.
+        var host = _fleet.Web[0];
+        File.WriteAllText(Path.Combine(_app.Dir, "rel", "fake_distillery_tarball"), "incomplete-no-tarball\n");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(result.ToString());
+
+        // Assert
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("failed with exit code 1 at distillery's known archive fault", result.StdOut);
+        Assert.Contains("packaging the assembled release directory", result.StdOut);
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_CompileErrorBeforePackaging_FailsTheBuildQuotingTheErrorAndShipsNothing()
+    {
+        // Arrange: a real compile error: distillery.release compiles first and exits 1.
+        var host = _fleet.Web[0];
+        File.WriteAllText(Path.Combine(_app.Dir, "lib", "broken.ex"), "defmodule Broken do\n  def go, do: nope()\nend\n");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(result.ToString());
+
+        // Assert: the build step's own error quotes the compiler, not only the streamed log; no host was touched.
+        Assert.NotEqual(0, result.ExitCode);
+        var status = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result));
+        Assert.Equal("failed", status.Str("state"));
+        var build = CliJson.Hosts(status)[(_fleet.BuildAgentName, "build")];
+        Assert.Equal("failed", build.Str("state"));
+        Assert.Contains("'mix distillery.release --env=prod' failed with exit code 1: ** (CompileError) lib/broken.ex:2: undefined function nope/0",
+            build.Str("message"));
+        Assert.DoesNotContain("archive", build.Str("message"));
+        Assert.Null(host.CurrentRelease());
+    }
+
+    /// <summary>The node name the running VM was started with (its <c>-name</c>/<c>-sname</c> argument).</summary>
+    private static string NodeArguments(int pid)
+    {
+        var args = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        var flag = Array.FindIndex(args, a => a is "-name" or "-sname");
+        return flag >= 0 && flag + 1 < args.Length ? args[flag + 1] : $"no -name in: {string.Join(' ', args)}";
     }
 }

@@ -18,7 +18,7 @@ internal static class InitCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(file)!);
-            var (manifest, facts) = await WriteAsync(path, Parse(parse.GetValue(strategy)!), parse.GetValue(force), ct).ConfigureAwait(false);
+            var (manifest, facts, written) = await WriteAsync(path, Parse(parse.GetValue(strategy)!), parse.GetValue(force), ct).ConfigureAwait(false);
             if (context.Json)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -30,6 +30,7 @@ internal static class InitCommand
                     tool = manifest.Build.Tool == BuildTool.Distillery ? "distillery" : "mix-release",
                     toolchain = manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system",
                     http_server = facts.HttpServer,
+                    also_wrote = written,
                 }));
             }
             else
@@ -37,6 +38,11 @@ internal static class InitCommand
                 Console.Out.WriteLine($"wrote {path} for {manifest.App}" + (facts.Mix.Version is { } v ? $" {v}" : "") +
                     $" (strategy {ManifestTemplate.Name(manifest.Strategy)}, toolchain {(manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system")}" +
                     (facts.HttpServer is { } server ? $", {server}" : ", no HTTP server found: health is a command") + ")");
+                foreach (var file in written)
+                {
+                    Console.Out.WriteLine($"wrote {file} (distillery needs it; an existing one is never replaced)");
+                }
+
                 Console.Out.WriteLine("review it, then run: akdctl deploy");
             }
 
@@ -45,8 +51,12 @@ internal static class InitCommand
         return command;
     }
 
-    /// <summary>Renders, checks the result loads, and writes it; refuses to replace a manifest unless <paramref name="force"/>.</summary>
-    internal static async Task<(AppManifest Manifest, ProjectFacts Facts)> WriteAsync(string path, DeployStrategy strategy, bool force, CancellationToken ct)
+    /// <summary>
+    /// Renders, checks the result loads, and writes it; refuses to replace a manifest unless <paramref name="force"/>.
+    /// For a distillery build, also writes the distillery files the project lacks (<see cref="DistilleryFiles"/>).
+    /// </summary>
+    internal static async Task<(AppManifest Manifest, ProjectFacts Facts, IReadOnlyList<string> AlsoWrote)> WriteAsync(
+        string path, DeployStrategy strategy, bool force, CancellationToken ct)
     {
         if (File.Exists(path) && !force)
         {
@@ -59,7 +69,10 @@ internal static class InitCommand
         // What init writes must load: a template bug must never hand the user a manifest deploy refuses.
         var manifest = ManifestLoader.Parse(yaml, Path.GetFileName(path), environment: null, defaultApp: facts.Mix.App);
         await File.WriteAllTextAsync(path, yaml, ct).ConfigureAwait(false);
-        return (manifest, facts);
+        var alsoWrote = manifest.Build.Tool == BuildTool.Distillery
+            ? await DistilleryFiles.WriteMissingAsync(Path.GetDirectoryName(path)!, manifest.App, manifest.Build.MixEnv, ct).ConfigureAwait(false)
+            : [];
+        return (manifest, facts, alsoWrote);
     }
 
     private static DeployStrategy Parse(string strategy) => strategy switch

@@ -10,7 +10,21 @@ internal static class BuildCommand
     public static Task MixAsync(BuildContext context, IReadOnlyList<string> mixArgs, Action<OutputLine> log, CancellationToken ct) =>
         RunAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), log, ct);
 
+    /// <summary>Like <see cref="MixAsync"/>, but a non-zero exit is returned for the caller to judge (distillery's known fault).</summary>
+    public static Task<CommandExit> MixUncheckedAsync(BuildContext context, IReadOnlyList<string> mixArgs, Action<OutputLine> log, CancellationToken ct) =>
+        RunUncheckedAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), log, ct);
+
     public static async Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
+    {
+        var exit = await RunUncheckedAsync(context, command, log, ct).ConfigureAwait(false);
+        if (exit.Code != 0)
+        {
+            throw new BuildFailedException(exit.Failure);
+        }
+    }
+
+    /// <summary>Runs the command; a start failure or a timeout throws, any exit code is returned.</summary>
+    private static async Task<CommandExit> RunUncheckedAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
     {
         var mixEnv = context.Manifest.Build.MixEnv;
         var env = new Dictionary<string, string?>(context.Env) { ["MIX_ENV"] = mixEnv };
@@ -37,13 +51,16 @@ internal static class BuildCommand
             throw new BuildFailedException($"'{spec.Display}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
         }
 
-        if (result.ExitCode != 0)
-        {
-            throw new BuildFailedException($"'{spec.Display}' failed with exit code {result.ExitCode}");
-        }
+        return new CommandExit(spec.Display, result.ExitCode);
     }
 
     /// <summary>With <c>build.toolchain: asdf</c>, installs what <c>.tool-versions</c> names before anything runs.</summary>
     public static Task PrepareToolchainAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct) =>
         context.Manifest.Build.Toolchain == Toolchain.Asdf ? AsdfToolchain.InstallAsync(context, log, ct) : Task.CompletedTask;
+}
+
+/// <summary>How a build command ended: <see cref="Display"/> is the command as the log shows it.</summary>
+internal readonly record struct CommandExit(string Display, int Code)
+{
+    public string Failure => $"'{Display}' failed with exit code {Code}";
 }

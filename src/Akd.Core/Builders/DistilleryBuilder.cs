@@ -6,9 +6,12 @@ namespace Akd.Core.Builders;
 /// <summary>
 /// Distillery 2.x: <c>mix deps.get --only ENV</c>, then <c>MIX_ENV=ENV mix distillery.release --env=ENV</c>.
 /// Distillery assembles the release in <c>_build/ENV/rel/APP</c> and writes its own tarball at
-/// <c>releases/VSN/APP.tar.gz</c> inside it. That tarball is used when it verifies; distillery 2.1 on
-/// recent OTP is known to write an incomplete one while the assembled directory works, so then the
-/// directory is packed instead, and the log says so. A broken release is never returned.
+/// <c>releases/VSN/APP.tar.gz</c> inside it. That tarball is used when it verifies. Distillery 2.1.1 on
+/// OTP 25 is known to fail while packaging (<c>==&gt; Failed to archive release: ...</c>, exit code 1)
+/// after assembling a working directory, leaving no tarball or a stub: then, as when a tarball written
+/// with exit code 0 does not verify, the directory is verified and packed instead, and the log says so.
+/// Any other failure fails the build with distillery's own error in the message. A broken release is
+/// never returned.
 /// </summary>
 internal sealed class DistilleryBuilder : IReleaseBuilder
 {
@@ -16,14 +19,63 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
     {
         var app = context.Manifest.App;
         var mixEnv = context.Manifest.Build.MixEnv;
+        var requireErts = context.Manifest.Build.IncludeErts;
         await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
         await DepsFetch.FetchAsync(context, log, ct).ConfigureAwait(false);
-        await BuildCommand.MixAsync(context, ["distillery.release", $"--env={mixEnv}"], log, ct).ConfigureAwait(false);
+        var output = new DistilleryOutput();
+        var exit = await BuildCommand.MixUncheckedAsync(context, ["distillery.release", $"--env={mixEnv}"], line =>
+        {
+            output.Add(line);
+            log(line);
+        }, ct).ConfigureAwait(false);
 
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
+        if (exit.Code != 0)
+        {
+            if (output.ArchiveFault is not { } fault)
+            {
+                throw new BuildFailedException($"{exit.Failure}: {output.Error()}");
+            }
+
+            return await PackAfterArchiveFaultAsync(releaseDir, app, requireErts, exit, fault, output.Building?.Version, context.OutputDir, log, ct)
+                .ConfigureAwait(false);
+        }
+
         var version = BuiltVersion(releaseDir, context.ProjectDir)
             ?? throw new BuildFailedException($"distillery left no releases/start_erl.data in {releaseDir} and mix.exs names no literal version: cannot tell which release it built");
-        return await SelectArtifactAsync(releaseDir, app, version, context.Manifest.Build.IncludeErts, context.OutputDir, log, ct).ConfigureAwait(false);
+        return await SelectArtifactAsync(releaseDir, app, version, requireErts, context.OutputDir, log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Distillery exited non-zero at its known archive fault, after assembling the release: its tarball
+    /// (missing, or a stub with only <c>releases/start_erl.data</c>) is not used; the assembled directory is,
+    /// if it verifies and holds the version distillery said it was building.
+    /// </summary>
+    internal static async Task<BuiltRelease> PackAfterArchiveFaultAsync(
+        string releaseDir, string app, bool requireErts, CommandExit exit, string fault, string? buildingVersion, string outputDir,
+        Action<OutputLine> log, CancellationToken ct)
+    {
+        var failed = $"{exit.Failure} at distillery's known archive fault on recent OTP (\"{fault}\")";
+        ReleaseVerifier.Layout assembled;
+        try
+        {
+            assembled = ReleaseVerifier.VerifyDirectory(releaseDir, app, requireErts);
+        }
+        catch (BuildFailedException ex)
+        {
+            throw new BuildFailedException($"{failed}, and the assembled release directory does not verify: {ex.Message}; nothing was uploaded");
+        }
+
+        if (buildingVersion is not null && assembled.Version != buildingVersion)
+        {
+            throw new BuildFailedException($"{failed}, and the assembled release directory holds version {assembled.Version}, " +
+                $"not the {buildingVersion} distillery was building; nothing was uploaded");
+        }
+
+        log(new OutputLine("agent", $"{failed}, after assembling the release; {releaseDir} verifies " +
+            $"(bin/{app}, releases/{assembled.Version}{(assembled.ErtsVersion is { } erts ? $", erts-{erts}" : "")}): " +
+            "packaging the assembled release directory instead of distillery's tarball"));
+        return await PackDirectoryAsync(releaseDir, app, assembled, outputDir, log, ct).ConfigureAwait(false);
     }
 
     /// <summary>Distillery's own tarball when it is complete; otherwise the assembled directory, packed here.</summary>
@@ -69,13 +121,19 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
             throw new BuildFailedException($"{problem}, and the assembled release directory holds version {assembled.Version}, not {version}; nothing was uploaded");
         }
 
-        log(new OutputLine("agent", $"{problem}; packaging the assembled release directory {releaseDir} instead (known distillery 2.1 fault on recent OTP)"));
+        log(new OutputLine("agent", $"{problem}; packaging the assembled release directory {releaseDir} instead"));
 
-        // The tool's tarballs are build output, not part of a runnable release: leave them out.
+        return await PackDirectoryAsync(releaseDir, app, assembled, outputDir, log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Packs the assembled directory, leaving out the tool's tarballs: build output, not part of a runnable release.</summary>
+    private static Task<BuiltRelease> PackDirectoryAsync(
+        string releaseDir, string app, ReleaseVerifier.Layout assembled, string outputDir, Action<OutputLine> log, CancellationToken ct)
+    {
         var toolTarballs = $"/{app}.tar.gz";
-        return await MixReleaseBuilder.PackAsync(releaseDir, app, assembled, outputDir,
+        return MixReleaseBuilder.PackAsync(releaseDir, app, assembled, outputDir,
             path => !(path.StartsWith("releases/", StringComparison.Ordinal) && path.EndsWith(toolTarballs, StringComparison.Ordinal)),
-            log, ct).ConfigureAwait(false);
+            log, ct);
     }
 
     /// <summary>The version distillery just built: <c>start_erl.data</c> is rewritten on every build; mix.exs is the fallback.</summary>

@@ -100,6 +100,66 @@ public sealed class InitCommandTests : IDisposable
     }
 
     [Fact(Timeout = TimeoutMs)]
+    public async Task WriteAsync_DistilleryProjectWithoutRelFiles_WritesConfigAndVmArgsNamingTheNodeFromReleaseNode()
+    {
+        // Arrange
+        _project.WithMixExs("legacy", """{:distillery, "~> 2.1"}""");
+
+        // Act
+        var (_, _, alsoWrote) = await InitCommand.WriteAsync(_project.Manifest, DeployStrategy.RemoteBuild, force: false, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(["rel/config.exs", "rel/vm.args", "config/config.exs"], alsoWrote);
+        var config = _project.Read("rel/config.exs");
+        Assert.Contains("use Distillery.Releases.Config", config);
+        Assert.Contains("environment :prod do", config);
+        Assert.Contains("set vm_args: \"rel/vm.args\"", config);
+        Assert.Contains("release :legacy do", config);
+        Assert.Matches("""set cookie: :"[0-9a-f]{64}"\n""", config);
+        var vmArgs = _project.Read("rel/vm.args").Split('\n');
+        Assert.Contains("-name ${RELEASE_NODE}@127.0.0.1", vmArgs);
+        Assert.Contains("-setcookie <%= release.profile.cookie %>", vmArgs);
+        Assert.Contains("import Config", _project.Read("config/config.exs"));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task WriteAsync_DistilleryFilesExist_NeverOverwritesThemEvenWithForce()
+    {
+        // Arrange: the project has its own vm.args and config; only rel/config.exs is missing.
+        _project.WithMixExs("legacy", """{:distillery, "~> 2.1"}""")
+            .Write("rel/vm.args", "-name legacy@10.0.0.5\n")
+            .Write("config/config.exs", "import Config\nconfig :legacy, key: 1\n")
+            .Write("akd.yaml", "app: mine\n");
+
+        // Act
+        var (_, _, alsoWrote) = await InitCommand.WriteAsync(_project.Manifest, DeployStrategy.RemoteBuild, force: true, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(["rel/config.exs"], alsoWrote);
+        Assert.Equal("-name legacy@10.0.0.5\n", _project.Read("rel/vm.args"));
+        Assert.Equal("import Config\nconfig :legacy, key: 1\n", _project.Read("config/config.exs"));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task WriteAsync_MixReleaseOrSourceStrategy_WritesNoDistilleryFiles()
+    {
+        // Arrange: distillery in mix.exs, but the source strategy builds no release; and a plain mix project.
+        _project.WithMixExs("legacy", """{:distillery, "~> 2.1"}""");
+        using var plain = new TempProject();
+        plain.WithMixExs("shop_api");
+
+        // Act
+        var (_, _, fromSource) = await InitCommand.WriteAsync(_project.Manifest, DeployStrategy.Source, force: false, CancellationToken.None);
+        var (_, _, fromMixRelease) = await InitCommand.WriteAsync(plain.Manifest, DeployStrategy.RemoteBuild, force: false, CancellationToken.None);
+
+        // Assert
+        Assert.Empty(fromSource);
+        Assert.Empty(fromMixRelease);
+        Assert.False(_project.Exists("rel/vm.args"));
+        Assert.False(plain.Exists("rel/config.exs"));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
     public async Task WriteAsync_ManifestExists_RefusesWithoutForceAndLeavesItAlone()
     {
         // Arrange

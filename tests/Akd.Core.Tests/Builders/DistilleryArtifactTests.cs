@@ -10,11 +10,13 @@ namespace Akd.Core.Tests.Builders;
 /// <summary>
 /// What the distillery builder uploads, given what distillery left in <c>_build/prod/rel/APP</c>:
 /// its own tarball when complete, the assembled directory when the tarball is incomplete, and nothing
-/// when both are broken. The release directories here are hand-made; the real tool runs in the integration tests.
+/// when both are broken; after distillery's known archive fault, the assembled directory when it verifies. The release
+/// directories here are hand-made; the FAKE distillery runs in the integration tests.
 /// </summary>
 public sealed class DistilleryArtifactTests : IDisposable
 {
     private const int TimeoutMs = 30_000;
+    private const string Fault = "Failed to archive release: _build/prod/rel/hello/releases/RELEASES: no such file or directory";
     private readonly TempDirectory _temp = new();
     private readonly List<string> _log = [];
 
@@ -110,6 +112,79 @@ public sealed class DistilleryArtifactTests : IDisposable
         Assert.Contains("erts-*", error.Message);
         Assert.Contains("does not include ERTS", error.Message);
     }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task PackAfterArchiveFaultAsync_StubTarball_PacksAssembledDirectoryAndSaysSo()
+    {
+        // Arrange: distillery 2.1.1 on OTP 25: a working directory, a stub tarball with only releases/start_erl.data.
+        AssembleRelease();
+        WriteToolTarball("releases/start_erl.data");
+
+        // Act
+        var built = await PackAfterFaultAsync(buildingVersion: "0.1.0");
+
+        // Assert
+        var names = ReadNames(built.TarballPath);
+        Assert.Contains("bin/hello", names);
+        Assert.Contains("releases/0.1.0/hello.rel", names);
+        Assert.Contains("erts-13.1.5/bin/beam.smp", names);
+        Assert.DoesNotContain("releases/0.1.0/hello.tar.gz", names);
+        Assert.Equal(("0.1.0", "13.1.5"), (built.Version, built.ErtsVersion));
+        var note = Assert.Single(_log, l => l.Contains("known archive fault", StringComparison.Ordinal));
+        Assert.Contains("exit code 1", note);
+        Assert.Contains(Fault, note);
+        Assert.Contains("packaging the assembled release directory", note);
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task PackAfterArchiveFaultAsync_CompleteLookingTarballLeftBehind_PacksDirectoryNotTheTarball()
+    {
+        // Arrange: a tarball that verifies (say, from an earlier build of this version), but distillery says archiving failed.
+        AssembleRelease();
+        WriteToolTarball("bin/hello", "releases/0.1.0/hello.rel", "releases/start_erl.data", "erts-13.1.5/bin/beam.smp");
+
+        // Act
+        var built = await PackAfterFaultAsync(buildingVersion: "0.1.0");
+
+        // Assert
+        Assert.NotEqual(Sha256(ToolTarball), built.Sha256);
+        Assert.Contains("lib/hello-0.1.0/ebin/hello.app", ReadNames(built.TarballPath));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task PackAfterArchiveFaultAsync_DirectoryBroken_FailsQuotingDistilleryAndWritesNoArtifact()
+    {
+        // Arrange
+        AssembleRelease();
+        File.Delete(Path.Combine(ReleaseDir, "bin", "hello"));
+
+        // Act
+        var error = await Assert.ThrowsAsync<BuildFailedException>(() => PackAfterFaultAsync(buildingVersion: "0.1.0"));
+
+        // Assert
+        Assert.Contains("'mix distillery.release --env=prod' failed with exit code 1", error.Message);
+        Assert.Contains(Fault, error.Message);
+        Assert.Contains("does not verify: the release has no bin/hello", error.Message);
+        Assert.False(Directory.Exists(OutputDir) && Directory.EnumerateFiles(OutputDir).Any(), "no artifact may be left for upload");
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task PackAfterArchiveFaultAsync_DirectoryHoldsAnotherVersion_Fails()
+    {
+        // Arrange: distillery said it was building 0.2.0; the directory still holds 0.1.0.
+        AssembleRelease();
+
+        // Act
+        var error = await Assert.ThrowsAsync<BuildFailedException>(() => PackAfterFaultAsync(buildingVersion: "0.2.0"));
+
+        // Assert
+        Assert.Contains("holds version 0.1.0, not the 0.2.0 distillery was building", error.Message);
+        Assert.Contains(Fault, error.Message);
+    }
+
+    private Task<BuiltRelease> PackAfterFaultAsync(string buildingVersion) =>
+        DistilleryBuilder.PackAfterArchiveFaultAsync(ReleaseDir, "hello", requireErts: true, new CommandExit("mix distillery.release --env=prod", 1),
+            Fault, buildingVersion, OutputDir, Log, CancellationToken.None);
 
     private Task<BuiltRelease> SelectAsync() =>
         DistilleryBuilder.SelectArtifactAsync(ReleaseDir, "hello", "0.1.0", requireErts: true, OutputDir, Log, CancellationToken.None);

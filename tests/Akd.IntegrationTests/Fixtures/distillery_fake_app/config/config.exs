@@ -1,0 +1,2 @@
+# Distillery builds sys.config from config/config.exs, so a distillery project needs one.
+import Config
