@@ -55,6 +55,15 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan PartialUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Deployments that ended longer ago than this are deleted with their events; each app and
+    /// environment keeps its last successful deploy, whatever its age.
+    /// </summary>
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often old history is deleted (also once at start-up).</summary>
+    public TimeSpan HistorySweepInterval { get; set; } = TimeSpan.FromHours(6);
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

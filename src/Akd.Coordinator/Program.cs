@@ -54,6 +54,7 @@ builder.Services.AddSingleton<ReleasesLookup>();
 builder.Services.AddHostedService<DeploymentRecovery>();
 builder.Services.AddSingleton<ArtifactCollector>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ArtifactCollector>());
+builder.Services.AddHostedService<HistoryRetention>();
 
 var app = builder.Build();
 var tokens = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value;
