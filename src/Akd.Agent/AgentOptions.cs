@@ -64,6 +64,15 @@ public sealed class AgentOptions
     /// <summary>Entries (files, directories, links) one archive may hold.</summary>
     public int MaxUnpackEntries { get; set; } = Akd.Core.Archives.ExtractionLimits.DefaultMaxEntries;
 
+    /// <summary>The agent's artifact cache is pruned, least recently used first, down to this size.</summary>
+    public long ArtifactCacheMaxBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>A partial download untouched this long belongs to a transfer that will not resume: deleted.</summary>
+    public TimeSpan ArtifactCachePartialMaxAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the artifact cache is pruned (also at start-up).</summary>
+    public TimeSpan ArtifactCacheSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The unpack limits for an archive file of <paramref name="archiveBytes"/> bytes.</summary>
     public Akd.Core.Archives.ExtractionLimits UnpackLimits(long archiveBytes) =>
         Akd.Core.Archives.ExtractionLimits.ForArchive(archiveBytes, MaxUnpackRatio, MaxUnpackEntries);

@@ -36,6 +36,8 @@ builder.Services.AddSingleton<CoordinatorChannel>();
 builder.Services.AddSingleton<Outbox>();
 builder.Services.AddSingleton<AgentToolchain>();
 builder.Services.AddSingleton<ArtifactClient>();
+builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, TimeProvider.System));
+builder.Services.AddHostedService<ArtifactCacheSweeper>();
 builder.Services.AddSingleton<StepExecutor>();
 builder.Services.AddSingleton<BuildStepHandler>();
 builder.Services.AddSingleton<ActivateStepHandler>();

@@ -74,6 +74,7 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
         if (File.Exists(final) && new FileInfo(final).Length == artifact.Size)
         {
             log($"artifact {artifact.Sha256[..12]} already in the local cache");
+            File.SetLastWriteTimeUtc(final, DateTime.UtcNow); // used: the cache sweep deletes the least recently used first
             return final;
         }
 
