@@ -1,3 +1,4 @@
+using Akd.Core.Timing;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Artifacts;
@@ -6,26 +7,18 @@ namespace Akd.Agent.Artifacts;
 internal sealed partial class ArtifactCacheSweeper(ArtifactCache cache, IOptions<AgentOptions> options, TimeProvider clock, ILogger<ArtifactCacheSweeper> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicSweep.RunAsync(options.Value.ArtifactCacheSweepInterval, clock, PruneAsync, LogPruneFailed, stoppingToken);
+
+    private Task PruneAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.ArtifactCacheSweepInterval, clock);
-        do
+        var deleted = cache.Prune();
+        if (deleted.Count > 0)
         {
-            try
-            {
-                var deleted = cache.Prune();
-                if (deleted.Count > 0)
-                {
-                    LogPruned(deleted.Count);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // A full cache costs disk space, not correctness: try again next time.
-                LogPruneFailed(ex);
-            }
+            LogPruned(deleted.Count);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+
+        return Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "Artifact cache: deleted {Count} file(s)")]

@@ -1,4 +1,5 @@
 using Akd.Coordinator.Storage;
+using Akd.Core.Timing;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Artifacts;
@@ -74,23 +75,8 @@ public sealed partial class ArtifactCollector(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ArtifactCollectionInterval, clock);
-        do
-        {
-            try
-            {
-                await CollectAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A failed sweep costs disk space, not correctness: try again next time.
-                LogSweepFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicSweep.RunAsync(options.Value.ArtifactCollectionInterval, clock, CollectAsync, LogSweepFailed, stoppingToken);
 
     [LoggerMessage(EventId = 240, Level = LogLevel.Information, Message = "Artifact store: deleted {Count} unused artifact(s), {Bytes} bytes")]
     private partial void LogCollected(int count, long bytes);

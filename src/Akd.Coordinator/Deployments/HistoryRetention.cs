@@ -1,4 +1,5 @@
 using Akd.Coordinator.Storage;
+using Akd.Core.Timing;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Deployments;
@@ -24,23 +25,8 @@ public sealed partial class HistoryRetention(
         return deleted;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HistorySweepInterval, clock);
-        do
-        {
-            try
-            {
-                await SweepAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Old history costs disk, not correctness: try again next time.
-                LogSweepFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicSweep.RunAsync(options.Value.HistorySweepInterval, clock, SweepAsync, LogSweepFailed, stoppingToken);
 
     [LoggerMessage(EventId = 250, Level = LogLevel.Information, Message = "History: deleted {Count} deployment(s) that ended more than {Retention} ago")]
     private partial void LogDeleted(int count, TimeSpan retention);
