@@ -8,12 +8,17 @@ internal static class BuildCommand
 {
     /// <summary>Runs a mix task through the manifest's toolchain (the system's mix, or <c>asdf exec mix</c>).</summary>
     public static Task MixAsync(BuildContext context, IReadOnlyList<string> mixArgs, Action<OutputLine> log, CancellationToken ct) =>
-        RunAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), log, ct);
+        RunAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), context.MixEnvironment(), log, ct);
 
-    public static async Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
+    /// <summary>Runs a build tool other than mix (asdf): without the build secrets.</summary>
+    public static Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct) =>
+        RunAsync(context, command, context.ToolEnvironment(), log, ct);
+
+    private static async Task RunAsync(
+        BuildContext context, IReadOnlyList<string> command, Dictionary<string, string?> env, Action<OutputLine> log, CancellationToken ct)
     {
         var mixEnv = context.Manifest.Build.MixEnv;
-        var env = new Dictionary<string, string?>(context.Env) { ["MIX_ENV"] = mixEnv };
+        log = SecretMask.Wrap(log, context.BuildEnv.Values);
         var spec = new ProcessSpec(command[0], command.Skip(1).ToList())
         {
             WorkingDirectory = context.ProjectDir,

@@ -1,0 +1,144 @@
+using Akd.Core.Builders;
+using Akd.Core.Manifest;
+using Akd.Core.Tests.Archives;
+using Xunit.Abstractions;
+
+namespace Akd.Core.Tests.Builders;
+
+/// <summary>
+/// The step before deps.get, with the real mix and a fresh MIX_HOME per test. hex.pm cannot be reached
+/// from this machine, so the download paths are tested as they fail on a build host without a route.
+/// </summary>
+public sealed class MixPrerequisitesTests(ITestOutputHelper output) : IDisposable
+{
+    private const int TimeoutMs = 180_000;
+    private readonly TempDirectory _temp = new();
+    private readonly List<string> _log = [];
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task FetchAsync_RebarDepWithRebar3OnPath_UsesItAsMixRebar3AndTheProjectCompiles()
+    {
+        // Arrange
+        Assert.True(File.Exists("/usr/bin/rebar3"), "scripts/setup.sh installs Debian's rebar3");
+        var project = RebarProject.Write(_temp);
+        var context = Context(project, path: "/usr/bin:/bin");
+
+        // Act
+        await DepsFetch.FetchAsync(context, Log, CancellationToken.None);
+        await BuildCommand.MixAsync(context, ["compile"], Log, CancellationToken.None);
+
+        // Assert: nothing downloaded, Mix never asked, and the Erlang dep was built by rebar3.
+        Assert.Contains("rebar3 (path dependency :erl_dep has rebar.config and no mix.exs): /usr/bin/rebar3 from the PATH, as MIX_REBAR3", _log);
+        Assert.DoesNotContain(_log, l => l.Contains("local.rebar", StringComparison.Ordinal) || l.Contains("Shall I install", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(project, "_build", "prod", "lib", "erl_dep", "ebin", "erl_dep.beam")));
+        Assert.False(Directory.Exists(_temp.Combine("mix-home", "elixir")), "no rebar3 was installed into MIX_HOME");
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task FetchAsync_RebarDepAndNoRebar3Anywhere_FailsWithOneLineNamingHowToProvideIt()
+    {
+        // Arrange
+        var project = RebarProject.Write(_temp);
+        var context = Context(project, path: RebarProject.PathWithoutRebar3(_temp));
+
+        // Act
+        var error = await Assert.ThrowsAsync<BuildFailedException>(() => DepsFetch.FetchAsync(context, Log, CancellationToken.None));
+
+        // Assert: one line, naming what is missing and how to provide it; Mix tried to download and never prompted.
+        output.WriteLine(error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.StartsWith("rebar3 is missing (path dependency :erl_dep has rebar.config and no mix.exs)", error.Message);
+        Assert.Contains("apt-get install rebar3", error.Message);
+        Assert.Contains("HEX_MIRROR", error.Message);
+        Assert.Contains("$ MIX_ENV=prod mix local.rebar --force", _log);
+        Assert.DoesNotContain(_log, l => l.Contains("Shall I install", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log, l => l.Contains("deps.get", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task FetchAsync_HexPackageAndNoRouteToHexPm_FailsWithOneLineNamingHexAndAMirror()
+    {
+        // Arrange: a project asking for a Hex package, and a MIX_HOME without Hex.
+        _temp.WriteFile("app/mix.exs", """
+            defmodule App.MixProject do
+              use Mix.Project
+              def project, do: [app: :app, version: "0.1.0", deps: [{:jason, "~> 1.4"}]]
+            end
+            """);
+        var context = Context(_temp.Combine("app"), path: "/usr/bin:/bin");
+
+        // Act
+        var error = await Assert.ThrowsAsync<BuildFailedException>(() => DepsFetch.FetchAsync(context, Log, CancellationToken.None));
+
+        // Assert
+        output.WriteLine(error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.StartsWith("Hex is missing (mix.exs asks for Hex package :jason) and mix local.hex could not download it", error.Message);
+        Assert.Contains("HEX_MIRROR", error.Message);
+        Assert.Contains("$ MIX_ENV=prod mix local.hex --force", _log);
+        Assert.DoesNotContain(_log, l => l.Contains("Shall I install", StringComparison.Ordinal) || l.Contains("deps.get", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
+    public async Task MixAsync_BuildEnvSecret_ReachesMixAndIsMaskedInTheLog()
+    {
+        // Arrange: a project that prints a build secret and its hash while it compiles.
+        const string Secret = "hex-org-key-5b1d0c";
+        _temp.WriteFile("app/mix.exs", """
+            defmodule App.MixProject do
+              use Mix.Project
+              def project, do: [app: :app, version: "0.1.0", deps: []]
+            end
+            """);
+        _temp.WriteFile("app/lib/app.ex", """
+            defmodule App do
+              key = System.get_env("AKD_TEST_BUILD_SECRET", "")
+              IO.puts("secret: " <> key)
+              IO.puts("secret-sha256: " <> Base.encode16(:crypto.hash(:sha256, key), case: :lower))
+            end
+            """);
+        var context = Context(_temp.Combine("app"), path: "/usr/bin:/bin") with
+        {
+            BuildEnv = new Dictionary<string, string> { ["AKD_TEST_BUILD_SECRET"] = Secret },
+        };
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret)));
+
+        // Act
+        await BuildCommand.MixAsync(context, ["compile"], Log, CancellationToken.None);
+
+        // Assert
+        Assert.Contains($"secret-sha256: {hash}", _log);
+        Assert.Contains("secret: ***", _log);
+        Assert.DoesNotContain(_log, l => l.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    private BuildContext Context(string project, string path)
+    {
+        var manifest = ManifestLoader.Parse("app: app\n", Path.Combine(project, "akd.yaml"));
+        Directory.CreateDirectory(_temp.Combine("home"));
+        return new BuildContext(project, manifest, _temp.Combine("out"))
+        {
+            Env = new Dictionary<string, string?>
+            {
+                ["PATH"] = path,
+                ["HOME"] = _temp.Combine("home"),
+                ["MIX_HOME"] = _temp.Combine("mix-home"),
+                ["HEX_HOME"] = _temp.Combine("hex-home"),
+                ["MIX_REBAR3"] = null,
+            },
+            CommandTimeout = TimeSpan.FromSeconds(150),
+        };
+    }
+
+    private void Log(Akd.Core.Processes.OutputLine line)
+    {
+        lock (_log)
+        {
+            _log.Add(line.Text);
+        }
+
+        output.WriteLine(line.Text);
+    }
+}
