@@ -48,6 +48,7 @@ internal static class DepsFetch
             File.Delete(stamp);
         }
 
+        await MixPrerequisites.AuthorizeOrganizationsAsync(context, log, ct).ConfigureAwait(false);
         await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
         Directory.CreateDirectory(depsDir);
         await File.WriteAllTextAsync(stamp, Fingerprint(context), ct).ConfigureAwait(false);

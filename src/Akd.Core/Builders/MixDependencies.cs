@@ -78,6 +78,30 @@ internal static partial class MixDependencies
         return new Needs(hex, rebar3);
     }
 
+    /// <summary>The Hex organizations the project fetches private packages from (<c>organization: "acme"</c>, or <c>hexpm:acme</c> in mix.lock).</summary>
+    public static IReadOnlyList<string> Organizations(string projectDir)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var lockFile = Path.Combine(projectDir, "mix.lock");
+        if (File.Exists(lockFile))
+        {
+            foreach (Match repo in LockOrganization().Matches(File.ReadAllText(lockFile)))
+            {
+                found.Add(repo.Groups[1].Value);
+            }
+        }
+
+        foreach (var mixExs in ProjectMixFiles(projectDir, new HashSet<string>(StringComparer.Ordinal)))
+        {
+            foreach (var dep in DeclaredDeps(mixExs).Where(d => d.Organization is not null))
+            {
+                found.Add(dep.Organization!);
+            }
+        }
+
+        return [.. found];
+    }
+
     /// <summary>The rebar file that makes Mix build <paramref name="dir"/> with rebar3, or null.</summary>
     private static string? BuiltByRebar(string dir) =>
         Directory.Exists(dir) && !File.Exists(Path.Combine(dir, "mix.exs"))
@@ -107,7 +131,7 @@ internal static partial class MixDependencies
         }
     }
 
-    private sealed record Dep(string Name, bool IsHex, bool RebarManager, string? Path);
+    private sealed record Dep(string Name, bool IsHex, bool RebarManager, string? Path, string? Organization);
 
     /// <summary>Dependency tuples (<c>{:name, "~> 1.0"}</c>, <c>{:name, path: "..."}</c>, ...) in a mix.exs, full-line comments skipped.</summary>
     private static IEnumerable<Dep> DeclaredDeps(string mixExs)
@@ -121,9 +145,10 @@ internal static partial class MixDependencies
             var elsewhere = path is not null || OtherScm().IsMatch(body);
             var isHex = !elsewhere && (body.TrimStart().StartsWith('"') || HexOption().IsMatch(body));
             var rebar = RebarManagerOption().IsMatch(body);
+            var organization = isHex && OrganizationOption().Match(body) is { Success: true } o ? o.Groups["org"].Value : null;
             if (isHex || rebar || path is not null || elsewhere)
             {
-                yield return new Dep(name, isHex, rebar, path);
+                yield return new Dep(name, isHex, rebar, path, organization);
             }
         }
     }
@@ -142,6 +167,12 @@ internal static partial class MixDependencies
 
     [GeneratedRegex(@"(?<![A-Za-z0-9_])(hex|organization|repo):")]
     private static partial Regex HexOption();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(organization:\s*""(?<org>[^""]+)""|repo:\s*""hexpm:(?<org>[^""]+)"")")]
+    private static partial Regex OrganizationOption();
+
+    [GeneratedRegex(@"""hexpm:([A-Za-z0-9_\-]+)""")]
+    private static partial Regex LockOrganization();
 
     [GeneratedRegex(@"(?<![A-Za-z0-9_])manager:\s*:rebar3")]
     private static partial Regex RebarManagerOption();

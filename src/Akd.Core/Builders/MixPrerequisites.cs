@@ -12,6 +12,8 @@ namespace Akd.Core.Builders;
 /// </summary>
 internal static class MixPrerequisites
 {
+    private const string OrganizationKeyVariable = "HEX_ORGANIZATION_KEY";
+
     /// <summary>Ensures what the project needs now, except what <paramref name="ensured"/> already covers; returns what is covered after.</summary>
     public static async Task<MixDependencies.Needs> EnsureAsync(
         BuildContext context, MixDependencies.Needs ensured, Action<OutputLine> log, CancellationToken ct)
@@ -74,6 +76,43 @@ internal static class MixPrerequisites
         }
 
         log(Note($"rebar3 installed: {installed.Source}"));
+    }
+
+    /// <summary>
+    /// Private Hex packages: with <c>HEX_ORGANIZATION_KEY</c> in the build env, authorizes each organization
+    /// the project names (<c>mix hex.organization auth ORG --key KEY</c>, as Hex documents for build
+    /// servers) right before deps.get: recent Hex exchanges the key for a short-lived token.
+    /// </summary>
+    public static async Task AuthorizeOrganizationsAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct)
+    {
+        var organizations = MixDependencies.Organizations(context.ProjectDir);
+        if (organizations.Count == 0)
+        {
+            return;
+        }
+
+        if (MixTools.Variable(context.MixEnvironment(rebar3FromPath: false), OrganizationKeyVariable) is not { } key)
+        {
+            log(Note($"Hex organization {string.Join(", ", organizations)}: no {OrganizationKeyVariable} in the build env, using the authorization already in HEX_HOME"));
+            return;
+        }
+
+        // The key may come from this process's env (local-build) rather than the build_env: mask it either way.
+        var masked = SecretMask.Wrap(log, [key]);
+        foreach (var organization in organizations)
+        {
+            masked(Note($"authorizing Hex organization {organization} with {OrganizationKeyVariable} from the build env"));
+            try
+            {
+                await BuildCommand.MixAsync(context, ["hex.organization", "auth", organization, "--key", key], masked, ct).ConfigureAwait(false);
+            }
+            catch (BuildFailedException)
+            {
+                throw new BuildFailedException(
+                    $"Hex organization {organization} could not be authorized with {OrganizationKeyVariable} (mix hex.organization auth failed): " +
+                    $"check the key (mix hex.organization key {organization} generate) and this build host's route to hex.pm");
+            }
+        }
     }
 
     private static async Task<bool> TryMixAsync(BuildContext context, IReadOnlyList<string> args, Action<OutputLine> log, CancellationToken ct)

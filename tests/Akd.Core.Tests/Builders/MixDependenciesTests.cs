@@ -99,4 +99,19 @@ public sealed class MixDependenciesTests
         Assert.Null(needs.Hex);
         Assert.Equal("dependency :erl_dep has rebar.config.script and no mix.exs", needs.Rebar3);
     }
+
+    [Fact]
+    public void Organizations_MixExsAndMixLock_ListsEachPrivateOrganizationOnce()
+    {
+        // Arrange: one organization named in mix.exs (twice, two ways), another only in the lock.
+        using var dir = new TempDirectory();
+        dir.WriteFile("mix.exs", $"{MixExsHead}  defp deps, do: [{{:billing, \"~> 2.1\", organization: \"acme\"}}, {{:auth, \">= 0.0.0\", repo: \"hexpm:acme\"}}, {{:jason, \"~> 1.4\"}}]\nend\n");
+        dir.WriteFile("mix.lock", "%{\n  \"ledger\": {:hex, :ledger, \"1.0.0\", \"a\", [:mix], [], \"hexpm:globex\", \"b\"},\n  \"jason\": {:hex, :jason, \"1.4.1\", \"c\", [:mix], [], \"hexpm\", \"d\"},\n}\n");
+
+        // Act
+        var organizations = MixDependencies.Organizations(dir.Path);
+
+        // Assert
+        Assert.Equal(["acme", "globex"], organizations);
+    }
 }
