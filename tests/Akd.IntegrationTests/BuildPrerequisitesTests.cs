@@ -155,6 +155,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
             File.WriteAllText(path, text.Replace(from, to, StringComparison.Ordinal));
         }
 
+        Edit("mix.exs", "extra_applications: [:logger, :inets]", "extra_applications: [:logger, :inets, :crypto]");
         Edit("mix.exs", "deps: [],", "deps: [{:erl_dep, path: \"erl_dep\"}, {:ex_dep, path: \"ex_dep\"}],");
         Edit("lib/hello/handler.ex", "{200, \"#{Hello.name()} #{Hello.version()}\"}", "{200, \"#{Hello.name()} #{Hello.version()} #{:erl_dep.hi()} #{ExDep.hi()}\"}");
         Write("erl_dep/rebar.config", "{erl_opts, [debug_info]}.\n{deps, []}.\n");

@@ -25,7 +25,9 @@ internal static class BuildCommand
             Environment = env,
             Timeout = context.CommandTimeout,
         };
-        log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {spec.Display}"));
+        // Failures are reported to the coordinator: a secret given as an argument must not travel with them.
+        var shown = SecretMask.Apply(spec.Display, context.BuildEnv.Values);
+        log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {shown}"));
         ProcessResult result;
         try
         {
@@ -39,12 +41,12 @@ internal static class BuildCommand
 
         if (result.TimedOut)
         {
-            throw new BuildFailedException($"'{spec.Display}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
+            throw new BuildFailedException($"'{shown}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
         }
 
         if (result.ExitCode != 0)
         {
-            throw new BuildFailedException($"'{spec.Display}' failed with exit code {result.ExitCode}");
+            throw new BuildFailedException($"'{shown}' failed with exit code {result.ExitCode}");
         }
     }
 

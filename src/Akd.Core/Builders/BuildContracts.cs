@@ -16,6 +16,9 @@ public sealed record BuildContext(string ProjectDir, AppManifest Manifest, strin
     /// </summary>
     public IReadOnlyDictionary<string, string> BuildEnv { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Where the user of this build sets HEX_MIRROR and the like: named in the errors that ask for them.</summary>
+    public string SettingsHint { get; init; } = "the build agent's build_env";
+
     /// <summary>Deadline for each build command.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(20);
 

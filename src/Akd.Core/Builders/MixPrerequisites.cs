@@ -46,7 +46,7 @@ internal static class MixPrerequisites
         {
             throw new BuildFailedException(
                 $"Hex is missing ({reason}) and mix local.hex could not download it: give this build host a route to hex.pm, " +
-                $"set HEX_MIRROR to a Hex mirror in the build agent's build_env, or install Hex into {MixTools.MixHome(env)} (mix archive.install hex-VSN.ez)");
+                $"set HEX_MIRROR to a Hex mirror in {context.SettingsHint}, or install Hex into {MixTools.MixHome(env)} (mix archive.install hex-VSN.ez)");
         }
 
         log(Note($"Hex {version} installed into {MixTools.ArchivesDir(env)}"));
@@ -72,7 +72,7 @@ internal static class MixPrerequisites
         {
             throw new BuildFailedException(
                 $"rebar3 is missing ({reason}): it is not on the build host's PATH and mix local.rebar could not download it; " +
-                $"install it on the build host (apt-get install rebar3), point {MixTools.Rebar3Variable} at one, or set HEX_MIRROR to a Hex mirror in the build agent's build_env");
+                $"install it on the build host (apt-get install rebar3), point {MixTools.Rebar3Variable} at one, or set HEX_MIRROR to a Hex mirror in {context.SettingsHint}");
         }
 
         log(Note($"rebar3 installed: {installed.Source}"));

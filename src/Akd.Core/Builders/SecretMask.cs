@@ -12,12 +12,17 @@ internal static class SecretMask
 
     public static Action<OutputLine> Wrap(Action<OutputLine> log, IEnumerable<string> secrets)
     {
-        // Longest first, so that a secret containing another is masked whole.
-        var values = secrets.Where(v => v.Length >= MinimumLength).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
-        return values.Length == 0 ? log : line => log(line with { Text = Apply(line.Text, values) });
+        var values = Maskable(secrets);
+        return values.Length == 0 ? log : line => log(line with { Text = Replace(line.Text, values) });
     }
 
-    internal static string Apply(string text, IReadOnlyList<string> secrets)
+    public static string Apply(string text, IEnumerable<string> secrets) => Replace(text, Maskable(secrets));
+
+    /// <summary>Longest first, so that a secret containing another is masked whole.</summary>
+    private static string[] Maskable(IEnumerable<string> secrets) =>
+        secrets.Where(v => v.Length >= MinimumLength).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
+
+    private static string Replace(string text, string[] secrets)
     {
         foreach (var secret in secrets)
         {

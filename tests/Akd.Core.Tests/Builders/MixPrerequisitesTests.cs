@@ -114,6 +114,23 @@ public sealed class MixPrerequisitesTests(ITestOutputHelper output) : IDisposabl
         Assert.DoesNotContain(_log, l => l.Contains(Secret, StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = TimeoutMs)]
+    public async Task MixAsync_SecretAsArgumentOfAFailingCommand_IsMaskedInTheLogAndTheError()
+    {
+        // Arrange: a secret passed on a mix command line (as the Hex organization key is), and a task that fails.
+        const string Secret = "org-key-as-argument-77aa";
+        _temp.WriteFile("app/mix.exs", "defmodule App.MixProject do\n  use Mix.Project\n  def project, do: [app: :app, version: \"0.1.0\", deps: []]\nend\n");
+        var context = Context(_temp.Combine("app"), path: "/usr/bin:/bin") with { BuildEnv = new Dictionary<string, string> { ["HEX_ORGANIZATION_KEY"] = Secret } };
+
+        // Act
+        var error = await Assert.ThrowsAsync<BuildFailedException>(() => BuildCommand.MixAsync(context, ["no.such.task", "--key", Secret], Log, CancellationToken.None));
+
+        // Assert
+        Assert.Equal("'mix no.such.task --key ***' failed with exit code 1", error.Message);
+        Assert.Contains("$ MIX_ENV=prod mix no.such.task --key ***", _log);
+        Assert.DoesNotContain(_log, l => l.Contains(Secret, StringComparison.Ordinal));
+    }
+
     private BuildContext Context(string project, string path)
     {
         var manifest = ManifestLoader.Parse("app: app\n", Path.Combine(project, "akd.yaml"));
