@@ -37,6 +37,38 @@ public sealed class MixPrerequisitesTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact(Timeout = TimeoutMs)]
+    public async Task FetchAsync_GitDepThatIsAnErlangProject_FindsRebar3ForItAfterTheFetch()
+    {
+        // Arrange: nothing before the fetch says the git dependency is built by rebar3.
+        var dep = _temp.Combine("erl_git");
+        _temp.WriteFile("erl_git/rebar.config", "{deps, []}.\n");
+        _temp.WriteFile("erl_git/src/erl_git.app.src", "{application, erl_git, [{vsn, \"0.1.0\"}, {applications, [kernel, stdlib]}]}.\n");
+        _temp.WriteFile("erl_git/src/erl_git.erl", "-module(erl_git).\n-export([hi/0]).\nhi() -> ok.\n");
+        foreach (var args in new[] { new[] { "init", "--quiet" }, ["add", "."], ["-c", "user.name=akd", "-c", "user.email=akd@localhost", "commit", "--quiet", "-m", "erl"] })
+        {
+            var (result, text) = await Akd.Core.Processes.ProcessRunner.CaptureAsync(
+                new Akd.Core.Processes.ProcessSpec("git", args) { WorkingDirectory = dep, Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+            Assert.True(result.Succeeded, text);
+        }
+
+        _temp.WriteFile("app/mix.exs", $$"""
+            defmodule App.MixProject do
+              use Mix.Project
+              def project, do: [app: :app, version: "0.1.0", deps: [{:erl_git, git: "{{dep}}"}]]
+            end
+            """);
+        var context = Context(_temp.Combine("app"), path: "/usr/bin:/bin");
+
+        // Act
+        await DepsFetch.FetchAsync(context, Log, CancellationToken.None);
+
+        // Assert
+        var fetch = _log.IndexOf("$ MIX_ENV=prod mix deps.get --only prod");
+        var rebar3 = _log.IndexOf("rebar3 (dependency :erl_git has rebar.config and no mix.exs): /usr/bin/rebar3 from the PATH, as MIX_REBAR3");
+        Assert.True(fetch >= 0 && rebar3 > fetch, string.Join('\n', _log));
+    }
+
+    [Fact(Timeout = TimeoutMs)]
     public async Task FetchAsync_RebarDepAndNoRebar3Anywhere_FailsWithOneLineNamingHowToProvideIt()
     {
         // Arrange
