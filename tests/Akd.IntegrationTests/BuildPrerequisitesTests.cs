@@ -11,7 +11,8 @@ namespace Akd.IntegrationTests;
 /// rebar3 (rebar.config, no mix.exs) and an Elixir path dependency, built by remote-build on agents whose
 /// MIX_HOME is fresh (the agent's own, under its data dir: their HOME does not exist). One build agent
 /// has Debian's rebar3 on its PATH and a build secret in its config file; the other has no rebar3 at all.
-/// hex.pm cannot be reached from here, so nothing can be downloaded.
+/// A source-strategy target builds too, with a build secret of its own. hex.pm cannot be reached from
+/// here, so nothing can be downloaded.
 /// </summary>
 public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -132,6 +133,81 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         var outDir = Path.Combine(_fleet.AgentDataDir(NoRebarAgent), "builds", "hello", "out");
         Assert.True(!Directory.Exists(outDir) || Directory.GetFiles(outDir).Length == 0, "no release tarball was built");
         Assert.Equal(releasesBefore, _fleet.Web[0].Releases());
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Source_RebarDepAndBuildSecretOnTheTarget_SecretReachesTheCompileButNeitherHooksNorTheApp()
+    {
+        // Arrange: a target that builds (strategy source) with a fresh MIX_HOME and a build secret of its own,
+        // and hooks around the compile and after the switch that record the env they got.
+        var secret = "target-build-secret-" + Guid.NewGuid().ToString("N");
+        var port = LocalFleet.FreePort();
+        var name = $"src-web-{_fleet.Suffix}";
+        var config = Path.Combine(_fleet.Root, "src-web.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new
+        {
+            Agent = new { AppEnv = new Dictionary<string, string> { ["PORT"] = $"{port}" }, build_env = new Dictionary<string, string> { [SecretVariable] = secret } },
+        }));
+        _fleet.StartAgentWithConfig(name, "role=src-web", new Dictionary<string, string>
+        {
+            ["HOME"] = Path.Combine(_fleet.Root, "no-such-home"),
+            ["MIX_HOME"] = "",
+            ["HEX_HOME"] = "",
+            ["MIX_REBAR3"] = "",
+        }, config);
+        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+        _fleet.Web.Add(new LocalFleet.WebHost(name, port, _fleet.AgentDataDir(name))); // so that disposing the fleet stops the app
+        var hookEnv = Path.Combine(_fleet.Root, "hook-env");
+        Directory.CreateDirectory(hookEnv);
+        var manifest = _app.WriteManifest("akd.source.yaml", $$"""
+            app: hello
+            strategy: source
+            source:
+              path: .
+            build:
+              mix_env: prod
+            deploy:
+              to: { role: src-web }
+              path: apps/hello
+              env:
+                PORT: "4000"
+            health:
+              http: "http://127.0.0.1:${PORT}/health"
+              timeout: 60s
+            hooks:
+              - { name: before, at: before-build, run: ["sh", "-c", "env > {{hookEnv}}/before-build"] }
+              - { name: after, at: after-build, run: ["sh", "-c", "env > {{hookEnv}}/after-build"] }
+              - { name: activated, at: after-activate, run: ["sh", "-c", "env > {{hookEnv}}/after-activate"] }
+
+            """);
+        var secretHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+        // Act
+        var deploy = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(deploy.ToString());
+
+        // Assert: compiled on the target with Debian's rebar3 and the secret, and serving.
+        Assert.Equal(0, deploy.ExitCode);
+        var messages = CliJson.Lines(deploy.StdOut).Select(e => e.Str("message")).ToList();
+        Assert.Contains("rebar3 (path dependency :erl_dep has rebar.config and no mix.exs): /usr/bin/rebar3 from the PATH, as MIX_REBAR3", messages);
+        Assert.Contains($"build secret sha256: {secretHash}", messages);
+        Assert.Equal("hello 0.1.0 erlang elixir", await Http.GetBodyAsync(port));
+
+        // Assert: no hook and not the app got the secret, and the deploy's events do not hold it.
+        Assert.DoesNotContain(secret, deploy.StdOut + deploy.StdErr);
+        foreach (var stage in new[] { "before-build", "after-build", "after-activate" })
+        {
+            var env = File.ReadAllText(Path.Combine(hookEnv, stage));
+            Assert.Contains($"PORT={port}", env);
+            Assert.DoesNotContain(secret, env);
+            Assert.DoesNotContain(SecretVariable, env);
+        }
+
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_fleet.AgentDataDir(name), "apps", "hello", "shared", "app.pid")).Trim());
+        var environ = File.ReadAllText($"/proc/{pid}/environ");
+        Assert.Contains($"PORT={port}", environ);
+        Assert.DoesNotContain(secret, environ);
+        Assert.DoesNotContain(SecretVariable, environ);
     }
 
     /// <summary>
