@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
-# Elixir and Erlang (Debian's packages), git (source listing and git sources), systemd-analyze (unit checks).
+# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks).
 set -euo pipefail
 
 missing=()
 command -v mix >/dev/null 2>&1 || missing+=(elixir)
 [ -d /usr/lib/erlang/usr/include ] || missing+=(erlang-dev)
+command -v rebar3 >/dev/null 2>&1 || missing+=(rebar3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)

@@ -30,6 +30,15 @@ public sealed class AgentOptions
     /// <summary>Per-app settings; their env overrides <see cref="AppEnv"/>. Secrets belong here, not in akd.yaml.</summary>
     public Dictionary<string, AppOverrides> Apps { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Build secrets and settings for mix on this build host (<c>Agent:BuildEnv</c>, or <c>Agent:build_env</c>,
+    /// in the config file): e.g. <c>HEX_ORGANIZATION_KEY</c>, <c>HEX_MIRROR</c>, <c>GIT_SSH_COMMAND</c>. Given only to
+    /// <c>mix deps.get</c>, <c>mix compile</c> and <c>mix release</c> (and to <c>mix local.hex</c>/<c>local.rebar</c>),
+    /// never to hooks or apps; their values are masked in the build log and never leave this host.
+    /// Not a command-line flag: arguments are visible to every user of the machine.
+    /// </summary>
+    public Dictionary<string, string> BuildEnv { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>First delay before reconnecting; doubles with jitter up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -26,6 +26,7 @@ builder.Services.AddSystemd();
 
 builder.Services.AddOptions<AgentOptions>()
     .BindConfiguration("Agent")
+    .Configure<IConfiguration>((o, config) => config.GetSection("Agent:build_env").Bind(o.BuildEnv))
     .Validate(o => Uri.TryCreate(o.Coordinator, UriKind.Absolute, out _), "--coordinator must be an absolute URL")
     .Validate(o => !string.IsNullOrWhiteSpace(o.Name), "--name must be set")
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")

@@ -44,7 +44,7 @@ internal static class LocalBuilder
             await hooks.RunStageAsync(HookStage.BeforeBuild, hookContext, ct).ConfigureAwait(false);
             note($"building {manifest.App} here with {ToolName(manifest.Build.Tool)}, MIX_ENV={manifest.Build.MixEnv}, in {projectDir}");
             var built = await ReleaseBuilders.For(manifest.Build.Tool)
-                .BuildAsync(new BuildContext(projectDir, manifest, outputDir), log, ct)
+                .BuildAsync(new BuildContext(projectDir, manifest, outputDir) { SettingsHint = "the environment akdctl runs in" }, log, ct)
                 .ConfigureAwait(false);
             await hooks.RunStageAsync(HookStage.AfterBuild, hookContext, ct).ConfigureAwait(false);
 

@@ -64,4 +64,25 @@ public sealed class AppEnvironmentTests
 
         Assert.Equal("custom", AppEnvironment.For(Manifest, options)["RELEASE_NODE"]);
     }
+
+    [Fact]
+    public void For_BuildEnvSecrets_AreNotGivenToAppsOrHooks()
+    {
+        // Arrange: build secrets are for mix on the build host (and the source strategy's compile) only.
+        var options = new AgentOptions
+        {
+            Name = "web-1",
+            AppEnv = new() { ["PORT"] = "4001" },
+            BuildEnv = new() { ["HEX_ORGANIZATION_KEY"] = "org-key", ["GIT_SSH_COMMAND"] = "ssh -i /etc/akd/deploy_key" },
+        };
+
+        // Act
+        var env = AppEnvironment.For(Manifest, options);
+
+        // Assert
+        Assert.Equal("4001", env["PORT"]);
+        Assert.DoesNotContain("HEX_ORGANIZATION_KEY", env.Keys);
+        Assert.DoesNotContain("GIT_SSH_COMMAND", env.Keys);
+        Assert.DoesNotContain(env.Values, v => v.Contains("org-key", StringComparison.Ordinal));
+    }
 }

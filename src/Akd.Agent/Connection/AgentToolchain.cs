@@ -1,3 +1,4 @@
+using Akd.Agent.Builds;
 using Akd.Contracts.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -36,8 +37,14 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
 
     public async Task ProbeAsync(CancellationToken ct)
     {
-        var probed = await ToolchainProbe.DetectAsync(ct).ConfigureAwait(false);
-        LogToolchain(probed.Elixir, probed.Otp, probed.Asdf);
+        var buildEnv = new Dictionary<string, string?>(BuildEnvironment.For(options.Value));
+        foreach (var (key, value) in options.Value.BuildEnv)
+        {
+            buildEnv[key] = value;
+        }
+
+        var probed = await ToolchainProbe.DetectAsync(buildEnv, ct).ConfigureAwait(false);
+        LogToolchain(probed.Elixir, probed.Otp, probed.Asdf, Dash(probed.Hex), Dash(probed.Rebar3));
         var previous = Interlocked.Exchange(ref _current, probed);
         if (!probed.Equals(previous))
         {
@@ -55,6 +62,8 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
         }
     }
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Toolchain: elixir {Elixir}, OTP {Otp}, asdf {Asdf}")]
-    private partial void LogToolchain(string elixir, string otp, string asdf);
+    private static string Dash(string version) => version.Length == 0 ? "none" : version;
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Toolchain: elixir {Elixir}, OTP {Otp}, asdf {Asdf}, Hex {Hex}, rebar3 {Rebar3}")]
+    private partial void LogToolchain(string elixir, string otp, string asdf, string hex, string rebar3);
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Akd.Contracts.V1;
+using Akd.Core.Builders;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Connection;
@@ -7,14 +8,17 @@ namespace Akd.Agent.Connection;
 /// <summary>Finds which Elixir tools this host has, for the hello message and <c>akdctl agents</c>.</summary>
 internal static partial class ToolchainProbe
 {
-    public static async Task<Toolchain> DetectAsync(CancellationToken ct)
+    /// <param name="buildEnv">The env builds run with (MIX_HOME, HOME, the build_env): where Hex and rebar3 are looked for.</param>
+    public static async Task<Toolchain> DetectAsync(IReadOnlyDictionary<string, string?> buildEnv, CancellationToken ct)
     {
+        var rebar3Path = MixTools.FindRebar3(buildEnv)?.Path;
+        var rebar3 = rebar3Path is null ? Task.FromResult("") : Run(rebar3Path, ["version"], ct);
         var elixir = Run("elixir", ["--version"], ct);
         var otp = Run("erl", ["-noshell", "-eval", "io:format(\"~s\", [erlang:system_info(otp_release)]), halt()."], ct);
         var mix = Run("mix", ["--version"], ct);
         var asdf = Run("asdf", ["--version"], ct);
         var git = Run("git", ["--version"], ct);
-        await Task.WhenAll(elixir, otp, mix, asdf, git).ConfigureAwait(false);
+        await Task.WhenAll(elixir, otp, mix, asdf, git, rebar3).ConfigureAwait(false);
         return new Toolchain
         {
             Elixir = Match(ElixirVersion(), await elixir),
@@ -22,6 +26,8 @@ internal static partial class ToolchainProbe
             Mix = Match(MixVersion(), await mix),
             Asdf = (await asdf).Trim(),
             Git = Match(GitVersion(), await git),
+            Hex = MixTools.HexVersion(buildEnv) ?? "",
+            Rebar3 = Match(Rebar3Version(), await rebar3),
         };
     }
 
@@ -47,6 +53,9 @@ internal static partial class ToolchainProbe
 
     [GeneratedRegex(@"Mix (\S+)")]
     private static partial Regex MixVersion();
+
+    [GeneratedRegex(@"rebar (\S+)")]
+    private static partial Regex Rebar3Version();
 
     [GeneratedRegex(@"git version (\S+)")]
     private static partial Regex GitVersion();

@@ -75,7 +75,7 @@ internal sealed class DeployHooks : IActivationHooks
     private static Dictionary<string, string?> WithBuildEnv(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, AgentOptions options)
     {
         var env = appEnv.ToDictionary(p => p.Key, p => (string?)p.Value);
-        foreach (var (key, value) in BuildEnvironment.For(options))
+        foreach (var (key, value) in BuildEnvironment.ForMix(options))
         {
             env[key] = value;
         }

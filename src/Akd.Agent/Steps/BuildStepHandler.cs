@@ -53,6 +53,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
         var context = new BuildContext(workspace.ProjectDir, manifest, Path.Combine(options.Value.DataDir, "builds", manifest.App, "out"))
         {
             Env = BuildEnvironment.For(options.Value),
+            BuildEnv = options.Value.BuildEnv,
             CommandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)),
         };
         var hooks = DeployHooks.ForBuild(manifest, AppEnvironment.For(manifest, options.Value), options.Value, context.CommandTimeout, reporter);

@@ -41,6 +41,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
                 var build = new BuildContext(releaseDir, manifest, releaseDir)
                 {
                     Env = WithAppEnv(BuildEnvironment.For(agent), env),
+                    BuildEnv = agent.BuildEnv,
                     CommandTimeout = commandTimeout,
                 };
                 await SourceCompiler.CompileAsync(build, reporter.Output, ct).ConfigureAwait(false);

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Akd.Cli.Commands;
 
-/// <summary><c>akdctl agents</c>: name, labels, state, versions, last seen.</summary>
+/// <summary><c>akdctl agents</c>: name, labels, state, versions (Hex and rebar3 too: can this host build real apps?), last seen.</summary>
 internal static class AgentsCommand
 {
     public static Command Build()
@@ -24,7 +24,7 @@ internal static class AgentsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "LABELS", "STATE", "AGENT", "ELIXIR", "OTP", "ASDF", "LAST SEEN");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "LABELS", "STATE", "AGENT", "ELIXIR", "OTP", "ASDF", "HEX", "REBAR3", "LAST SEEN");
             foreach (var a in response.Agents)
             {
                 table.AddRow(
@@ -35,6 +35,8 @@ internal static class AgentsCommand
                     Markup.Escape(Cell.Dash(a.Toolchain?.Elixir)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Otp)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Asdf)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.Hex)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.Rebar3)),
                     Markup.Escape(TimeText.Ago(a.LastSeen)));
             }
 

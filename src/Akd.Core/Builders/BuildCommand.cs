@@ -8,15 +8,20 @@ internal static class BuildCommand
 {
     /// <summary>Runs a mix task through the manifest's toolchain (the system's mix, or <c>asdf exec mix</c>).</summary>
     public static Task MixAsync(BuildContext context, IReadOnlyList<string> mixArgs, Action<OutputLine> log, CancellationToken ct) =>
-        RunAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), log, ct);
+        RunAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), context.MixEnvironment(), log, ct);
 
     /// <summary>Like <see cref="MixAsync"/>, but a non-zero exit is returned for the caller to judge (distillery's known fault).</summary>
     public static Task<CommandExit> MixUncheckedAsync(BuildContext context, IReadOnlyList<string> mixArgs, Action<OutputLine> log, CancellationToken ct) =>
-        RunUncheckedAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), log, ct);
+        RunUncheckedAsync(context, ToolchainCommand.Resolve(context.Manifest.Build.Toolchain, ["mix", .. mixArgs]), context.MixEnvironment(), log, ct);
 
-    public static async Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
+    /// <summary>Runs a build tool other than mix (asdf): without the build secrets.</summary>
+    public static Task RunAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct) =>
+        RunAsync(context, command, context.ToolEnvironment(), log, ct);
+
+    private static async Task RunAsync(
+        BuildContext context, IReadOnlyList<string> command, Dictionary<string, string?> env, Action<OutputLine> log, CancellationToken ct)
     {
-        var exit = await RunUncheckedAsync(context, command, log, ct).ConfigureAwait(false);
+        var exit = await RunUncheckedAsync(context, command, env, log, ct).ConfigureAwait(false);
         if (exit.Code != 0)
         {
             throw new BuildFailedException(exit.Failure);
@@ -24,17 +29,20 @@ internal static class BuildCommand
     }
 
     /// <summary>Runs the command; a start failure or a timeout throws, any exit code is returned.</summary>
-    private static async Task<CommandExit> RunUncheckedAsync(BuildContext context, IReadOnlyList<string> command, Action<OutputLine> log, CancellationToken ct)
+    private static async Task<CommandExit> RunUncheckedAsync(
+        BuildContext context, IReadOnlyList<string> command, Dictionary<string, string?> env, Action<OutputLine> log, CancellationToken ct)
     {
         var mixEnv = context.Manifest.Build.MixEnv;
-        var env = new Dictionary<string, string?>(context.Env) { ["MIX_ENV"] = mixEnv };
+        log = SecretMask.Wrap(log, context.BuildEnv.Values);
         var spec = new ProcessSpec(command[0], command.Skip(1).ToList())
         {
             WorkingDirectory = context.ProjectDir,
             Environment = env,
             Timeout = context.CommandTimeout,
         };
-        log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {spec.Display}"));
+        // Failures are reported to the coordinator: a secret given as an argument must not travel with them.
+        var shown = SecretMask.Apply(spec.Display, context.BuildEnv.Values);
+        log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {shown}"));
         ProcessResult result;
         try
         {
@@ -48,10 +56,10 @@ internal static class BuildCommand
 
         if (result.TimedOut)
         {
-            throw new BuildFailedException($"'{spec.Display}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
+            throw new BuildFailedException($"'{shown}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
         }
 
-        return new CommandExit(spec.Display, result.ExitCode);
+        return new CommandExit(shown, result.ExitCode);
     }
 
     /// <summary>With <c>build.toolchain: asdf</c>, installs what <c>.tool-versions</c> names before anything runs.</summary>

@@ -9,8 +9,39 @@ public sealed record BuildContext(string ProjectDir, AppManifest Manifest, strin
     /// <summary>Extra env for every build command (e.g. HOME and MIX_HOME on a service account).</summary>
     public IReadOnlyDictionary<string, string?> Env { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>
+    /// Build secrets and settings for mix alone (<c>HEX_ORGANIZATION_KEY</c>, <c>HEX_MIRROR</c>,
+    /// <c>GIT_SSH_COMMAND</c>...): given to the mix commands of the build (deps.get, compile, release,
+    /// local.hex/local.rebar), never to hooks or apps; their values are masked in the build log.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> BuildEnv { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where the user of this build sets HEX_MIRROR and the like: named in the errors that ask for them.</summary>
+    public string SettingsHint { get; init; } = "the build agent's build_env";
+
     /// <summary>Deadline for each build command.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>The env of a build command other than mix (asdf): <see cref="Env"/> and MIX_ENV.</summary>
+    internal Dictionary<string, string?> ToolEnvironment() => new(Env) { ["MIX_ENV"] = Manifest.Build.MixEnv };
+
+    /// <summary>The env of a mix command: <see cref="ToolEnvironment"/>, the <see cref="BuildEnv"/>, and (unless told not to) a rebar3 on the PATH as MIX_REBAR3.</summary>
+    internal Dictionary<string, string?> MixEnvironment(bool rebar3FromPath = true)
+    {
+        var env = ToolEnvironment();
+        foreach (var (key, value) in BuildEnv)
+        {
+            env[key] = value;
+        }
+
+        env["MIX_ENV"] = Manifest.Build.MixEnv;
+        if (rebar3FromPath)
+        {
+            MixTools.PreferRebar3OnPath(env);
+        }
+
+        return env;
+    }
 }
 
 /// <summary>A verified release tarball, ready to upload.</summary>

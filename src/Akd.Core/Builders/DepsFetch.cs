@@ -5,7 +5,7 @@ using Akd.Core.Processes;
 namespace Akd.Core.Builders;
 
 /// <summary>
-/// <c>mix deps.get --only ENV</c>, skipped when the build workspace already holds what it would fetch.
+/// Hex and rebar3 for Mix (<see cref="MixPrerequisites"/>), then <c>mix deps.get --only ENV</c>, skipped when the build workspace already holds what it would fetch.
 /// A warm rebuild after a code change then saves a whole mix boot (about 0.4 s on 2 cores), which is
 /// a large part of rebuilding a small app.
 /// </summary>
@@ -23,6 +23,16 @@ internal static class DepsFetch
 
     public static async Task FetchAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct)
     {
+        log = SecretMask.Wrap(log, context.BuildEnv.Values);
+
+        // Hex and rebar3 first, then again after the fetch: it may bring Erlang deps no file named before.
+        var ensured = await MixPrerequisites.EnsureAsync(context, MixDependencies.Needs.None, log, ct).ConfigureAwait(false);
+        await FetchDepsAsync(context, log, ct).ConfigureAwait(false);
+        await MixPrerequisites.EnsureAsync(context, ensured, log, ct).ConfigureAwait(false);
+    }
+
+    private static async Task FetchDepsAsync(BuildContext context, Action<OutputLine> log, CancellationToken ct)
+    {
         var mixEnv = context.Manifest.Build.MixEnv;
         var depsDir = Path.Combine(context.ProjectDir, "deps");
         var stamp = StampPath(context.ProjectDir, mixEnv);
@@ -38,6 +48,7 @@ internal static class DepsFetch
             File.Delete(stamp);
         }
 
+        await MixPrerequisites.AuthorizeOrganizationsAsync(context, log, ct).ConfigureAwait(false);
         await BuildCommand.MixAsync(context, ["deps.get", "--only", mixEnv], log, ct).ConfigureAwait(false);
         Directory.CreateDirectory(depsDir);
         await File.WriteAllTextAsync(stamp, Fingerprint(context), ct).ConfigureAwait(false);
@@ -61,7 +72,7 @@ internal static class DepsFetch
         Add("toolchain", context.Manifest.Build.Toolchain.ToString());
         AddFile(".tool-versions");
         AddFile("mix.lock");
-        foreach (var mixExs in MixExsFiles(projectDir, "", MixExsSearchDepth))
+        foreach (var mixExs in MixExsFiles(projectDir))
         {
             AddFile(mixExs);
         }
@@ -74,7 +85,9 @@ internal static class DepsFetch
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Every mix.exs in the project tree, in a stable order, outside dependency and build output.</summary>
+    /// <summary>Every mix.exs in the project tree (relative paths), in a stable order, outside dependency and build output.</summary>
+    internal static IEnumerable<string> MixExsFiles(string projectDir) => MixExsFiles(projectDir, "", MixExsSearchDepth);
+
     private static IEnumerable<string> MixExsFiles(string projectDir, string relative, int depth)
     {
         var dir = Path.Combine(projectDir, relative);

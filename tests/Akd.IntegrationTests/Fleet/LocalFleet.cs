@@ -12,7 +12,7 @@ namespace Akd.IntegrationTests.Fleet;
 internal sealed class LocalFleet : IAsyncDisposable
 {
     private readonly List<ManagedProcess> _processes = [];
-    private readonly Dictionary<string, (string Labels, IReadOnlyDictionary<string, string>? Env, string[] AppEnv)> _agentArgs = [];
+    private readonly Dictionary<string, (string Labels, IReadOnlyDictionary<string, string>? Env, string[] AppEnv, string? ConfigFile)> _agentArgs = [];
     private readonly bool _epmdWasRunning = EpmdIsRunning();
 
     private LocalFleet(string root, string suffix)
@@ -122,11 +122,23 @@ internal sealed class LocalFleet : IAsyncDisposable
     public ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, params string[] appEnv) =>
         StartAgent(name, labels, agentEnv, appEnv, useFleetToken: true);
 
-    private ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string[] appEnv, bool useFleetToken)
+    /// <summary>Starts an agent that also reads <paramref name="configFile"/> (<c>--config</c>), as one installed with /etc/akd/agent.json.</summary>
+    public ManagedProcess StartAgentWithConfig(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string configFile) =>
+        StartAgent(name, labels, agentEnv, [], useFleetToken: true, configFile);
+
+    /// <summary>The data dir of the agent named <paramref name="name"/>.</summary>
+    public string AgentDataDir(string name) =>
+        Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
+
+    private ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string[] appEnv, bool useFleetToken, string? configFile = null)
     {
-        _agentArgs[name] = (labels, agentEnv, appEnv);
-        var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
-        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
+        _agentArgs[name] = (labels, agentEnv, appEnv, configFile);
+        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", AgentDataDir(name) };
+        if (configFile is not null)
+        {
+            args.AddRange(["--config", configFile]);
+        }
+
         foreach (var pair in appEnv)
         {
             args.AddRange(["--app-env", pair]);
@@ -162,8 +174,8 @@ internal sealed class LocalFleet : IAsyncDisposable
     {
         Agents[name].Kill();
         await WaitForAgentStateAsync(name, "offline", ct);
-        var (labels, env, appEnv) = _agentArgs[name];
-        StartAgent(name, labels, env, appEnv);
+        var (labels, env, appEnv, configFile) = _agentArgs[name];
+        StartAgent(name, labels, env, appEnv, useFleetToken: true, configFile);
         await WaitForAgentStateAsync(name, "online", ct);
     }
 

@@ -1,7 +1,7 @@
 namespace Akd.IntegrationTests.Fleet;
 
 /// <summary>
-/// A PATH for a host "without Erlang": a directory of symlinks to every program in the system
+/// A PATH for a host without some tools. "Without Erlang": a directory of symlinks to every program in the system
 /// directories except Erlang's and Elixir's. Erlang stays installed on the machine (other tests need
 /// it), but nothing started with this PATH can find <c>erl</c>, <c>elixir</c> or <c>mix</c>.
 /// </summary>
@@ -15,9 +15,15 @@ internal static class NoErlangPath
         "erlang-depends", "elixir", "elixirc", "iex", "mix", "rebar", "rebar3",
     };
 
-    public static string Create(string parent)
+    public static string Create(string parent) =>
+        Create(Path.Combine(parent, "no-erlang-bin"), program => ErlangTools.Contains(Path.GetFileName(program)) || IsErlangLink(program));
+
+    /// <summary>A PATH for a build host with Erlang and Elixir but without rebar3 (Debian's <c>rebar3</c> stays installed for other tests).</summary>
+    public static string CreateWithoutRebar3(string parent) =>
+        Create(Path.Combine(parent, "no-rebar3-bin"), program => Path.GetFileName(program) is "rebar3" or "rebar");
+
+    private static string Create(string dir, Func<string, bool> leaveOut)
     {
-        var dir = Path.Combine(parent, "no-erlang-bin");
         Directory.CreateDirectory(dir);
         var linked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var systemDir in SystemDirs.Where(Directory.Exists))
@@ -26,7 +32,7 @@ internal static class NoErlangPath
             {
                 var name = Path.GetFileName(program);
                 var link = Path.Combine(dir, name);
-                if (ErlangTools.Contains(name) || IsErlangLink(program) || !linked.Add(name))
+                if (leaveOut(program) || !linked.Add(name))
                 {
                     continue;
                 }
