@@ -48,6 +48,8 @@ builder.Services.AddSingleton<AppControlStepHandler>();
 builder.Services.AddSingleton<ReleasesQueryHandler>();
 builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
+// Registered first: it must claim the steps a previous run died in before the hello lists what runs.
+builder.Services.AddHostedService<ActivationRecovery>();
 builder.Services.AddHostedService<CoordinatorConnection>();
 
 await builder.Build().RunAsync();

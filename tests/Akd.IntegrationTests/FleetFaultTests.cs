@@ -11,7 +11,7 @@ public sealed class ThreeWebHostsFixture() : WebFleetFixture(webAgents: 3);
 /// Faults and concurrency: an agent killed mid-rollout, the deploy lock, and a coordinator restart in
 /// the middle of a deployment. Each test leaves every process of the fleet running.
 /// </summary>
-public sealed class FleetFaultTests(ThreeWebHostsFixture fixture, ITestOutputHelper output) : IClassFixture<ThreeWebHostsFixture>, IDisposable
+public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestOutputHelper output) : IClassFixture<ThreeWebHostsFixture>, IDisposable
 {
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
     private readonly LocalFleet _fleet = fixture.Fleet;

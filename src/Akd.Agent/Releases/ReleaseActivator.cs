@@ -21,6 +21,15 @@ internal sealed partial class ReleaseActivator(
     /// <summary>How long putting a host back may take after its step was cancelled or passed its deadline.</summary>
     private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Where this activation is recorded while <c>current</c> points at an unchecked release, so a restarted
+    /// agent can finish it (<see cref="RecoverAsync"/>); null where nothing needs recovering.
+    /// </summary>
+    public ActivationJournal? Journal { get; init; }
+
+    /// <summary>The encoded step command a recovery needs (see <see cref="PendingActivation.Command"/>).</summary>
+    public byte[] Command { get; init; } = [];
+
     /// <param name="env">The final env for the app on this host.</param>
     /// <param name="result">What revisions.log records on success: "deployed" or "rolled-back".</param>
     public async Task<ActivateOutput> ActivateAsync(string releaseId, IReadOnlyDictionary<string, string> env, string deploymentId, string result, CancellationToken ct)
@@ -32,19 +41,64 @@ internal sealed partial class ReleaseActivator(
         await StopRunningAsync(ct).ConfigureAwait(false);
 
         layout.WriteEnvFile(env);
-        reporter.Phase("switch", $"current -> releases/{releaseId}");
-        layout.SwitchCurrent(releaseId);
-
-        var releaseDir = layout.ReleaseDir(releaseId);
-        var hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterActivateAsync(releaseDir, c), ct).ConfigureAwait(false);
-        var health = hookFailure is null
-            ? await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false)
-            : new HealthCheckResult(false, "", "not started", 0);
-        if (health.Healthy)
+        Journal?.Begin(new PendingActivation(Command, layout.Root, releaseId, previousId, new Dictionary<string, string>(previousEnv), deploymentId, result));
+        try
         {
-            hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterStartAsync(releaseDir, c), ct).ConfigureAwait(false);
-        }
+            reporter.Phase("switch", $"current -> releases/{releaseId}");
+            layout.SwitchCurrent(releaseId);
 
+            var releaseDir = layout.ReleaseDir(releaseId);
+            var hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterActivateAsync(releaseDir, c), ct).ConfigureAwait(false);
+            var health = hookFailure is null
+                ? await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false)
+                : new HealthCheckResult(false, "", "not started", 0);
+            if (health.Healthy)
+            {
+                hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterStartAsync(releaseDir, c), ct).ConfigureAwait(false);
+            }
+
+            return await ConcludeAsync(output, health, hookFailure, previousEnv, deploymentId, result, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Reached on every outcome but a crash, which is what the journal is for.
+            Journal?.End(layout.Root);
+        }
+    }
+
+    /// <summary>
+    /// Finishes an activation the agent died in the middle of: the release <c>current</c> points at is
+    /// checked again; healthy, it is recorded as deployed; otherwise the host goes back to the previous release.
+    /// </summary>
+    public async Task<ActivateOutput> RecoverAsync(PendingActivation pending, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var output = new ActivateOutput { ReleaseId = pending.ReleaseId, DeployPath = layout.Root, PreviousReleaseId = pending.PreviousId ?? "" };
+        try
+        {
+            var current = layout.CurrentReleaseId();
+            if (current != pending.ReleaseId)
+            {
+                throw new StepFailedException(
+                    $"the agent restarted before switching to {pending.ReleaseId}; this host stays on {current ?? "no release"}");
+            }
+
+            reporter.Phase("recover", $"the agent restarted while {pending.ReleaseId} was being checked; checking it again");
+            var health = await CheckRunningOrStartAsync(pending.ReleaseId, env, ct).ConfigureAwait(false);
+            return await ConcludeAsync(output, health, null, pending.PreviousEnv, pending.DeploymentId, pending.Result, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Journal?.End(layout.Root);
+        }
+    }
+
+    /// <summary>Records the verdict on a switched release: the revision and pruning when healthy, else a rollback and a failure.</summary>
+    private async Task<ActivateOutput> ConcludeAsync(
+        ActivateOutput output, HealthCheckResult health, string? hookFailure, IReadOnlyDictionary<string, string> previousEnv,
+        string deploymentId, string result, CancellationToken ct)
+    {
+        var releaseId = output.ReleaseId;
+        var previousId = output.PreviousReleaseId.Length == 0 ? null : output.PreviousReleaseId;
         output.HealthTarget = health.Target;
         output.HealthDetail = health.Detail;
         if (health.Healthy && hookFailure is null)
@@ -134,10 +188,38 @@ internal sealed partial class ReleaseActivator(
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
         await runner.StartAsync(releaseDir, env, ct).ConfigureAwait(false);
+        return await CheckAsync(releaseId, env, pid: null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After an agent restart: the release it had started may still run (apps are detached from the agent);
+    /// then it is checked as it is, otherwise it is started again and checked.
+    /// </summary>
+    private async Task<HealthCheckResult> CheckRunningOrStartAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        if (RunState.Read(layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == releaseId && ProcessSignals.IsAlive(pid))
+        {
+            reporter.Log($"release {releaseId} still runs as pid {pid}");
+            try
+            {
+                return await CheckAsync(releaseId, state.Env, pid, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return new HealthCheckResult(false, "", "the step was cancelled or passed its deadline before the release was healthy", 0);
+            }
+        }
+
+        return await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false);
+    }
+
+    /// <param name="pid">The release's VM when already known; otherwise it is looked up as the release comes up.</param>
+    private async Task<HealthCheckResult> CheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, int? pid, CancellationToken ct)
+    {
+        var releaseDir = layout.ReleaseDir(releaseId);
 
         // Every attempt first asks whether the new release's own process is up: an old process that
         // kept the port must never pass the check for it.
-        int? pid = null;
         var startedAt = clock.GetUtcNow();
         async Task<bool> OwnProcessAliveAsync(CancellationToken token)
         {

@@ -5,6 +5,7 @@ using Akd.Contracts.V1;
 using Akd.Core.Archives;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
@@ -38,7 +39,12 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         return await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);
-            var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Hooks = hooks };
+            var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
+            {
+                Hooks = hooks,
+                Journal = new ActivationJournal(options.Value.DataDir),
+                Command = command.ToByteArray(),
+            };
             return await activator.ActivateAsync(step.ReleaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
     }

@@ -2,6 +2,7 @@ using Akd.Agent.Releases;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
@@ -25,7 +26,11 @@ public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> 
 
         reporter.Phase("rollback", $"from {current} to {target}");
         var runner = AppRunners.For(manifest, reporter, options.Value);
-        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter);
+        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
+        {
+            Journal = new ActivationJournal(options.Value.DataDir),
+            Command = command.ToByteArray(),
+        };
         return await activator.ActivateAsync(target, AppEnvironment.For(manifest, options.Value), command.DeploymentId, "rolled-back", ct).ConfigureAwait(false);
     }
 

@@ -35,15 +35,7 @@ public sealed partial class StepExecutor(
             return;
         }
 
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
-        if (!_running.TryAdd(command.StepId, cts))
-        {
-            cts.Dispose();
-            return;
-        }
-
-        cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, command.DeadlineSeconds)));
-        _ = Task.Run(() => RunAsync(command, cts), CancellationToken.None);
+        Launch(command, recovery: null);
     }
 
     public void Cancel(string stepId, string reason)
@@ -55,38 +47,50 @@ public sealed partial class StepExecutor(
         }
     }
 
-    private async Task RunAsync(StepCommand command, CancellationTokenSource cts)
+    /// <summary>
+    /// Runs <paramref name="work"/> as the step <paramref name="command"/> names, reported like any step:
+    /// used to finish a step a previous run of the agent died in (the coordinator may still wait for it).
+    /// </summary>
+    internal void StartRecovery(StepCommand command, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>> work)
+    {
+        Launch(command, work);
+    }
+
+    private void Launch(StepCommand command, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+        if (!_running.TryAdd(command.StepId, cts))
+        {
+            cts.Dispose();
+            return;
+        }
+
+        cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, command.DeadlineSeconds)));
+        _ = Task.Run(() => RunAsync(command, cts, recovery), CancellationToken.None);
+    }
+
+    /// <summary>The manifest a step carries, parsed as the coordinator resolved it.</summary>
+    internal static AppManifest ManifestOf(StepCommand command) =>
+        ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
+            string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
+            string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
+
+    private async Task RunAsync(
+        StepCommand command, CancellationTokenSource cts, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery = null)
     {
         var reporter = new StepReporter(outbox, command.StepId);
         var result = new StepResult { StepId = command.StepId };
         try
         {
-            var manifest = ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
-                string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
-                string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
+            var manifest = ManifestOf(command);
             using var exclusive = await locks.AcquireAsync(locks.KeyFor(command, manifest), reporter, cts.Token).ConfigureAwait(false);
-            switch (command.KindCase)
+            if (recovery is not null)
             {
-                case StepCommand.KindOneofCase.Build:
-                    result.Build = await build.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
-                    break;
-                case StepCommand.KindOneofCase.Activate:
-                    result.Activate = await activate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
-                    break;
-                case StepCommand.KindOneofCase.SourceActivate:
-                    result.Activate = await sourceActivate.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
-                    break;
-                case StepCommand.KindOneofCase.Rollback:
-                    result.Activate = await rollback.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
-                    break;
-                case StepCommand.KindOneofCase.Control:
-                    result.Control = await control.RunAsync(command, manifest, reporter, cts.Token).ConfigureAwait(false);
-                    break;
-                case StepCommand.KindOneofCase.Releases:
-                    result.Releases = releases.Run(manifest);
-                    break;
-                default:
-                    throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");
+                result.Activate = await recovery(manifest, reporter, cts.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await DispatchAsync(command, manifest, reporter, result, cts.Token).ConfigureAwait(false);
             }
 
             result.Ok = true;
@@ -123,6 +127,33 @@ public sealed partial class StepExecutor(
         }
 
         outbox.Send(new AgentMessage { Result = result });
+    }
+
+    private async Task DispatchAsync(StepCommand command, AppManifest manifest, StepReporter reporter, StepResult result, CancellationToken ct)
+    {
+        switch (command.KindCase)
+        {
+            case StepCommand.KindOneofCase.Build:
+                result.Build = await build.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                break;
+            case StepCommand.KindOneofCase.Activate:
+                result.Activate = await activate.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                break;
+            case StepCommand.KindOneofCase.SourceActivate:
+                result.Activate = await sourceActivate.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                break;
+            case StepCommand.KindOneofCase.Rollback:
+                result.Activate = await rollback.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                break;
+            case StepCommand.KindOneofCase.Control:
+                result.Control = await control.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                break;
+            case StepCommand.KindOneofCase.Releases:
+                result.Releases = releases.Run(manifest);
+                break;
+            default:
+                throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");
+        }
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Cancelling step {StepId}: {Reason}")]
