@@ -55,6 +55,12 @@ public sealed class AgentOptions
     /// <summary>How long a release gets to stop after <c>bin/APP stop</c> before it is sent SIGTERM, then SIGKILL.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Serve Prometheus metrics on <c>http://127.0.0.1:PORT/metrics</c> (<c>--metrics-port</c>); 0, the default,
+    /// serves none. Loopback only: the agent opens no port to the network.
+    /// </summary>
+    public int MetricsPort { get; set; }
+
     public Dictionary<string, string> ParsedLabels() =>
         Akd.Core.Manifest.LabelSelector.Parse(Labels).Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 }
