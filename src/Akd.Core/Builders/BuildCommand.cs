@@ -22,9 +22,10 @@ internal static class BuildCommand
         };
         log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {spec.Display}"));
         ProcessResult result;
+        var cause = new FailureCause();
         try
         {
-            result = await ProcessRunner.RunAsync(spec, log, ct).ConfigureAwait(false);
+            result = await ProcessRunner.RunAsync(spec, cause.Watch(log), ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {
@@ -39,7 +40,7 @@ internal static class BuildCommand
 
         if (result.ExitCode != 0)
         {
-            throw new BuildFailedException($"'{spec.Display}' failed with exit code {result.ExitCode}");
+            throw new BuildFailedException(cause.Append($"'{spec.Display}' failed with exit code {result.ExitCode}"));
         }
     }
 

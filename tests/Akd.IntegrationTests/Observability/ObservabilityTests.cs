@@ -43,6 +43,12 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine(after.Text);
         output.WriteLine(agent.Text);
 
+        // Assert: deploy ends with one verdict line (not the event's and the summary's), and status shows - for no release.
+        Assert.Single(deploy.StdOut.Split('\n'), l => l.Contains(" succeeded: ", StringComparison.Ordinal) && l.Contains("deployment ", StringComparison.Ordinal));
+        var status = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromSeconds(30), "status");
+        output.WriteLine(status.ToString());
+        Assert.Matches(new System.Text.RegularExpressions.Regex($@"(?m)^\s*{_fleet.BuildAgentName}\s+build\s+succeeded\s+-\s"), status.StdOut);
+
         // Assert: the coordinator counted the deployment, its two steps, their phases and the artifacts it moved.
         Assert.Equal(0, deploy.ExitCode);
         Assert.Equal(0, before.Sum("akd_deployments_total"));

@@ -68,7 +68,7 @@ public sealed class ManifestJsonSchemaTests
 
     public static TheoryData<string> RepositoryManifests()
     {
-        var root = FindRepoRoot();
+        var root = RepoRoot.Path;
         var data = new TheoryData<string>();
         foreach (var dir in new[] { "examples", "tests" })
         {
@@ -88,7 +88,7 @@ public sealed class ManifestJsonSchemaTests
     public async Task Schema_ExampleAndTestManifestsOfTheRepository_AreValid(string relativePath)
     {
         // Arrange
-        var yaml = await File.ReadAllTextAsync(Path.Combine(FindRepoRoot(), relativePath));
+        var yaml = await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, relativePath));
 
         // Act + Assert: the loader takes it (the app name defaults to the Mix app's), and so does the schema.
         ManifestLoader.Parse(yaml, relativePath, defaultApp: "hello");
@@ -181,16 +181,5 @@ public sealed class ManifestJsonSchemaTests
         // Assert
         Assert.IsType<ManifestException>(loader);
         Assert.NotEmpty(schema);
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Akd.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Akd.sln not found above " + AppContext.BaseDirectory);
     }
 }
