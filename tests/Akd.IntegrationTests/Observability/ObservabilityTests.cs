@@ -70,6 +70,38 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(1, agent.Sum("akd_agent_connected"));
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Metrics_FailedBuildAndALockedDeploy_AreCounted_AndDeployQuotesMixsCause()
+    {
+        // Arrange: examples/hello defines the release :hello only; this manifest asks for another.
+        var app = HelloApp.CopyTo(_fleet.Root);
+        var bad = app.WriteManifest("akd.nosuchapp.yaml", File.ReadAllText(app.Manifest).Replace("app: hello", "app: nosuchapp", StringComparison.Ordinal));
+
+        // Act: the failed build; then a deploy started in the background and a second one that finds it holding the lock.
+        var failed = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", bad);
+        output.WriteLine(failed.ToString());
+        var first = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(1), "deploy", "-f", app.Manifest, "--detach");
+        var second = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(1), "deploy", "-f", app.Manifest);
+        output.WriteLine(first.ToString());
+        output.WriteLine(second.ToString());
+        var id = System.Text.RegularExpressions.Regex.Match(first.StdOut, @"deployment (\S+) started").Groups[1].Value;
+        var followed = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "logs", id, "-f");
+        var metrics = await ScrapeCoordinatorAsync(_fleet.ControlToken);
+        output.WriteLine(metrics.Text);
+
+        // Assert: the step error itself quotes Mix, not only the streamed log.
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("build on", failed.StdOut + failed.StdErr);
+        Assert.Matches(@"deployment \S+ failed: build on .*Unknown release :nosuchapp", failed.StdOut);
+        Assert.Equal(0, first.ExitCode);
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains("is locked by deploy", second.StdErr);
+        Assert.Equal(0, followed.ExitCode);
+        Assert.Equal(1, metrics.Sum("akd_deployments_total", ("kind", "deploy"), ("result", "failed")));
+        Assert.Equal(1, metrics.Sum("akd_steps_total", ("step", "build"), ("result", "failed")));
+        Assert.Equal(1, metrics.Sum("akd_deploy_lock_waits_total", ("kind", "deploy")));
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Metrics_WithoutOrWithWrongToken_IsRefused()
     {
