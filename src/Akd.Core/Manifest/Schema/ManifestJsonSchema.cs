@@ -103,16 +103,16 @@ public static class ManifestJsonSchema
             {
                 for (var j = i + 1; j < exclusive.Count; j++)
                 {
-                    pairs.Add(Set(exclusive[i], exclusive[j]));
+                    pairs.Add((JsonNode)Set(exclusive[i], exclusive[j]));
                 }
             }
 
-            rules.Add(new JsonObject { ["not"] = new JsonObject { ["anyOf"] = pairs } });
+            rules.Add((JsonNode)new JsonObject { ["not"] = new JsonObject { ["anyOf"] = pairs } });
         }
 
         foreach (var (key, needs) in field.Dependent ?? [])
         {
-            rules.Add(new JsonObject { ["if"] = Set(key), ["then"] = Set(needs) });
+            rules.Add((JsonNode)new JsonObject { ["if"] = Set(key), ["then"] = Set(needs) });
         }
 
         if (rules.Count > 0)
