@@ -50,7 +50,16 @@ for i in 1 2; do
     --data-dir "$demo/web-$i" --app-env "PORT=${ports[$((i - 1))]}"
 done
 
-akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" "$@"; }
+# akdctl on a PATH of its own: the demo prints how to use it from any shell.
+mkdir -p "$demo/bin"
+cat >"$demo/bin/akdctl" <<WRAPPER
+#!/bin/sh
+# Written by scripts/demo.sh: the akdctl this checkout built, talking to the demo's coordinator.
+export AKD_COORDINATOR="\${AKD_COORDINATOR:-$coordinator_url}"
+exec dotnet "$(bin Akd.Cli akdctl)" "\$@"
+WRAPPER
+chmod 0755 "$demo/bin/akdctl"
+akdctl() { "$demo/bin/akdctl" "$@"; }
 for _ in $(seq 1 60); do
   online=$(akdctl agents --output json 2>/dev/null | grep -c '"state": *"online"' || true)
   [ "$online" -ge 3 ] && break
@@ -64,4 +73,8 @@ echo
 for port in "${ports[@]}"; do
   echo "hello answers at http://127.0.0.1:$port/ : $(curl -fsS "http://127.0.0.1:$port/" || echo 'no answer')"
 done
+echo
+echo "akdctl is at $demo/bin/akdctl (coordinator $coordinator_url); to use it from this shell:"
+echo "  export PATH=\"$demo/bin:\$PATH\""
+echo "  akdctl deployments        # or: akdctl status, akdctl logs ID, akdctl releases hello"
 echo "logs: $demo/*.log   stop everything: scripts/demo.sh stop"

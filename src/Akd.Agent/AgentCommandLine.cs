@@ -13,6 +13,7 @@ internal static class AgentCommandLine
         ["--labels"] = "Agent:Labels",
         ["--data-dir"] = "Agent:DataDir",
         ["--config"] = "ConfigFile",
+        ["--metrics-port"] = "Agent:MetricsPort",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)

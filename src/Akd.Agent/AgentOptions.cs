@@ -86,6 +86,12 @@ public sealed class AgentOptions
     public Akd.Core.Archives.ExtractionLimits UnpackLimits(long archiveBytes) =>
         Akd.Core.Archives.ExtractionLimits.ForArchive(archiveBytes, MaxUnpackRatio, MaxUnpackEntries);
 
+    /// <summary>
+    /// Serve Prometheus metrics on <c>http://127.0.0.1:PORT/metrics</c> (<c>--metrics-port</c>); 0, the default,
+    /// serves none. Loopback only: the agent opens no port to the network.
+    /// </summary>
+    public int MetricsPort { get; set; }
+
     public Dictionary<string, string> ParsedLabels() =>
         Akd.Core.Manifest.LabelSelector.Parse(Labels).Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 }

@@ -1,6 +1,7 @@
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
+using Akd.Agent.Observability;
 using Akd.Agent.Steps;
 
 Dictionary<string, string?> flags;
@@ -31,6 +32,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.Name), "--name must be set")
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => { try { o.ParsedLabels(); return true; } catch (FormatException) { return false; } }, "--labels must look like role=web,env=production")
+    .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CoordinatorChannel>();
@@ -50,6 +52,7 @@ builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
 // Registered first: it must claim the steps a previous run died in before the hello lists what runs.
 builder.Services.AddHostedService<ActivationRecovery>();
+builder.Services.AddAgentObservability(builder.Configuration.GetValue<int>("Agent:MetricsPort"));
 builder.Services.AddHostedService<CoordinatorConnection>();
 
 await builder.Build().RunAsync();

@@ -44,6 +44,7 @@ internal static class CliApp
         root.Subcommands.Add(StartCommand.Build());
         root.Subcommands.Add(StopCommand.Build());
         root.Subcommands.Add(RestartCommand.Build());
+        root.Subcommands.Add(SchemaCommand.Build());
         return root;
     }
 }

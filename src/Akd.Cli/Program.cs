@@ -7,4 +7,11 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 200;
 }
 
-return await CliApp.BuildRoot().Parse(args).InvokeAsync();
+var parse = CliApp.BuildRoot().Parse(args);
+if (UsageError.Describe(parse) is { } usage)
+{
+    Console.Error.WriteLine($"akdctl: {usage}");
+    return ExitCodes.Usage;
+}
+
+return await parse.InvokeAsync();

@@ -23,6 +23,16 @@ public sealed class AgentCommandLineTests
         Assert.Equal("ecto://u:p@h/db?a=b", values["Agent:AppEnv:DATABASE_URL"]);
     }
 
+    [Fact]
+    public void Parse_MetricsPort_MapsToTheAgentSection()
+    {
+        // Arrange + Act
+        var values = AgentCommandLine.Parse(["--metrics-port", "9464"]);
+
+        // Assert
+        Assert.Equal("9464", values["Agent:MetricsPort"]);
+    }
+
     [Theory]
     [InlineData(new[] { "--app-env", "PORT" }, "KEY=VALUE")]
     [InlineData(new[] { "--name" }, "--name needs a value")]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Akd.Agent.Connection;
+using Akd.Agent.Observability;
 using Akd.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -14,7 +15,7 @@ namespace Akd.Agent.Artifacts;
 /// cache, resume from the bytes already on disk after a dropped connection, and are used only
 /// once their SHA-256 matches.
 /// </summary>
-public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOptions> options)
+public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOptions> options, AgentMetrics? metrics = null)
 {
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -48,6 +49,7 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
                 hash.AppendData(buffer, 0, read);
                 await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, token).ConfigureAwait(false);
                 sent += read;
+                metrics?.ArtifactBytes("out", read);
             }
 
             if (sent != file.Length)
@@ -101,6 +103,7 @@ public sealed class ArtifactClient(CoordinatorChannel channel, IOptions<AgentOpt
             {
                 hash.AppendData(chunk.Data.Span);
                 await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+                metrics?.ArtifactBytes("in", chunk.Data.Length);
             }
 
             digest = hash.GetHashAndReset();

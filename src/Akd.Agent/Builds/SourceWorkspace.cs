@@ -75,10 +75,11 @@ internal sealed class SourceWorkspace(string root)
         reporter.Log($"$ {spec.Display}");
         try
         {
-            var result = await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+            var cause = new FailureCause();
+            var result = await ProcessRunner.RunAsync(spec, cause.Watch(reporter.Output), ct).ConfigureAwait(false);
             if (!result.Succeeded)
             {
-                throw new StepFailedException($"'{spec.Display}' failed with exit code {result.ExitCode}");
+                throw new StepFailedException(cause.Append($"'{spec.Display}' failed with exit code {result.ExitCode}"));
             }
         }
         catch (ProcessStartException ex)

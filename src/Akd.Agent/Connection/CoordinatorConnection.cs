@@ -1,3 +1,4 @@
+using Akd.Agent.Observability;
 using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -17,6 +18,7 @@ public sealed partial class CoordinatorConnection(
     Outbox outbox,
     StepExecutor executor,
     AgentToolchain toolchain,
+    AgentMetrics metrics,
     IOptions<AgentOptions> options,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
@@ -96,6 +98,7 @@ public sealed partial class CoordinatorConnection(
                     case CoordinatorMessage.BodyOneofCase.Welcome:
                         welcomed = true;
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
+                        metrics.SetConnected(true);
                         LogConnected(o.Coordinator, o.Name);
                         break;
                     case CoordinatorMessage.BodyOneofCase.RunStep:
@@ -115,6 +118,7 @@ public sealed partial class CoordinatorConnection(
         }
         finally
         {
+            metrics.SetConnected(false);
             await session.CancelAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
         }

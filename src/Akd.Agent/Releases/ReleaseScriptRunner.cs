@@ -19,10 +19,11 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
-        var result = await ScriptAsync(releaseDir, StartCommand, env, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        var cause = new FailureCause();
+        var result = await ScriptAsync(releaseDir, StartCommand, env, TimeSpan.FromSeconds(60), ct, cause).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new StepFailedException($"bin/{app} {StartCommand} failed with exit code {result.ExitCode}");
+            throw new StepFailedException(cause.Append($"bin/{app} {StartCommand} failed with exit code {result.ExitCode}"));
         }
     }
 
@@ -78,13 +79,14 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
     protected Task<(ProcessResult Result, string StdOut)> CaptureAsync(string releaseDir, string command, IReadOnlyDictionary<string, string> env, CancellationToken ct) =>
         ProcessRunner.CaptureAsync(Spec(releaseDir, command, env, TimeSpan.FromSeconds(30)), ct);
 
-    private async Task<ProcessResult> ScriptAsync(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout, CancellationToken ct)
+    private async Task<ProcessResult> ScriptAsync(
+        string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout, CancellationToken ct, FailureCause? cause = null)
     {
         var spec = Spec(releaseDir, command, env, timeout);
         reporter.Log($"$ {spec.Display}");
         try
         {
-            return await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+            return await ProcessRunner.RunAsync(spec, cause?.Watch(reporter.Output) ?? reporter.Output, ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akd.Agent.Connection;
+using Akd.Agent.Observability;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
@@ -19,6 +20,7 @@ public sealed partial class StepExecutor(
     AppControlStepHandler control,
     ReleasesQueryHandler releases,
     StepLocks locks,
+    AgentMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<StepExecutor> logger)
 {
@@ -78,7 +80,9 @@ public sealed partial class StepExecutor(
     private async Task RunAsync(
         StepCommand command, CancellationTokenSource cts, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery = null)
     {
-        var reporter = new StepReporter(outbox, command.StepId);
+        var kind = KindLabel(command.KindCase);
+        var reporter = new StepReporter(outbox, command.StepId, metrics, kind);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = new StepResult { StepId = command.StepId };
         try
         {
@@ -126,6 +130,9 @@ public sealed partial class StepExecutor(
             reporter.Log($"step failed: {result.Error}");
         }
 
+        reporter.Finished();
+        metrics.StepEnded(kind, result.Ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+
         outbox.Send(new AgentMessage { Result = result });
     }
 
@@ -155,6 +162,18 @@ public sealed partial class StepExecutor(
                 throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");
         }
     }
+
+    /// <summary>The step kind as a metric label: a fixed set, spelled like the coordinator's step names.</summary>
+    private static string KindLabel(StepCommand.KindOneofCase kind) => kind switch
+    {
+        StepCommand.KindOneofCase.Build => "build",
+        StepCommand.KindOneofCase.Activate => "activate",
+        StepCommand.KindOneofCase.SourceActivate => "source-activate",
+        StepCommand.KindOneofCase.Rollback => "rollback",
+        StepCommand.KindOneofCase.Control => "control",
+        StepCommand.KindOneofCase.Releases => "releases",
+        _ => "other",
+    };
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Cancelling step {StepId}: {Reason}")]
     private partial void LogCancelling(string stepId, string reason);

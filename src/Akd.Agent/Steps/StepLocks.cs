@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Akd.Agent.Observability;
 using Akd.Agent.Releases;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
@@ -11,7 +12,7 @@ namespace Akd.Agent.Steps;
 /// lock normally ensures that, but after a coordinator restart an agent may still run a step of the
 /// interrupted deployment when the next one arrives: that one waits instead of racing it.
 /// </summary>
-public sealed class StepLocks(IOptions<AgentOptions> options)
+public sealed class StepLocks(IOptions<AgentOptions> options, AgentMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
@@ -34,6 +35,7 @@ public sealed class StepLocks(IOptions<AgentOptions> options)
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
         {
             reporter.Log($"waiting for another step on {key} to finish");
+            metrics.LockWaited();
             await gate.WaitAsync(ct).ConfigureAwait(false);
         }
 

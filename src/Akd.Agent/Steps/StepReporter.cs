@@ -1,13 +1,17 @@
 using Akd.Agent.Connection;
+using Akd.Agent.Observability;
+using Akd.Core.Metrics;
 using Akd.Contracts.V1;
 using Akd.Core.Processes;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Akd.Agent.Steps;
 
-/// <summary>Sends one step's output lines and phases to the coordinator.</summary>
-public sealed class StepReporter(Outbox outbox, string stepId)
+/// <summary>Sends one step's output lines and phases to the coordinator, and times the phases.</summary>
+public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metrics, string kind)
 {
+    private readonly PhaseClock _phases = new(TimeProvider.System);
+
     public string StepId => stepId;
 
     public void Log(string line) => Output(new OutputLine("agent", line));
@@ -19,7 +23,22 @@ public sealed class StepReporter(Outbox outbox, string stepId)
 
     public void Phase(string phase, string message)
     {
+        EnterPhase(phase);
         outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = phase, Message = message, At = Now() } });
+    }
+
+    /// <summary>The step ended: its last phase ends with it.</summary>
+    public void Finished() => EnterPhase(null);
+
+    private void EnterPhase(string? phase)
+    {
+        lock (_phases)
+        {
+            if (_phases.Enter(phase) is { } ended)
+            {
+                metrics.PhaseEnded(kind, ended.Phase, ended.Elapsed);
+            }
+        }
     }
 
     private static Timestamp Now() => Timestamp.FromDateTime(DateTime.UtcNow);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Akd.Cli.Init;
 using Akd.Core.Manifest;
+using Akd.Core.Manifest.Schema;
 
 namespace Akd.Cli.Commands;
 
@@ -43,6 +44,7 @@ internal static class InitCommand
                     Console.Out.WriteLine($"wrote {file} (distillery needs it; an existing one is never replaced)");
                 }
 
+                Console.Out.WriteLine($"wrote {Path.Combine(Path.GetDirectoryName(path)!, ManifestTemplate.SchemaFile)} for editors (yaml-language-server); refresh it with: akdctl schema > {ManifestTemplate.SchemaFile}");
                 Console.Out.WriteLine("review it, then run: akdctl deploy");
             }
 
@@ -69,6 +71,8 @@ internal static class InitCommand
         // What init writes must load: a template bug must never hand the user a manifest deploy refuses.
         var manifest = ManifestLoader.Parse(yaml, Path.GetFileName(path), environment: null, defaultApp: facts.Mix.App);
         await File.WriteAllTextAsync(path, yaml, ct).ConfigureAwait(false);
+        // The modeline points editors at this file: the schema of exactly this akdctl's manifest.
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(path)!, ManifestTemplate.SchemaFile), ManifestJsonSchema.Text, ct).ConfigureAwait(false);
         var alsoWrote = manifest.Build.Tool == BuildTool.Distillery
             ? await DistilleryFiles.WriteMissingAsync(Path.GetDirectoryName(path)!, manifest.App, manifest.Build.MixEnv, ct).ConfigureAwait(false)
             : [];

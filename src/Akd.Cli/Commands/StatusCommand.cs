@@ -35,7 +35,7 @@ internal static class StatusCommand
             grid.AddRow("[bold]state[/]", Summary.StateMarkup(d.State));
             Add("app", d.App + (string.IsNullOrEmpty(d.Environment) ? "" : $" ({d.Environment})"));
             Add("release", string.IsNullOrEmpty(d.ReleaseId) ? "-" : $"{d.ReleaseId} (version {d.Version})");
-            Add("actor", d.Actor);
+            Add("actor", Cell.Dash(d.Actor));
             if (!string.IsNullOrEmpty(d.CancelledBy))
             {
                 Add("cancelled by", d.CancelledBy);
@@ -47,8 +47,8 @@ internal static class StatusCommand
             }
 
             Add("started", TimeText.At(d.CreatedAt));
-            Add("finished", TimeText.At(d.FinishedAt));
-            Add("manifest", d.ManifestSha256);
+            Add("finished", Cell.Dash(TimeText.At(d.FinishedAt)));
+            Add("manifest", Cell.Dash(d.ManifestSha256));
             Add("source", Cell.Dash(d.SourceSha256));
             Add("artifact", Cell.Dash(d.ArtifactSha256));
             if (!string.IsNullOrEmpty(d.Error))
@@ -62,7 +62,7 @@ internal static class StatusCommand
             foreach (var h in d.Hosts.OrderBy(h => h.Step == "build" ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
                 .ThenBy(h => h.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue))
             {
-                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(h.ReleaseId), Markup.Escape(Summary.Truncate(h.Message, 100)));
+                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)), Markup.Escape(Summary.Truncate(h.Message, 100)));
             }
 
             AnsiConsole.Write(table);

@@ -9,6 +9,9 @@ namespace Akd.Cli.Init;
 /// </summary>
 internal static class ManifestTemplate
 {
+    /// <summary>Written next to the manifest by init, and named in its yaml-language-server modeline.</summary>
+    public const string SchemaFile = "akd.schema.json";
+
     public static string Render(ProjectFacts facts, DeployStrategy strategy)
     {
         var app = facts.Mix.App;
@@ -17,6 +20,7 @@ internal static class ManifestTemplate
         var http = facts.HttpServer is not null;
         var yaml = new StringBuilder();
 
+        yaml.AppendLine($"# yaml-language-server: $schema=./{SchemaFile}");
         yaml.AppendLine($"# Akd manifest for {app}{(facts.Mix.Version is { } v ? $" (mix.exs version {v})" : "")}, written by `akdctl init`.");
         yaml.AppendLine("# Deploy with `akdctl deploy`; `akdctl deploy --env staging` applies an overlay from environments:.");
         yaml.AppendLine();

@@ -16,10 +16,17 @@ internal sealed class PlainProgressView : IProgressView
         await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
         {
             _tracker.Apply(e);
-            Console.Out.WriteLine(EventText.Line(e));
+            if (!IsEnd(e))
+            {
+                Console.Out.WriteLine(EventText.Line(e));
+            }
         }
 
         Summary.Write(_tracker);
         return _tracker.State;
     }
+
+    /// <summary>The deployment's end: the summary's last line says it, once.</summary>
+    private static bool IsEnd(DeploymentEvent e) =>
+        e.Kind == EventKind.Deployment && e.State is "succeeded" or "failed" or "cancelled";
 }

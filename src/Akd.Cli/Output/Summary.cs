@@ -16,7 +16,7 @@ internal static class Summary
         var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
         foreach (var row in tracker.Final())
         {
-            table.AddRow(Markup.Escape(row.Host), row.Step, StateMarkup(row.State), Markup.Escape(row.ReleaseId), Markup.Escape(Truncate(row.Message, 100)));
+            table.AddRow(Markup.Escape(row.Host), row.Step, StateMarkup(row.State), Markup.Escape(Cell.Dash(row.ReleaseId)), Markup.Escape(Truncate(row.Message, 100)));
         }
 
         AnsiConsole.Write(table);

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Observability;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Akd.Coordinator.Artifacts;
 
 /// <summary>Streams artifacts in and out in chunks; downloads resume from an offset.</summary>
-public sealed partial class ArtifactsService(ArtifactStore store, IOptions<CoordinatorOptions> options, ILogger<ArtifactsService> logger)
+public sealed partial class ArtifactsService(ArtifactStore store, IOptions<CoordinatorOptions> options, CoordinatorMetrics metrics, ILogger<ArtifactsService> logger)
     : Contracts.V1.Artifacts.ArtifactsBase
 {
     public override async Task<ArtifactRef> Upload(IAsyncStreamReader<UploadRequest> requestStream, ServerCallContext context)
@@ -60,6 +61,7 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
                 }
 
                 await upload.WriteAsync(requestStream.Current.Data.Memory, ct).ConfigureAwait(false);
+                metrics.ArtifactBytes("in", requestStream.Current.Data.Length);
             }
 
             if (!ArtifactStore.IsValidDigest(sha256))
@@ -94,6 +96,7 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
         while ((read = await file.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false)) > 0)
         {
             await responseStream.WriteAsync(new DownloadChunk { Data = ByteString.CopyFrom(buffer, 0, read), Size = file.Length }, context.CancellationToken).ConfigureAwait(false);
+            metrics.ArtifactBytes("out", read);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Observability;
 using Akd.Coordinator.Storage;
 
 namespace Akd.Coordinator.Deployments;
@@ -15,6 +16,7 @@ public sealed class DeploymentScheduler(
     DeployLockStore locks,
     DeploymentStore deployments,
     DeploymentJournal journal,
+    CoordinatorMetrics metrics,
     IHostApplicationLifetime lifetime)
 {
     private readonly ConcurrentDictionary<string, DeploymentControl> _running = new();
@@ -61,6 +63,7 @@ public sealed class DeploymentScheduler(
             var wanted = new DeployLock(record.App, record.Environment, id, record.Kind, record.Actor, record.CreatedAt.ToDateTimeOffset());
             if (await locks.TryAcquireAsync(wanted, ct).ConfigureAwait(false) is { } holder)
             {
+                metrics.LockConflict(record.Kind);
                 throw new DeployLockedException(holder);
             }
 
@@ -92,6 +95,10 @@ public sealed class DeploymentScheduler(
                 // Finishing released the lock already; this covers a runner that ended without finishing.
                 await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
                 _running.TryRemove(id, out _);
+                if (await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { FinishedAt: not null } ended)
+                {
+                    metrics.DeploymentEnded(ended.Kind, ended.State);
+                }
             }
         }, CancellationToken.None);
         return id;

@@ -1,5 +1,7 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Agents;
+using Akd.Coordinator.Observability;
+using Akd.Core.Metrics;
 
 namespace Akd.Coordinator.Deployments;
 
@@ -7,7 +9,7 @@ namespace Akd.Coordinator.Deployments;
 /// Runs one step on one host for a deployment: records it running, stores the agent's output lines and
 /// phases as events in the order they came, and returns the result for the caller to record.
 /// </summary>
-public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal)
+public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal, CoordinatorMetrics metrics, TimeProvider clock)
 {
     public async Task<StepResult> RunAsync(string deploymentId, string host, string step, StepCommand command, string releaseId, CancellationToken ct)
     {
@@ -16,11 +18,18 @@ public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal)
         // Agent events arrive on the agent's stream; they are chained so they are stored in the order they came.
         var chain = Task.CompletedTask;
         var chainLock = new object();
+        var started = clock.GetTimestamp();
+        var phases = new PhaseClock(clock);
         var result = await registry.RunStepAsync(host, command, message =>
         {
             var e = ToEvent(deploymentId, host, step, message);
             lock (chainLock)
             {
+                if (message.BodyCase == AgentMessage.BodyOneofCase.Progress && phases.Enter(message.Progress.Phase) is { } ended)
+                {
+                    metrics.PhaseEnded(step, ended.Phase, ended.Elapsed);
+                }
+
                 chain = chain.ContinueWith(_ => journal.PublishAsync(e, CancellationToken.None), TaskScheduler.Default).Unwrap();
             }
         }, ct).ConfigureAwait(false);
@@ -28,8 +37,13 @@ public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal)
         lock (chainLock)
         {
             pending = chain;
+            if (phases.Enter(null) is { } last)
+            {
+                metrics.PhaseEnded(step, last.Phase, last.Elapsed);
+            }
         }
 
+        metrics.StepEnded(step, result.Ok ? "ok" : result.NoAnswer ? "no_answer" : "failed", clock.GetElapsedTime(started));
         await pending.ConfigureAwait(false);
         return result;
     }

@@ -45,6 +45,12 @@ public sealed class TokenAuthInterceptor(IOptions<CoordinatorOptions> options) :
     private void Authorize(ServerCallContext context)
     {
         var o = options.Value;
+        if (ServiceOf(context.Method) == "grpc.health.v1.Health")
+        {
+            // Load balancers and probes ask without credentials; health says nothing about the fleet.
+            return;
+        }
+
         var accepted = ServiceOf(context.Method) switch
         {
             "akd.v1.AgentHub" => [o.AgentToken],

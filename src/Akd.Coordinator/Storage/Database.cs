@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Akd.Coordinator.Observability;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -11,9 +14,11 @@ public sealed class Database : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CoordinatorMetrics? _metrics;
 
-    public Database(IOptions<CoordinatorOptions> options)
+    public Database(IOptions<CoordinatorOptions> options, CoordinatorMetrics? metrics = null)
     {
+        _metrics = metrics;
         Directory.CreateDirectory(options.Value.DataDir);
         var path = Path.Combine(options.Value.DataDir, "akd.db");
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
@@ -24,8 +29,10 @@ public sealed class Database : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> with exclusive use of the connection.</summary>
-    public async Task<T> UseAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
+    /// <param name="operation">Names the operation in the store latency metric: the calling store method.</param>
+    public async Task<T> UseAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct, [CallerMemberName] string operation = "")
     {
+        var started = Stopwatch.GetTimestamp();
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -34,11 +41,12 @@ public sealed class Database : IDisposable
         finally
         {
             _gate.Release();
+            _metrics?.StoreOperation(operation, Stopwatch.GetElapsedTime(started));
         }
     }
 
-    public Task UseAsync(Action<SqliteConnection> work, CancellationToken ct) =>
-        UseAsync(c => { work(c); return true; }, ct);
+    public Task UseAsync(Action<SqliteConnection> work, CancellationToken ct, [CallerMemberName] string operation = "") =>
+        UseAsync(c => { work(c); return true; }, ct, operation);
 
     public void Dispose()
     {

@@ -44,9 +44,10 @@ internal static class BuildCommand
         var shown = SecretMask.Apply(spec.Display, context.BuildEnv.Values);
         log(new OutputLine("agent", $"$ MIX_ENV={mixEnv} {shown}"));
         ProcessResult result;
+        var cause = new FailureCause();
         try
         {
-            result = await ProcessRunner.RunAsync(spec, log, ct).ConfigureAwait(false);
+            result = await ProcessRunner.RunAsync(spec, cause.Watch(log), ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {
@@ -59,7 +60,9 @@ internal static class BuildCommand
             throw new BuildFailedException($"'{shown}' did not finish within {context.CommandTimeout.TotalMinutes:0.#} minutes");
         }
 
-        return new CommandExit(shown, result.ExitCode);
+        // The cause is quoted in the step's error, which leaves the host: masked like the log.
+        var quoted = cause.Describe() is { } why ? SecretMask.Apply(why, context.BuildEnv.Values) : null;
+        return new CommandExit(shown, result.ExitCode, quoted);
     }
 
     /// <summary>With <c>build.toolchain: asdf</c>, installs what <c>.tool-versions</c> names before anything runs.</summary>
@@ -67,8 +70,14 @@ internal static class BuildCommand
         context.Manifest.Build.Toolchain == Toolchain.Asdf ? AsdfToolchain.InstallAsync(context, log, ct) : Task.CompletedTask;
 }
 
-/// <summary>How a build command ended: <see cref="Display"/> is the command as the log shows it.</summary>
-internal readonly record struct CommandExit(string Display, int Code)
+/// <summary>
+/// How a build command ended: <see cref="Display"/> is the command as the log shows it, <see cref="Cause"/>
+/// the tool's own words for a failure (Mix's <c>** (Mix) ...</c>), when it printed any.
+/// </summary>
+internal readonly record struct CommandExit(string Display, int Code, string? Cause = null)
 {
-    public string Failure => $"'{Display}' failed with exit code {Code}";
+    /// <summary>The failure without the tool's words, for callers that quote the output themselves (distillery).</summary>
+    public string Plain => $"'{Display}' failed with exit code {Code}";
+
+    public string Failure => Cause is null ? Plain : $"{Plain}: {Cause}";
 }

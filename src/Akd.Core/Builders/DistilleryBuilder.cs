@@ -34,7 +34,7 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
         {
             if (output.ArchiveFault is not { } fault)
             {
-                throw new BuildFailedException($"{exit.Failure}: {output.Error()}");
+                throw new BuildFailedException($"{exit.Plain}: {output.Error()}");
             }
 
             return await PackAfterArchiveFaultAsync(releaseDir, app, requireErts, exit, fault, output.Building?.Version, context.OutputDir, log, ct)
@@ -55,7 +55,7 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
         string releaseDir, string app, bool requireErts, CommandExit exit, string fault, string? buildingVersion, string outputDir,
         Action<OutputLine> log, CancellationToken ct)
     {
-        var failed = $"{exit.Failure} at distillery's known archive fault on recent OTP (\"{fault}\")";
+        var failed = $"{exit.Plain} at distillery's known archive fault on recent OTP (\"{fault}\")";
         ReleaseVerifier.Layout assembled;
         try
         {

@@ -143,9 +143,10 @@ public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine>
         Log($"$ {spec.Display}");
         try
         {
-            var result = await ProcessRunner.RunAsync(spec, log, ct).ConfigureAwait(false);
+            var cause = new FailureCause();
+            var result = await ProcessRunner.RunAsync(spec, cause.Watch(log), ct).ConfigureAwait(false);
             return result.TimedOut ? $"'{spec.Display}' did not finish within {context.CommandTimeout}"
-                : result.ExitCode != 0 ? $"'{spec.Display}' exited with code {result.ExitCode}"
+                : result.ExitCode != 0 ? cause.Append($"'{spec.Display}' exited with code {result.ExitCode}")
                 : null;
         }
         catch (ProcessStartException ex)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Akd.Core.Manifest.Schema;
 
 namespace Akd.Core.Manifest;
 
@@ -35,6 +36,6 @@ internal static partial class DurationParser
         return true;
     }
 
-    [GeneratedRegex("^(?<n>[0-9]+)(?<unit>ms|s|m|h)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(ManifestModel.DurationPattern, RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 }

@@ -1,3 +1,4 @@
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -9,7 +10,7 @@ internal sealed record EnvironmentOverlay(string Name, YamlNode NameNode, YamlMa
 internal static class EnvironmentOverlays
 {
     /// <summary>Keys that make no sense per environment: the release name is the app's identity.</summary>
-    public static readonly string[] Forbidden = ["app", "environments"];
+    public static readonly string[] Forbidden = ManifestModel.OverlayForbidden;
 
     public static IReadOnlyList<EnvironmentOverlay> Read(YamlMappingNode root, NodeReader reader)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -6,14 +7,14 @@ namespace Akd.Core.Manifest;
 /// <summary>The <c>deploy:</c> section.</summary>
 internal sealed partial class ManifestConverter
 {
-    private static readonly (string, RollbackScope)[] RollbackScopes = [("failed", RollbackScope.Failed), ("all", RollbackScope.All)];
+    private static readonly (string, RollbackScope)[] RollbackScopes = ManifestModel.RollbackScopes;
 
     private const string BatchExpected = "a number of hosts >= 1, a percentage such as \"25%\" (1-100), or all";
 
     private DeploySettings Deploy(YamlNode? node, string app)
     {
         var defaults = new DeploySettings { Path = $"apps/{app}" };
-        var map = reader.Map(node, "deploy", ["to", "path", "keep_releases", "rolling", "env", "run", "step_timeout"]);
+        var map = reader.Map(node, "deploy", ManifestModel.Deploy.Keys);
         if (map is null)
         {
             return defaults;
@@ -48,7 +49,7 @@ internal sealed partial class ManifestConverter
     private RollingSettings Rolling(YamlNode? node)
     {
         var defaults = new RollingSettings();
-        var map = reader.Map(node, "deploy.rolling", ["batch", "max_failures", "pause", "rollback"]);
+        var map = reader.Map(node, "deploy.rolling", ManifestModel.Rolling.Keys);
         if (map is null)
         {
             return defaults;

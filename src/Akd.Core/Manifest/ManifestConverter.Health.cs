@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -9,7 +10,7 @@ internal sealed partial class ManifestConverter
     private HealthSettings Health(YamlNode? node)
     {
         var defaults = new HealthSettings();
-        var map = reader.Map(node, "health", ["http", "tcp", "command", "expect", "timeout", "interval", "retries"]);
+        var map = reader.Map(node, "health", ManifestModel.Health.Keys);
         if (map is null)
         {
             return defaults;
@@ -53,7 +54,6 @@ internal sealed partial class ManifestConverter
         };
     }
 
-    // The port may be a ${VAR} resolved on the host, so it is checked as a number only when it is one.
-    [GeneratedRegex(@"^(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):([0-9]{1,5}|\$\{[A-Za-z_][A-Za-z0-9_]*\})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(ManifestModel.HostPortPattern, RegexOptions.CultureInvariant)]
     private static partial Regex HostPort();
 }

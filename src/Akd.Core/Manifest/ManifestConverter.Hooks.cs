@@ -1,3 +1,4 @@
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -5,14 +6,7 @@ namespace Akd.Core.Manifest;
 /// <summary>The <c>hooks:</c> list.</summary>
 internal sealed partial class ManifestConverter
 {
-    private static readonly (string, HookStage)[] Stages =
-    [
-        ("before-build", HookStage.BeforeBuild),
-        ("after-build", HookStage.AfterBuild),
-        ("before-activate", HookStage.BeforeActivate),
-        ("after-activate", HookStage.AfterActivate),
-        ("after-start", HookStage.AfterStart),
-    ];
+    private static readonly (string, HookStage)[] Stages = ManifestModel.Stages;
 
     private IReadOnlyList<HookSpec> Hooks(YamlNode? node)
     {
@@ -50,7 +44,7 @@ internal sealed partial class ManifestConverter
 
     private HookSpec? Hook(YamlNode item, string path, Dictionary<string, YamlNode> names)
     {
-        var map = reader.Map(item, path, ["name", "at", "run", "ensure", "rollback", "ignore_failure"])!;
+        var map = reader.Map(item, path, ManifestModel.Hook.Keys)!;
         var name = Required(map, "name", path, "a hook name such as migrate", reader.String);
         if (name is not null && !names.TryAdd(name, map["name"]!))
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -6,14 +7,13 @@ namespace Akd.Core.Manifest;
 /// <summary>Converts one (possibly merged) manifest mapping into an <see cref="AppManifest"/>, reporting every error.</summary>
 internal sealed partial class ManifestConverter(NodeReader reader)
 {
-    public static readonly string[] TopLevelKeys = ["app", "strategy", "source", "build", "deploy", "health", "hooks", "environments"];
+    public static IReadOnlyList<string> TopLevelKeys => ManifestModel.Root.Keys;
 
-    private static readonly (string, DeployStrategy)[] Strategies =
-        [("remote-build", DeployStrategy.RemoteBuild), ("local-build", DeployStrategy.LocalBuild), ("source", DeployStrategy.Source)];
+    private static readonly (string, DeployStrategy)[] Strategies = ManifestModel.Strategies;
 
-    private static readonly (string, BuildTool)[] Tools = [("mix-release", BuildTool.MixRelease), ("distillery", BuildTool.Distillery)];
+    private static readonly (string, BuildTool)[] Tools = ManifestModel.Tools;
 
-    private static readonly (string, Toolchain)[] Toolchains = [("system", Toolchain.System), ("asdf", Toolchain.Asdf)];
+    private static readonly (string, Toolchain)[] Toolchains = ManifestModel.Toolchains;
 
     /// <summary>Always returns a manifest; it is only meaningful when no error was recorded.</summary>
     public AppManifest Convert(YamlMappingNode root, string? defaultApp)
@@ -68,7 +68,7 @@ internal sealed partial class ManifestConverter(NodeReader reader)
 
     private SourceSettings Source(YamlNode? node)
     {
-        var map = reader.Map(node, "source", ["path", "git", "ref"]);
+        var map = reader.Map(node, "source", ManifestModel.Source.Keys);
         if (map is null)
         {
             return new SourceSettings();
@@ -93,7 +93,7 @@ internal sealed partial class ManifestConverter(NodeReader reader)
     private BuildSettings Build(YamlNode? node)
     {
         var defaults = new BuildSettings();
-        var map = reader.Map(node, "build", ["on", "tool", "mix_env", "toolchain", "include_erts"]);
+        var map = reader.Map(node, "build", ManifestModel.Build.Keys);
         if (map is null)
         {
             return defaults;
@@ -115,9 +115,9 @@ internal sealed partial class ManifestConverter(NodeReader reader)
         };
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(ManifestModel.ReleaseNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex ReleaseName();
 
-    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(ManifestModel.MixEnvPattern, RegexOptions.CultureInvariant)]
     private static partial Regex MixEnv();
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Akd.Core.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
 namespace Akd.Core.Manifest;
@@ -171,6 +172,6 @@ internal sealed partial class NodeReader
         return env;
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(ManifestModel.EnvNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex EnvName();
 }

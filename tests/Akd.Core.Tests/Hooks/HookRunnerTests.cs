@@ -47,6 +47,21 @@ public sealed class HookRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task RunStageAsync_MainFailsWithAReasonOnStderr_ErrorQuotesIt()
+    {
+        // Arrange
+        var failing = Hook("m") with { Run = [["sh", "-c", "echo migrating; echo 'relation users already exists' >&2; exit 1"]] };
+        var runner = Runner(failing);
+
+        // Act
+        var error = await Assert.ThrowsAsync<HookFailedException>(() => runner.RunStageAsync(HookStage.AfterActivate, Context(), CancellationToken.None));
+        await runner.FinishAsync(failed: true, CancellationToken.None);
+
+        // Assert
+        Assert.Contains("exited with code 1: relation users already exists", error.Message);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task RunStageAsync_FailingHookWithIgnoreFailure_PipelineContinuesWithoutRollback()
     {
         // Arrange
