@@ -1,0 +1,106 @@
+using Akd.Agent.Connection;
+using Akd.Agent.Releases;
+using Akd.Agent.Steps;
+using Akd.Core.Manifest;
+using Akd.Core.Releases;
+
+namespace Akd.Agent.Tests.Releases;
+
+/// <summary>
+/// Activation and its rollback with real processes: the app is a command (<c>deploy.run</c>) the agent
+/// starts in a session of its own, and the health check is a command that passes while the release
+/// directory holds a file named <c>healthy</c>.
+/// </summary>
+public sealed class ReleaseActivatorRollbackTests : IDisposable
+{
+    private const string A = "0.1.0-20261101T000000Z";
+    private const string B = "0.2.0-20261102T000000Z";
+    private readonly string _root = Directory.CreateTempSubdirectory("akd-activate-").FullName;
+    private readonly Outbox _outbox = new();
+    private readonly ReleaseLayout _layout;
+    private readonly AppManifest _manifest;
+    private readonly AgentOptions _options;
+
+    public ReleaseActivatorRollbackTests()
+    {
+        _options = new AgentOptions { DataDir = _root, StopGracePeriod = TimeSpan.FromSeconds(5) };
+        _manifest = ManifestLoader.Parse($"""
+            app: hello
+            deploy:
+              path: {_root}/app
+              run: ["sleep", "300"]
+            health:
+              command: ["test", "-f", "healthy"]
+              timeout: 2s
+              interval: 100ms
+            """, "akd.yaml", null, null);
+        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
+        _layout.EnsureCreated();
+    }
+
+    public void Dispose()
+    {
+        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
+        {
+            ProcessGroups.Send(pid, ProcessSignals.SigKill);
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_NewReleaseUnhealthyAndThePreviousOneToo_RecordsRolledBackUnhealthyAndSaysSo()
+    {
+        // Arrange: A went live healthy; since then something broke it (its health file is gone).
+        Release(A, healthy: true);
+        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        File.Delete(Path.Combine(_layout.ReleaseDir(A), "healthy"));
+        Release(B, healthy: false);
+
+        // Act
+        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => Activator().ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
+
+        // Assert: the host is back on A and runs it, but nobody is told A is fine.
+        Assert.Equal(A, _layout.CurrentReleaseId());
+        Assert.Equal(
+            [(A, "deployed"), (B, "failed"), (A, "rolled-back-unhealthy")],
+            _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.True(failure.Output.RolledBack);
+        Assert.Contains($"health check of {B} failed", failure.Message);
+        Assert.Contains($"rolled back to {A}, but it is not healthy either", failure.Message);
+        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_NewReleaseUnhealthyAndThePreviousOneHealthy_RecordsRolledBack()
+    {
+        // Arrange
+        Release(A, healthy: true);
+        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        Release(B, healthy: false);
+
+        // Act
+        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => Activator().ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
+
+        // Assert
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.EndsWith($"; rolled back to {A}", failure.Message);
+    }
+
+    private static Dictionary<string, string> Env => new() { ["PORT"] = "4000" };
+
+    private ReleaseActivator Activator()
+    {
+        var reporter = new StepReporter(_outbox, "s1");
+        return new ReleaseActivator(_layout, _manifest, AppRunners.For(_manifest, reporter, _options), new HttpClient(), TimeProvider.System, reporter);
+    }
+
+    private void Release(string id, bool healthy)
+    {
+        var dir = Directory.CreateDirectory(_layout.ReleaseDir(id)).FullName;
+        if (healthy)
+        {
+            File.WriteAllText(Path.Combine(dir, "healthy"), "");
+        }
+    }
+}
