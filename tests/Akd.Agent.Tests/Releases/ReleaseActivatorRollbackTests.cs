@@ -87,6 +87,31 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
         Assert.EndsWith($"; rolled back to {A}", failure.Message);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_StepCancelledWhileTheNewReleaseIsChecked_StillPutsThePreviousReleaseBack()
+    {
+        // Arrange: A is live; B never becomes healthy, and the step is cancelled (or passes its deadline) during B's check.
+        Release(A, healthy: true);
+        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        Release(B, healthy: false);
+        using var cancel = new CancellationTokenSource();
+        var activation = Activator().ActivateAsync(B, Env, "d-2", "deployed", cancel.Token);
+        while (_layout.CurrentReleaseId() != B)
+        {
+            await Task.Delay(20);
+        }
+
+        // Act: the rollback runs on its own budget, not on the cancelled step's token.
+        await cancel.CancelAsync();
+        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => activation);
+
+        // Assert
+        Assert.Equal(A, _layout.CurrentReleaseId());
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Contains("the step was cancelled or passed its deadline", failure.Message);
+        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
+    }
+
     private static Dictionary<string, string> Env => new() { ["PORT"] = "4000" };
 
     private ReleaseActivator Activator()
