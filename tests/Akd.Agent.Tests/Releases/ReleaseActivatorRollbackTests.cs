@@ -112,6 +112,26 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
         Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_SevenHealthyDeploys_PrunesToKeepReleasesAndKeepsWhereARollbackGoes()
+    {
+        // Arrange: more deploys than deploy.keep_releases (5), as a fleet makes in a few weeks.
+        var ids = Enumerable.Range(1, 7).Select(i => $"0.{i}.0-2026110{i}T000000Z").ToList();
+
+        // Act
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            Release(id, healthy: true);
+            await Activator().ActivateAsync(id, Env, $"d-{n}", "deployed", CancellationToken.None);
+        }
+
+        // Assert: the five newest are on disk, current is the last and a rollback goes to the one before.
+        Assert.Equal(ids[2..], _layout.ListReleases());
+        Assert.Equal(ids[6], _layout.CurrentReleaseId());
+        Assert.Equal(ids[5], _layout.RollbackTargetId());
+        Assert.Equal(ids.Select(id => (id, "deployed")), _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+    }
+
     private static Dictionary<string, string> Env => new() { ["PORT"] = "4000" };
 
     private ReleaseActivator Activator()
