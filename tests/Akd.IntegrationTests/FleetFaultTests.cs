@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -20,7 +19,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
     public void Dispose() => output.WriteLine(_fleet.Logs());
 
     [Fact(Timeout = 600_000)]
-    public async Task Deploy_AgentKilledMidRollout_EndsWithinItsStepDeadline()
+    public async Task Deploy_AgentKilledMidRollout_FailsTheHostAsLostBeforeItsStepDeadline()
     {
         // Arrange: one host at a time, and a health check that keeps the first host busy for 40s.
         var version = fixture.NextVersion();
@@ -37,19 +36,17 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         try
         {
             // Act: the agent dies in the middle of its step.
-            var sinceKill = Stopwatch.StartNew();
             _fleet.Agents[victim.Name].Kill();
             var follow = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(90), "logs", id, "-f");
-            var ended = sinceKill.Elapsed;
             output.WriteLine(follow.ToString());
 
-            // Assert: the deployment ended failed well within the 60s step deadline; the rest were not touched.
-            Assert.True(ended < TimeSpan.FromSeconds(60), $"the deployment ended {ended} after the kill");
+            // Assert: the host failed as lost (the agent's grace ran out), not at the 60s step deadline; the rest were not touched.
             var status = await CliJson.StatusAsync(_fleet, id);
             Assert.Equal("failed", status.Str("state"));
             var rows = CliJson.Hosts(status);
             Assert.Equal("failed", rows[(victim.Name, "activate")].Str("state"));
-            Assert.Contains($"agent {victim.Name} disconnected", rows[(victim.Name, "activate")].Str("message"));
+            Assert.Contains($"agent {victim.Name} disconnected during the step and did not come back", rows[(victim.Name, "activate")].Str("message"));
+            Assert.DoesNotContain("deadline", rows[(victim.Name, "activate")].Str("message"));
             Assert.All(_fleet.Web.Skip(1), host => Assert.Equal("skipped", rows[(host.Name, "activate")].Str("state")));
 
             // While it is gone, a deploy is refused before touching any host, naming it; --skip-offline goes on and is recorded.

@@ -77,7 +77,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Deploy_TargetLabelMatchesNoAgent_FailsFastNamingTheSelector()
+    public async Task Deploy_TargetLabelMatchesNoAgent_IsRefusedBeforeBuildingNamingTheSelector()
     {
         // Arrange: a manifest whose targets do not exist.
         var yaml = File.ReadAllText(_app.Manifest).Replace("to: { role: web }", "to: { role: nowhere }");
@@ -91,7 +91,6 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         // Assert: refused before anything was built, with the selector in the message.
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("no online agent matches deploy.to role=nowhere", result.StdErr);
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed}");
         Assert.False(Directory.Exists(Path.Combine(_fleet.Root, "build-1", "builds")), "nothing should have been built");
     }
 

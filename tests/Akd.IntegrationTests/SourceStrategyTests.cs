@@ -17,6 +17,9 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
     private LocalFleet _fleet = null!;
     private Dictionary<string, string> _fakeAsdfEnv = null!;
 
+    /// <summary>What the fake asdf records when it runs mix under the versions the tests' .tool-versions set, installed.</summary>
+    private const string RanUnderToolVersions = "ran mix under elixir 1.14.0-otp-25 erlang 25.3";
+
     private string AsdfCalls => Path.Combine(_fakeBin, "calls.log");
 
     private LocalFleet.WebHost Web => _fleet.Web[0];
@@ -104,11 +107,13 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         var manifest = app.WriteManifest("akd.asdf.yaml", Manifest("asdf", $"git: file://{app.Dir}\n  ref: main"));
         File.Delete(AsdfCalls);
         File.Delete(AsdfCalls + ".plugins");
+        File.Delete(AsdfCalls + ".installs");
 
         // Act
         await DeployAsync(app, manifest);
 
-        // Assert: every Elixir tool ran through asdf, in the new release, named after mix.exs.
+        // Assert: the versions .tool-versions names were installed, and every Elixir tool ran through asdf
+        // under them (the fake refuses a version not installed, as asdf does), in the new release, named after mix.exs.
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
         Assert.StartsWith("0.1.0-", CurrentRelease());
         var releaseDir = Path.Combine(DeployPath, "releases", CurrentRelease());
@@ -117,8 +122,12 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
             .Select(l => l[(releaseDir.Length + 1)..]).ToList();
         output.WriteLine(string.Join("\n", calls));
         Assert.Equal(
-            ["plugin list", "plugin add erlang", "plugin add elixir", "install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25", "exec mix deps.get --only prod", "exec mix compile", "exec mix run --no-halt"],
+            [
+                "plugin list", "plugin add erlang", "plugin add elixir", "install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25",
+                "exec mix deps.get --only prod", RanUnderToolVersions, "exec mix compile", RanUnderToolVersions, "exec mix run --no-halt", RanUnderToolVersions,
+            ],
             calls);
+        Assert.Equal(["erlang 25.3", "elixir 1.14.0-otp-25"], File.ReadAllLines(AsdfCalls + ".installs"));
 
         // Assert: the agent's toolchain probe found asdf.
         var agents = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents", "--output", "json");
@@ -195,7 +204,9 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine(string.Join("\n", calls));
         Assert.Contains("install", calls);
         Assert.Contains("exec mix deps.get --only prod", calls);
-        Assert.Contains(calls, c => c.StartsWith("exec mix release", StringComparison.Ordinal));
+        var release = calls.FindIndex(c => c.StartsWith("exec mix release", StringComparison.Ordinal));
+        Assert.True(release >= 0, "mix release should run through asdf");
+        Assert.Equal(RanUnderToolVersions, calls.ElementAtOrDefault(release + 1));
     }
 
     private HelloApp CopyApp(string name) => HelloApp.CopyTo(Directory.CreateDirectory(Path.Combine(_fleet.Root, name)).FullName);

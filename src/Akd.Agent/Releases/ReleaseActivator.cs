@@ -119,10 +119,10 @@ internal sealed partial class ReleaseActivator(
             await Hooks.FailedAsync(cleanup).ConfigureAwait(false);
         }
 
-        var rolledBackTo = await RollBackAsync(previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false);
-        output.RolledBack = rolledBackTo is not null;
+        var rolledBack = await RollBackAsync(previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false);
+        output.RolledBack = rolledBack is not null;
         var message = (hookFailure ?? $"health check of {releaseId} failed: {health.Detail}") +
-            (rolledBackTo is null ? "; there was no previous release to go back to" : $"; rolled back to {rolledBackTo}");
+            (rolledBack is null ? "; there was no previous release to go back to" : $"; {rolledBack}");
         throw new ActivationFailedException(message, output);
     }
 
@@ -304,6 +304,7 @@ internal sealed partial class ReleaseActivator(
     }
 
     /// <param name="previousEnv">The env the previous release ran with (see <see cref="PreviousEnv"/>).</param>
+    /// <returns>Null when there was nothing to go back to; otherwise what the host went back to, and whether that is healthy.</returns>
     private async Task<string?> RollBackAsync(IReadOnlyDictionary<string, string> previousEnv, string? previousId, string deploymentId, CancellationToken ct)
     {
         reporter.Phase("rollback", previousId is null ? "stopping the failed release" : $"going back to {previousId}");
@@ -320,8 +321,9 @@ internal sealed partial class ReleaseActivator(
         layout.SwitchCurrent(previousId);
         var health = await StartAndCheckAsync(previousId, previousEnv, ct).ConfigureAwait(false);
         layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), previousId, deploymentId, health.Healthy ? "rolled-back" : "rolled-back-unhealthy"));
-        reporter.Log(health.Healthy ? $"rolled back to {previousId}, healthy" : $"rolled back to {previousId}, but it is not healthy either: {health.Detail}");
-        return previousId;
+        var outcome = health.Healthy ? $"rolled back to {previousId}" : $"rolled back to {previousId}, but it is not healthy either: {health.Detail}";
+        reporter.Log(health.Healthy ? $"{outcome}, healthy" : outcome);
+        return outcome;
     }
 
     private void Prune(string current, string? previous)

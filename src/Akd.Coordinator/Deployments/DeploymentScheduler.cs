@@ -43,9 +43,16 @@ public sealed class DeploymentScheduler(
             return false;
         }
 
+        if (control.IsCancelRequested)
+        {
+            return true;
+        }
+
+        // Stored before the cancel is signalled: a build stops at once and finishes the deployment,
+        // after which its row no longer changes and who cancelled it would be lost.
+        await deployments.SetCancelledByAsync(id, actor, ct).ConfigureAwait(false);
         if (control.RequestCancel(actor))
         {
-            await deployments.SetCancelledByAsync(id, actor, ct).ConfigureAwait(false);
             await journal.SetStateAsync(id, DeploymentStates.Cancelling,
                 $"cancel requested by {actor}: the hosts in flight finish their step, then those that switched go back", ct).ConfigureAwait(false);
         }

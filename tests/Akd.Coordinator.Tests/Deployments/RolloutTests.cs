@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Akd.Contracts.V1;
 using Akd.Coordinator.Deployments;
 using Akd.Core.Manifest;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Akd.Coordinator.Tests.Deployments;
 
@@ -122,50 +122,61 @@ public sealed class RolloutTests
     [Fact(Timeout = 10_000)]
     public async Task Run_PauseBetweenBatches_WaitsThePauseButNotAfterTheLast()
     {
-        // Arrange
-        var starts = new ConcurrentDictionary<string, TimeSpan>();
-        var watch = Stopwatch.StartNew();
-        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = TimeSpan.FromMilliseconds(300) }, TimeProvider.System);
+        // Arrange: the pause runs on a fake clock that only this test moves.
+        var clock = new FakeTimeProvider();
+        var starts = new ConcurrentDictionary<string, DateTimeOffset>();
+        var pause = TimeSpan.FromMilliseconds(300);
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = pause }, clock);
 
-        // Act
-        var outcome = await rollout.RunAsync(Five, (host, _) =>
+        // Act: move the clock in small steps until the last batch has started, then not at all.
+        var run = rollout.RunAsync(Five, (host, _) =>
         {
-            starts[host] = watch.Elapsed;
+            starts[host] = clock.GetUtcNow();
             return Task.FromResult(Ok(host));
         }, NoBatchNote, CancellationToken.None, CancellationToken.None);
-        var total = watch.Elapsed;
+        while (!starts.ContainsKey("web-5"))
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Yield();
+        }
+
+        var stoppedAt = clock.GetUtcNow();
+        var outcome = await run; // a pause after the last batch would never end: the clock no longer moves
 
         // Assert
         Assert.Empty(outcome.NotReached);
-        Assert.True(starts["web-3"] - starts["web-2"] >= TimeSpan.FromMilliseconds(290), $"pause 1: {starts["web-3"] - starts["web-2"]}");
-        Assert.True(starts["web-5"] - starts["web-4"] >= TimeSpan.FromMilliseconds(290), $"pause 2: {starts["web-5"] - starts["web-4"]}");
-        Assert.True(total - starts["web-5"] < TimeSpan.FromMilliseconds(250), $"no pause after the last batch: {total - starts["web-5"]}");
+        Assert.Equal(starts["web-1"], starts["web-2"]);
+        Assert.True(starts["web-3"] - starts["web-2"] >= pause, $"pause 1: {starts["web-3"] - starts["web-2"]}");
+        Assert.True(starts["web-5"] - starts["web-4"] >= pause, $"pause 2: {starts["web-5"] - starts["web-4"]}");
+        Assert.Equal(stoppedAt, clock.GetUtcNow());
     }
 
     [Fact(Timeout = 10_000)]
     public async Task Run_CancelDuringPause_EndsAtOnceWithNothingInFlight()
     {
-        // Arrange
+        // Arrange: a 30 s pause on a fake clock that never moves, so only the cancel can end it.
         using var cancel = new CancellationTokenSource();
-        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = TimeSpan.FromSeconds(30) }, TimeProvider.System);
-        var watch = Stopwatch.StartNew();
+        var clock = new FakeTimeProvider();
+        var started = clock.GetUtcNow();
+        var touched = new ConcurrentBag<string>();
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), Pause = TimeSpan.FromSeconds(30) }, clock);
 
         // Act
-        var outcome = await rollout.RunAsync(Five, (host, _) =>
+        var run = rollout.RunAsync(Five, (host, _) =>
         {
-            if (host == "web-2")
-            {
-                cancel.CancelAfter(100);
-            }
-
+            touched.Add(host);
             return Task.FromResult(Ok(host));
         }, NoBatchNote, cancel.Token, CancellationToken.None);
+        Assert.False(run.IsCompleted, "the rollout should be in its pause after the first batch");
+        await cancel.CancelAsync();
+        var outcome = await run;
 
         // Assert
         Assert.True(outcome.Cancelled);
         Assert.Empty(outcome.InFlightAtCancel);
+        Assert.Equal(["web-1", "web-2"], touched.Order());
         Assert.Equal(["web-3", "web-4", "web-5"], outcome.NotReached);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.Equal(started, clock.GetUtcNow());
     }
 
     [Fact(Timeout = 10_000)]

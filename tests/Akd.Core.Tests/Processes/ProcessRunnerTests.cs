@@ -88,10 +88,10 @@ public sealed class ProcessRunnerTests
     [Fact(Timeout = 30_000)]
     public async Task RunAsync_Timeout_KillsTheProcessTreeAndReportsTimedOut()
     {
-        // Arrange: a child that would outlive its parent if only the parent were killed.
-        var marker = Path.Combine(Path.GetTempPath(), $"akd-pr-{Guid.NewGuid():N}");
-        var spec = new ProcessSpec("sh", ["-c", $"(sleep 3; touch {marker}) & sleep 30"]) { Timeout = TimeSpan.FromMilliseconds(500) };
-        var watch = Stopwatch.StartNew();
+        // Arrange: a grandchild that would outlive its parent if only the parent were killed; it names its pid.
+        // Both sleep far past the test's own timeout, so a runner that waited for them fails the test.
+        var pidFile = Path.Combine(Path.GetTempPath(), $"akd-pr-{Guid.NewGuid():N}.pid");
+        var spec = new ProcessSpec("sh", ["-c", $"sleep 300 & echo $! > {pidFile}; sleep 300"]) { Timeout = TimeSpan.FromMilliseconds(500) };
 
         // Act
         var result = await ProcessRunner.RunAsync(spec, null, CancellationToken.None);
@@ -99,9 +99,10 @@ public sealed class ProcessRunnerTests
         // Assert
         Assert.True(result.TimedOut);
         Assert.False(result.Succeeded);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
-        await Task.Delay(3500);
-        Assert.False(File.Exists(marker), "the grandchild survived the timeout");
+        var grandchild = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete(pidFile);
+        await LiveProcess.WaitGoneAsync(grandchild, CancellationToken.None);
+        Assert.False(LiveProcess.IsAlive(grandchild), $"the grandchild {grandchild} survived the timeout");
     }
 
     [Fact(Timeout = 30_000)]
@@ -127,16 +128,19 @@ public sealed class ProcessRunnerTests
     [Fact(Timeout = 30_000)]
     public async Task RunAsync_DaemonizedChildHoldsThePipes_ReturnsAfterTheDrainGrace()
     {
-        // Arrange: like run_erl, the child keeps our stdout open after the parent exits.
-        var spec = new ProcessSpec("sh", ["-c", "sleep 20 & echo started"]) { OutputDrainGrace = TimeSpan.FromMilliseconds(300) };
-        var watch = Stopwatch.StartNew();
+        // Arrange: like run_erl, the child keeps our stdout open after the parent exits, far longer than the
+        // test's timeout; it names its pid so the test can show the run ended while the pipe was still held.
+        var spec = new ProcessSpec("sh", ["-c", "sleep 300 & echo $!"]) { OutputDrainGrace = TimeSpan.FromMilliseconds(300) };
+        var lines = new List<OutputLine>();
 
         // Act
-        var result = await ProcessRunner.RunAsync(spec, null, CancellationToken.None);
+        var result = await ProcessRunner.RunAsync(spec, l => { lock (lines) { lines.Add(l); } }, CancellationToken.None);
 
         // Assert
         Assert.True(result.Succeeded);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"waited {watch.Elapsed} for a pipe held by a daemon");
+        var daemon = int.Parse(Assert.Single(lines).Text, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(LiveProcess.IsAlive(daemon), "the run should end while the daemon still holds the pipe");
+        Process.GetProcessById(daemon).Kill();
     }
 
     [Fact]

@@ -108,6 +108,32 @@ public sealed class ReleaseLayoutRollbackTargetTests : IDisposable
         Assert.Equal([A, D], _layout.ListReleases());
     }
 
+    [Fact]
+    public void Prune_EightReleasesAfterFailedDeploysWithKeepFive_KeepsTheRollbackTargetAndCurrent()
+    {
+        // Arrange: A then B went live; six more releases failed their health check, each put back on B.
+        // After each, the agent prunes to deploy.keep_releases (5) protecting current, previous and the rollback target.
+        string[] failed = ["0.5.0-20261105T000000Z", "0.6.0-20261106T000000Z", "0.7.0-20261107T000000Z", "0.8.0-20261108T000000Z", "0.9.0-20261109T000000Z", "1.0.0-20261110T000000Z"];
+        Deploy(A, "deployed");
+        Deploy(B, "deployed");
+        var removed = new List<string>();
+
+        // Act
+        foreach (var release in failed)
+        {
+            Deploy(release, "failed");
+            Deploy(B, "rolled-back");
+            removed.AddRange(_layout.Prune(5, new[] { _layout.CurrentReleaseId(), A, _layout.RollbackTargetId() }.OfType<string>()));
+        }
+
+        // Assert: the five newest stay, and so do A, where a rollback goes, and B, current; only the oldest failed one went.
+        Assert.Equal(A, _layout.RollbackTargetId());
+        Assert.Equal(B, _layout.CurrentReleaseId());
+        Assert.Equal([failed[0]], removed);
+        Assert.Equal([A, B, .. failed[1..]], _layout.ListReleases());
+        Assert.True(Directory.Exists(_layout.ReleaseDir(A)));
+    }
+
     private void Deploy(string release, string result)
     {
         Directory.CreateDirectory(_layout.ReleaseDir(release));

@@ -1,0 +1,63 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
+
+namespace Akd.Coordinator.Tests.Agents;
+
+/// <summary>
+/// FAKE agent, in process: it connects to the registry the way AgentHubService does for a real agent's
+/// gRPC stream, reads what the coordinator sends it from the connection's outbox, and answers through
+/// <see cref="AgentRegistry.Dispatch"/>, as the stream's reader does. What it answers is up to the test.
+/// </summary>
+internal sealed class FakeAgent(AgentRegistry registry, string name, params string[] labels)
+{
+    public string Name => name;
+
+    public AgentConnection? Connection { get; private set; }
+
+    /// <summary>Connects (or reconnects, naming the steps it is still running, as a restarted stream does).</summary>
+    public AgentConnection Connect(params string[] runningStepIds)
+    {
+        var hello = new AgentHello { Name = name, AgentVersion = "fake" };
+        foreach (var label in labels)
+        {
+            var (key, value) = (label.Split('=')[0], label.Split('=')[1]);
+            hello.Labels[key] = value;
+        }
+
+        hello.RunningStepIds.AddRange(runningStepIds);
+        Connection = new AgentConnection(hello);
+        registry.Connected(Connection);
+        return Connection;
+    }
+
+    /// <summary>The stream drops: the coordinator's side of it ends.</summary>
+    public void Drop() => registry.Disconnected(Connection ?? throw new InvalidOperationException($"{name} is not connected"));
+
+    /// <summary>The next message the coordinator sent to this connection.</summary>
+    public async Task<CoordinatorMessage> ReceiveAsync(CancellationToken ct) =>
+        await (Connection ?? throw new InvalidOperationException($"{name} is not connected")).Outbox.Reader.ReadAsync(ct);
+
+    /// <summary>The next step the coordinator asked for, skipping nothing: any other message first fails the test.</summary>
+    public async Task<StepCommand> ReceiveStepAsync(CancellationToken ct)
+    {
+        var message = await ReceiveAsync(ct);
+        Assert.Equal(CoordinatorMessage.BodyOneofCase.RunStep, message.BodyCase);
+        return message.RunStep;
+    }
+
+    /// <summary>Messages already sent and not read yet.</summary>
+    public List<CoordinatorMessage> Pending()
+    {
+        var pending = new List<CoordinatorMessage>();
+        while (Connection is not null && Connection.Outbox.Reader.TryRead(out var message))
+        {
+            pending.Add(message);
+        }
+
+        return pending;
+    }
+
+    public void Answer(StepResult result) => registry.Dispatch(new AgentMessage { Result = result });
+
+    public void Log(string stepId, string line) => registry.Dispatch(new AgentMessage { Log = new StepLog { StepId = stepId, Stream = "stdout", Line = line } });
+}

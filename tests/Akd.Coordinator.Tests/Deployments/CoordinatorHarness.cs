@@ -1,0 +1,128 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Artifacts;
+using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Storage;
+using Akd.Coordinator.Tests.Agents;
+using Akd.Coordinator.Tests.Storage;
+using Akd.Core.Manifest;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Akd.Coordinator.Tests.Deployments;
+
+/// <summary>
+/// The coordinator's deployment machinery wired as Program.cs wires it, on a real SQLite store in a
+/// scratch directory, with fake agents in process instead of gRPC streams and a fake clock.
+/// </summary>
+internal sealed class CoordinatorHarness : IDisposable
+{
+    public const string Manifest = """
+        app: hello
+        build: { on: { role: build } }
+        deploy:
+          to: { role: web }
+          rolling: { batch: 1 }
+        """;
+
+    private readonly TempDatabase _db = new();
+
+    public CoordinatorHarness()
+    {
+        Options = new CoordinatorOptions { DataDir = _db.Dir };
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        Registry = new AgentRegistry(Clock, options, NullLogger<AgentRegistry>.Instance);
+        Agents = new AgentStore(_db.Database, Clock);
+        Artifacts = new ArtifactStore(options);
+        Events = new EventStore(_db.Database);
+        Journal = new DeploymentJournal(_db.Deployments, new DeploymentEvents(Events, Clock), NullLogger<DeploymentJournal>.Instance);
+        var steps = new HostSteps(Registry, Journal);
+        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance);
+        Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
+        Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
+        Targets = new TargetResolver(Registry, Agents);
+        Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, new NeverStopping());
+    }
+
+    /// <summary>Starts at a fixed instant; only the test moves it.</summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    public CoordinatorOptions Options { get; }
+
+    public AgentRegistry Registry { get; }
+
+    public AgentStore Agents { get; }
+
+    public ArtifactStore Artifacts { get; }
+
+    public EventStore Events { get; }
+
+    public DeploymentStore Deployments => _db.Deployments;
+
+    public DeploymentJournal Journal { get; }
+
+    public DeploymentRunner Runner { get; }
+
+    public FleetOperationRunner Operations { get; }
+
+    public DeploymentPlanner Planner { get; }
+
+    public TargetResolver Targets { get; }
+
+    public DeploymentScheduler Scheduler { get; }
+
+    /// <summary>A fake agent, connected and known to the store, as an agent's hello makes it.</summary>
+    public async Task<FakeAgent> ConnectAsync(string name, string label, CancellationToken ct)
+    {
+        var agent = new FakeAgent(Registry, name, label);
+        var connection = agent.Connect();
+        await Agents.UpsertOnlineAsync(connection.Hello, ct);
+        return agent;
+    }
+
+    /// <summary>A plan as the planner makes it for an uploaded source archive.</summary>
+    public async Task<DeploymentPlan> PlanAsync(string manifestYaml, CancellationToken ct, bool skipOffline = false)
+    {
+        var source = new ArtifactRef { Sha256 = await UploadAsync("source archive", ct), Size = 14 };
+        return await Planner.PlanAsync(new DeployRequest
+        {
+            ManifestYaml = manifestYaml, Actor = "alice@box", Source = new SourceSpec { Archive = source }, SkipOffline = skipOffline,
+        }, ct);
+    }
+
+    /// <summary>Stores bytes as an uploaded artifact; returns its digest.</summary>
+    public async Task<string> UploadAsync(string content, CancellationToken ct)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(content);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        await using var upload = Artifacts.BeginUpload(sha, bytes.Length);
+        await upload.WriteAsync(bytes, ct);
+        await upload.CommitAsync(sha, ct);
+        return sha;
+    }
+
+    public async Task<Deployment> GetAsync(string id, CancellationToken ct) =>
+        await Deployments.GetAsync(id, ct) ?? throw new InvalidOperationException($"no deployment {id}");
+
+    public static HostStatus Row(Deployment d, string host, string step) => d.Hosts.Single(h => h.Host == host && h.Step == step);
+
+    public static AppManifest Parse(string yaml) => ManifestLoader.Parse(yaml, "akd.yaml", null, null);
+
+    public void Dispose() => _db.Dispose();
+
+    /// <summary>A host that never stops, as the tests run each deployment to its end.</summary>
+    private sealed class NeverStopping : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication()
+        {
+        }
+    }
+}

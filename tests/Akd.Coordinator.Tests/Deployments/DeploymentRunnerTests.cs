@@ -1,0 +1,100 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Deployments;
+
+namespace Akd.Coordinator.Tests.Deployments;
+
+public sealed class DeploymentRunnerTests
+{
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_BuildFails_EndsFailedQuotingTheBuildAndTouchesNoTarget()
+    {
+        // Arrange
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var plan = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+
+        // Act
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        builder.Answer(new StepResult { StepId = build.StepId, Ok = false, Error = "mix compile failed (exit 1): undefined function foo/0" });
+        await run;
+
+        // Assert
+        var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
+        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal("build on build-1 failed: mix compile failed (exit 1): undefined function foo/0", d.Error);
+        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
+        var activate = CoordinatorHarness.Row(d, "web-1", "activate");
+        Assert.Equal(StepStates.Skipped, activate.State);
+        Assert.StartsWith("not reached: the build failed", activate.Message);
+        Assert.Empty(web.Pending());
+        Assert.Equal("", d.ReleaseId);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_CancelWhileBuilding_EndsCancelledAtOnceAndStopsTheBuild()
+    {
+        // Arrange: a build that never ends by itself.
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var plan = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var control = new DeploymentControl();
+        var run = h.Runner.RunAsync(plan, control, CancellationToken.None);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+
+        // Act: the clock never moves, so only the cancel can end the run.
+        control.RequestCancel("bob@laptop");
+        await run;
+
+        // Assert
+        var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
+        Assert.Equal(DeploymentStates.Cancelled, d.State);
+        Assert.Equal("cancelled by bob@laptop during the build; no host was touched", d.Error);
+        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
+        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-1", "activate").State);
+        var stop = Assert.Single(builder.Pending());
+        Assert.Equal(new CancelStep { StepId = build.StepId, Reason = "cancelled" }, stop.CancelStep);
+        Assert.Empty(web.Pending());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_BuildThenOneHostUnhealthy_StopsTheRolloutAndRecordsTheHostBackOnItsPreviousRelease()
+    {
+        // Arrange: two hosts one at a time; the first refuses the release and puts its previous one back.
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web1 = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var web2 = await h.ConnectAsync("web-2", "role=web", CancellationToken.None);
+        var plan = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+
+        // Act
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        builder.Answer(new StepResult
+        {
+            StepId = build.StepId, Ok = true,
+            Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = new string('a', 64), Size = 10 } },
+        });
+        var activate = await web1.ReceiveStepAsync(CancellationToken.None);
+        web1.Answer(new StepResult
+        {
+            StepId = activate.StepId, Ok = false, Error = "health check failed",
+            Activate = new ActivateOutput { ReleaseId = activate.Activate.ReleaseId, RolledBack = true, PreviousReleaseId = "0.1.0-20260101000000" },
+        });
+        await run;
+
+        // Assert
+        var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
+        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.StartsWith("0.2.0-", activate.Activate.ReleaseId);
+        var row = CoordinatorHarness.Row(d, "web-1", "activate");
+        Assert.Equal((StepStates.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
+        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "activate").State);
+        Assert.Empty(web2.Pending());
+    }
+}
