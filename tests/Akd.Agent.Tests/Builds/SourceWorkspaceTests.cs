@@ -8,7 +8,7 @@ namespace Akd.Agent.Tests.Builds;
 public sealed class SourceWorkspaceTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("akd-ws-").FullName;
-    private readonly StepReporter _reporter = new(new Outbox(), "s1");
+    private readonly StepReporter _reporter = TestMetrics.Reporter(new Outbox(), "s1");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 

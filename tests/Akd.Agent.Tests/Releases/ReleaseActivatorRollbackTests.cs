@@ -136,7 +136,7 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
 
     private ReleaseActivator Activator()
     {
-        var reporter = new StepReporter(_outbox, "s1");
+        var reporter = TestMetrics.Reporter(_outbox, "s1");
         return new ReleaseActivator(_layout, _manifest, AppRunners.For(_manifest, reporter, _options), new HttpClient(), TimeProvider.System, reporter);
     }
 

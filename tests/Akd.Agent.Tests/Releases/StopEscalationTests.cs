@@ -35,7 +35,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange: a grace far past the test's timeout, so only the script can stop it in time.
         using var vm = ChildProcess.Shell("trap 'exit 0' USR1; while :; do sleep 0.05; done");
-        var runner = new MixReleaseRunner("hello", new StepReporter(_outbox, "s1"), TimeSpan.FromHours(1));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromHours(1));
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: true), CancellationToken.None);
@@ -50,7 +50,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange
         using var vm = ChildProcess.Shell("while :; do sleep 0.05; done");
-        var runner = new MixReleaseRunner("hello", new StepReporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: false), CancellationToken.None);
@@ -67,7 +67,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange
         using var vm = ChildProcess.Shell("trap '' TERM; while :; do sleep 0.05; done");
-        var runner = new MixReleaseRunner("hello", new StepReporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: false), CancellationToken.None);

@@ -15,14 +15,14 @@ public sealed class StepLocksTests
     {
         // Arrange: after a coordinator restart, a step of the interrupted deployment still runs on this
         // deploy path when the next deployment's step arrives.
-        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options));
+        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options), TestMetrics.Agent);
         var manifest = new AppManifest { App = "hello" };
         var key = locks.KeyFor(new StepCommand { Activate = new ActivateStep() }, manifest);
         var outbox = new Outbox();
-        var first = await locks.AcquireAsync(key, new StepReporter(outbox, "s1"), CancellationToken.None);
+        var first = await locks.AcquireAsync(key, TestMetrics.Reporter(outbox, "s1"), CancellationToken.None);
 
         // Act
-        var second = locks.AcquireAsync(locks.KeyFor(new StepCommand { Rollback = new RollbackStep() }, manifest), new StepReporter(outbox, "s2"), CancellationToken.None);
+        var second = locks.AcquireAsync(locks.KeyFor(new StepCommand { Rollback = new RollbackStep() }, manifest), TestMetrics.Reporter(outbox, "s2"), CancellationToken.None);
         var waitedWhileTheFirstRan = !second.IsCompleted;
         first!.Dispose();
         using var secondHeld = await second;
@@ -38,7 +38,7 @@ public sealed class StepLocksTests
     public void KeyFor_RelativeAndAbsoluteSpellingsOfOnePath_AreOneLock()
     {
         // Arrange: two apps that name the same directory two ways.
-        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options));
+        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options), TestMetrics.Agent);
         var relative = new AppManifest { App = "a", Deploy = new DeploySettings { Path = "apps/../shared/site" } };
         var absolute = new AppManifest { App = "b", Deploy = new DeploySettings { Path = "/srv/akd-agent/shared/site" } };
         var activate = new StepCommand { Activate = new ActivateStep() };
@@ -55,7 +55,7 @@ public sealed class StepLocksTests
     public void KeyFor_BuildAndReleasesQuery_NeverWaitOnTheDeployPath()
     {
         // Arrange
-        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options));
+        var locks = new StepLocks(Microsoft.Extensions.Options.Options.Create(Options), TestMetrics.Agent);
         var manifest = new AppManifest { App = "hello" };
 
         // Act

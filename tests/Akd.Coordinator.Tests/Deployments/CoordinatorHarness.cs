@@ -2,10 +2,12 @@ using Akd.Contracts.V1;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Observability;
 using Akd.Coordinator.Storage;
 using Akd.Coordinator.Tests.Agents;
 using Akd.Coordinator.Tests.Storage;
 using Akd.Core.Manifest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -38,12 +40,16 @@ internal sealed class CoordinatorHarness : IDisposable
         Artifacts = new ArtifactStore(options);
         Events = new EventStore(_db.Database);
         Journal = new DeploymentJournal(_db.Deployments, new DeploymentEvents(Events, Clock), NullLogger<DeploymentJournal>.Instance);
-        var steps = new HostSteps(Registry, Journal);
+        // Real metrics on a meter factory of the harness's own: the runners record into them as in production.
+        var metrics = new CoordinatorMetrics(
+            new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+                .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Registry);
+        var steps = new HostSteps(Registry, Journal, metrics, Clock);
         Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance);
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
         Targets = new TargetResolver(Registry, Agents);
-        Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, new NeverStopping());
+        Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, metrics, new NeverStopping());
     }
 
     /// <summary>Starts at a fixed instant; only the test moves it.</summary>
