@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 demo="$root/.akd/demo"
-coordinator_url="http://127.0.0.1:7400"
+coordinator_url="https://127.0.0.1:7400"
+ca_file="$demo/coordinator/pki/ca.crt"
 ports=(4001 4002)
 
 stop_all() {
@@ -44,13 +45,18 @@ start() { # name, then arguments
 }
 
 start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator"
-start build-1 "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name build-1 --labels role=build --data-dir "$demo/build-1"
+# The coordinator makes its CA on its first start; akdctl and the agents trust it.
+for _ in $(seq 1 60); do
+  [ -s "$ca_file" ] && break
+  sleep 0.5
+done
+start build-1 "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --ca-file "$ca_file" --name build-1 --labels role=build --data-dir "$demo/build-1"
 for i in 1 2; do
-  start "web-$i" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name "web-$i" --labels role=web \
+  start "web-$i" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --ca-file "$ca_file" --name "web-$i" --labels role=web \
     --data-dir "$demo/web-$i" --app-env "PORT=${ports[$((i - 1))]}"
 done
 
-akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" "$@"; }
+akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" --ca-file "$ca_file" "$@"; }
 for _ in $(seq 1 60); do
   online=$(akdctl agents --output json 2>/dev/null | grep -c '"state": *"online"' || true)
   [ "$online" -ge 3 ] && break

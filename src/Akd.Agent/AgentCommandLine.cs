@@ -12,6 +12,7 @@ internal static class AgentCommandLine
         ["--name"] = "Agent:Name",
         ["--labels"] = "Agent:Labels",
         ["--data-dir"] = "Agent:DataDir",
+        ["--ca-file"] = "Agent:CaFile",
         ["--config"] = "ConfigFile",
     };
 

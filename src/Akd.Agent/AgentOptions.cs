@@ -7,7 +7,10 @@ namespace Akd.Agent;
 public sealed class AgentOptions
 {
     /// <summary>Coordinator URL (<c>--coordinator</c>).</summary>
-    public string Coordinator { get; set; } = "http://127.0.0.1:7400";
+    public string Coordinator { get; set; } = "https://127.0.0.1:7400";
+
+    /// <summary>PEM file of the coordinator's CA (<c>--ca-file</c>): the only issuer the agent trusts for the coordinator.</summary>
+    public string CaFile { get; set; } = "";
 
     /// <summary>
     /// The coordinator's agent token (<c>Agent:Token</c> in the config file, or <c>AKD_Agent__Token</c>).

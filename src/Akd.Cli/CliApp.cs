@@ -8,7 +8,7 @@ internal static class CliApp
 {
     public static readonly Option<string?> Coordinator = new("--coordinator")
     {
-        Description = "Coordinator URL (default: $AKD_COORDINATOR, then http://127.0.0.1:7400)",
+        Description = "Coordinator URL (default: $AKD_COORDINATOR, then https://127.0.0.1:7400)",
         Recursive = true,
     };
 
@@ -25,6 +25,12 @@ internal static class CliApp
         Recursive = true,
     };
 
+    public static readonly Option<string?> CaFile = new("--ca-file")
+    {
+        Description = "PEM file of the coordinator's CA (its <data-dir>/pki/ca.crt), trusted besides the system store (default: $AKD_CA_FILE)",
+        Recursive = true,
+    };
+
     public static RootCommand BuildRoot()
     {
         Output.AcceptOnlyFromAmong("text", "json");
@@ -32,6 +38,7 @@ internal static class CliApp
         root.Options.Add(Coordinator);
         root.Options.Add(Output);
         root.Options.Add(TokenFile);
+        root.Options.Add(CaFile);
         root.Subcommands.Add(InitCommand.Build());
         root.Subcommands.Add(DeployCommand.Build());
         root.Subcommands.Add(AgentsCommand.Build());

@@ -6,16 +6,22 @@ using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
+args = SecurityCommandLine.Extract(args, out var securityFlags);
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
 });
 builder.Host.UseSystemd();
+if (builder.AddTransportSecurity(securityFlags) is { } refusal)
+{
+    Console.Error.WriteLine($"akd-coordinator: {refusal}");
+    return 2;
+}
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    // gRPC over cleartext HTTP/2 (h2c) on the configured --urls; put TLS in front or configure certificates for remote agents.
+    // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs).
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
     // Detect dead agent connections even when no message flows.
     kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
@@ -66,4 +72,6 @@ app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();
 app.MapGrpcService<AdminService>();
+app.UseTransportSecurity();
 app.Run();
+return 0;

@@ -26,7 +26,7 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         var port = LocalFleet.FreePort();
-        _url = $"http://127.0.0.1:{port}";
+        _url = $"https://127.0.0.1:{port}";
         _coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator, ["--urls", _url, "--data-dir", Path.Combine(_root, "coordinator")]);
         for (var attempt = 0; ; attempt++)
         {
@@ -73,8 +73,8 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     public async Task Upload_DigestAfterDataDisagrees_RefusedAsDataLossAndNotStored()
     {
         // Arrange: an upload whose trailing digest is not the digest of its bytes.
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_url);
-        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel);
+        using var channel = new TestChannel(_url, CaFile);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
         var data = RandomNumberGenerator.GetBytes(1000);
         var claimed = Convert.ToHexStringLower(SHA256.HashData(RandomNumberGenerator.GetBytes(10)));
 
@@ -143,16 +143,18 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         return path;
     }
 
-    private AgentSide Client(string name) => new(_url, Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]));
+    private string CaFile => Path.Combine(_root, "coordinator", "pki", "ca.crt");
+
+    private AgentSide Client(string name) => new(_url, CaFile, Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]));
 
     private sealed class AgentSide : IDisposable
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string dataDir)
+        public AgentSide(string url, string caFile, string dataDir)
         {
             DataDir = dataDir;
-            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+            var options = Options.Create(new AgentOptions { Coordinator = url, CaFile = caFile, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
             _channel = new CoordinatorChannel(options);
             Client = new ArtifactClient(_channel, options);
         }

@@ -21,9 +21,9 @@ public sealed class TokenAuthTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Akdctl_WithoutOrWithWrongToken_IsRefusedWithAClearLine()
     {
         // Act
-        var none = await CliRun.AkdctlAsync(_fleet.CoordinatorUrl, _fleet.Root, TimeSpan.FromSeconds(30), "agents");
+        var none = await CliRun.AkdctlAsync(_fleet.CoordinatorUrl, _fleet.Root, TimeSpan.FromSeconds(30), _fleet.CliEnv(), "agents");
         var wrong = await CliRun.AkdctlAsync(_fleet.CoordinatorUrl, _fleet.Root, TimeSpan.FromSeconds(30),
-            new Dictionary<string, string> { ["AKD_TOKEN"] = "not-the-token" }, "agents");
+            _fleet.CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = "not-the-token" }), "agents");
         var right = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents");
 
         // Assert

@@ -15,9 +15,12 @@ public sealed class AkdPrograms(RepoLayout repo, string? agentBinary)
     public BenchProcess StartCoordinator(string url, string dataDir) =>
         BenchProcess.Start("coordinator", repo.Coordinator, ["--urls", url, "--data-dir", dataDir]);
 
-    public BenchProcess StartAgent(string url, string name, string labels, string dataDir, params string[] appEnv)
+    /// <summary>The CA certificate a coordinator started with <paramref name="coordinatorDataDir"/> writes on its first start.</summary>
+    public static string CaFileOf(string coordinatorDataDir) => Path.Combine(coordinatorDataDir, "pki", "ca.crt");
+
+    public BenchProcess StartAgent(string url, string caFile, string name, string labels, string dataDir, params string[] appEnv)
     {
-        var args = new List<string> { "--coordinator", url, "--name", name, "--labels", labels, "--data-dir", dataDir };
+        var args = new List<string> { "--coordinator", url, "--ca-file", caFile, "--name", name, "--labels", labels, "--data-dir", dataDir };
         foreach (var env in appEnv)
         {
             args.AddRange(["--app-env", env]);

@@ -34,6 +34,8 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public BenchProcess Coordinator { get; private set; } = null!;
 
+    public string CaFile => AkdPrograms.CaFileOf(Path.Combine(Root, "coordinator"));
+
     public string BuildDataDir => Path.Combine(Root, "build");
 
     public List<WebAgent> Web { get; } = [];
@@ -47,19 +49,19 @@ public sealed class BenchCluster : IAsyncDisposable
         {
             Directory.CreateDirectory(root);
             var port = Ports.Free();
-            cluster.Url = $"http://127.0.0.1:{port}";
+            cluster.Url = $"https://127.0.0.1:{port}";
             cluster.Coordinator = programs.StartCoordinator(cluster.Url, Path.Combine(root, "coordinator"));
             cluster._processes.Add(cluster.Coordinator);
             await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-            cluster._channel = GrpcChannel.ForAddress(cluster.Url);
+            cluster._channel = BenchChannel.Create(cluster.Url, cluster.CaFile);
 
-            cluster._processes.Add(programs.StartAgent(cluster.Url, $"bench-build-{cluster.Suffix}", "role=bench-build", cluster.BuildDataDir));
+            cluster._processes.Add(programs.StartAgent(cluster.Url, cluster.CaFile, $"bench-build-{cluster.Suffix}", "role=bench-build", cluster.BuildDataDir));
             for (var i = 1; i <= webHosts; i++)
             {
                 var name = $"bench-web-{i}-{cluster.Suffix}";
                 var appPort = Ports.Free();
                 var dataDir = Path.Combine(root, $"web-{i}");
-                var process = programs.StartAgent(cluster.Url, name, $"role=bench-web,host={i}", dataDir, $"PORT={appPort}");
+                var process = programs.StartAgent(cluster.Url, cluster.CaFile, name, $"role=bench-web,host={i}", dataDir, $"PORT={appPort}");
                 cluster._processes.Add(process);
                 cluster.Web.Add(new WebAgent(i, name, appPort, dataDir, process));
             }
@@ -76,7 +78,7 @@ public sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>Runs akdctl as a user does; its JSON output is one deployment event per line.</summary>
     public Task<CommandResult> AkdctlAsync(string cwd, CancellationToken ct, params string[] args) =>
-        Command.RunAsync("dotnet", [Programs.Repo.Cli, "--coordinator", Url, .. args], ct, cwd: cwd, timeout: TimeSpan.FromMinutes(10), check: false);
+        Command.RunAsync("dotnet", [Programs.Repo.Cli, "--coordinator", Url, "--ca-file", CaFile, .. args], ct, cwd: cwd, timeout: TimeSpan.FromMinutes(10), check: false);
 
     /// <summary>Where the coordinator stores the release artifact a deployment built.</summary>
     public async Task<string> ArtifactPathAsync(string deploymentId, CancellationToken ct)

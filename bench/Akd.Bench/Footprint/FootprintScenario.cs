@@ -15,7 +15,7 @@ public static class FootprintScenario
         var o = ctx.Options;
         var root = ctx.Work("footprint");
         var port = Ports.Free();
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"https://127.0.0.1:{port}";
         using var coordinator = ctx.Programs.StartCoordinator(url, Path.Combine(root, "coordinator"));
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
@@ -70,7 +70,7 @@ public static class FootprintScenario
     private static async Task<(TimeSpan Connected, double Rss, double Cpu)> MeasureAsync(
         Fleet.AkdPrograms programs, string url, string dataDir, TimeSpan idle, CancellationToken ct)
     {
-        using var agent = programs.StartAgent(url, $"footprint-{Guid.NewGuid().ToString("N")[..6]}", "role=footprint", dataDir);
+        using var agent = programs.StartAgent(url, Fleet.AkdPrograms.CaFileOf(Path.Combine(Path.GetDirectoryName(dataDir)!, "coordinator")), $"footprint-{Guid.NewGuid().ToString("N")[..6]}", "role=footprint", dataDir);
         var connected = await agent.WaitForLineAsync("Connected to ", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         await Task.Delay(idle, ct).ConfigureAwait(false);
         var rss = ProcStats.RssBytes(agent.Pid);

@@ -1,3 +1,4 @@
+using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -10,11 +11,16 @@ namespace Akd.Bench.Scale;
 /// hello, heartbeats at the interval the coordinator's welcome asks for, a result for every step) and
 /// nothing else: it runs no step, it answers a ping at once and refuses anything else.
 /// </summary>
-internal sealed class FakeAgent(string name, string url) : IDisposable
+internal sealed class FakeAgent(string name, string url, string caFile) : IDisposable
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, ConnectTimeout = TimeSpan.FromSeconds(30) },
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false) },
+        },
     });
 
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);

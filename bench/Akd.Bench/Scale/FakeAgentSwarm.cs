@@ -10,7 +10,7 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Opens <paramref name="count"/> streams, at most 100 handshakes at a time, and waits for every welcome.</summary>
-    public async Task<TimeSpan> ConnectAsync(string url, int count, TimeSpan timeout, CancellationToken ct)
+    public async Task<TimeSpan> ConnectAsync(string url, string caFile, int count, TimeSpan timeout, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         using var handshakes = new SemaphoreSlim(100);
@@ -18,7 +18,7 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             await handshakes.WaitAsync(ct).ConfigureAwait(false);
-            var agent = new FakeAgent($"fake-{i:0000}", url);
+            var agent = new FakeAgent($"fake-{i:0000}", url, caFile);
             _agents.Add(agent);
             _runs.Add(Task.Run(() => agent.RunAsync(_stop.Token), CancellationToken.None));
             welcomes.Add(agent.Welcomed.ContinueWith(_ => handshakes.Release(), TaskScheduler.Default));

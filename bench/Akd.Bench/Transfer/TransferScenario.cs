@@ -26,13 +26,13 @@ public static class TransferScenario
         await WriteRandomAsync(source, o.ArtifactBytes, ct).ConfigureAwait(false);
 
         var port = Ports.Free();
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"https://127.0.0.1:{port}";
         var coordinatorData = Path.Combine(root, "coordinator");
         using var coordinator = ctx.Programs.StartCoordinator(url, coordinatorData);
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
-        using var build = new AgentSide(url, Path.Combine(root, "build-agent"));
-        using var target = new AgentSide(url, Path.Combine(root, "target-agent"));
+        using var build = new AgentSide(url, Fleet.AkdPrograms.CaFileOf(coordinatorData), Path.Combine(root, "build-agent"));
+        using var target = new AgentSide(url, Fleet.AkdPrograms.CaFileOf(coordinatorData), Path.Combine(root, "target-agent"));
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
         await MoveAsync(build, target, source, ct).ConfigureAwait(false);
@@ -140,9 +140,9 @@ public static class TransferScenario
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string dataDir)
+        public AgentSide(string url, string caFile, string dataDir)
         {
-            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+            var options = Options.Create(new AgentOptions { Coordinator = url, CaFile = caFile, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
             _channel = new CoordinatorChannel(options);
             Client = new ArtifactClient(_channel, options);
         }

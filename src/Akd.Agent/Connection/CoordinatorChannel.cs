@@ -1,3 +1,4 @@
+using Akd.Contracts.Trust;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -22,6 +23,12 @@ public sealed class CoordinatorChannel : IDisposable
             // download about a fifth of its time (bench/, scenario 2). Memory is only used while data is in flight.
             InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
         };
+        if (!string.IsNullOrEmpty(o.CaFile))
+        {
+            // The coordinator's own CA, and nothing else: not the system store.
+            handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(o.CaFile), trustSystem: false);
+        }
+
         Channel = GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
         {
             HttpHandler = handler,

@@ -35,6 +35,16 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public int CoordinatorPort { get; private set; }
 
+    /// <summary>The coordinator's CA certificate, written on its first start: akdctl and the agents trust it.</summary>
+    public string CaFile => Path.Combine(Root, "coordinator", "pki", "ca.crt");
+
+    /// <summary>The environment akdctl needs to trust this fleet's coordinator, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, string> CliEnv(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var env = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { ["AKD_CA_FILE"] = CaFile };
+        return env;
+    }
+
     public ManagedProcess? Coordinator { get; private set; }
 
     public List<WebHost> Web { get; } = [];
@@ -68,7 +78,7 @@ internal sealed class LocalFleet : IAsyncDisposable
         try
         {
             fleet.CoordinatorPort = FreePort();
-            fleet.CoordinatorUrl = $"http://127.0.0.1:{fleet.CoordinatorPort}";
+            fleet.CoordinatorUrl = $"https://127.0.0.1:{fleet.CoordinatorPort}";
             fleet.StartCoordinator();
             await fleet.WaitForPortAsync(fleet.CoordinatorPort, ct);
 
@@ -126,7 +136,7 @@ internal sealed class LocalFleet : IAsyncDisposable
     {
         _agentArgs[name] = (labels, agentEnv, appEnv);
         var dataDir = Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
-        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", dataDir };
+        var args = new List<string> { "--coordinator", CoordinatorUrl, "--ca-file", CaFile, "--name", name, "--labels", labels, "--data-dir", dataDir };
         foreach (var pair in appEnv)
         {
             args.AddRange(["--app-env", pair]);
@@ -191,7 +201,7 @@ internal sealed class LocalFleet : IAsyncDisposable
     }
 
     public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) =>
-        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, ControlToken is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["AKD_TOKEN"] = ControlToken }, args);
+        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, CliEnv(ControlToken is null ? null : new Dictionary<string, string> { ["AKD_TOKEN"] = ControlToken }), args);
 
     /// <summary>Everything the processes printed, for the test log when something fails.</summary>
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{p.Output}"));
