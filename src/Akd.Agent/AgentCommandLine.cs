@@ -10,9 +10,8 @@ internal static class AgentCommandLine
     {
         ["--coordinator"] = "Agent:Coordinator",
         ["--name"] = "Agent:Name",
-        ["--labels"] = "Agent:Labels",
         ["--data-dir"] = "Agent:DataDir",
-        ["--ca-file"] = "Agent:CaFile",
+        ["--join"] = "Agent:Join",
         ["--config"] = "ConfigFile",
     };
 

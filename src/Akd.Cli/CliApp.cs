@@ -21,7 +21,7 @@ internal static class CliApp
 
     public static readonly Option<string?> TokenFile = new("--token-file")
     {
-        Description = "File holding the coordinator's control token (default: $AKD_TOKEN)",
+        Description = "File holding your token for the coordinator (default: the token itself in $AKD_TOKEN)",
         Recursive = true,
     };
 
@@ -42,6 +42,7 @@ internal static class CliApp
         root.Subcommands.Add(InitCommand.Build());
         root.Subcommands.Add(DeployCommand.Build());
         root.Subcommands.Add(AgentsCommand.Build());
+        root.Subcommands.Add(TokensCommand.Build());
         root.Subcommands.Add(DeploymentsCommand.Build());
         root.Subcommands.Add(StatusCommand.Build());
         root.Subcommands.Add(LogsCommand.Build());

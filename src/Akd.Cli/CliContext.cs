@@ -56,6 +56,10 @@ internal sealed class CliContext : IDisposable
 
     public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_invoker);
 
+    public AgentAccess.AgentAccessClient AgentAccess => new(_invoker);
+
+    public Tokens.TokensClient Tokens => new(_invoker);
+
     /// <summary>The coordinator's CA from --ca-file, else AKD_CA_FILE; null trusts the system store alone.</summary>
     private static X509Certificate2? ReadCa(string? file)
     {
@@ -75,7 +79,7 @@ internal sealed class CliContext : IDisposable
         }
     }
 
-    /// <summary>The control token from --token-file, else AKD_TOKEN; never from an argument (visible in ps).</summary>
+    /// <summary>The operator token from --token-file, else AKD_TOKEN (the token itself); never from an argument (visible in ps).</summary>
     private static string? ReadToken(string? file)
     {
         if (file is not null)

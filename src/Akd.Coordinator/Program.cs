@@ -37,9 +37,10 @@ builder.Services.AddOptions<CoordinatorOptions>()
 builder.Services.AddGrpc(grpc =>
 {
     grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
-    grpc.Interceptors.Add<TokenAuthInterceptor>();
+    grpc.Interceptors.Add<AuthInterceptor>();
 });
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddTrust();
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<AgentStore>();
 builder.Services.AddSingleton<DeploymentStore>();
@@ -62,16 +63,11 @@ builder.Services.AddSingleton<ArtifactCollector>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ArtifactCollector>());
 
 var app = builder.Build();
-var tokens = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value;
-if (string.IsNullOrEmpty(tokens.AgentToken) || string.IsNullOrEmpty(tokens.ControlToken))
-{
-    app.Logger.LogWarning("Coordinator:AgentToken or Coordinator:ControlToken is not set: agents or akdctl are not authenticated. Bind to loopback only, or set both tokens.");
-}
-
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();
 app.MapGrpcService<AdminService>();
+app.MapTrust();
 app.UseTransportSecurity();
 app.Run();
 return 0;

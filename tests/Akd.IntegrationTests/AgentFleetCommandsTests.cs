@@ -26,7 +26,7 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
     public async Task PingAgents_NoSelector_EveryOnlineAgentAnswers()
     {
         // Arrange
-        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.ControlToken);
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
         var admin = new Admin.AdminClient(channel.Invoker);
 
         // Act
@@ -43,7 +43,7 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
     public async Task PingAgents_SelectorRoleWeb_OnlyTheWebAgentIsPinged()
     {
         // Arrange
-        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.ControlToken);
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
         var admin = new Admin.AdminClient(channel.Invoker);
 
         // Act

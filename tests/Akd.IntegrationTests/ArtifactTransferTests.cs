@@ -4,10 +4,12 @@ using System.Security.Cryptography;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
+using Akd.Agent.Identity;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
@@ -22,6 +24,7 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     private readonly string _root = Path.Combine(Path.GetTempPath(), "akd-it-artifacts-" + Guid.NewGuid().ToString("N")[..6]);
     private ManagedProcess _coordinator = null!;
     private string _url = "";
+    private string _adminToken = "";
 
     public async Task InitializeAsync()
     {
@@ -34,13 +37,15 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                break;
             }
             catch (SocketException) when (attempt < 300)
             {
                 await Task.Delay(100);
             }
         }
+
+        _adminToken = (await File.ReadAllTextAsync(Path.Combine(_root, "coordinator", "admin.token"))).Trim();
     }
 
     public Task DisposeAsync()
@@ -56,8 +61,8 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a file larger than one chunk.
         var source = WriteRandomFile("release.tar.gz", 3 * 1024 * 1024 + 17);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
+        using var target = await ClientAsync("target");
 
         // Act
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
@@ -73,7 +78,7 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     public async Task Upload_DigestAfterDataDisagrees_RefusedAsDataLossAndNotStored()
     {
         // Arrange: an upload whose trailing digest is not the digest of its bytes.
-        using var channel = new TestChannel(_url, CaFile);
+        using var channel = new TestChannel(_url, CaFile, _adminToken);
         var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
         var data = RandomNumberGenerator.GetBytes(1000);
         var claimed = Convert.ToHexStringLower(SHA256.HashData(RandomNumberGenerator.GetBytes(10)));
@@ -98,8 +103,8 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: the first half already on disk, as an interrupted download leaves it.
         var source = WriteRandomFile("resume.bin", 2 * 1024 * 1024);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
+        using var target = await ClientAsync("target");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
         var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
@@ -119,8 +124,8 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a partial file whose bytes are not the artifact's: the digest must cover them too.
         var source = WriteRandomFile("corrupt.bin", 2 * 1024 * 1024);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
+        using var target = await ClientAsync("target");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
         var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
@@ -145,17 +150,27 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
 
     private string CaFile => Path.Combine(_root, "coordinator", "pki", "ca.crt");
 
-    private AgentSide Client(string name) => new(_url, CaFile, Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]));
+    /// <summary>An agent's artifact client, enrolled as a real agent is (join token, its own key).</summary>
+    private async Task<AgentSide> ClientAsync(string name)
+    {
+        var dataDir = Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]);
+        using var admin = new TestChannel(_url, CaFile, _adminToken);
+        var join = await new AgentAccess.AgentAccessClient(admin.Invoker).CreateJoinTokenAsync(
+            new CreateJoinTokenRequest { Name = Path.GetFileName(dataDir), Labels = { ["role"] = "transfer" } });
+        var options = Options.Create(new AgentOptions { Coordinator = _url, Join = join.Token, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+        var identity = new AgentIdentity(options, TimeProvider.System);
+        await new Enroller(identity, options, NullLogger<Enroller>.Instance).EnsureEnrolledAsync(CancellationToken.None);
+        return new AgentSide(options, identity, dataDir);
+    }
 
     private sealed class AgentSide : IDisposable
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string caFile, string dataDir)
+        public AgentSide(IOptions<AgentOptions> options, AgentIdentity identity, string dataDir)
         {
             DataDir = dataDir;
-            var options = Options.Create(new AgentOptions { Coordinator = url, CaFile = caFile, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
-            _channel = new CoordinatorChannel(options);
+            _channel = new CoordinatorChannel(options, identity);
             Client = new ArtifactClient(_channel, options);
         }
 

@@ -65,7 +65,7 @@ public sealed class FleetFaultTests(ThreeWebHostsFixture fixture, ITestOutputHel
         }
         finally
         {
-            _fleet.StartAgent(victim.Name, "role=web", $"PORT={victim.Port}");
+            await _fleet.StartAgentAsync(victim.Name, "role=web", appEnv: $"PORT={victim.Port}");
             await _fleet.WaitForAgentsAsync(_fleet.Web.Count + 1, CancellationToken.None);
         }
     }

@@ -31,8 +31,10 @@ public static class TransferScenario
         using var coordinator = ctx.Programs.StartCoordinator(url, coordinatorData);
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
-        using var build = new AgentSide(url, Fleet.AkdPrograms.CaFileOf(coordinatorData), Path.Combine(root, "build-agent"));
-        using var target = new AgentSide(url, Fleet.AkdPrograms.CaFileOf(coordinatorData), Path.Combine(root, "target-agent"));
+        await BenchChannel.WaitForTrustFilesAsync(coordinatorData, ct).ConfigureAwait(false);
+        using var admin = new BenchChannel(url, coordinatorData);
+        using var build = await AgentSide.EnrollAsync(url, admin, Path.Combine(root, "build-agent"), ct).ConfigureAwait(false);
+        using var target = await AgentSide.EnrollAsync(url, admin, Path.Combine(root, "target-agent"), ct).ConfigureAwait(false);
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
         await MoveAsync(build, target, source, ct).ConfigureAwait(false);
@@ -140,11 +142,22 @@ public static class TransferScenario
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string caFile, string dataDir)
+        private AgentSide(CoordinatorChannel channel, IOptions<AgentOptions> options)
         {
-            var options = Options.Create(new AgentOptions { Coordinator = url, CaFile = caFile, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
-            _channel = new CoordinatorChannel(options);
+            _channel = channel;
             Client = new ArtifactClient(_channel, options);
+        }
+
+        /// <summary>Enrolls like a real agent (its own key, a join token) and opens its mutual-TLS channel.</summary>
+        public static async Task<AgentSide> EnrollAsync(string url, BenchChannel admin, string dataDir, CancellationToken ct)
+        {
+            var name = $"{Path.GetFileName(dataDir)}-{Guid.NewGuid().ToString("N")[..6]}";
+            var join = await admin.JoinTokenAsync("role=bench-transfer", name, ct: ct).ConfigureAwait(false);
+            var options = Options.Create(new AgentOptions { Coordinator = url, Join = join, DataDir = dataDir, Name = name });
+            var identity = new Akd.Agent.Identity.AgentIdentity(options, TimeProvider.System);
+            await new Akd.Agent.Identity.Enroller(identity, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Akd.Agent.Identity.Enroller>.Instance)
+                .EnsureEnrolledAsync(ct).ConfigureAwait(false);
+            return new AgentSide(new CoordinatorChannel(options, identity), options);
         }
 
         public ArtifactClient Client { get; }

@@ -48,6 +48,23 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         LogConnected(connection.Name, string.Join(",", connection.Labels.Select(l => $"{l.Key}={l.Value}")));
     }
 
+    /// <summary>Ends the agent's live stream (revoked or removed); its steps fail as for a lost agent.</summary>
+    public void Close(string name)
+    {
+        if (_online.TryGetValue(name, out var connection))
+        {
+            connection.Replaced.Cancel();
+        }
+    }
+
+    public void Relabel(string name, IReadOnlyDictionary<string, string> labels)
+    {
+        if (_online.TryGetValue(name, out var connection))
+        {
+            connection.Labels = labels;
+        }
+    }
+
     /// <summary>Removes the connection unless a newer one already replaced it; true when the agent is now offline.</summary>
     public bool Disconnected(AgentConnection connection)
     {

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Grpc.Core;
 
@@ -16,6 +17,8 @@ public sealed partial class ControlService(
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
+        // History records the caller's token name, never what the request says.
+        request.Actor = Caller.Of(context).Name;
         var plan = await planner.PlanAsync(request, context.CancellationToken).ConfigureAwait(false);
         var id = await AdmitAsync(() => scheduler.StartAsync(plan, context.CancellationToken)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, context.CancellationToken).ConfigureAwait(false);

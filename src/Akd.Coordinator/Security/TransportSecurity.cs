@@ -43,6 +43,16 @@ internal static class TransportSecurity
         return null;
     }
 
-    /// <summary>Creates the CA before anything listens, so its certificate is on disk once the port answers.</summary>
-    public static void UseTransportSecurity(this WebApplication app) => _ = app.Services.GetRequiredService<CoordinatorPki>();
+    /// <summary>
+    /// Creates the CA before anything listens, so its certificate is on disk once the port answers, and
+    /// serves it at <c>/pki/ca.crt</c> (public; not an RPC): an enrolling agent fetches it, checks it
+    /// against the fingerprint its join token carries, and only then trusts this server with the token.
+    /// </summary>
+    public static void UseTransportSecurity(this WebApplication app)
+    {
+        var pki = app.Services.GetRequiredService<CoordinatorPki>();
+        app.MapGet(CaPath, () => Results.Text(pki.Authority.Pem, "application/x-pem-file"));
+    }
+
+    public const string CaPath = "/pki/ca.crt";
 }

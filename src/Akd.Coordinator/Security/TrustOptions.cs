@@ -14,4 +14,10 @@ public sealed class TrustOptions
 
     /// <summary>How long the server certificate the coordinator makes for itself is valid; it is remade at start within 30 days of the end.</summary>
     public TimeSpan ServerCertificateLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How long an agent's client certificate is valid; the agent renews it over its stream after two thirds of that.</summary>
+    public TimeSpan AgentCertificateLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a join token is valid when <c>--ttl</c> is not given.</summary>
+    public TimeSpan JoinTokenDefaultTtl { get; set; } = TimeSpan.FromHours(1);
 }

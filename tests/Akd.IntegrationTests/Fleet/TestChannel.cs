@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Akd.Contracts.Trust;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -8,15 +9,19 @@ namespace Akd.IntegrationTests.Fleet;
 /// <summary>A gRPC channel to a test coordinator that trusts its CA, and the invoker that presents a bearer token when given one.</summary>
 internal sealed class TestChannel : IDisposable
 {
-    public TestChannel(string url, string caFile, string? token = null)
+    /// <param name="clientCertificate">An agent's certificate with its key, presented in the TLS handshake.</param>
+    public TestChannel(string url, string caFile, string? token = null, X509Certificate2? clientCertificate = null)
     {
-        Channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        var handler = new SocketsHttpHandler
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false) },
-            },
-        });
+            SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false) },
+        };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        Channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
         Invoker = token is null
             ? Channel.CreateCallInvoker()
             : Channel.Intercept(headers =>
@@ -25,6 +30,11 @@ internal sealed class TestChannel : IDisposable
                 return headers;
             });
     }
+
+    /// <summary>A channel that presents the certificate an enrolled agent keeps under <paramref name="agentDataDir"/>.</summary>
+    public static TestChannel AsAgent(string url, string caFile, string agentDataDir) =>
+        new(url, caFile, clientCertificate: X509Certificate2.CreateFromPemFile(
+            Path.Combine(agentDataDir, "identity", "agent.crt"), Path.Combine(agentDataDir, "identity", "agent.key")));
 
     public GrpcChannel Channel { get; }
 
