@@ -45,18 +45,27 @@ start() { # name, then arguments
 }
 
 start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator"
-# The coordinator makes its CA on its first start; akdctl and the agents trust it.
+# The coordinator makes its CA and the bootstrap admin token on its first start; akdctl uses both.
 for _ in $(seq 1 60); do
-  [ -s "$ca_file" ] && break
+  [ -s "$ca_file" ] && [ -s "$demo/coordinator/admin.token" ] && break
   sleep 0.5
 done
-start build-1 "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --ca-file "$ca_file" --name build-1 --labels role=build --data-dir "$demo/build-1"
+akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" --ca-file "$ca_file" --token-file "$demo/coordinator/admin.token" "$@"; }
+
+# Each agent enrolls once with a join token for its name and labels; later starts use its certificate.
+agent() { # name, labels, then more agent arguments
+  local name=$1 labels=$2; shift 2
+  local join=()
+  if [ ! -e "$demo/$name/identity/agent.crt" ]; then
+    join=(--join "$(akdctl agents join-token --labels "$labels" --name "$name")")
+  fi
+  start "$name" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name "$name" --data-dir "$demo/$name" "${join[@]}" "$@"
+}
+agent build-1 role=build
 for i in 1 2; do
-  start "web-$i" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --ca-file "$ca_file" --name "web-$i" --labels role=web \
-    --data-dir "$demo/web-$i" --app-env "PORT=${ports[$((i - 1))]}"
+  agent "web-$i" role=web --app-env "PORT=${ports[$((i - 1))]}"
 done
 
-akdctl() { dotnet "$(bin Akd.Cli akdctl)" --coordinator "$coordinator_url" --ca-file "$ca_file" "$@"; }
 for _ in $(seq 1 60); do
   online=$(akdctl agents --output json 2>/dev/null | grep -c '"state": *"online"' || true)
   [ "$online" -ge 3 ] && break

@@ -19,7 +19,7 @@ public sealed partial class CertificateRenewal(
         var publicKey = EnrollmentService.PublicKeyOf(request.Csr);
         var now = clock.GetUtcNow();
         using var certificate = pki.Authority.Issue(new X500DistinguishedName($"CN={name}"), publicKey, CaTrust.ClientAuth,
-            now.AddMinutes(-1), now.Add(options.Value.AgentCertificateLifetime));
+            now - ClockSkew.Allowance(options.Value.AgentCertificateLifetime), now.Add(options.Value.AgentCertificateLifetime));
         await identities.AddCertificateAsync(name, certificate, ct).ConfigureAwait(false);
         LogRenewed(name, certificate.NotAfter.ToUniversalTime());
         return new CertificateRenewed { Certificate = ByteString.CopyFrom(certificate.RawData) };

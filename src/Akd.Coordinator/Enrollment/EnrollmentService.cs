@@ -59,7 +59,7 @@ public sealed class EnrollmentService(
 
         var publicKey = PublicKeyOf(request.Csr);
         using var certificate = pki.Authority.Issue(new X500DistinguishedName($"CN={name}"), publicKey, CaTrust.ClientAuth,
-            now.AddMinutes(-1), now.Add(options.Value.AgentCertificateLifetime));
+            now - ClockSkew.Allowance(options.Value.AgentCertificateLifetime), now.Add(options.Value.AgentCertificateLifetime));
         var identity = new AgentIdentityRecord(name, token.Labels, now, null);
         if (!await store.EnrollAsync(token.Id, identity, certificate.SerialNumber, certificate.NotAfter.ToUniversalTime(), ct).ConfigureAwait(false))
         {

@@ -62,12 +62,18 @@ internal sealed class LocalFleet : IAsyncDisposable
     public string AdminTokenFile => Path.Combine(Root, "coordinator", "admin.token");
 
     /// <param name="webAgentEnv">Extra process env for the web agents (and so for the apps they start), e.g. a PATH with a fake tool first.</param>
-    public static async Task<LocalFleet> StartAsync(int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null)
+    /// <param name="coordinatorEnv">Coordinator settings, e.g. a short <c>Trust__AgentCertificateLifetime</c>.</param>
+    public static async Task<LocalFleet> StartAsync(
+        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, IReadOnlyDictionary<string, string>? coordinatorEnv = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
         var fleet = new LocalFleet(root, suffix);
+        foreach (var (key, value) in coordinatorEnv ?? new Dictionary<string, string>())
+        {
+            fleet.CoordinatorEnv[key] = value;
+        }
 
         try
         {
@@ -143,6 +149,23 @@ internal sealed class LocalFleet : IAsyncDisposable
 
         var reply = await new Akd.Contracts.V1.AgentAccess.AgentAccessClient(channel.Invoker).CreateJoinTokenAsync(request, cancellationToken: ct);
         return reply.Token;
+    }
+
+    /// <summary>
+    /// Enrolls an identity the way an agent does (its own key, a join token) without starting an agent
+    /// process: tests present its certificate from their own clients. Returns its data dir.
+    /// </summary>
+    public async Task<string> EnrollIdentityAsync(string name, string labels, CancellationToken ct = default)
+    {
+        var dataDir = Path.Combine(Root, "identities", name);
+        var options = Microsoft.Extensions.Options.Options.Create(new Akd.Agent.AgentOptions
+        {
+            Coordinator = CoordinatorUrl, Join = await JoinTokenAsync(labels, name, ct: ct), DataDir = dataDir, Name = name,
+        });
+        var identity = new Akd.Agent.Identity.AgentIdentity(options, TimeProvider.System);
+        await new Akd.Agent.Identity.Enroller(identity, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Akd.Agent.Identity.Enroller>.Instance)
+            .EnsureEnrolledAsync(ct);
+        return dataDir;
     }
 
     /// <summary>Starts the agent process with <paramref name="join"/> (null: none, for an agent already enrolled or an impostor).</summary>
