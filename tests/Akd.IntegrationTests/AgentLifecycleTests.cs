@@ -98,9 +98,11 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         await _fleet.RestartAgentAsync(web.Name, CancellationToken.None);
+        var status = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(deploy));
 
         // Assert: nothing lost, a new certificate on disk, and the restarted agent got in with it.
         Assert.Equal(0, deploy.ExitCode);
+        Assert.StartsWith($"agent {_fleet.BuildAgentName}, build step ", status.Str("builtBy"));
         Assert.Contains("Certificate renewed", _fleet.Agents[_fleet.BuildAgentName].Output);
         Assert.NotEqual(before, File.ReadAllText(Path.Combine(web.DataDir, "identity", "agent.crt")));
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(web.Port));

@@ -16,7 +16,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
 
-    private sealed record PendingStep(string Agent, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
+    private sealed record PendingStep(string Agent, StepCommand Command, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
 
     public IReadOnlyCollection<AgentConnection> Online => _online.Values.ToList();
 
@@ -47,6 +47,10 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
 
         LogConnected(connection.Name, string.Join(",", connection.Labels.Select(l => $"{l.Key}={l.Value}")));
     }
+
+    /// <summary>The id of the build step <paramref name="agent"/> is running now, or null: an upload is bound to it.</summary>
+    public string? RunningBuildStep(string agent) =>
+        _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
 
     /// <summary>Ends the agent's live stream (revoked or removed); its steps fail as for a lost agent.</summary>
     public void Close(string name)
@@ -140,7 +144,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
             return new StepResult { StepId = command.StepId, Ok = false, Error = $"agent {agent} is offline" };
         }
 
-        var pending = new PendingStep(agent, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously), onEvent);
+        var pending = new PendingStep(agent, command, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously), onEvent);
         _steps[command.StepId] = pending;
         Interlocked.Increment(ref connection.RunningSteps);
         try

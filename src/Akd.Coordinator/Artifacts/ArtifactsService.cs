@@ -1,4 +1,7 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Security;
+using Akd.Coordinator.Storage;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -6,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Akd.Coordinator.Artifacts;
 
 /// <summary>Streams artifacts in and out in chunks; downloads resume from an offset.</summary>
-public sealed partial class ArtifactsService(ArtifactStore store, IOptions<CoordinatorOptions> options, ILogger<ArtifactsService> logger)
+public sealed partial class ArtifactsService(
+    ArtifactStore store, ArtifactUploadStore uploads, AgentRegistry registry, IOptions<CoordinatorOptions> options, ILogger<ArtifactsService> logger)
     : Contracts.V1.Artifacts.ArtifactsBase
 {
     public override async Task<ArtifactRef> Upload(IAsyncStreamReader<UploadRequest> requestStream, ServerCallContext context)
@@ -31,6 +35,7 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
             {
             }
 
+            await RecordAsync(header.Sha256, header.Kind, context).ConfigureAwait(false);
             return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
         }
 
@@ -63,7 +68,16 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
         }
 
         LogUploaded(header.Kind, sha256, header.Size);
+        await RecordAsync(sha256, header.Kind, context).ConfigureAwait(false);
         return new ArtifactRef { Sha256 = sha256, Size = header.Size };
+    }
+
+    /// <summary>Provenance: the caller (never a value it sends), and for an agent the build step it is running.</summary>
+    private Task RecordAsync(string sha256, string kind, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var step = caller.Kind == CallerKind.Agent ? registry.RunningBuildStep(caller.Name) ?? "" : "";
+        return uploads.RecordAsync(sha256, kind, caller.ToString(), step, context.CancellationToken);
     }
 
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)

@@ -13,7 +13,8 @@ public sealed partial class ControlService(
     DeploymentScheduler scheduler,
     DeploymentStore deployments,
     DeploymentEvents events,
-    AgentStore agents) : Control.ControlBase
+    AgentStore agents,
+    ArtifactUploadStore uploads) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
@@ -58,7 +59,13 @@ public sealed partial class ControlService(
 
     private async Task<Deployment> GetOrThrowAsync(string id, CancellationToken ct)
     {
-        var found = await deployments.GetAsync(id, ct).ConfigureAwait(false);
-        return found ?? throw new RpcException(new Status(StatusCode.NotFound, $"no deployment with id '{id}'"));
+        var found = await deployments.GetAsync(id, ct).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no deployment with id '{id}'"));
+        if (found.ArtifactSha256.Length > 0)
+        {
+            found.BuiltBy = await uploads.ProvenanceAsync(found.ArtifactSha256, ct).ConfigureAwait(false);
+        }
+
+        return found;
     }
 }

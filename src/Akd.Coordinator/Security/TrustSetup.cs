@@ -10,6 +10,7 @@ internal static class TrustSetup
     {
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<OperatorTokenStore>();
+        services.AddSingleton<ArtifactUploadStore>();
         services.AddSingleton<OperatorTokens>();
         services.AddSingleton<AgentIdentities>();
         services.AddSingleton<CertificateRenewal>();
