@@ -62,16 +62,32 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         // Arrange: a file larger than one chunk.
         var source = WriteRandomFile("release.tar.gz", 3 * 1024 * 1024 + 17);
         using var build = await ClientAsync("build");
-        using var target = await ClientAsync("target");
 
         // Act
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var local = await target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
+        var local = await build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
 
         // Assert
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source))), stored.Sha256);
         Assert.Equal(new FileInfo(source).Length, stored.Size);
         Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(local));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Download_ArtifactAnotherAgentUploaded_RefusedWithoutAStepThatNeedsIt()
+    {
+        // Arrange: one agent's upload; another agent with no step that needs it.
+        var source = WriteRandomFile("other.tar.gz", 100_000);
+        using var build = await ClientAsync("build");
+        using var web = await ClientAsync("web");
+        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => web.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains($"runs no step that needs artifact {stored.Sha256}", error.Status.Detail);
     }
 
     [Fact(Timeout = 60_000)]
@@ -104,15 +120,14 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         // Arrange: the first half already on disk, as an interrupted download leaves it.
         var source = WriteRandomFile("resume.bin", 2 * 1024 * 1024);
         using var build = await ClientAsync("build");
-        using var target = await ClientAsync("target");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, File.ReadAllBytes(source)[..(1024 * 1024)]);
         var log = new List<string>();
 
         // Act
-        var local = await target.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
+        var local = await build.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
 
         // Assert
         Assert.Contains(log, line => line.StartsWith("resuming download at byte 1048576", StringComparison.Ordinal));
@@ -125,19 +140,18 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         // Arrange: a partial file whose bytes are not the artifact's: the digest must cover them too.
         var source = WriteRandomFile("corrupt.bin", 2 * 1024 * 1024);
         using var build = await ClientAsync("build");
-        using var target = await ClientAsync("target");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, RandomNumberGenerator.GetBytes(1024 * 1024));
 
         // Act
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
 
         // Assert
         Assert.Contains("corrupt", error.Message);
         Assert.False(File.Exists(partial));
-        Assert.False(File.Exists(Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256)));
+        Assert.False(File.Exists(Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256)));
     }
 
     private string WriteRandomFile(string name, int size)

@@ -52,6 +52,18 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
     public string? RunningBuildStep(string agent) =>
         _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
 
+    /// <summary>True when a step <paramref name="agent"/> is running now needs the artifact: its build's source, its release, its source tree.</summary>
+    public bool StepNeeds(string agent, string sha256) =>
+        _steps.Values.Any(s => s.Agent == agent && ArtifactOf(s.Command) == sha256);
+
+    private static string? ArtifactOf(StepCommand command) => command.KindCase switch
+    {
+        StepCommand.KindOneofCase.Build => command.Build.Source?.Archive?.Sha256,
+        StepCommand.KindOneofCase.Activate => command.Activate.Artifact?.Sha256,
+        StepCommand.KindOneofCase.SourceActivate => command.SourceActivate.Source?.Archive?.Sha256,
+        _ => null,
+    };
+
     /// <summary>Ends the agent's live stream (revoked or removed); its steps fail as for a lost agent.</summary>
     public void Close(string name)
     {

@@ -35,7 +35,7 @@ public sealed partial class ArtifactsService(
             {
             }
 
-            await RecordAsync(header.Sha256, header.Kind, context).ConfigureAwait(false);
+            // Not recorded: claiming bytes one did not send must not make one their uploader.
             return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
         }
 
@@ -82,6 +82,7 @@ public sealed partial class ArtifactsService(
 
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)
     {
+        await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
         var path = ResolveExisting(request.Sha256);
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (request.Offset < 0 || request.Offset > file.Length)
@@ -98,10 +99,28 @@ public sealed partial class ArtifactsService(
         }
     }
 
-    public override Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
+    public override async Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
     {
+        await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
         var path = ResolveExisting(request.Sha256);
-        return Task.FromResult(new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length });
+        return new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length };
+    }
+
+    /// <summary>
+    /// Least privilege: an agent reads only what a step it runs now needs (its build's source, the release
+    /// it activates, its source tree), or what it uploaded itself. Production hosts never see each
+    /// other's artifacts, nor the source.
+    /// </summary>
+    private async Task AuthorizeReadAsync(string sha256, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        if (caller.Kind != CallerKind.Agent || registry.StepNeeds(caller.Name, sha256) ||
+            await uploads.UploadedByAsync(sha256, caller.ToString(), context.CancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {caller.Name} runs no step that needs artifact {sha256}"));
     }
 
     private string ResolveExisting(string sha256)

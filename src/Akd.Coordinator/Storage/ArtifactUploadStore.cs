@@ -12,6 +12,12 @@ public sealed class ArtifactUploadStore(Database db, TimeProvider clock)
         command.ExecuteNonQuery();
     }, ct);
 
+    public Task<bool> UploadedByAsync(string sha256, string uploader, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("SELECT 1 FROM artifact_uploads WHERE sha256 = $sha AND uploaded_by = $by", ("$sha", sha256), ("$by", uploader));
+        return command.ExecuteScalar() is not null;
+    }, ct);
+
     /// <summary>"agent build-1, build step ..." or "token 'ci' (deployer)"; empty when unknown.</summary>
     public Task<string> ProvenanceAsync(string sha256, CancellationToken ct) => db.UseAsync(c =>
     {
