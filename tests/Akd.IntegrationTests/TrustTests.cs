@@ -148,6 +148,27 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("staging", (await AgentJsonAsync(web)).GetProperty("labels").GetProperty("env").GetString());
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_DeployEnvSecret_TargetGetsItAndTheBuildAgentNever()
+    {
+        // Arrange: a secret in deploy.env, and a before-build hook that records the build's environment.
+        var app = HelloApp.CopyTo(_fleet.Root);
+        var dump = Path.Combine(_fleet.Root, "build-env.txt");
+        var hooks = $"hooks:\n  - name: dump\n    at: before-build\n    run: [\"sh\", \"-c\", \"env > {dump}\"]";
+        var manifest = FleetManifest.Write(app, "akd.secret.yaml", "{ batch: 1 }", env: "{ PORT: \"4000\", SECRET_KEY_BASE: \"s3cret-value\" }", deployExtra: hooks);
+
+        // Act
+        var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest);
+        output.WriteLine(deploy.ToString());
+
+        // Assert: the build ran without the value; the app on the target has it.
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.True(File.Exists(dump), "the before-build hook ran");
+        Assert.DoesNotContain("s3cret-value", File.ReadAllText(dump));
+        var pid = _fleet.Web[0].RunState()?.Pid ?? throw new InvalidOperationException("no pid recorded for the deployed app");
+        Assert.Contains("SECRET_KEY_BASE=s3cret-value", File.ReadAllText($"/proc/{pid}/environ").Split('\0'));
+    }
+
     private async Task<JsonElement> AgentJsonAsync(string name)
     {
         var list = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json");
