@@ -4,7 +4,7 @@
 # installs the systemd units. Run as root from a checkout of the repository.
 #
 #   sudo installers/install.sh                 # everything
-#   sudo installers/install.sh --agent         # a build or web server
+#   sudo installers/install.sh --agent --coordinator https://coord:7400 --join TOKEN   # a build or web server
 #   sudo installers/install.sh --coordinator --cli --prefix /opt/akd
 #
 # Re-running it upgrades in place; running services are restarted.
@@ -13,10 +13,17 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: install.sh [--agent] [--coordinator] [--cli] [--prefix DIR] [--self-contained] [--native]
+Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN] [--name NAME]
+                  [--prefix DIR] [--self-contained] [--native]
 
   --agent           install akd-agent and its systemd unit
-  --coordinator     install akd-coordinator and its systemd unit
+  --coordinator     install akd-coordinator and its systemd unit; followed by
+                    an https:// URL it is instead the coordinator the agent
+                    dials (with --agent)
+  --join TOKEN      the agent enrolls with this join token on its first start
+                    (akdctl agents join-token prints one); kept in
+                    /etc/akd/agent.env, readable by root and the akd group
+  --name NAME       the agent's name (default: this host's name)
   --cli             install akdctl
                     (with none of the three, all are installed)
   --prefix DIR      where the published programs go (default: /opt/akd)
@@ -45,11 +52,32 @@ native_agent="false"
 want_agent="false"
 want_coordinator="false"
 want_cli="false"
+coordinator_url=""
+join_token=""
+agent_name=""
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --agent) want_agent="true" ;;
-    --coordinator) want_coordinator="true" ;;
+    --coordinator)
+      if [[ $# -ge 2 && "$2" == http*://* ]]; then
+        coordinator_url="$2"
+        shift
+      else
+        want_coordinator="true"
+      fi
+      ;;
+    --coordinator=*) coordinator_url="${1#--coordinator=}" ;;
+    --join)
+      [[ $# -ge 2 && -n "$2" ]] || die "--join needs a token"
+      join_token="$2"
+      shift
+      ;;
+    --name)
+      [[ $# -ge 2 && -n "$2" ]] || die "--name needs a value"
+      agent_name="$2"
+      shift
+      ;;
     --cli) want_cli="true" ;;
     --prefix)
       [[ $# -ge 2 && -n "$2" ]] || die "--prefix needs a directory"
@@ -78,6 +106,9 @@ if [[ "$want_agent" == "false" && "$want_coordinator" == "false" && "$want_cli" 
 fi
 
 [[ "$prefix" == /* ]] || die "--prefix must be an absolute path, got: $prefix"
+[[ -z "$coordinator_url" || "$coordinator_url" == https://* ]] ||
+  die "--coordinator $coordinator_url: agents dial the coordinator over https:// only"
+[[ -z "$join_token" || "$join_token" == akdj1.* ]] || die "--join: not a join token (akdctl agents join-token prints one)"
 [[ "$(id -u)" -eq 0 ]] || die "run as root (sudo installers/install.sh ...)"
 command -v dotnet >/dev/null 2>&1 || die "dotnet SDK 10 not found; install it first"
 
@@ -193,10 +224,22 @@ if [[ "$want_agent" == "true" ]]; then
   publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent" "${agent_args[@]}"
   install_unit "akd-agent.service"
   units+=("akd-agent.service")
-  if [[ ! -e "$config_dir/agent.json" ]]; then
+  if [[ ! -e "$config_dir/agent.json" && -n "$coordinator_url" ]]; then
+    umask 027
+    printf '{\n  "Agent": {\n    "Coordinator": "%s",\n    "Name": "%s",\n    "DataDir": "/var/lib/akd-agent"\n  }\n}\n' \
+      "$coordinator_url" "${agent_name:-$(hostname)}" >"$config_dir/agent.json"
+    chown root:"$service_user" -- "$config_dir/agent.json"
+    printf '    wrote %s\n' "$config_dir/agent.json"
+  elif [[ ! -e "$config_dir/agent.json" ]]; then
     install -m 0640 -o root -g "$service_user" -- \
       "$script_dir/agent.example.json" "$config_dir/agent.json"
     printf '    wrote %s from agent.example.json: edit it before starting\n' "$config_dir/agent.json"
+  fi
+  if [[ -n "$join_token" ]]; then
+    # Not a command-line flag of the service: arguments are visible to every user of the machine.
+    install -m 0640 -o root -g "$service_user" /dev/null "$config_dir/agent.env"
+    printf 'AKD_JOIN_TOKEN=%s\n' "$join_token" >"$config_dir/agent.env"
+    printf '    wrote the join token to %s (used once, on the first start)\n' "$config_dir/agent.env"
   fi
 fi
 

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 demo="$root/.akd/demo"
-coordinator_url="http://127.0.0.1:7400"
+coordinator_url="https://127.0.0.1:7400"
+ca_file="$demo/coordinator/pki/ca.crt"
 ports=(4001 4002)
 
 stop_all() {
@@ -44,22 +45,39 @@ start() { # name, then arguments
 }
 
 start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator"
-start build-1 "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name build-1 --labels role=build --data-dir "$demo/build-1"
-for i in 1 2; do
-  start "web-$i" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name "web-$i" --labels role=web \
-    --data-dir "$demo/web-$i" --app-env "PORT=${ports[$((i - 1))]}"
+# The coordinator makes its CA and the bootstrap admin token on its first start; akdctl uses both.
+for _ in $(seq 1 60); do
+  [ -s "$ca_file" ] && [ -s "$demo/coordinator/admin.token" ] && break
+  sleep 0.5
 done
-
-# akdctl on a PATH of its own: the demo prints how to use it from any shell.
+# akdctl on a PATH of its own, with the demo's coordinator, CA and admin token: the demo prints how to use it.
 mkdir -p "$demo/bin"
 cat >"$demo/bin/akdctl" <<WRAPPER
 #!/bin/sh
-# Written by scripts/demo.sh: the akdctl this checkout built, talking to the demo's coordinator.
+# Written by scripts/demo.sh: the akdctl this checkout built, talking to the demo's coordinator as its admin.
 export AKD_COORDINATOR="\${AKD_COORDINATOR:-$coordinator_url}"
+export AKD_CA_FILE="\${AKD_CA_FILE:-$ca_file}"
+[ -n "\${AKD_TOKEN:-}" ] || AKD_TOKEN="\$(cat "$demo/coordinator/admin.token")"
+export AKD_TOKEN
 exec dotnet "$(bin Akd.Cli akdctl)" "\$@"
 WRAPPER
 chmod 0755 "$demo/bin/akdctl"
 akdctl() { "$demo/bin/akdctl" "$@"; }
+
+# Each agent enrolls once with a join token for its name and labels; later starts use its certificate.
+agent() { # name, labels, then more agent arguments
+  local name=$1 labels=$2; shift 2
+  local join=()
+  if [ ! -e "$demo/$name/identity/agent.crt" ]; then
+    join=(--join "$(akdctl agents join-token --labels "$labels" --name "$name")")
+  fi
+  start "$name" "$(bin Akd.Agent akd-agent)" --coordinator "$coordinator_url" --name "$name" --data-dir "$demo/$name" "${join[@]}" "$@"
+}
+agent build-1 role=build
+for i in 1 2; do
+  agent "web-$i" role=web --app-env "PORT=${ports[$((i - 1))]}"
+done
+
 for _ in $(seq 1 60); do
   online=$(akdctl agents --output json 2>/dev/null | grep -c '"state": *"online"' || true)
   [ "$online" -ge 3 ] && break

@@ -10,8 +10,8 @@ internal static class AgentCommandLine
     {
         ["--coordinator"] = "Agent:Coordinator",
         ["--name"] = "Agent:Name",
-        ["--labels"] = "Agent:Labels",
         ["--data-dir"] = "Agent:DataDir",
+        ["--join"] = "Agent:Join",
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
     };

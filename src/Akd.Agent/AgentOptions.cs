@@ -7,19 +7,19 @@ namespace Akd.Agent;
 public sealed class AgentOptions
 {
     /// <summary>Coordinator URL (<c>--coordinator</c>).</summary>
-    public string Coordinator { get; set; } = "http://127.0.0.1:7400";
+    public string Coordinator { get; set; } = "https://127.0.0.1:7400";
 
     /// <summary>
-    /// The coordinator's agent token (<c>Agent:Token</c> in the config file, or <c>AKD_Agent__Token</c>).
-    /// Not a command-line flag: arguments are visible to every user of the machine.
+    /// The join token for the first start (<c>--join</c>, <c>AKD_JOIN_TOKEN</c> or <c>Agent:Join</c>): it pins the
+    /// coordinator's CA and buys one client certificate. Ignored once <c>&lt;data-dir&gt;/identity/</c> holds one.
     /// </summary>
-    public string Token { get; set; } = "";
+    public string Join { get; set; } = "";
+
+    /// <summary>The share of its lifetime after which the agent renews its certificate over its stream.</summary>
+    public double RenewAt { get; set; } = 2.0 / 3.0;
 
     /// <summary>Unique agent name (<c>--name</c>); defaults to the host name.</summary>
     public string Name { get; set; } = Environment.MachineName;
-
-    /// <summary>Labels such as <c>role=web,env=production</c> (<c>--labels</c>).</summary>
-    public string Labels { get; set; } = "";
 
     /// <summary>Releases, build workspaces and the artifact cache live here (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "/var/lib/akd-agent";
@@ -91,9 +91,6 @@ public sealed class AgentOptions
     /// serves none. Loopback only: the agent opens no port to the network.
     /// </summary>
     public int MetricsPort { get; set; }
-
-    public Dictionary<string, string> ParsedLabels() =>
-        Akd.Core.Manifest.LabelSelector.Parse(Labels).Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 }
 
 public sealed class AppOverrides

@@ -2,6 +2,7 @@ using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
 using Akd.Agent.Observability;
+using Akd.Agent.Identity;
 using Akd.Agent.Steps;
 
 Dictionary<string, string?> flags;
@@ -23,6 +24,12 @@ var builder = Host.CreateApplicationBuilder();
 builder.Configuration.AddJsonFile(flags.GetValueOrDefault("ConfigFile") ?? "/etc/akd/agent.json", optional: true);
 builder.Configuration.AddEnvironmentVariables("AKD_");
 builder.Configuration.AddInMemoryCollection(flags);
+if (builder.Configuration["JOIN_TOKEN"] is { Length: > 0 } joinToken && string.IsNullOrEmpty(builder.Configuration["Agent:Join"]))
+{
+    // AKD_JOIN_TOKEN, as an installer's environment file gives it.
+    builder.Configuration["Agent:Join"] = joinToken;
+}
+
 builder.Services.AddSystemd();
 
 builder.Services.AddOptions<AgentOptions>()
@@ -31,10 +38,12 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => Uri.TryCreate(o.Coordinator, UriKind.Absolute, out _), "--coordinator must be an absolute URL")
     .Validate(o => !string.IsNullOrWhiteSpace(o.Name), "--name must be set")
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
-    .Validate(o => { try { o.ParsedLabels(); return true; } catch (FormatException) { return false; } }, "--labels must look like role=web,env=production")
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
+    .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<AgentIdentity>();
+builder.Services.AddSingleton<Enroller>();
 builder.Services.AddSingleton<CoordinatorChannel>();
 builder.Services.AddSingleton<Outbox>();
 builder.Services.AddSingleton<AgentToolchain>();
@@ -56,4 +65,4 @@ builder.Services.AddAgentObservability(builder.Configuration.GetValue<int>("Agen
 builder.Services.AddHostedService<CoordinatorConnection>();
 
 await builder.Build().RunAsync();
-return 0;
+return Environment.ExitCode;

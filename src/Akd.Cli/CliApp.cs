@@ -8,7 +8,7 @@ internal static class CliApp
 {
     public static readonly Option<string?> Coordinator = new("--coordinator")
     {
-        Description = "Coordinator URL (default: $AKD_COORDINATOR, then http://127.0.0.1:7400)",
+        Description = "Coordinator URL (default: $AKD_COORDINATOR, then https://127.0.0.1:7400)",
         Recursive = true,
     };
 
@@ -21,7 +21,13 @@ internal static class CliApp
 
     public static readonly Option<string?> TokenFile = new("--token-file")
     {
-        Description = "File holding the coordinator's control token (default: $AKD_TOKEN)",
+        Description = "File holding your token for the coordinator (default: the token itself in $AKD_TOKEN)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> CaFile = new("--ca-file")
+    {
+        Description = "PEM file of the coordinator's CA (its <data-dir>/pki/ca.crt), trusted besides the system store (default: $AKD_CA_FILE)",
         Recursive = true,
     };
 
@@ -32,9 +38,11 @@ internal static class CliApp
         root.Options.Add(Coordinator);
         root.Options.Add(Output);
         root.Options.Add(TokenFile);
+        root.Options.Add(CaFile);
         root.Subcommands.Add(InitCommand.Build());
         root.Subcommands.Add(DeployCommand.Build());
         root.Subcommands.Add(AgentsCommand.Build());
+        root.Subcommands.Add(TokensCommand.Build());
         root.Subcommands.Add(DeploymentsCommand.Build());
         root.Subcommands.Add(StatusCommand.Build());
         root.Subcommands.Add(LogsCommand.Build());

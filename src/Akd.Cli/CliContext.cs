@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
+using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -15,16 +17,21 @@ internal sealed class CliContext : IDisposable
     {
         Address = parse.GetValue(CliApp.Coordinator)
             ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR")
-            ?? "http://127.0.0.1:7400";
+            ?? "https://127.0.0.1:7400";
         if (!Uri.TryCreate(Address, UriKind.Absolute, out _))
         {
-            throw new CliException($"--coordinator '{Address}' is not a URL such as http://127.0.0.1:7400", ExitCodes.Usage);
+            throw new CliException($"--coordinator '{Address}' is not a URL such as https://127.0.0.1:7400", ExitCodes.Usage);
         }
 
         Json = parse.GetValue(CliApp.Output) == "json";
         _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), EnableMultipleHttp2Connections = true },
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                EnableMultipleHttp2Connections = true,
+                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(ReadCa(parse.GetValue(CliApp.CaFile)), trustSystem: true) },
+            },
         });
         var token = ReadToken(parse.GetValue(CliApp.TokenFile));
         _invoker = token is null
@@ -49,7 +56,30 @@ internal sealed class CliContext : IDisposable
 
     public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_invoker);
 
-    /// <summary>The control token from --token-file, else AKD_TOKEN; never from an argument (visible in ps).</summary>
+    public AgentAccess.AgentAccessClient AgentAccess => new(_invoker);
+
+    public Tokens.TokensClient Tokens => new(_invoker);
+
+    /// <summary>The coordinator's CA from --ca-file, else AKD_CA_FILE; null trusts the system store alone.</summary>
+    private static X509Certificate2? ReadCa(string? file)
+    {
+        file ??= Environment.GetEnvironmentVariable("AKD_CA_FILE") is { Length: > 0 } env ? env : null;
+        if (file is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CaTrust.LoadCertificate(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new CliException($"cannot read the CA certificate {file}: {ex.Message}", ExitCodes.Usage);
+        }
+    }
+
+    /// <summary>The operator token from --token-file, else AKD_TOKEN (the token itself); never from an argument (visible in ps).</summary>
     private static string? ReadToken(string? file)
     {
         if (file is not null)

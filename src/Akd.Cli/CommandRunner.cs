@@ -13,9 +13,10 @@ internal static class CommandRunner
     public static void SetAction(this Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> action) =>
         command.SetAction(async (parse, ct) =>
         {
+            CliContext? context = null;
             try
             {
-                using var context = new CliContext(parse);
+                context = new CliContext(parse);
                 return await action(context, parse, ct).ConfigureAwait(false);
             }
             catch (CliException ex)
@@ -26,9 +27,14 @@ internal static class CommandRunner
             {
                 return Fail(ex.Message, ExitCodes.Usage);
             }
+            catch (RpcException ex) when (ex.Status.DebugException is HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException })
+            {
+                return Fail($"cannot trust the coordinator at {context?.Address}: its certificate is not from a CA this machine trusts; " +
+                    "pass --ca-file with the coordinator's <data-dir>/pki/ca.crt (or set AKD_CA_FILE)", ExitCodes.Unavailable);
+            }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
             {
-                var address = parse.GetValue(CliApp.Coordinator) ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR") ?? "http://127.0.0.1:7400";
+                var address = parse.GetValue(CliApp.Coordinator) ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR") ?? "https://127.0.0.1:7400";
                 return Fail($"cannot reach the coordinator at {address}: {ex.Status.Detail}", ExitCodes.Unavailable);
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
@@ -50,6 +56,10 @@ internal static class CommandRunner
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return Fail("interrupted", ExitCodes.Failed);
+            }
+            finally
+            {
+                context?.Dispose();
             }
         });
 

@@ -16,15 +16,6 @@ public sealed class CoordinatorOptions
     public TimeSpan ActivateDeadline { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Token agents must present (<c>Coordinator__AgentToken</c>, e.g. from a systemd EnvironmentFile).
-    /// Empty: agents are not authenticated, which is only fit for a coordinator bound to loopback.
-    /// </summary>
-    public string AgentToken { get; set; } = "";
-
-    /// <summary>Token akdctl must present (<c>Coordinator__ControlToken</c>). Empty: anyone who reaches the port may deploy.</summary>
-    public string ControlToken { get; set; } = "";
-
-    /// <summary>
     /// How long a step waits for an agent that disconnected in the middle of it to come back before the
     /// step fails and its host counts as failed (the step's own deadline applies as well).
     /// </summary>

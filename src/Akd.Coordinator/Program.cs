@@ -7,16 +7,22 @@ using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
+args = SecurityCommandLine.Extract(args, out var securityFlags);
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
 });
 builder.Host.UseSystemd();
+if (builder.AddTransportSecurity(securityFlags) is { } refusal)
+{
+    Console.Error.WriteLine($"akd-coordinator: {refusal}");
+    return 2;
+}
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    // gRPC over cleartext HTTP/2 (h2c) on the configured --urls; put TLS in front or configure certificates for remote agents.
+    // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs).
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
     // Detect dead agent connections even when no message flows.
     kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
@@ -32,9 +38,10 @@ builder.Services.AddOptions<CoordinatorOptions>()
 builder.Services.AddGrpc(grpc =>
 {
     grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
-    grpc.Interceptors.Add<TokenAuthInterceptor>();
+    grpc.Interceptors.Add<AuthInterceptor>();
 });
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddTrust();
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<AgentStore>();
 builder.Services.AddSingleton<DeploymentStore>();
@@ -59,15 +66,12 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
-var tokens = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value;
-if (string.IsNullOrEmpty(tokens.AgentToken) || string.IsNullOrEmpty(tokens.ControlToken))
-{
-    app.Logger.LogWarning("Coordinator:AgentToken or Coordinator:ControlToken is not set: agents or akdctl are not authenticated. Bind to loopback only, or set both tokens.");
-}
-
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();
 app.MapGrpcService<AdminService>();
 app.MapAkdObservability();
+app.MapTrust();
+app.UseTransportSecurity();
 app.Run();
+return 0;

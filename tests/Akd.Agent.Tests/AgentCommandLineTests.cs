@@ -6,11 +6,11 @@ public sealed class AgentCommandLineTests
     public void Parse_DocumentedFlags_MapToTheAgentSection()
     {
         var values = AgentCommandLine.Parse(
-            ["--coordinator", "http://127.0.0.1:7400", "--name", "web-1", "--labels", "role=web,env=production", "--data-dir", "/var/lib/x"]);
+            ["--coordinator", "https://127.0.0.1:7400", "--name", "web-1", "--join", "akdj1.x", "--data-dir", "/var/lib/x"]);
 
-        Assert.Equal("http://127.0.0.1:7400", values["Agent:Coordinator"]);
+        Assert.Equal("https://127.0.0.1:7400", values["Agent:Coordinator"]);
         Assert.Equal("web-1", values["Agent:Name"]);
-        Assert.Equal("role=web,env=production", values["Agent:Labels"]);
+        Assert.Equal("akdj1.x", values["Agent:Join"]);
         Assert.Equal("/var/lib/x", values["Agent:DataDir"]);
     }
 
@@ -37,6 +37,7 @@ public sealed class AgentCommandLineTests
     [InlineData(new[] { "--app-env", "PORT" }, "KEY=VALUE")]
     [InlineData(new[] { "--name" }, "--name needs a value")]
     [InlineData(new[] { "--nmae", "x" }, "unknown option '--nmae'")]
+    [InlineData(new[] { "--labels", "role=build" }, "unknown option '--labels'")]
     public void Parse_BadInput_ThrowsAClearMessage(string[] args, string expected)
     {
         var ex = Assert.Throws<ArgumentException>(() => AgentCommandLine.Parse(args));

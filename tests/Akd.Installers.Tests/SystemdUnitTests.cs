@@ -91,7 +91,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task Parse_CoordinatorUnit_ListensOnLoopback()
+    public async Task Parse_CoordinatorUnit_ListensWithTls()
     {
         // Arrange
         var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-coordinator.service"));
@@ -101,7 +101,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
 
         // Assert
         var execStart = Assert.Single(file.Values("Service", "ExecStart"));
-        Assert.Contains("--urls http://127.0.0.1:7400", execStart);
+        Assert.Contains("--urls https://0.0.0.0:7400", execStart);
         Assert.Empty(file.Values("Service", "KillMode"));
     }
 

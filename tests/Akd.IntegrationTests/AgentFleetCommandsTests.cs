@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
-using Grpc.Net.Client;
 using Xunit.Abstractions;
 
 namespace Akd.IntegrationTests;
@@ -27,8 +26,8 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
     public async Task PingAgents_NoSelector_EveryOnlineAgentAnswers()
     {
         // Arrange
-        using var channel = GrpcChannel.ForAddress(_fleet.CoordinatorUrl);
-        var admin = new Admin.AdminClient(channel);
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
+        var admin = new Admin.AdminClient(channel.Invoker);
 
         // Act
         var reply = await admin.PingAgentsAsync(new PingAgentsRequest { TimeoutMs = 10_000 });
@@ -44,8 +43,8 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
     public async Task PingAgents_SelectorRoleWeb_OnlyTheWebAgentIsPinged()
     {
         // Arrange
-        using var channel = GrpcChannel.ForAddress(_fleet.CoordinatorUrl);
-        var admin = new Admin.AdminClient(channel);
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
+        var admin = new Admin.AdminClient(channel.Invoker);
 
         // Act
         var reply = await admin.PingAgentsAsync(new PingAgentsRequest { Selector = "role=web", TimeoutMs = 10_000 });

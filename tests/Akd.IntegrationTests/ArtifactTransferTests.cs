@@ -4,10 +4,12 @@ using System.Security.Cryptography;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
+using Akd.Agent.Identity;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
@@ -22,11 +24,12 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     private readonly string _root = Path.Combine(Path.GetTempPath(), "akd-it-artifacts-" + Guid.NewGuid().ToString("N")[..6]);
     private ManagedProcess _coordinator = null!;
     private string _url = "";
+    private string _adminToken = "";
 
     public async Task InitializeAsync()
     {
         var port = LocalFleet.FreePort();
-        _url = $"http://127.0.0.1:{port}";
+        _url = $"https://127.0.0.1:{port}";
         _coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator, ["--urls", _url, "--data-dir", Path.Combine(_root, "coordinator")]);
         for (var attempt = 0; ; attempt++)
         {
@@ -34,13 +37,15 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                break;
             }
             catch (SocketException) when (attempt < 300)
             {
                 await Task.Delay(100);
             }
         }
+
+        _adminToken = (await File.ReadAllTextAsync(Path.Combine(_root, "coordinator", "admin.token"))).Trim();
     }
 
     public Task DisposeAsync()
@@ -56,12 +61,11 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a file larger than one chunk.
         var source = WriteRandomFile("release.tar.gz", 3 * 1024 * 1024 + 17);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
 
         // Act
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var local = await target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
+        var local = await build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
 
         // Assert
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source))), stored.Sha256);
@@ -70,11 +74,28 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Download_ArtifactAnotherAgentUploaded_RefusedWithoutAStepThatNeedsIt()
+    {
+        // Arrange: one agent's upload; another agent with no step that needs it.
+        var source = WriteRandomFile("other.tar.gz", 100_000);
+        using var build = await ClientAsync("build");
+        using var web = await ClientAsync("web");
+        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => web.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains($"runs no step that needs artifact {stored.Sha256}", error.Status.Detail);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Upload_DigestAfterDataDisagrees_RefusedAsDataLossAndNotStored()
     {
         // Arrange: an upload whose trailing digest is not the digest of its bytes.
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_url);
-        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel);
+        using var channel = new TestChannel(_url, CaFile, _adminToken);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
         var data = RandomNumberGenerator.GetBytes(1000);
         var claimed = Convert.ToHexStringLower(SHA256.HashData(RandomNumberGenerator.GetBytes(10)));
 
@@ -121,16 +142,15 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: the first half already on disk, as an interrupted download leaves it.
         var source = WriteRandomFile("resume.bin", 2 * 1024 * 1024);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, File.ReadAllBytes(source)[..(1024 * 1024)]);
         var log = new List<string>();
 
         // Act
-        var local = await target.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
+        var local = await build.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
 
         // Assert
         Assert.Contains(log, line => line.StartsWith("resuming download at byte 1048576", StringComparison.Ordinal));
@@ -142,20 +162,19 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a partial file whose bytes are not the artifact's: the digest must cover them too.
         var source = WriteRandomFile("corrupt.bin", 2 * 1024 * 1024);
-        using var build = Client("build");
-        using var target = Client("target");
+        using var build = await ClientAsync("build");
         var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, RandomNumberGenerator.GetBytes(1024 * 1024));
 
         // Act
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => target.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
 
         // Assert
         Assert.Contains("corrupt", error.Message);
         Assert.False(File.Exists(partial));
-        Assert.False(File.Exists(Path.Combine(target.DataDir, "cache", "artifacts", stored.Sha256)));
+        Assert.False(File.Exists(Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256)));
     }
 
     private string WriteRandomFile(string name, int size)
@@ -166,17 +185,29 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         return path;
     }
 
-    private AgentSide Client(string name) => new(_url, Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]));
+    private string CaFile => Path.Combine(_root, "coordinator", "pki", "ca.crt");
+
+    /// <summary>An agent's artifact client, enrolled as a real agent is (join token, its own key).</summary>
+    private async Task<AgentSide> ClientAsync(string name)
+    {
+        var dataDir = Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]);
+        using var admin = new TestChannel(_url, CaFile, _adminToken);
+        var join = await new AgentAccess.AgentAccessClient(admin.Invoker).CreateJoinTokenAsync(
+            new CreateJoinTokenRequest { Name = Path.GetFileName(dataDir), Labels = { ["role"] = "transfer" } });
+        var options = Options.Create(new AgentOptions { Coordinator = _url, Join = join.Token, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+        var identity = new AgentIdentity(options, TimeProvider.System);
+        await new Enroller(identity, options, NullLogger<Enroller>.Instance).EnsureEnrolledAsync(CancellationToken.None);
+        return new AgentSide(options, identity, dataDir);
+    }
 
     private sealed class AgentSide : IDisposable
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string dataDir)
+        public AgentSide(IOptions<AgentOptions> options, AgentIdentity identity, string dataDir)
         {
             DataDir = dataDir;
-            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
-            _channel = new CoordinatorChannel(options);
+            _channel = new CoordinatorChannel(options, identity);
             Client = new ArtifactClient(_channel, options);
         }
 

@@ -38,8 +38,8 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         };
         var config = Path.Combine(_fleet.Root, "rebar-build.json");
         File.WriteAllText(config, JsonSerializer.Serialize(new { Agent = new { build_env = new Dictionary<string, string> { [SecretVariable] = _secret } } }));
-        _fleet.StartAgentWithConfig(RebarAgent, "role=rebar-build", freshHome, config);
-        _fleet.StartAgent(NoRebarAgent, "role=norebar-build", new Dictionary<string, string>(freshHome) { ["PATH"] = NoErlangPath.CreateWithoutRebar3(_fleet.Root) });
+        await _fleet.StartAgentWithConfigAsync(RebarAgent, "role=rebar-build", freshHome, config);
+        await _fleet.StartAgentAsync(NoRebarAgent, "role=norebar-build", new Dictionary<string, string>(freshHome) { ["PATH"] = NoErlangPath.CreateWithoutRebar3(_fleet.Root) });
         await _fleet.WaitForAgentStateAsync(RebarAgent, "online", CancellationToken.None);
         await _fleet.WaitForAgentStateAsync(NoRebarAgent, "online", CancellationToken.None);
         _app = WriteFixtureApp(HelloApp.CopyTo(_fleet.Root));
@@ -70,7 +70,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         Assert.Contains("rebar3 (path dependency :erl_dep has rebar.config and no mix.exs): /usr/bin/rebar3 from the PATH, as MIX_REBAR3", messages);
         Assert.DoesNotContain(messages, m => m.Contains("local.rebar", StringComparison.Ordinal) || m.Contains("Shall I install", StringComparison.Ordinal));
         Assert.Equal("hello 0.1.0 erlang elixir", await Http.GetBodyAsync(_fleet.Web[0].Port));
-        Assert.False(Directory.Exists(Path.Combine(_fleet.AgentDataDir(RebarAgent), "home", ".mix", "elixir")), "no rebar3 was downloaded into the agent's MIX_HOME");
+        Assert.False(Directory.Exists(Path.Combine(_fleet.DataDirOf(RebarAgent), "home", ".mix", "elixir")), "no rebar3 was downloaded into the agent's MIX_HOME");
 
         // Assert: the secret reached mix (the fixture printed its hash while compiling) and was masked where it printed the value.
         Assert.Contains($"build secret sha256: {secretHash}", messages);
@@ -130,7 +130,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         var events = CliJson.Lines(logs.StdOut);
         Assert.Contains(events, e => e.Str("message").Contains("mix local.rebar --force", StringComparison.Ordinal));
         Assert.DoesNotContain(events, e => e.Str("message").Contains("uploading", StringComparison.Ordinal) || e.Str("message").Contains("mix release", StringComparison.Ordinal));
-        var outDir = Path.Combine(_fleet.AgentDataDir(NoRebarAgent), "builds", "hello", "out");
+        var outDir = Path.Combine(_fleet.DataDirOf(NoRebarAgent), "builds", "hello", "out");
         Assert.True(!Directory.Exists(outDir) || Directory.GetFiles(outDir).Length == 0, "no release tarball was built");
         Assert.Equal(releasesBefore, _fleet.Web[0].Releases());
     }
@@ -148,7 +148,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         {
             Agent = new { AppEnv = new Dictionary<string, string> { ["PORT"] = $"{port}" }, build_env = new Dictionary<string, string> { [SecretVariable] = secret } },
         }));
-        _fleet.StartAgentWithConfig(name, "role=src-web", new Dictionary<string, string>
+        await _fleet.StartAgentWithConfigAsync(name, "role=src-web", new Dictionary<string, string>
         {
             ["HOME"] = Path.Combine(_fleet.Root, "no-such-home"),
             ["MIX_HOME"] = "",
@@ -156,7 +156,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
             ["MIX_REBAR3"] = "",
         }, config);
         await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
-        _fleet.Web.Add(new LocalFleet.WebHost(name, port, _fleet.AgentDataDir(name))); // so that disposing the fleet stops the app
+        _fleet.Web.Add(new LocalFleet.WebHost(name, port, _fleet.DataDirOf(name))); // so that disposing the fleet stops the app
         var hookEnv = Path.Combine(_fleet.Root, "hook-env");
         Directory.CreateDirectory(hookEnv);
         var manifest = _app.WriteManifest("akd.source.yaml", $$"""
@@ -203,7 +203,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
             Assert.DoesNotContain(SecretVariable, env);
         }
 
-        var pid = int.Parse(File.ReadAllText(Path.Combine(_fleet.AgentDataDir(name), "apps", "hello", "shared", "app.pid")).Trim());
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_fleet.DataDirOf(name), "apps", "hello", "shared", "app.pid")).Trim());
         var environ = File.ReadAllText($"/proc/{pid}/environ");
         Assert.Contains($"PORT={port}", environ);
         Assert.DoesNotContain(secret, environ);

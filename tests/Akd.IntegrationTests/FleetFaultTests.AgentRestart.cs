@@ -73,7 +73,7 @@ public sealed partial class FleetFaultTests
             () => victim.CurrentRelease()?.StartsWith($"{version}-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
 
         _fleet.Agents[victim.Name].Kill();
-        _fleet.StartAgent(victim.Name, "role=web", $"PORT={victim.Port}");
+        await _fleet.StartAgentAsync(victim.Name, "role=web", null, CancellationToken.None, $"PORT={victim.Port}");
         return CliJson.DeploymentId(started);
     }
 }

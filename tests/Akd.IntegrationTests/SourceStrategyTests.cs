@@ -184,7 +184,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
     {
         // Arrange: a build agent whose PATH starts with the fake asdf.
         var builder = $"asdf-build-{_fleet.Suffix}";
-        _fleet.StartAgent(builder, "role=asdf-build", _fakeAsdfEnv);
+        await _fleet.StartAgentAsync(builder, "role=asdf-build", _fakeAsdfEnv);
         await _fleet.WaitForAgentStateAsync(builder, "online", CancellationToken.None);
         var app = CopyApp("remote-asdf");
         File.WriteAllText(Path.Combine(app.Dir, ".tool-versions"), "erlang 25.3\nelixir 1.14.0-otp-25\n");

@@ -15,9 +15,15 @@ public sealed class AkdPrograms(RepoLayout repo, string? agentBinary)
     public BenchProcess StartCoordinator(string url, string dataDir) =>
         BenchProcess.Start("coordinator", repo.Coordinator, ["--urls", url, "--data-dir", dataDir]);
 
-    public BenchProcess StartAgent(string url, string name, string labels, string dataDir, params string[] appEnv)
+    /// <summary>Starts an agent that enrolls with <paramref name="joinToken"/> (its labels come from the token); empty when it is enrolled already.</summary>
+    public BenchProcess StartAgent(string url, string joinToken, string name, string dataDir, params string[] appEnv)
     {
-        var args = new List<string> { "--coordinator", url, "--name", name, "--labels", labels, "--data-dir", dataDir };
+        var args = new List<string> { "--coordinator", url, "--name", name, "--data-dir", dataDir };
+        if (joinToken.Length > 0)
+        {
+            args.AddRange(["--join", joinToken]);
+        }
+
         foreach (var env in appEnv)
         {
             args.AddRange(["--app-env", env]);

@@ -14,7 +14,7 @@ public sealed class BenchCluster : IAsyncDisposable
 {
     private readonly List<BenchProcess> _processes = [];
     private readonly bool _epmdWasRunning = Process.GetProcessesByName("epmd").Length > 0;
-    private GrpcChannel? _channel;
+    private BenchChannel? _channel;
 
     private BenchCluster(AkdPrograms programs, string root, string suffix)
     {
@@ -34,6 +34,10 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public BenchProcess Coordinator { get; private set; } = null!;
 
+    public string CaFile => BenchChannel.CaFileOf(Path.Combine(Root, "coordinator"));
+
+    public string AdminTokenFile => BenchChannel.AdminTokenFileOf(Path.Combine(Root, "coordinator"));
+
     public string BuildDataDir => Path.Combine(Root, "build");
 
     public List<WebAgent> Web { get; } = [];
@@ -47,19 +51,23 @@ public sealed class BenchCluster : IAsyncDisposable
         {
             Directory.CreateDirectory(root);
             var port = Ports.Free();
-            cluster.Url = $"http://127.0.0.1:{port}";
+            cluster.Url = $"https://127.0.0.1:{port}";
             cluster.Coordinator = programs.StartCoordinator(cluster.Url, Path.Combine(root, "coordinator"));
             cluster._processes.Add(cluster.Coordinator);
             await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-            cluster._channel = GrpcChannel.ForAddress(cluster.Url);
+            await BenchChannel.WaitForTrustFilesAsync(Path.Combine(root, "coordinator"), ct).ConfigureAwait(false);
+            cluster._channel = new BenchChannel(cluster.Url, Path.Combine(root, "coordinator"));
 
-            cluster._processes.Add(programs.StartAgent(cluster.Url, $"bench-build-{cluster.Suffix}", "role=bench-build", cluster.BuildDataDir));
+            var buildName = $"bench-build-{cluster.Suffix}";
+            var buildJoin = await cluster._channel.JoinTokenAsync("role=bench-build", buildName, ct: ct).ConfigureAwait(false);
+            cluster._processes.Add(programs.StartAgent(cluster.Url, buildJoin, buildName, cluster.BuildDataDir));
             for (var i = 1; i <= webHosts; i++)
             {
                 var name = $"bench-web-{i}-{cluster.Suffix}";
                 var appPort = Ports.Free();
                 var dataDir = Path.Combine(root, $"web-{i}");
-                var process = programs.StartAgent(cluster.Url, name, $"role=bench-web,host={i}", dataDir, $"PORT={appPort}");
+                var join = await cluster._channel.JoinTokenAsync($"role=bench-web,host={i}", name, ct: ct).ConfigureAwait(false);
+                var process = programs.StartAgent(cluster.Url, join, name, dataDir, $"PORT={appPort}");
                 cluster._processes.Add(process);
                 cluster.Web.Add(new WebAgent(i, name, appPort, dataDir, process));
             }
@@ -76,12 +84,12 @@ public sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>Runs akdctl as a user does; its JSON output is one deployment event per line.</summary>
     public Task<CommandResult> AkdctlAsync(string cwd, CancellationToken ct, params string[] args) =>
-        Command.RunAsync("dotnet", [Programs.Repo.Cli, "--coordinator", Url, .. args], ct, cwd: cwd, timeout: TimeSpan.FromMinutes(10), check: false);
+        Command.RunAsync("dotnet", [Programs.Repo.Cli, "--coordinator", Url, "--ca-file", CaFile, "--token-file", AdminTokenFile, .. args], ct, cwd: cwd, timeout: TimeSpan.FromMinutes(10), check: false);
 
     /// <summary>Where the coordinator stores the release artifact a deployment built.</summary>
     public async Task<string> ArtifactPathAsync(string deploymentId, CancellationToken ct)
     {
-        var deployment = await new Control.ControlClient(_channel).GetDeploymentAsync(new GetDeploymentRequest { Id = deploymentId }, cancellationToken: ct).ConfigureAwait(false);
+        var deployment = await new Control.ControlClient(_channel!.Invoker).GetDeploymentAsync(new GetDeploymentRequest { Id = deploymentId }, cancellationToken: ct).ConfigureAwait(false);
         var sha = deployment.ArtifactSha256;
         return Path.Combine(Root, "coordinator", "artifacts", "sha256", sha[..2], sha);
     }
@@ -132,7 +140,7 @@ public sealed class BenchCluster : IAsyncDisposable
 
     private async Task WaitOnlineAsync(int count, TimeSpan timeout, CancellationToken ct)
     {
-        var control = new Control.ControlClient(_channel);
+        var control = new Control.ControlClient(_channel!.Invoker);
         var watch = Stopwatch.StartNew();
         while (true)
         {

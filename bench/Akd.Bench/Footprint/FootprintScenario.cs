@@ -15,9 +15,11 @@ public static class FootprintScenario
         var o = ctx.Options;
         var root = ctx.Work("footprint");
         var port = Ports.Free();
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"https://127.0.0.1:{port}";
         using var coordinator = ctx.Programs.StartCoordinator(url, Path.Combine(root, "coordinator"));
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        await BenchChannel.WaitForTrustFilesAsync(Path.Combine(root, "coordinator"), ct).ConfigureAwait(false);
+        using var admin = new BenchChannel(url, Path.Combine(root, "coordinator"));
 
         var kinds = new List<(string Label, string Program)>();
         if (o.AgentBinary is { } native)
@@ -44,14 +46,14 @@ public static class FootprintScenario
             var programs = new Fleet.AkdPrograms(ctx.Repo, program == ctx.Repo.Agent ? null : program);
             if (first)
             {
-                await MeasureAsync(programs, url, Path.Combine(root, "warm-up"), o.IdleWindow, ct).ConfigureAwait(false);
+                await MeasureAsync(programs, admin, url, Path.Combine(root, "warm-up"), o.IdleWindow, ct).ConfigureAwait(false);
                 first = false;
             }
 
             for (var rep = 1; rep <= o.Repetitions; rep++)
             {
                 ctx.Log($"footprint: {label}, run {rep}/{o.Repetitions}");
-                var (c, r, u) = await MeasureAsync(programs, url, Path.Combine(root, $"agent-{kinds.IndexOf((label, program))}-{rep}"), o.IdleWindow, ct).ConfigureAwait(false);
+                var (c, r, u) = await MeasureAsync(programs, admin, url, Path.Combine(root, $"agent-{kinds.IndexOf((label, program))}-{rep}"), o.IdleWindow, ct).ConfigureAwait(false);
                 connected.Add(c.TotalMilliseconds);
                 rss.Add(r);
                 cpu.Add(u);
@@ -68,9 +70,17 @@ public static class FootprintScenario
     }
 
     private static async Task<(TimeSpan Connected, double Rss, double Cpu)> MeasureAsync(
-        Fleet.AkdPrograms programs, string url, string dataDir, TimeSpan idle, CancellationToken ct)
+        Fleet.AkdPrograms programs, BenchChannel admin, string url, string dataDir, TimeSpan idle, CancellationToken ct)
     {
-        using var agent = programs.StartAgent(url, $"footprint-{Guid.NewGuid().ToString("N")[..6]}", "role=footprint", dataDir);
+        // Enrollment (a key, a CSR, one call) happens once per host, before the first connection: not measured.
+        var name = $"footprint-{Guid.NewGuid().ToString("N")[..6]}";
+        var join = await admin.JoinTokenAsync("role=footprint", name, ct: ct).ConfigureAwait(false);
+        using (var enroll = programs.StartAgent(url, join, name, dataDir))
+        {
+            await enroll.WaitForLineAsync("Connected to ", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }
+
+        using var agent = programs.StartAgent(url, "", name, dataDir);
         var connected = await agent.WaitForLineAsync("Connected to ", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         await Task.Delay(idle, ct).ConfigureAwait(false);
         var rss = ProcStats.RssBytes(agent.Pid);

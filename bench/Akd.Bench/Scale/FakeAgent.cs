@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akd.Contracts.Trust;
+using Google.Protobuf;
 using Akd.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -10,12 +14,60 @@ namespace Akd.Bench.Scale;
 /// hello, heartbeats at the interval the coordinator's welcome asks for, a result for every step) and
 /// nothing else: it runs no step, it answers a ping at once and refuses anything else.
 /// </summary>
-internal sealed class FakeAgent(string name, string url) : IDisposable
+internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate) : IDisposable
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, ConnectTimeout = TimeSpan.FromSeconds(30) },
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false),
+                ClientCertificates = [certificate],
+            },
+        },
     });
+
+    /// <summary>
+    /// Enrolls <paramref name="count"/> agents named fake-0000... with one join token, as real hosts do:
+    /// a key made here, a CSR, a certificate back. Returns each certificate with its key.
+    /// </summary>
+    public static async Task<X509Certificate2[]> EnrollAsync(string url, string caFile, string join, int count, CancellationToken ct)
+    {
+        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false) },
+            },
+        });
+        var client = new Enrollment.EnrollmentClient(channel);
+        var certificates = new X509Certificate2[count];
+        using var parallel = new SemaphoreSlim(32);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await parallel.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                var name = $"fake-{i:0000}";
+                var csr = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256).CreateSigningRequest();
+                var reply = await client.EnrollAsync(new EnrollRequest { JoinToken = join, Name = name, Csr = ByteString.CopyFrom(csr) }, cancellationToken: ct)
+                    .ConfigureAwait(false);
+                using var issued = X509CertificateLoader.LoadCertificate(reply.Certificate.ToByteArray());
+                // Exported and loaded again: SslStream wants a key it can use on every connection.
+                using var withKey = issued.CopyWithPrivateKey(key);
+                certificates[i] = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+            }
+            finally
+            {
+                parallel.Release();
+            }
+        })).ConfigureAwait(false);
+        return certificates;
+    }
 
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writer = new(1, 1);

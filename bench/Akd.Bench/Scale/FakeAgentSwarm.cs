@@ -10,15 +10,18 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Opens <paramref name="count"/> streams, at most 100 handshakes at a time, and waits for every welcome.</summary>
-    public async Task<TimeSpan> ConnectAsync(string url, int count, TimeSpan timeout, CancellationToken ct)
+    public async Task<TimeSpan> ConnectAsync(string url, Infra.BenchChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
     {
+        // Enrollment happens once in a host's life; only connecting is timed.
+        var join = await admin.JoinTokenAsync("role=fake", null, prefix: "fake-", uses: count, ct: ct).ConfigureAwait(false);
+        var identities = await FakeAgent.EnrollAsync(url, caFile, join, count, ct).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         using var handshakes = new SemaphoreSlim(100);
         var welcomes = new List<Task>();
         for (var i = 0; i < count; i++)
         {
             await handshakes.WaitAsync(ct).ConfigureAwait(false);
-            var agent = new FakeAgent($"fake-{i:0000}", url);
+            var agent = new FakeAgent($"fake-{i:0000}", url, caFile, identities[i]);
             _agents.Add(agent);
             _runs.Add(Task.Run(() => agent.RunAsync(_stop.Token), CancellationToken.None));
             welcomes.Add(agent.Welcomed.ContinueWith(_ => handshakes.Release(), TaskScheduler.Default));

@@ -16,14 +16,17 @@ public static class ScaleScenario
     {
         var o = ctx.Options;
         var port = Ports.Free();
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"https://127.0.0.1:{port}";
+
         using var coordinator = ctx.Programs.StartCoordinator(url, ctx.Work("scale-coordinator"));
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        await BenchChannel.WaitForTrustFilesAsync(ctx.Work("scale-coordinator"), ct).ConfigureAwait(false);
+        using var channel = new BenchChannel(url, ctx.Work("scale-coordinator"));
         var startRss = ProcStats.RssBytes(coordinator.Pid);
 
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
-        var connect = await swarm.ConnectAsync(url, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        var connect = await swarm.ConnectAsync(url, channel, BenchChannel.CaFileOf(ctx.Work("scale-coordinator")), o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
         // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
@@ -36,8 +39,7 @@ public static class ScaleScenario
             idleRss.Add(ProcStats.RssBytes(coordinator.Pid));
         }
 
-        using var channel = GrpcChannel.ForAddress(url);
-        var admin = new Admin.AdminClient(channel);
+        var admin = new Admin.AdminClient(channel.Invoker);
         var request = new PingAgentsRequest { Selector = "role=fake", TimeoutMs = 30_000 };
         await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false); // warm-up: JIT of the round's path
 

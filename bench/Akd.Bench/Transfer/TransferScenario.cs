@@ -26,13 +26,15 @@ public static class TransferScenario
         await WriteRandomAsync(source, o.ArtifactBytes, ct).ConfigureAwait(false);
 
         var port = Ports.Free();
-        var url = $"http://127.0.0.1:{port}";
+        var url = $"https://127.0.0.1:{port}";
         var coordinatorData = Path.Combine(root, "coordinator");
         using var coordinator = ctx.Programs.StartCoordinator(url, coordinatorData);
         await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
-        using var build = new AgentSide(url, Path.Combine(root, "build-agent"));
-        using var target = new AgentSide(url, Path.Combine(root, "target-agent"));
+        await BenchChannel.WaitForTrustFilesAsync(coordinatorData, ct).ConfigureAwait(false);
+        using var admin = new BenchChannel(url, coordinatorData);
+        using var build = await AgentSide.EnrollAsync(url, admin, Path.Combine(root, "build-agent"), ct).ConfigureAwait(false);
+        var target = build; // see MoveAsync: the uploader reads its artifact back
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
         await MoveAsync(build, target, source, ct).ConfigureAwait(false);
@@ -93,6 +95,8 @@ public static class TransferScenario
         var upload = watch.Elapsed;
         await SettleAsync(ct).ConfigureAwait(false);
         watch.Restart();
+        // The uploader reads it back: an agent may download only what one of its steps needs or what it
+        // uploaded itself, and this scenario has no deployment. The bytes take the same path.
         var local = await target.Client.DownloadAsync(stored, _ => { }, ct).ConfigureAwait(false);
         var download = watch.Elapsed;
         File.Delete(local);
@@ -140,11 +144,22 @@ public static class TransferScenario
     {
         private readonly CoordinatorChannel _channel;
 
-        public AgentSide(string url, string dataDir)
+        private AgentSide(CoordinatorChannel channel, IOptions<AgentOptions> options)
         {
-            var options = Options.Create(new AgentOptions { Coordinator = url, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
-            _channel = new CoordinatorChannel(options);
+            _channel = channel;
             Client = new ArtifactClient(_channel, options);
+        }
+
+        /// <summary>Enrolls like a real agent (its own key, a join token) and opens its mutual-TLS channel.</summary>
+        public static async Task<AgentSide> EnrollAsync(string url, BenchChannel admin, string dataDir, CancellationToken ct)
+        {
+            var name = $"{Path.GetFileName(dataDir)}-{Guid.NewGuid().ToString("N")[..6]}";
+            var join = await admin.JoinTokenAsync("role=bench-transfer", name, ct: ct).ConfigureAwait(false);
+            var options = Options.Create(new AgentOptions { Coordinator = url, Join = join, DataDir = dataDir, Name = name });
+            var identity = new Akd.Agent.Identity.AgentIdentity(options, TimeProvider.System);
+            await new Akd.Agent.Identity.Enroller(identity, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Akd.Agent.Identity.Enroller>.Instance)
+                .EnsureEnrolledAsync(ct).ConfigureAwait(false);
+            return new AgentSide(new CoordinatorChannel(options, identity), options);
         }
 
         public ArtifactClient Client { get; }

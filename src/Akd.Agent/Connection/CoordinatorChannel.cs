@@ -1,16 +1,38 @@
+using Akd.Agent.Identity;
+using Akd.Contracts.Trust;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Connection;
 
-/// <summary>One HTTP/2 channel to the coordinator, shared by the command stream and artifact transfers.</summary>
-public sealed class CoordinatorChannel : IDisposable
+/// <summary>
+/// One HTTP/2 channel to the coordinator, shared by the command stream and artifact transfers: mutual
+/// TLS with the agent's certificate, trusting only the CA pinned at enrollment. Made on first use,
+/// which comes after enrollment.
+/// </summary>
+public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIdentity identity) : IDisposable
 {
-    public CoordinatorChannel(IOptions<AgentOptions> options)
+    private readonly Lazy<GrpcChannel> _channel = new(() => Create(options.Value, identity));
+
+    /// <summary>What clients call through.</summary>
+    public CallInvoker Invoker => _channel.Value.CreateCallInvoker();
+
+    public void Dispose()
     {
-        var o = options.Value;
+        if (_channel.IsValueCreated)
+        {
+            _channel.Value.Dispose();
+        }
+    }
+
+    private static GrpcChannel Create(AgentOptions o, AgentIdentity identity)
+    {
+        if (!identity.IsEnrolled)
+        {
+            throw new InvalidOperationException("the agent is not enrolled yet");
+        }
+
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -22,24 +44,13 @@ public sealed class CoordinatorChannel : IDisposable
             // download about a fifth of its time (bench/, scenario 2). Memory is only used while data is in flight.
             InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
         };
-        Channel = GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
+        handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.ServerValidator(identity.Ca, trustSystem: false);
+        // Asked per connection, so a renewed certificate is used from the next connection on.
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Certificate!;
+        return GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = 4 * 1024 * 1024,
         });
-        Invoker = string.IsNullOrEmpty(o.Token)
-            ? Channel.CreateCallInvoker()
-            : Channel.Intercept(headers =>
-            {
-                headers.Add("authorization", $"Bearer {o.Token}");
-                return headers;
-            });
     }
-
-    private GrpcChannel Channel { get; }
-
-    /// <summary>What clients call through: adds the agent token to every call when one is configured.</summary>
-    public CallInvoker Invoker { get; }
-
-    public void Dispose() => Channel.Dispose();
 }

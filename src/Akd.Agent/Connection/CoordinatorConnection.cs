@@ -1,3 +1,4 @@
+using Akd.Agent.Identity;
 using Akd.Agent.Observability;
 using Akd.Agent.Steps;
 using Akd.Contracts.V1;
@@ -19,13 +20,39 @@ public sealed partial class CoordinatorConnection(
     StepExecutor executor,
     AgentToolchain toolchain,
     AgentMetrics metrics,
+    Enroller enroller,
+    AgentIdentity identity,
+    IHostApplicationLifetime lifetime,
     IOptions<AgentOptions> options,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
+    private int _renewing;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         Directory.CreateDirectory(o.DataDir);
+        try
+        {
+            await enroller.EnsureEnrolledAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (EnrollmentRefusedException ex)
+        {
+            LogNotEnrolled(ex.Message);
+            Environment.ExitCode = 2;
+            lifetime.StopApplication();
+            return;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (identity.Name != o.Name)
+        {
+            LogEnrolledName(identity.Name!, o.Name);
+        }
+
         toolchain.LoadLast();
         var probe = Task.Run(() => toolchain.ProbeAsync(stoppingToken), CancellationToken.None);
 
@@ -76,15 +103,15 @@ public sealed partial class CoordinatorConnection(
         using var call = client.Connect(cancellationToken: ct);
         var hello = new AgentHello
         {
-            Name = o.Name,
+            Name = identity.Name!,
             AgentVersion = typeof(CoordinatorConnection).Assembly.GetName().Version?.ToString() ?? "",
             Toolchain = toolchain,
             Hostname = Environment.MachineName,
         };
-        hello.Labels.Add(o.ParsedLabels());
         hello.RunningStepIds.AddRange(executor.RunningStepIds);
         await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
 
+        Interlocked.Exchange(ref _renewing, 0);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = new HeartbeatTimer(o.HeartbeatInterval);
         var writer = WriteAsync(call.RequestStream, heartbeat, session.Token);
@@ -99,7 +126,12 @@ public sealed partial class CoordinatorConnection(
                         welcomed = true;
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
                         metrics.SetConnected(true);
-                        LogConnected(o.Coordinator, o.Name);
+                        LogConnected(o.Coordinator, identity.Name!);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.Renewed:
+                        identity.Accept(message.Renewed.Certificate.ToByteArray(), identity.Ca!);
+                        Interlocked.Exchange(ref _renewing, 0);
+                        LogRenewed(identity.Certificate!.NotAfter.ToUniversalTime());
                         break;
                     case CoordinatorMessage.BodyOneofCase.RunStep:
                         executor.Start(message.RunStep);
@@ -153,6 +185,13 @@ public sealed partial class CoordinatorConnection(
                 {
                 }
 
+                if (identity.RenewalDue() && Interlocked.CompareExchange(ref _renewing, 1, 0) == 0)
+                {
+                    // Over this stream: the current certificate vouches for the request, and no step is interrupted.
+                    var csr = identity.NewRequest(identity.Name!);
+                    await stream.WriteAsync(new AgentMessage { Renew = new RenewCertificate { Csr = Google.Protobuf.ByteString.CopyFrom(csr) } }, ct).ConfigureAwait(false);
+                }
+
                 if (heartbeat.Due())
                 {
                     await stream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
@@ -188,6 +227,15 @@ public sealed partial class CoordinatorConnection(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Connection to the coordinator lost ({Reason}); reconnecting in {Seconds:0.0}s")]
     private partial void LogReconnecting(string reason, double seconds);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Not enrolled: {Reason}")]
+    private partial void LogNotEnrolled(string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "This agent is enrolled as {Enrolled}; --name {Name} is ignored")]
+    private partial void LogEnrolledName(string enrolled, string name);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Certificate renewed, valid until {NotAfter:u}")]
+    private partial void LogRenewed(DateTime notAfter);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Session with the coordinator ended: {Reason}")]
     private partial void LogSessionEnded(string reason);

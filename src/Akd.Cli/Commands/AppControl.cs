@@ -18,7 +18,6 @@ internal static class AppControl
                 App = parse.GetValue(options.App)!,
                 Environment = options.Environment(parse),
                 Action = action,
-                Actor = Actor.Current(),
                 SkipOffline = parse.GetValue(options.SkipOffline),
             };
             return await FleetCall.RunAsync(context, ProgressViews.Create(context.Json), () => context.Control.ControlApp(request, cancellationToken: ct),

@@ -19,7 +19,7 @@ internal static class CancelCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var deployment = await context.Control.CancelDeploymentAsync(
-                new CancelDeploymentRequest { Id = parse.GetValue(id)!, Actor = Actor.Current() }, cancellationToken: ct).ConfigureAwait(false);
+                new CancelDeploymentRequest { Id = parse.GetValue(id)! }, cancellationToken: ct).ConfigureAwait(false);
             var view = ProgressViews.Create(context.Json);
             if (parse.GetValue(detach))
             {

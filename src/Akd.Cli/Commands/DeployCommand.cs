@@ -30,7 +30,6 @@ internal static class DeployCommand
                 ManifestYaml = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false),
                 ManifestPath = Path.GetFileName(manifestPath),
                 Environment = environment ?? "",
-                Actor = Actor.Current(),
                 DefaultApp = manifest.App,
                 SkipOffline = parse.GetValue(skipOffline),
                 SourceVersion = SourceVersion(manifest, manifestPath),

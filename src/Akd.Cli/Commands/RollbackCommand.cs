@@ -23,7 +23,6 @@ internal static class RollbackCommand
                 App = parse.GetValue(options.App)!,
                 Environment = options.Environment(parse),
                 ToRelease = parse.GetValue(to) ?? "",
-                Actor = Actor.Current(),
                 SkipOffline = parse.GetValue(options.SkipOffline),
             };
             return await FleetCall.RunAsync(context, ProgressViews.Create(context.Json), () => context.Control.Rollback(request, cancellationToken: ct),

@@ -36,6 +36,11 @@ internal static class StatusCommand
             Add("app", d.App + (string.IsNullOrEmpty(d.Environment) ? "" : $" ({d.Environment})"));
             Add("release", string.IsNullOrEmpty(d.ReleaseId) ? "-" : $"{d.ReleaseId} (version {d.Version})");
             Add("actor", Cell.Dash(d.Actor));
+            if (!string.IsNullOrEmpty(d.BuiltBy))
+            {
+                Add("built by", d.BuiltBy);
+            }
+
             if (!string.IsNullOrEmpty(d.CancelledBy))
             {
                 Add("cancelled by", d.CancelledBy);

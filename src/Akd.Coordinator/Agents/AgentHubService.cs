@@ -1,4 +1,6 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Enrollment;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -8,7 +10,8 @@ namespace Akd.Coordinator.Agents;
 
 /// <summary>The agents' long-lived stream: hello first, then heartbeats and step events up, commands down.</summary>
 public sealed partial class AgentHubService(
-    AgentRegistry registry, AgentStore agents, IOptions<CoordinatorOptions> options, ILogger<AgentHubService> logger)
+    AgentRegistry registry, AgentStore agents, AgentIdentities identities, CertificateRenewal renewal,
+    IOptions<CoordinatorOptions> options, ILogger<AgentHubService> logger)
     : AgentHub.AgentHubBase
 {
     public override async Task Connect(
@@ -25,7 +28,18 @@ public sealed partial class AgentHubService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the agent stream must be a hello with the agent's name"));
         }
 
-        var connection = new AgentConnection(requestStream.Current.Hello);
+        // The certificate says who this is; the hello may only agree.
+        var caller = Caller.Of(context);
+        var hello = requestStream.Current.Hello;
+        if (hello.Name != caller.Name)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"this certificate is agent {caller.Name}'s; a hello as {hello.Name} is refused"));
+        }
+
+        var labels = identities.LabelsOf(caller.Name);
+        hello.Labels.Clear();
+        hello.Labels.Add(labels.ToDictionary());
+        var connection = new AgentConnection(hello, labels);
         await agents.UpsertOnlineAsync(connection.Hello, ct).ConfigureAwait(false);
         registry.Connected(connection);
         connection.Send(new CoordinatorMessage
@@ -48,6 +62,11 @@ public sealed partial class AgentHubService(
                 {
                     await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } });
+                }
+                else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
+                {
+                    var renewed = await renewal.RenewAsync(connection.Name, message.Renew, session.Token).ConfigureAwait(false);
+                    connection.Send(new CoordinatorMessage { Renewed = renewed });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Toolchain)
                 {

@@ -16,7 +16,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
 
-    private sealed record PendingStep(string Agent, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
+    private sealed record PendingStep(string Agent, StepCommand Command, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
 
     public IReadOnlyCollection<AgentConnection> Online => _online.Values.ToList();
 
@@ -46,6 +46,39 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
 
         LogConnected(connection.Name, string.Join(",", connection.Labels.Select(l => $"{l.Key}={l.Value}")));
+    }
+
+    /// <summary>The id of the build step <paramref name="agent"/> is running now, or null: an upload is bound to it.</summary>
+    public string? RunningBuildStep(string agent) =>
+        _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
+
+    /// <summary>True when a step <paramref name="agent"/> is running now needs the artifact: its build's source, its release, its source tree.</summary>
+    public bool StepNeeds(string agent, string sha256) =>
+        _steps.Values.Any(s => s.Agent == agent && ArtifactOf(s.Command) == sha256);
+
+    private static string? ArtifactOf(StepCommand command) => command.KindCase switch
+    {
+        StepCommand.KindOneofCase.Build => command.Build.Source?.Archive?.Sha256,
+        StepCommand.KindOneofCase.Activate => command.Activate.Artifact?.Sha256,
+        StepCommand.KindOneofCase.SourceActivate => command.SourceActivate.Source?.Archive?.Sha256,
+        _ => null,
+    };
+
+    /// <summary>Ends the agent's live stream (revoked or removed); its steps fail as for a lost agent.</summary>
+    public void Close(string name)
+    {
+        if (_online.TryGetValue(name, out var connection))
+        {
+            connection.Replaced.Cancel();
+        }
+    }
+
+    public void Relabel(string name, IReadOnlyDictionary<string, string> labels)
+    {
+        if (_online.TryGetValue(name, out var connection))
+        {
+            connection.Labels = labels;
+        }
     }
 
     /// <summary>Removes the connection unless a newer one already replaced it; true when the agent is now offline.</summary>
@@ -123,7 +156,7 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
             return new StepResult { StepId = command.StepId, Ok = false, Error = $"agent {agent} is offline" };
         }
 
-        var pending = new PendingStep(agent, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously), onEvent);
+        var pending = new PendingStep(agent, command, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously), onEvent);
         _steps[command.StepId] = pending;
         Interlocked.Increment(ref connection.RunningSteps);
         try

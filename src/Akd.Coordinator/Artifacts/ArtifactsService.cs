@@ -1,5 +1,8 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
 using Akd.Coordinator.Observability;
+using Akd.Coordinator.Security;
+using Akd.Coordinator.Storage;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -7,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Akd.Coordinator.Artifacts;
 
 /// <summary>Streams artifacts in and out in chunks; downloads resume from an offset.</summary>
-public sealed partial class ArtifactsService(ArtifactStore store, IOptions<CoordinatorOptions> options, CoordinatorMetrics metrics, ILogger<ArtifactsService> logger)
+public sealed partial class ArtifactsService(
+    ArtifactStore store, ArtifactUploadStore uploads, AgentRegistry registry, IOptions<CoordinatorOptions> options, CoordinatorMetrics metrics, ILogger<ArtifactsService> logger)
     : Contracts.V1.Artifacts.ArtifactsBase
 {
     public override async Task<ArtifactRef> Upload(IAsyncStreamReader<UploadRequest> requestStream, ServerCallContext context)
@@ -39,6 +43,7 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
             {
             }
 
+            // Not recorded: claiming bytes one did not send must not make one their uploader.
             return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
         }
 
@@ -78,11 +83,21 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
         }
 
         LogUploaded(header.Kind, sha256, header.Size);
+        await RecordAsync(sha256, header.Kind, context).ConfigureAwait(false);
         return new ArtifactRef { Sha256 = sha256, Size = header.Size };
+    }
+
+    /// <summary>Provenance: the caller (never a value it sends), and for an agent the build step it is running.</summary>
+    private Task RecordAsync(string sha256, string kind, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var step = caller.Kind == CallerKind.Agent ? registry.RunningBuildStep(caller.Name) ?? "" : "";
+        return uploads.RecordAsync(sha256, kind, caller.ToString(), step, context.CancellationToken);
     }
 
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)
     {
+        await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
         var path = ResolveExisting(request.Sha256);
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (request.Offset < 0 || request.Offset > file.Length)
@@ -100,10 +115,28 @@ public sealed partial class ArtifactsService(ArtifactStore store, IOptions<Coord
         }
     }
 
-    public override Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
+    public override async Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
     {
+        await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
         var path = ResolveExisting(request.Sha256);
-        return Task.FromResult(new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length });
+        return new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length };
+    }
+
+    /// <summary>
+    /// Least privilege: an agent reads only what a step it runs now needs (its build's source, the release
+    /// it activates, its source tree), or what it uploaded itself. Production hosts never see each
+    /// other's artifacts, nor the source.
+    /// </summary>
+    private async Task AuthorizeReadAsync(string sha256, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        if (caller.Kind != CallerKind.Agent || registry.StepNeeds(caller.Name, sha256) ||
+            await uploads.UploadedByAsync(sha256, caller.ToString(), context.CancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {caller.Name} runs no step that needs artifact {sha256}"));
     }
 
     private string ResolveExisting(string sha256)

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Security;
 using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;
@@ -9,7 +10,7 @@ public sealed partial class ControlService
     public override async Task Rollback(RollbackRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var plan = await operations.PlanAsync(DeploymentKinds.Rollback, request.App, request.Environment, request.Actor, request.SkipOffline, request.ToRelease.Trim(), ct)
+        var plan = await operations.PlanAsync(DeploymentKinds.Rollback, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, request.ToRelease.Trim(), ct)
             .ConfigureAwait(false);
         var id = await AdmitAsync(() => scheduler.StartAsync(plan, ct)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, ct).ConfigureAwait(false);
@@ -23,7 +24,7 @@ public sealed partial class ControlService
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"unknown action '{request.Action}'; expected start, stop or restart"));
         }
 
-        var plan = await operations.PlanAsync(request.Action, request.App, request.Environment, request.Actor, request.SkipOffline, "", ct).ConfigureAwait(false);
+        var plan = await operations.PlanAsync(request.Action, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, "", ct).ConfigureAwait(false);
         var id = await AdmitAsync(() => scheduler.StartAsync(plan, ct)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, ct).ConfigureAwait(false);
     }
@@ -37,7 +38,7 @@ public sealed partial class ControlService
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} already ended {deployment.State}; nothing to cancel"));
         }
 
-        var actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor;
+        var actor = Caller.Of(context).Name;
         if (!await scheduler.CancelAsync(deployment.Id, actor, ct).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} is not running on this coordinator"));

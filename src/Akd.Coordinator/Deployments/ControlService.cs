@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Grpc.Core;
 
@@ -12,10 +13,13 @@ public sealed partial class ControlService(
     DeploymentScheduler scheduler,
     DeploymentStore deployments,
     DeploymentEvents events,
-    AgentStore agents) : Control.ControlBase
+    AgentStore agents,
+    ArtifactUploadStore uploads) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
+        // History records the caller's token name, never what the request says.
+        request.Actor = Caller.Of(context).Name;
         var plan = await planner.PlanAsync(request, context.CancellationToken).ConfigureAwait(false);
         var id = await AdmitAsync(() => scheduler.StartAsync(plan, context.CancellationToken)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, context.CancellationToken).ConfigureAwait(false);
@@ -55,7 +59,13 @@ public sealed partial class ControlService(
 
     private async Task<Deployment> GetOrThrowAsync(string id, CancellationToken ct)
     {
-        var found = await deployments.GetAsync(id, ct).ConfigureAwait(false);
-        return found ?? throw new RpcException(new Status(StatusCode.NotFound, $"no deployment with id '{id}'"));
+        var found = await deployments.GetAsync(id, ct).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no deployment with id '{id}'"));
+        if (found.ArtifactSha256.Length > 0)
+        {
+            found.BuiltBy = await uploads.ProvenanceAsync(found.ArtifactSha256, ct).ConfigureAwait(false);
+        }
+
+        return found;
     }
 }

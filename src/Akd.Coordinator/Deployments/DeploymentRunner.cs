@@ -67,6 +67,8 @@ public sealed partial class DeploymentRunner(
         await SetStateAsync(plan, DeploymentStates.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
         var command = NewCommand(plan, options.Value.BuildDeadline);
         command.Build = new BuildStep { Source = plan.Source };
+        // deploy.env is for the targets: the build host does not get it.
+        command.ManifestYaml = ManifestRedaction.WithoutDeployEnv(command.ManifestYaml);
 
         // A build touches no target, so a cancel stops it at once instead of waiting for it.
         using var buildOrCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, control.CancelRequested);

@@ -1,45 +1,37 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Options;
+using Akd.Coordinator.Security;
+using Grpc.Core;
 
 namespace Akd.Coordinator.Observability;
 
 /// <summary>
-/// <c>/metrics</c> is plain HTTP, outside the gRPC interceptor: it asks for the same control token as the
-/// control API (a scraper sends it as <c>Authorization: Bearer</c>), and is open exactly when that is.
+/// <c>/metrics</c> is plain HTTP, outside the gRPC interceptor: it asks for an operator token with at
+/// least the viewer role, as <c>Authorization: Bearer</c>, like every read of the control API.
 /// </summary>
 public static class MetricsEndpointAuth
 {
     /// <summary>Puts the token check in front of the endpoint's own handler.</summary>
-    public static TBuilder RequireControlToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    public static TBuilder RequireViewerToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.Add(endpoint =>
         {
             var inner = endpoint.RequestDelegate ?? throw new InvalidOperationException("the metrics endpoint has no handler");
-            endpoint.RequestDelegate = context =>
+            endpoint.RequestDelegate = async context =>
             {
-                var status = Check(context);
-                if (status is { } refused)
+                if (await CheckAsync(context).ConfigureAwait(false) is { } refused)
                 {
                     context.Response.StatusCode = refused;
-                    return Task.CompletedTask;
+                    return;
                 }
 
-                return inner(context);
+                await inner(context).ConfigureAwait(false);
             };
         });
         return builder;
     }
 
     /// <summary>Null when the request may see the metrics, else the HTTP status to answer with.</summary>
-    private static int? Check(HttpContext context)
+    private static async Task<int?> CheckAsync(HttpContext context)
     {
-        var expected = context.RequestServices.GetRequiredService<IOptions<CoordinatorOptions>>().Value.ControlToken;
-        if (string.IsNullOrEmpty(expected))
-        {
-            return null;
-        }
-
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
         {
@@ -47,9 +39,16 @@ public static class MetricsEndpointAuth
             return StatusCodes.Status401Unauthorized;
         }
 
-        var presented = header["Bearer ".Length..].Trim();
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(expected)), SHA256.HashData(Encoding.UTF8.GetBytes(presented)))
-            ? null
-            : StatusCodes.Status403Forbidden;
+        try
+        {
+            var tokens = context.RequestServices.GetRequiredService<OperatorTokens>();
+            var caller = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted).ConfigureAwait(false);
+            return caller.Kind == CallerKind.Operator && caller.Role >= Role.Viewer ? null : StatusCodes.Status403Forbidden;
+        }
+        catch (RpcException)
+        {
+            // Unknown, revoked or expired: the same answer as a wrong token, without saying which.
+            return StatusCodes.Status403Forbidden;
+        }
     }
 }

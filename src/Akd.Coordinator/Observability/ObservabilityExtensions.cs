@@ -35,7 +35,7 @@ public static class ObservabilityExtensions
         app.Services.GetRequiredService<CoordinatorMetrics>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapPrometheusScrapingEndpoint().RequireControlToken();
+        app.MapPrometheusScrapingEndpoint().RequireViewerToken();
         return app;
     }
 }

@@ -27,6 +27,47 @@ internal static class SchemaUpgrades
             PRIMARY KEY (app, environment)
         );
         CREATE INDEX IF NOT EXISTS host_steps_host ON host_steps(host, finished_at);
+        CREATE TABLE IF NOT EXISTS join_tokens (
+            id TEXT PRIMARY KEY,
+            secret_hash TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            name TEXT NOT NULL,
+            name_prefix TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            uses_left INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS agent_identities (
+            name TEXT PRIMARY KEY,
+            labels TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            revoked_at TEXT,
+            join_token TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS agent_certificates (
+            serial TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            not_after TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS operator_tokens (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS artifact_uploads (
+            sha256 TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            step_id TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
         """;
 
     public static void Apply(SqliteConnection connection)

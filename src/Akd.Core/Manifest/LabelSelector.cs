@@ -12,7 +12,7 @@ public sealed class LabelSelector
 
     public IReadOnlyDictionary<string, string> Labels => _labels;
 
-    /// <summary>Parses <c>role=web,env=production</c> (the form of <c>--labels</c>).</summary>
+    /// <summary>Parses <c>role=web,env=production</c> (the form of <c>akdctl agents join-token --labels</c>).</summary>
     public static LabelSelector Parse(string text)
     {
         var pairs = new List<KeyValuePair<string, string>>();

@@ -94,7 +94,7 @@ internal sealed partial class NodeReader
         return ok ? commands : null;
     }
 
-    /// <summary>A non-empty mapping of scalar labels, matched against the agents' <c>--labels</c>.</summary>
+    /// <summary>A non-empty mapping of scalar labels, matched against the agents' labels (from their enrollment).</summary>
     public LabelSelector? Labels(YamlNode? node, string path)
     {
         if (IsNull(node))

@@ -17,15 +17,12 @@ internal sealed class FakeAgent(AgentRegistry registry, string name, params stri
     /// <summary>Connects (or reconnects, naming the steps it is still running, as a restarted stream does).</summary>
     public AgentConnection Connect(params string[] runningStepIds)
     {
+        // Labels come from the enrollment record, never from the agent: the hub writes them into the hello it keeps.
         var hello = new AgentHello { Name = name, AgentVersion = "fake" };
-        foreach (var label in labels)
-        {
-            var (key, value) = (label.Split('=')[0], label.Split('=')[1]);
-            hello.Labels[key] = value;
-        }
-
+        var enrolledLabels = labels.ToDictionary(label => label.Split('=')[0], label => label.Split('=')[1], StringComparer.Ordinal);
+        hello.Labels.Add(enrolledLabels);
         hello.RunningStepIds.AddRange(runningStepIds);
-        Connection = new AgentConnection(hello);
+        Connection = new AgentConnection(hello, enrolledLabels);
         registry.Connected(Connection);
         return Connection;
     }

@@ -35,6 +35,16 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     public int CoordinatorPort { get; private set; }
 
+    /// <summary>The coordinator's CA certificate, written on its first start: akdctl and the agents trust it.</summary>
+    public string CaFile => Path.Combine(Root, "coordinator", "pki", "ca.crt");
+
+    /// <summary>The environment akdctl needs to trust this fleet's coordinator, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, string> CliEnv(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var env = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { ["AKD_CA_FILE"] = CaFile };
+        return env;
+    }
+
     public ManagedProcess? Coordinator { get; private set; }
 
     public List<WebHost> Web { get; } = [];
@@ -46,39 +56,40 @@ internal sealed class LocalFleet : IAsyncDisposable
         public string DeployPath(string app) => Path.Combine(DataDir, "apps", app);
     }
 
-    /// <summary>When set, the coordinator requires tokens; agents and akdctl of this fleet present them.</summary>
-    public string? AgentToken { get; private set; }
+    /// <summary>The bootstrap admin token the coordinator wrote on its first start; akdctl of this fleet presents it.</summary>
+    public string AdminToken { get; private set; } = "";
 
-    public string? ControlToken { get; private set; }
+    public string AdminTokenFile => Path.Combine(Root, "coordinator", "admin.token");
 
     /// <param name="webAgentEnv">Extra process env for the web agents (and so for the apps they start), e.g. a PATH with a fake tool first.</param>
+    /// <param name="coordinatorEnv">Coordinator settings, e.g. a short <c>Trust__AgentCertificateLifetime</c>.</param>
     public static async Task<LocalFleet> StartAsync(
-        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, bool withTokens = false)
+        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, IReadOnlyDictionary<string, string>? coordinatorEnv = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
         var fleet = new LocalFleet(root, suffix);
-        if (withTokens)
+        foreach (var (key, value) in coordinatorEnv ?? new Dictionary<string, string>())
         {
-            fleet.AgentToken = "agent-" + Guid.NewGuid().ToString("N");
-            fleet.ControlToken = "control-" + Guid.NewGuid().ToString("N");
+            fleet.CoordinatorEnv[key] = value;
         }
 
         try
         {
             fleet.CoordinatorPort = FreePort();
-            fleet.CoordinatorUrl = $"http://127.0.0.1:{fleet.CoordinatorPort}";
+            fleet.CoordinatorUrl = $"https://127.0.0.1:{fleet.CoordinatorPort}";
             fleet.StartCoordinator();
             await fleet.WaitForPortAsync(fleet.CoordinatorPort, ct);
+            fleet.AdminToken = (await File.ReadAllTextAsync(fleet.AdminTokenFile, ct)).Trim();
 
-            fleet.StartAgent(fleet.BuildAgentName, "role=build");
+            await fleet.StartAgentAsync(fleet.BuildAgentName, "role=build", ct: ct);
             for (var i = 1; i <= webAgents; i++)
             {
                 var port = FreePort();
                 var host = new WebHost($"web-{i}-{suffix}", port, Path.Combine(root, $"web-{i}"));
                 fleet.Web.Add(host);
-                fleet.StartAgent(host.Name, "role=web", webAgentEnv, $"PORT={port}");
+                await fleet.StartAgentAsync(host.Name, "role=web", webAgentEnv, ct, $"PORT={port}");
             }
 
             await fleet.WaitForAgentsAsync(webAgents + 1, ct);
@@ -91,15 +102,12 @@ internal sealed class LocalFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>Extra coordinator settings (e.g. <c>Trust__AgentCertificateLifetime</c>) for the next start.</summary>
+    public Dictionary<string, string> CoordinatorEnv { get; } = [];
+
     public void StartCoordinator()
     {
-        var env = new Dictionary<string, string>();
-        if (AgentToken is not null && ControlToken is not null)
-        {
-            env["Coordinator__AgentToken"] = AgentToken;
-            env["Coordinator__ControlToken"] = ControlToken;
-        }
-
+        var env = new Dictionary<string, string>(CoordinatorEnv);
         Coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator,
             ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")], env);
         _processes.Add(Coordinator);
@@ -113,27 +121,76 @@ internal sealed class LocalFleet : IAsyncDisposable
         await WaitForPortAsync(CoordinatorPort, ct);
     }
 
-    public ManagedProcess StartAgent(string name, string labels, params string[] appEnv) => StartAgent(name, labels, null, appEnv);
-
-    /// <summary>Starts an agent with <paramref name="token"/> instead of the fleet's (an impostor, in a test).</summary>
-    public ManagedProcess StartAgentWithToken(string name, string labels, string? token, params string[] appEnv) =>
-        StartAgent(name, labels, token is null ? null : new Dictionary<string, string> { ["AKD_Agent__Token"] = token }, appEnv, useFleetToken: false);
-
-    public ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, params string[] appEnv) =>
-        StartAgent(name, labels, agentEnv, appEnv, useFleetToken: true);
+    /// <summary>
+    /// Starts an agent as an operator would: a join token for exactly this name and these labels
+    /// (unless its data dir already holds an identity), then <c>akd-agent --join</c>.
+    /// </summary>
+    public Task<ManagedProcess> StartAgentAsync(
+        string name, string labels, IReadOnlyDictionary<string, string>? agentEnv = null, CancellationToken ct = default, params string[] appEnv) =>
+        StartAgentAsync(name, labels, agentEnv, appEnv, configFile: null, ct);
 
     /// <summary>Starts an agent that also reads <paramref name="configFile"/> (<c>--config</c>), as one installed with /etc/akd/agent.json.</summary>
-    public ManagedProcess StartAgentWithConfig(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string configFile) =>
-        StartAgent(name, labels, agentEnv, [], useFleetToken: true, configFile);
+    public Task<ManagedProcess> StartAgentWithConfigAsync(
+        string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string configFile, CancellationToken ct = default) =>
+        StartAgentAsync(name, labels, agentEnv, [], configFile, ct);
 
-    /// <summary>The data dir of the agent named <paramref name="name"/>.</summary>
-    public string AgentDataDir(string name) =>
-        Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
-
-    private ManagedProcess StartAgent(string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string[] appEnv, bool useFleetToken, string? configFile = null)
+    private async Task<ManagedProcess> StartAgentAsync(
+        string name, string labels, IReadOnlyDictionary<string, string>? agentEnv, string[] appEnv, string? configFile, CancellationToken ct)
     {
         _agentArgs[name] = (labels, agentEnv, appEnv, configFile);
-        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--labels", labels, "--data-dir", AgentDataDir(name) };
+        var dataDir = DataDirOf(name);
+        var join = Directory.Exists(Path.Combine(dataDir, "identity")) ? null : await JoinTokenAsync(labels, name, ct: ct);
+        return StartAgentProcess(name, dataDir, join, agentEnv, configFile, appEnv);
+    }
+
+    /// <summary>The data dir an agent of this fleet gets: its name without the fleet's suffix.</summary>
+    public string DataDirOf(string name) => Path.Combine(Root, name.EndsWith($"-{Suffix}", StringComparison.Ordinal) ? name[..^(Suffix.Length + 1)] : name);
+
+    /// <summary>A join token from the coordinator, as <c>akdctl agents join-token</c> asks for it.</summary>
+    public async Task<string> JoinTokenAsync(string labels, string? name = null, string? prefix = null, int uses = 1, int ttlSeconds = 0, CancellationToken ct = default)
+    {
+        using var channel = new TestChannel(CoordinatorUrl, CaFile, AdminToken);
+        var request = new Akd.Contracts.V1.CreateJoinTokenRequest { Name = name ?? "", NamePrefix = prefix ?? "", Uses = uses, TtlSeconds = ttlSeconds };
+        foreach (var pair in labels.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            request.Labels[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+        }
+
+        var reply = await new Akd.Contracts.V1.AgentAccess.AgentAccessClient(channel.Invoker).CreateJoinTokenAsync(request, cancellationToken: ct);
+        return reply.Token;
+    }
+
+    /// <summary>
+    /// Enrolls an identity the way an agent does (its own key, a join token) without starting an agent
+    /// process: tests present its certificate from their own clients. Returns its data dir.
+    /// </summary>
+    public async Task<string> EnrollIdentityAsync(string name, string labels, CancellationToken ct = default)
+    {
+        var dataDir = Path.Combine(Root, "identities", name);
+        var options = Microsoft.Extensions.Options.Options.Create(new Akd.Agent.AgentOptions
+        {
+            Coordinator = CoordinatorUrl, Join = await JoinTokenAsync(labels, name, ct: ct), DataDir = dataDir, Name = name,
+        });
+        var identity = new Akd.Agent.Identity.AgentIdentity(options, TimeProvider.System);
+        await new Akd.Agent.Identity.Enroller(identity, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Akd.Agent.Identity.Enroller>.Instance)
+            .EnsureEnrolledAsync(ct);
+        return dataDir;
+    }
+
+    /// <summary>Starts the agent process with <paramref name="join"/> (null: none, for an agent already enrolled or an impostor).</summary>
+    public ManagedProcess StartAgentProcess(
+        string name, string dataDir, string? join, IReadOnlyDictionary<string, string>? agentEnv = null, params string[] appEnv) =>
+        StartAgentProcess(name, dataDir, join, agentEnv, configFile: null, appEnv);
+
+    private ManagedProcess StartAgentProcess(
+        string name, string dataDir, string? join, IReadOnlyDictionary<string, string>? agentEnv, string? configFile, string[] appEnv)
+    {
+        var args = new List<string> { "--coordinator", CoordinatorUrl, "--name", name, "--data-dir", dataDir };
+        if (join is not null)
+        {
+            args.AddRange(["--join", join]);
+        }
+
         if (configFile is not null)
         {
             args.AddRange(["--config", configFile]);
@@ -145,11 +202,6 @@ internal sealed class LocalFleet : IAsyncDisposable
         }
 
         var processEnv = new Dictionary<string, string>(agentEnv ?? new Dictionary<string, string>()) { ["AKD_Agent__ReconnectMaxDelay"] = "00:00:02" };
-        if (useFleetToken && AgentToken is not null)
-        {
-            processEnv["AKD_Agent__Token"] = AgentToken;
-        }
-
         var process = ManagedProcess.StartDotnet(name, RepoPaths.Agent, args, processEnv);
         _processes.Add(process);
         Agents[name] = process;
@@ -161,7 +213,7 @@ internal sealed class LocalFleet : IAsyncDisposable
     {
         var host = new WebHost($"web-{id}-{Suffix}", FreePort(), Path.Combine(Root, $"web-{id}"));
         Web.Add(host);
-        StartAgent(host.Name, labels, agentEnv, $"PORT={host.Port}");
+        await StartAgentAsync(host.Name, labels, agentEnv, ct, $"PORT={host.Port}");
         await WaitForAgentStateAsync(host.Name, "online", ct);
         return host;
     }
@@ -175,7 +227,7 @@ internal sealed class LocalFleet : IAsyncDisposable
         Agents[name].Kill();
         await WaitForAgentStateAsync(name, "offline", ct);
         var (labels, env, appEnv, configFile) = _agentArgs[name];
-        StartAgent(name, labels, env, appEnv, useFleetToken: true, configFile);
+        await StartAgentAsync(name, labels, env, appEnv, configFile, ct);
         await WaitForAgentStateAsync(name, "online", ct);
     }
 
@@ -203,7 +255,7 @@ internal sealed class LocalFleet : IAsyncDisposable
     }
 
     public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) =>
-        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, ControlToken is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["AKD_TOKEN"] = ControlToken }, args);
+        CliRun.AkdctlAsync(CoordinatorUrl, cwd, timeout, CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = AdminToken }), args);
 
     /// <summary>Everything the processes printed, for the test log when something fails.</summary>
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{p.Output}"));

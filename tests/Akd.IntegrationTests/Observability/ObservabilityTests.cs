@@ -19,8 +19,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     private LocalFleet _fleet = null!;
 
     public async Task InitializeAsync() => _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None,
-        webAgentEnv: new Dictionary<string, string> { ["AKD_Agent__MetricsPort"] = _agentMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        withTokens: true);
+        webAgentEnv: new Dictionary<string, string> { ["AKD_Agent__MetricsPort"] = _agentMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     public async Task DisposeAsync()
     {
@@ -33,12 +32,12 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     {
         // Arrange
         var app = HelloApp.CopyTo(_fleet.Root);
-        var before = await ScrapeCoordinatorAsync(_fleet.ControlToken);
+        var before = await ScrapeCoordinatorAsync(_fleet.AdminToken);
 
         // Act
         var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", app.Manifest);
         output.WriteLine(deploy.ToString());
-        var after = await ScrapeCoordinatorAsync(_fleet.ControlToken);
+        var after = await ScrapeCoordinatorAsync(_fleet.AdminToken);
         var agent = new PrometheusText(await Plain.GetStringAsync($"http://127.0.0.1:{_agentMetricsPort}/metrics"));
         output.WriteLine(after.Text);
         output.WriteLine(agent.Text);
@@ -86,7 +85,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine(second.ToString());
         var id = System.Text.RegularExpressions.Regex.Match(first.StdOut, @"deployment (\S+) started").Groups[1].Value;
         var followed = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "logs", id, "-f");
-        var metrics = await ScrapeCoordinatorAsync(_fleet.ControlToken);
+        var metrics = await ScrapeCoordinatorAsync(_fleet.AdminToken);
         output.WriteLine(metrics.Text);
 
         // Assert: the step error itself quotes Mix, not only the streamed log.
@@ -118,8 +117,8 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task HealthCheck_WithoutAnyToken_IsServing()
     {
         // Arrange
-        using var channel = GrpcChannel.ForAddress(_fleet.CoordinatorUrl);
-        var health = new Health.HealthClient(channel);
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile);
+        var health = new Health.HealthClient(channel.Channel);
 
         // Act
         var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
@@ -132,9 +131,9 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task Reflection_WithTheControlToken_ListsAndDescribesTheApi_WithoutIsRefused()
     {
         // Arrange
-        using var channel = GrpcChannel.ForAddress(_fleet.CoordinatorUrl);
-        var reflection = new ServerReflection.ServerReflectionClient(channel);
-        var authorized = new Metadata { { "authorization", $"Bearer {_fleet.ControlToken}" } };
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile);
+        var reflection = new ServerReflection.ServerReflectionClient(channel.Channel);
+        var authorized = new Metadata { { "authorization", $"Bearer {_fleet.AdminToken}" } };
 
         // Act
         var services = await AskAsync(reflection, new ServerReflectionRequest { ListServices = "" }, authorized);
@@ -168,9 +167,13 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         return new PrometheusText(await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The coordinator's plaintext port speaks HTTP/2 only (h2c, prior knowledge), as its gRPC clients do.</summary>
+    /// <summary>The coordinator's port speaks HTTP/2 over TLS with its own CA, as its gRPC clients do.</summary>
     private async Task<HttpResponseMessage> GetCoordinatorMetricsAsync(string? token)
     {
+        using var coordinator = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = Akd.Contracts.Trust.CaTrust.ServerValidator(Akd.Contracts.Trust.CaTrust.LoadCertificate(_fleet.CaFile), trustSystem: false) },
+        }) { Timeout = TimeSpan.FromSeconds(30) };
         var request = new HttpRequestMessage(HttpMethod.Get, $"{_fleet.CoordinatorUrl}/metrics")
         {
             Version = HttpVersion.Version20,
@@ -181,6 +184,6 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        return await Plain.SendAsync(request);
+        return await coordinator.SendAsync(request);
     }
 }

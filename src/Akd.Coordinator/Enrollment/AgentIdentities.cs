@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Security;
+using Akd.Coordinator.Storage;
+using Grpc.Core;
+
+namespace Akd.Coordinator.Enrollment;
+
+/// <summary>
+/// The enrolled agents and the certificates issued to them, in memory after the first load (every call
+/// of every agent is checked here). A certificate counts only while its serial is on record for its
+/// agent and the agent is neither revoked nor removed.
+/// </summary>
+public sealed partial class AgentIdentities(
+    IdentityStore store, CoordinatorPki pki, AgentRegistry registry, TimeProvider clock, ILogger<AgentIdentities> logger)
+{
+    private readonly ConcurrentDictionary<string, AgentIdentityRecord> _identities = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _serials = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _chainChecked = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _load = new(1, 1);
+    private volatile bool _loaded;
+
+    public async Task<Caller> AuthenticateAsync(X509Certificate2 certificate, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        if (!_serials.TryGetValue(certificate.SerialNumber, out var owner) || owner != name || !ChainChecked(certificate))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "the client certificate was not issued by this coordinator to an enrolled agent"));
+        }
+
+        if (!_identities.TryGetValue(name, out var identity))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {name} was removed; enroll it again with a new join token"));
+        }
+
+        if (identity.RevokedAt is { } revoked)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {name} was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+        }
+
+        return new Caller(CallerKind.Agent, name, null);
+    }
+
+    /// <summary>The labels of an enrolled agent: the only labels the coordinator uses for it.</summary>
+    public IReadOnlyDictionary<string, string> LabelsOf(string name) =>
+        _identities.TryGetValue(name, out var identity) ? identity.Labels : new Dictionary<string, string>();
+
+    public bool IsEnrolled(string name) => _identities.ContainsKey(name);
+
+    internal async Task AddAsync(AgentIdentityRecord identity, string serial, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        _identities[identity.Name] = identity;
+        _serials[serial] = identity.Name;
+        LogEnrolled(identity.Name, string.Join(",", identity.Labels.Select(l => $"{l.Key}={l.Value}")));
+    }
+
+    internal async Task AddCertificateAsync(string name, X509Certificate2 certificate, CancellationToken ct)
+    {
+        await store.AddCertificateAsync(name, certificate.SerialNumber, certificate.NotAfter.ToUniversalTime(), ct).ConfigureAwait(false);
+        _serials[certificate.SerialNumber] = name;
+    }
+
+    public async Task<AgentIdentityRecord> LabelAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var identity = await RequireAsync(name, ct).ConfigureAwait(false);
+        await store.SetLabelsAsync(name, labels, ct).ConfigureAwait(false);
+        var updated = identity with { Labels = labels };
+        _identities[name] = updated;
+        registry.Relabel(name, labels);
+        return updated;
+    }
+
+    /// <summary>Every certificate of the agent stops counting now, and its live stream is closed.</summary>
+    public async Task<AgentIdentityRecord> RevokeAsync(string name, string by, CancellationToken ct)
+    {
+        var identity = await RequireAsync(name, ct).ConfigureAwait(false);
+        var revoked = identity with { RevokedAt = identity.RevokedAt ?? clock.GetUtcNow() };
+        await store.RevokeAsync(name, revoked.RevokedAt!.Value, ct).ConfigureAwait(false);
+        _identities[name] = revoked;
+        registry.Close(name);
+        LogRevoked(name, by);
+        return revoked;
+    }
+
+    /// <summary>Takes the agent out of the fleet; refused while it is online and not revoked.</summary>
+    public async Task RemoveAsync(string name, string by, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        _identities.TryGetValue(name, out var identity);
+        if (registry.IsOnline(name) && identity?.RevokedAt is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"agent {name} is online; revoke it first (akdctl agents revoke {name})"));
+        }
+
+        registry.Close(name);
+        await store.RemoveAsync(name, ct).ConfigureAwait(false);
+        _identities.TryRemove(name, out _);
+        foreach (var (serial, owner) in _serials)
+        {
+            if (owner == name)
+            {
+                _serials.TryRemove(serial, out _);
+            }
+        }
+
+        LogRemoved(name, by);
+    }
+
+    public async Task EnsureLoadedAsync(CancellationToken ct)
+    {
+        if (_loaded)
+        {
+            return;
+        }
+
+        await _load.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_loaded)
+            {
+                foreach (var identity in await store.ListIdentitiesAsync(ct).ConfigureAwait(false))
+                {
+                    _identities[identity.Name] = identity;
+                }
+
+                foreach (var (serial, name) in await store.ListCertificatesAsync(ct).ConfigureAwait(false))
+                {
+                    _serials[serial] = name;
+                }
+
+                _loaded = true;
+            }
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
+
+    private async Task<AgentIdentityRecord> RequireAsync(string name, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        return _identities.TryGetValue(name, out var identity)
+            ? identity
+            : throw new RpcException(new Status(StatusCode.NotFound, $"no enrolled agent named {name}"));
+    }
+
+    /// <summary>The chain is built once per certificate; expiry is checked every time.</summary>
+    private bool ChainChecked(X509Certificate2 certificate)
+    {
+        if (certificate.NotAfter.ToUniversalTime() <= clock.GetUtcNow().UtcDateTime)
+        {
+            return false;
+        }
+
+        return _chainChecked.GetOrAdd(certificate.Thumbprint, _ => pki.Authority.IssuedClientCertificate(certificate));
+    }
+
+    [LoggerMessage(EventId = 920, Level = LogLevel.Information, Message = "Agent {Name} enrolled with labels {Labels}")]
+    private partial void LogEnrolled(string name, string labels);
+
+    [LoggerMessage(EventId = 921, Level = LogLevel.Warning, Message = "Agent {Name} revoked by {By}")]
+    private partial void LogRevoked(string name, string by);
+
+    [LoggerMessage(EventId = 922, Level = LogLevel.Information, Message = "Agent {Name} removed by {By}")]
+    private partial void LogRemoved(string name, string by);
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akd.Contracts.Trust;
+using Akd.Coordinator.Storage;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Security;
+
+/// <summary>
+/// Named operator tokens (<c>akdt1.&lt;id&gt;.&lt;secret&gt;</c>): the id finds the record, the secret is
+/// compared by hash in constant time. Kept in memory after the first load; every change goes through here.
+/// </summary>
+public sealed partial class OperatorTokens(
+    OperatorTokenStore store, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<OperatorTokens> logger)
+{
+    private const string Prefix = "akdt1";
+    private readonly SemaphoreSlim _load = new(1, 1);
+    private volatile Dictionary<string, OperatorTokenRecord>? _byId;
+
+    /// <summary>The file the first start writes the bootstrap admin token to.</summary>
+    public string AdminTokenFile => Path.Combine(options.Value.DataDir, "admin.token");
+
+    public async Task<Caller> AuthenticateAsync(string presented, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        var parts = presented.Split('.');
+        if (parts.Length != 3 || parts[0] != Prefix || !_byId!.TryGetValue(parts[1], out var token) ||
+            !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(JoinTokenText.Hash(parts[2])), Encoding.ASCII.GetBytes(token.SecretHash)))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "the token was not accepted"));
+        }
+
+        if (token.RevokedAt is { } revoked)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"token '{token.Name}' was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+        }
+
+        if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"token '{token.Name}' expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+        }
+
+        Caller.TryParseRole(token.Role, out var role);
+        return new Caller(CallerKind.Operator, token.Name, role);
+    }
+
+    /// <summary>Creates a token and returns it: the only time its secret exists outside the caller's hands.</summary>
+    public async Task<(string Token, OperatorTokenRecord Record)> CreateAsync(string name, Role role, TimeSpan? ttl, string createdBy, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var secret = JoinTokenText.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var record = new OperatorTokenRecord(id, name, role.ToString().ToLowerInvariant(), JoinTokenText.Hash(secret), createdBy, now,
+            ttl is { } t ? now.Add(t) : null, null);
+        if (!await store.AddAsync(record, now, ct).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"a token named '{name}' exists; revoke it first (akdctl tokens revoke {name})"));
+        }
+
+        await ReloadAsync(ct).ConfigureAwait(false);
+        LogCreated(name, record.Role, createdBy);
+        return ($"{Prefix}.{id}.{secret}", record);
+    }
+
+    public async Task<OperatorTokenRecord> RevokeAsync(string name, string by, CancellationToken ct)
+    {
+        if (!await store.RevokeAsync(name, clock.GetUtcNow(), ct).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"no live token named '{name}'"));
+        }
+
+        await ReloadAsync(ct).ConfigureAwait(false);
+        LogRevoked(name, by);
+        return _byId!.Values.First(t => t.Name == name);
+    }
+
+    public async Task<IReadOnlyList<OperatorTokenRecord>> ListAsync(CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        return _byId!.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// On the first start (no token at all), an admin token named "admin" goes to <c>&lt;data-dir&gt;/admin.token</c>,
+    /// readable by the coordinator's user only.
+    /// </summary>
+    public async Task BootstrapAsync(CancellationToken ct)
+    {
+        if (await store.AnyAsync(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var (token, _) = await CreateAsync("admin", Role.Admin, null, "bootstrap", ct).ConfigureAwait(false);
+        SecretFile.Write(AdminTokenFile, token + "\n");
+        LogBootstrap(AdminTokenFile);
+    }
+
+    private async Task EnsureLoadedAsync(CancellationToken ct)
+    {
+        if (_byId is null)
+        {
+            await ReloadAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReloadAsync(CancellationToken ct)
+    {
+        await _load.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var all = await store.ListAsync(ct).ConfigureAwait(false);
+            _byId = all.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
+
+    [LoggerMessage(EventId = 910, Level = LogLevel.Information, Message = "Token '{Name}' ({Role}) created by {By}")]
+    private partial void LogCreated(string name, string role, string by);
+
+    [LoggerMessage(EventId = 911, Level = LogLevel.Information, Message = "Token '{Name}' revoked by {By}")]
+    private partial void LogRevoked(string name, string by);
+
+    [LoggerMessage(EventId = 912, Level = LogLevel.Warning, Message = "First start: the admin token is in {Path} (readable by this user only); create named tokens with it and keep it safe")]
+    private partial void LogBootstrap(string path);
+}

@@ -1,0 +1,39 @@
+using Akd.Coordinator.Enrollment;
+using Akd.Coordinator.Storage;
+
+namespace Akd.Coordinator.Security;
+
+/// <summary>Identity for every call: the interceptor, the stores and services behind it, and the first-start admin token.</summary>
+internal static class TrustSetup
+{
+    public static void AddTrust(this IServiceCollection services)
+    {
+        services.AddSingleton<IdentityStore>();
+        services.AddSingleton<OperatorTokenStore>();
+        services.AddSingleton<ArtifactUploadStore>();
+        services.AddSingleton<OperatorTokens>();
+        services.AddSingleton<AgentIdentities>();
+        services.AddSingleton<CertificateRenewal>();
+        services.AddSingleton<AuthInterceptor>();
+        services.AddHostedService<TrustBootstrap>();
+    }
+
+    public static void MapTrust(this WebApplication app)
+    {
+        app.MapGrpcService<EnrollmentService>();
+        app.MapGrpcService<AgentAccessService>();
+        app.MapGrpcService<TokensService>();
+    }
+
+    /// <summary>Writes the bootstrap admin token before the coordinator takes calls.</summary>
+    private sealed class TrustBootstrap(OperatorTokens tokens, AgentIdentities identities) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await tokens.BootstrapAsync(cancellationToken).ConfigureAwait(false);
+            await identities.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Akd.Contracts.V1;
+using Akd.IntegrationTests.Fleet;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// Enrollment and agent identity on real processes over real TLS: a join token buys a certificate for
+/// one name and its labels; nothing an agent says afterwards changes who it is.
+/// </summary>
+public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Cli = TimeSpan.FromSeconds(30);
+    private LocalFleet _fleet = null!;
+
+    public async Task InitializeAsync() => _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_fleet.Logs());
+        await _fleet.DisposeAsync();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Enroll_JoinTokenFromAkdctl_AgentOnlineWithTheTokensLabelsAndKeyKeptLocally()
+    {
+        // Arrange: the token as an operator gets it.
+        var name = $"web-new-{_fleet.Suffix}";
+        var token = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "join-token", "--labels", "role=web,env=production", "--name", name);
+        Assert.Equal(0, token.ExitCode);
+
+        // Act
+        _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), token.StdOut.Trim());
+        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+
+        // Assert: labels from the token; key 0600 on the agent's host, never on the coordinator.
+        var agent = await AgentJsonAsync(name);
+        Assert.Equal("production", agent.GetProperty("labels").GetProperty("env").GetString());
+        var key = Path.Combine(_fleet.DataDirOf(name), "identity", "agent.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        var keyText = File.ReadAllText(key);
+        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_fleet.Root, "coordinator"), "*", SearchOption.AllDirectories),
+            f => !f.EndsWith(".db", StringComparison.Ordinal) && File.ReadAllText(f).Contains(keyText, StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Enroll_TokenPinsAnotherCa_RefusedBeforeSendingAndNeverOnline()
+    {
+        // Arrange: a real token whose CA fingerprint is changed.
+        var name = $"web-pin-{_fleet.Suffix}";
+        var token = await _fleet.JoinTokenAsync("role=web", name);
+        var forged = token[..^64] + new string('0', 64);
+
+        // Act
+        var agent = _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), forged);
+        await WaitForExitAsync(agent);
+
+        // Assert
+        Assert.Contains("does not present the CA the join token pins", agent.Output);
+        Assert.Contains("the token was not sent", agent.Output);
+        Assert.False(Directory.Exists(Path.Combine(_fleet.DataDirOf(name), "identity", "agent.crt")));
+        Assert.DoesNotContain(name, (await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json")).StdOut);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Enroll_NameAlreadyEnrolled_RefusedAndTheRealAgentStaysOnline()
+    {
+        // Arrange: a valid token that allows any name, used to claim the web agent's name.
+        var victim = _fleet.Web[0].Name;
+        var real = _fleet.Agents[victim];
+        var token = await _fleet.JoinTokenAsync("role=web");
+
+        // Act
+        var impostor = _fleet.StartAgentProcess(victim, Path.Combine(_fleet.Root, "impostor"), token);
+        await WaitForExitAsync(impostor);
+
+        // Assert
+        Assert.Contains($"agent {victim} is already enrolled", impostor.Output);
+        Assert.Equal("online", (await AgentJsonAsync(victim)).GetProperty("state").GetString());
+        Assert.False(real.HasExited);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Connect_HelloClaimsAnotherNameOrLabels_NameRefusedLabelsIgnored()
+    {
+        // Arrange: the web agent's own certificate, in another client.
+        var web = _fleet.Web[0];
+        using var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, web.DataDir);
+        var hub = new AgentHub.AgentHubClient(channel.Invoker);
+
+        // Act 1: a hello as the build agent.
+        using var takeover = hub.Connect();
+        await takeover.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = _fleet.BuildAgentName } });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => takeover.ResponseStream.MoveNext(CancellationToken.None));
+
+        // Act 2: a hello under its own name that claims role=build.
+        using var spoof = hub.Connect();
+        var hello = new AgentHello { Name = web.Name };
+        hello.Labels["role"] = "build";
+        await spoof.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+        Assert.True(await spoof.ResponseStream.MoveNext(CancellationToken.None));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains($"a hello as {_fleet.BuildAgentName} is refused", refused.Status.Detail);
+        Assert.Equal("web", (await AgentJsonAsync(web.Name)).GetProperty("labels").GetProperty("role").GetString());
+        await spoof.RequestStream.CompleteAsync();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Connect_NoCertificate_RefusedAndAnAgentWithoutJoinTokenNeverGetsOnline()
+    {
+        // Arrange
+        using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile);
+        var name = $"build-fake-{_fleet.Suffix}";
+
+        // Act: a raw stream without a certificate, and an agent started without --join.
+        using var call = new AgentHub.AgentHubClient(channel.Invoker).Connect();
+        var hello = new AgentHello { Name = name };
+        hello.Labels["role"] = "build";
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        var agent = _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), join: null);
+        await WaitForExitAsync(agent);
+
+        // Assert
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("start it once with --join TOKEN", agent.Output);
+        Assert.DoesNotContain(name, (await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json")).StdOut);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Label_Admin_ChangesTheLabelsTheCoordinatorUses()
+    {
+        // Arrange
+        var web = _fleet.Web[0].Name;
+
+        // Act
+        var label = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "label", web, "role=web", "env=staging");
+
+        // Assert
+        Assert.Equal(0, label.ExitCode);
+        Assert.Equal("staging", (await AgentJsonAsync(web)).GetProperty("labels").GetProperty("env").GetString());
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_DeployEnvSecret_TargetGetsItAndTheBuildAgentNever()
+    {
+        // Arrange: a secret in deploy.env, and a before-build hook that records the build's environment.
+        var app = HelloApp.CopyTo(_fleet.Root);
+        var dump = Path.Combine(_fleet.Root, "build-env.txt");
+        var hooks = $"hooks:\n  - name: dump\n    at: before-build\n    run: [\"sh\", \"-c\", \"env > {dump}\"]";
+        var manifest = FleetManifest.Write(app, "akd.secret.yaml", "{ batch: 1 }", env: "{ PORT: \"4000\", SECRET_KEY_BASE: \"s3cret-value\" }", deployExtra: hooks);
+
+        // Act
+        var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest);
+        output.WriteLine(deploy.ToString());
+
+        // Assert: the build ran without the value; the app on the target has it.
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.True(File.Exists(dump), "the before-build hook ran");
+        Assert.DoesNotContain("s3cret-value", File.ReadAllText(dump));
+        var pid = _fleet.Web[0].RunState()?.Pid ?? throw new InvalidOperationException("no pid recorded for the deployed app");
+        Assert.Contains("SECRET_KEY_BASE=s3cret-value", File.ReadAllText($"/proc/{pid}/environ").Split('\0'));
+    }
+
+    private async Task<JsonElement> AgentJsonAsync(string name)
+    {
+        var list = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json");
+        return list.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(a => a.GetProperty("name").GetString() == name);
+    }
+
+    private static async Task WaitForExitAsync(ManagedProcess process)
+    {
+        while (!process.HasExited)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
