@@ -55,6 +55,12 @@ public sealed class CoordinatorOptions
     /// <summary>How often old history is deleted (also once at start-up).</summary>
     public TimeSpan HistorySweepInterval { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// How long a stopping coordinator (SIGTERM) waits for calls in flight before it aborts them. Agent
+    /// streams are closed at once, so they reconnect instead of holding the shutdown (and the port) open.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

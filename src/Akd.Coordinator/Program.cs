@@ -40,6 +40,7 @@ builder.Services.AddGrpc(grpc =>
     grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
     grpc.Interceptors.Add<AuthInterceptor>();
 });
+builder.AddQuickShutdown();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddTrust();
 builder.Services.AddSingleton<Database>();
@@ -66,6 +67,7 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
+app.CloseAgentStreamsOnStop();
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
 app.MapGrpcService<ControlService>();

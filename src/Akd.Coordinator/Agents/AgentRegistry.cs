@@ -73,6 +73,15 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
     }
 
+    /// <summary>Ends every live agent stream: the coordinator is shutting down, and agents should reconnect (to it or a replica) now.</summary>
+    public void CloseAll()
+    {
+        foreach (var connection in _online.Values)
+        {
+            connection.Replaced.Cancel();
+        }
+    }
+
     public void Relabel(string name, IReadOnlyDictionary<string, string> labels)
     {
         if (_online.TryGetValue(name, out var connection))

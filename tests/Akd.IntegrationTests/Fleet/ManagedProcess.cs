@@ -59,6 +59,30 @@ internal sealed class ManagedProcess : IDisposable
         return new ManagedProcess(name, Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}"));
     }
 
+    /// <summary>Asks the process to stop, as systemd does (SIGTERM), and waits for it; true when it exited within <paramref name="timeout"/>.</summary>
+    public async Task<bool> TerminateAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync();
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
     public void Kill()
     {
         if (!_process.HasExited)
