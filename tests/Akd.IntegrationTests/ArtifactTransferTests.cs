@@ -118,8 +118,8 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     public async Task Upload_DeclaresTenTerabytes_RefusedBeforeAnyByteIsStored()
     {
         // Arrange
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_url);
-        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel);
+        using var channel = new TestChannel(_url, CaFile, _adminToken);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
 
         // Act
         using var call = client.Upload();

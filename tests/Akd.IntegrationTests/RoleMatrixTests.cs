@@ -123,6 +123,11 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
             await call(invoker);
             return StatusCode.OK;
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied && ex.Status.Detail.Contains("runs no step that needs artifact", StringComparison.Ordinal))
+        {
+            // Past identity and role: refused by the artifact rule (a step must need it), which ArtifactTransferTests covers.
+            return StatusCode.NotFound;
+        }
         catch (RpcException ex)
         {
             return ex.StatusCode;
@@ -135,7 +140,15 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
         ["akd.v1.AgentHub/Connect"] = async i =>
         {
             using var call = new AgentHub.AgentHubClient(i).Connect();
-            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = agentName } });
+            try
+            {
+                await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = agentName } });
+            }
+            catch (RpcException)
+            {
+                // The coordinator may refuse the call before the hello is written; the response carries why.
+            }
+
             await call.ResponseStream.MoveNext(CancellationToken.None);
             await call.RequestStream.CompleteAsync();
         },
