@@ -177,11 +177,5 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
             .Single(a => a.GetProperty("name").GetString() == name);
     }
 
-    private static async Task WaitForExitAsync(ManagedProcess process)
-    {
-        while (!process.HasExited)
-        {
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForExitAsync(ManagedProcess process) => process.WaitForExitAsync();
 }

@@ -83,6 +83,9 @@ internal sealed class ManagedProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Waits for the process to exit and for its output to be read to the end (HasExited alone can come first).</summary>
+    public Task WaitForExitAsync(CancellationToken ct = default) => _process.WaitForExitAsync(ct);
+
     public void Kill()
     {
         if (!_process.HasExited)
