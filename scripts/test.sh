@@ -30,10 +30,13 @@ for project in tests/*/*.csproj; do
   started=$(date +%s)
   rc=0
   if [[ "$name" == *Integration* ]]; then
-    # Each finished test, as it finishes.
+    # Each finished test, as it finishes. errexit is off around the pipeline: a failed test run must
+    # still reach the summary below (with pipefail, set -e would end the script right here).
+    set +e
     dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
       --results-directory "$results" "$@" 2>&1 | tee "$log" | { grep --line-buffered -E '^\s+(Passed|Failed|Skipped) ' || true; }
     rc=${PIPESTATUS[0]}
+    set -e
   else
     dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" >"$log" 2>&1 || rc=$?
   fi
