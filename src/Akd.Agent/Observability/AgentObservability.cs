@@ -1,3 +1,4 @@
+using Akd.Core.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -6,9 +7,6 @@ namespace Akd.Agent.Observability;
 /// <summary>Registers the agent's metrics, and with <c>--metrics-port</c> a Prometheus endpoint on 127.0.0.1 only.</summary>
 public static class AgentObservability
 {
-    /// <summary>Buckets for step and phase durations: a health check takes seconds, a cold build many minutes.</summary>
-    private static readonly double[] DurationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
-
     public static IServiceCollection AddAgentObservability(this IServiceCollection services, int metricsPort)
     {
         services.AddSingleton<AgentMetrics>();
@@ -21,8 +19,8 @@ public static class AgentObservability
             .ConfigureResource(resource => resource.AddService("akd-agent"))
             .WithMetrics(metrics => metrics
                 .AddMeter(AgentMetrics.MeterName)
-                .AddView("akd_agent_step_duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
-                .AddView("akd_agent_phase_duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
+                .AddView("akd_agent_step_duration", new ExplicitBucketHistogramConfiguration { Boundaries = StepInstruments.DurationBuckets })
+                .AddView("akd_agent_phase_duration", new ExplicitBucketHistogramConfiguration { Boundaries = StepInstruments.DurationBuckets })
                 // Loopback only: the agent has no inbound port; a local collector (or an SSH tunnel) scrapes it.
                 .AddPrometheusHttpListener(listener =>
                 {

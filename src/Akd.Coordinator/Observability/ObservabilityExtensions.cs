@@ -1,3 +1,4 @@
+using Akd.Core.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -9,9 +10,6 @@ namespace Akd.Coordinator.Observability;
 /// </summary>
 public static class ObservabilityExtensions
 {
-    /// <summary>Buckets for step and phase durations: a health check takes seconds, a cold build many minutes.</summary>
-    private static readonly double[] DurationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
-
     /// <summary>Buckets for store latency: SQLite answers in well under a millisecond unless the connection is busy.</summary>
     private static readonly double[] StoreBuckets = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
@@ -22,8 +20,8 @@ public static class ObservabilityExtensions
         services.AddGrpcReflection();
         services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("akd-coordinator")).WithMetrics(metrics => metrics
             .AddMeter(CoordinatorMetrics.MeterName)
-            .AddView("akd_step_duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
-            .AddView("akd_phase_duration", new ExplicitBucketHistogramConfiguration { Boundaries = DurationBuckets })
+            .AddView("akd_step_duration", new ExplicitBucketHistogramConfiguration { Boundaries = StepInstruments.DurationBuckets })
+            .AddView("akd_phase_duration", new ExplicitBucketHistogramConfiguration { Boundaries = StepInstruments.DurationBuckets })
             .AddView("akd_store_operation_duration", new ExplicitBucketHistogramConfiguration { Boundaries = StoreBuckets })
             .AddPrometheusExporter());
         return services;
