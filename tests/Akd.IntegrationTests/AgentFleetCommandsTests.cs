@@ -36,7 +36,6 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(2, reply.Agents);
         Assert.Equal(2, reply.Answered);
         Assert.Empty(reply.Failures);
-        Assert.InRange(reply.ElapsedMs, 0, 10_000);
     }
 
     [Fact(Timeout = 60_000)]
