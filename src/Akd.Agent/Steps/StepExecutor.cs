@@ -4,6 +4,7 @@ using Akd.Agent.Observability;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 
 namespace Akd.Agent.Steps;
 

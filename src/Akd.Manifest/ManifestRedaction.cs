@@ -1,6 +1,7 @@
+using Akd.Core.Manifest;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// What the build agent gets of a manifest: everything but <c>deploy.env</c> (also in every environment
