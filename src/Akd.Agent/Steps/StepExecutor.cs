@@ -4,7 +4,6 @@ using Akd.Agent.Observability;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
-using Akd.Manifest;
 
 namespace Akd.Agent.Steps;
 
@@ -72,12 +71,6 @@ public sealed partial class StepExecutor(
         _ = Task.Run(() => RunAsync(command, cts, recovery), CancellationToken.None);
     }
 
-    /// <summary>The manifest a step carries, parsed as the coordinator resolved it.</summary>
-    internal static AppManifest ManifestOf(StepCommand command) =>
-        ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
-            string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
-            string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
-
     private async Task RunAsync(
         StepCommand command, CancellationTokenSource cts, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery = null)
     {
@@ -87,7 +80,7 @@ public sealed partial class StepExecutor(
         var result = new StepResult { StepId = command.StepId };
         try
         {
-            var manifest = ManifestOf(command);
+            var manifest = StepSpecs.ManifestOf(command);
             using var exclusive = await locks.AcquireAsync(locks.KeyFor(command, manifest), reporter, cts.Token).ConfigureAwait(false);
             if (recovery is not null)
             {
@@ -105,7 +98,7 @@ public sealed partial class StepExecutor(
             result.Error = ex.Message;
             result.Activate = ex.Output;
         }
-        catch (Exception ex) when (ex is StepFailedException or BuildFailedException or ManifestException)
+        catch (Exception ex) when (ex is StepFailedException or BuildFailedException)
         {
             result.Error = ex.Message;
         }

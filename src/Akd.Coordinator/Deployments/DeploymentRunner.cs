@@ -1,7 +1,6 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
-using Akd.Manifest;
 using Akd.Core.Releases;
 using Microsoft.Extensions.Options;
 
@@ -66,10 +65,9 @@ public sealed partial class DeploymentRunner(
     private async Task<BuildOutput?> BuildAsync(DeploymentPlan plan, DeploymentControl control, CancellationToken ct)
     {
         await SetStateAsync(plan, DeploymentStates.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
-        var command = NewCommand(plan, options.Value.BuildDeadline);
+        // A BuildSpec: deploy.env is for the targets, the build host does not get it.
+        var command = StepCommands.ForBuild(plan.Record.Id, options.Value.BuildDeadline, plan.Manifest);
         command.Build = new BuildStep { Source = plan.Source };
-        // deploy.env is for the targets: the build host does not get it.
-        command.ManifestYaml = ManifestRedaction.WithoutDeployEnv(command.ManifestYaml);
 
         // A build touches no target, so a cancel stops it at once instead of waiting for it.
         using var buildOrCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, control.CancelRequested);
@@ -141,8 +139,9 @@ public sealed partial class DeploymentRunner(
 
     private TimeSpan StepDeadline(AppManifest manifest) => StepCommands.HostDeadline(manifest, options.Value);
 
+    /// <summary>A step on a target of the deployment, with the target's spec.</summary>
     private static StepCommand NewCommand(DeploymentPlan plan, TimeSpan deadline) =>
-        StepCommands.New(plan.Record.Id, deadline, plan.ManifestYaml, plan.Environment, plan.Manifest.App);
+        StepCommands.ForTarget(plan.Record.Id, deadline, plan.Manifest);
 
     private Task SetStateAsync(DeploymentPlan plan, string state, string message, CancellationToken ct, string releaseId = "", string version = "") =>
         journal.SetStateAsync(plan.Record.Id, state, message, ct, releaseId, version);

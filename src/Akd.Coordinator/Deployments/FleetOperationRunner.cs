@@ -72,7 +72,7 @@ public sealed partial class FleetOperationRunner(
     private async Task<HostOutcome> RunHostAsync(OperationPlan plan, string host, CancellationToken ct)
     {
         var r = plan.Record;
-        var command = StepCommands.New(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.ManifestYaml, plan.Environment, plan.Manifest.App);
+        var command = StepCommands.ForTarget(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.Manifest);
         if (r.Kind == DeploymentKinds.Rollback)
         {
             command.Rollback = new RollbackStep { ToRelease = r.RollbackTo };
