@@ -28,7 +28,7 @@ public sealed partial class DeploymentRunner(
             $"{plan.Record.App}: {build}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor}){skipped}", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
         {
-            await deployments.SetHostStepAsync(plan.Record.Id, host, "activate", StepStates.Pending, "", "", ct).ConfigureAwait(false);
+            await deployments.SetHostStepAsync(plan.Record.Id, host, StepKinds.Activate, StepStates.Pending, "", "", ct).ConfigureAwait(false);
         }
     }
 
@@ -74,23 +74,23 @@ public sealed partial class DeploymentRunner(
         StepResult result;
         try
         {
-            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, "build", command, "", buildOrCancel.Token).ConfigureAwait(false);
+            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, command, "", buildOrCancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (control.IsCancelRequested && !ct.IsCancellationRequested)
         {
             var reason = $"cancelled by {control.CancelledBy} during the build";
-            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, "build", StepStates.Failed, "", reason, ct).ConfigureAwait(false);
-            await journal.SkipAsync(plan.Record, plan.Targets, "activate", "not reached: " + reason, ct).ConfigureAwait(false);
+            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, StepStates.Failed, "", reason, ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: " + reason, ct).ConfigureAwait(false);
             await FinishAsync(plan, DeploymentStates.Cancelled, $"{reason}; no host was touched", ct).ConfigureAwait(false);
             return null;
         }
 
         var ok = result.Ok && result.Build?.Artifact is not null;
-        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, "build", ok ? StepStates.Succeeded : StepStates.Failed, "",
+        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
         if (!ok)
         {
-            await journal.SkipAsync(plan.Record, plan.Targets, "activate", "not reached: the build failed", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: the build failed", ct).ConfigureAwait(false);
             await FinishAsync(plan, DeploymentStates.Failed, $"build on {plan.BuildAgent} failed: {result.Error}", ct).ConfigureAwait(false);
             return null;
         }
@@ -118,7 +118,7 @@ public sealed partial class DeploymentRunner(
                 var command = NewCommand(plan, StepDeadline(plan.Manifest));
                 var id = known.Value;
                 setStep(command, id);
-                var result = await RunHostStepAsync(plan, host, "activate", command, id, token).ConfigureAwait(false);
+                var result = await RunHostStepAsync(plan, host, StepKinds.Activate, command, id, token).ConfigureAwait(false);
                 await LearnReleaseIdAsync(plan, known, result, token).ConfigureAwait(false);
                 return new HostOutcome(host, result.Ok, result);
             },

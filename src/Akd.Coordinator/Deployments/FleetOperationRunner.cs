@@ -122,11 +122,11 @@ public sealed partial class FleetOperationRunner(
         await deployments.SetBuildAsync(plan.Record.Id, build?.Artifact ?? "", build?.Version ?? "", release, ct).ConfigureAwait(false);
     }
 
-    private static string Done(OperationPlan plan) => plan.Record.Kind switch
+    private static string Done(OperationPlan plan) => Vocabulary.Parse<DeploymentKind>(plan.Record.Kind) switch
     {
-        DeploymentKinds.Rollback => $"{plan.Targets.Count} host(s) rolled back",
-        DeploymentKinds.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
-        DeploymentKinds.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
+        DeploymentKind.Rollback => $"{plan.Targets.Count} host(s) rolled back",
+        DeploymentKind.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
+        DeploymentKind.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
         _ => $"{plan.Record.App} restarted on {plan.Targets.Count} host(s)",
     };
 
