@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Grpc.Core;
 
 namespace Akd.Cli;

@@ -60,7 +60,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
         using (var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir))
         {
             using var call = new AgentHub.AgentHubClient(channel.Invoker).Connect();
-            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = ghost } });
+            await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = ghost, Protocol = AgentProtocol.Current } });
             await call.ResponseStream.MoveNext(CancellationToken.None);
             await call.RequestStream.CompleteAsync();
         }

@@ -142,7 +142,7 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
             using var call = new AgentHub.AgentHubClient(i).Connect();
             try
             {
-                await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = agentName } });
+                await call.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = agentName, Protocol = AgentProtocol.Current } });
             }
             catch (RpcException)
             {

@@ -92,12 +92,12 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Act 1: a hello as the build agent.
         using var takeover = hub.Connect();
-        await takeover.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = _fleet.BuildAgentName } });
+        await takeover.RequestStream.WriteAsync(new AgentMessage { Hello = new AgentHello { Name = _fleet.BuildAgentName, Protocol = AgentProtocol.Current } });
         var refused = await Assert.ThrowsAsync<RpcException>(() => takeover.ResponseStream.MoveNext(CancellationToken.None));
 
         // Act 2: a hello under its own name that claims role=build.
         using var spoof = hub.Connect();
-        var hello = new AgentHello { Name = web.Name };
+        var hello = new AgentHello { Name = web.Name, Protocol = AgentProtocol.Current };
         hello.Labels["role"] = "build";
         await spoof.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
         Assert.True(await spoof.ResponseStream.MoveNext(CancellationToken.None));
@@ -118,7 +118,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Act: a raw stream without a certificate, and an agent started without --join.
         using var call = new AgentHub.AgentHubClient(channel.Invoker).Connect();
-        var hello = new AgentHello { Name = name };
+        var hello = new AgentHello { Name = name, Protocol = AgentProtocol.Current };
         hello.Labels["role"] = "build";
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {

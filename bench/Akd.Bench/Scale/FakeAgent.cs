@@ -77,7 +77,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     public async Task RunAsync(CancellationToken ct)
     {
         using var call = new AgentHub.AgentHubClient(_channel).Connect(cancellationToken: ct);
-        var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench" };
+        var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench", Protocol = AgentProtocol.Current };
         hello.Labels["role"] = "fake";
         await SendAsync(call, new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
 

@@ -59,7 +59,8 @@ public sealed partial class CoordinatorConnection(
         var reconnect = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
+                    ex is not ProtocolMismatchException && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -86,6 +87,14 @@ public sealed partial class CoordinatorConnection(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (ProtocolMismatchException ex)
+        {
+            // Exit non-zero: systemd shows the unit failed (and Restart=on-failure retries every few seconds,
+            // logging this each time) until the agent or the coordinator is replaced by one of the other's major.
+            LogProtocolMismatch(ex.Message);
+            Environment.ExitCode = 3;
+            lifetime.StopApplication();
+        }
 
         try
         {
@@ -107,6 +116,7 @@ public sealed partial class CoordinatorConnection(
             AgentVersion = typeof(CoordinatorConnection).Assembly.GetName().Version?.ToString() ?? "",
             Toolchain = toolchain,
             Hostname = Environment.MachineName,
+            Protocol = AgentProtocol.Current,
         };
         hello.RunningStepIds.AddRange(executor.RunningStepIds);
         await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
@@ -123,6 +133,13 @@ public sealed partial class CoordinatorConnection(
                 switch (message.BodyCase)
                 {
                     case CoordinatorMessage.BodyOneofCase.Welcome:
+                        if (!AgentProtocol.IsCompatible(message.Welcome.Protocol))
+                        {
+                            throw new ProtocolMismatchException(
+                                $"the coordinator at {o.Coordinator} speaks agent protocol {AgentProtocol.Format(message.Welcome.Protocol)} and this agent " +
+                                $"{AgentProtocol.Format(AgentProtocol.Current)}: the major versions differ; run an agent of the coordinator's major version");
+                        }
+
                         welcomed = true;
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
                         metrics.SetConnected(true);
@@ -147,6 +164,10 @@ public sealed partial class CoordinatorConnection(
         catch (Exception ex) when (welcomed && !ct.IsCancellationRequested && ex is RpcException or IOException or HttpRequestException)
         {
             LogSessionEnded(ex.Message);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && ex.Trailers.Get(AgentProtocol.RefusedTrailer) is not null)
+        {
+            throw new ProtocolMismatchException(ex.Status.Detail);
         }
         finally
         {
@@ -236,6 +257,9 @@ public sealed partial class CoordinatorConnection(
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Certificate renewed, valid until {NotAfter:u}")]
     private partial void LogRenewed(DateTime notAfter);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
+    private partial void LogProtocolMismatch(string reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Session with the coordinator ended: {Reason}")]
     private partial void LogSessionEnded(string reason);

@@ -44,7 +44,7 @@ internal sealed partial class ReleaseActivator(
         Journal?.Begin(new PendingActivation(Command, layout.Root, releaseId, previousId, new Dictionary<string, string>(previousEnv), deploymentId, result));
         try
         {
-            reporter.Phase("switch", $"current -> releases/{releaseId}");
+            reporter.Phase(Phase.Switch, $"current -> releases/{releaseId}");
             layout.SwitchCurrent(releaseId);
 
             var releaseDir = layout.ReleaseDir(releaseId);
@@ -82,7 +82,7 @@ internal sealed partial class ReleaseActivator(
                     $"the agent restarted before switching to {pending.ReleaseId}; this host stays on {current ?? "no release"}");
             }
 
-            reporter.Phase("recover", $"the agent restarted while {pending.ReleaseId} was being checked; checking it again");
+            reporter.Phase(Phase.Recover, $"the agent restarted while {pending.ReleaseId} was being checked; checking it again");
             var health = await CheckRunningOrStartAsync(pending.ReleaseId, env, ct).ConfigureAwait(false);
             return await ConcludeAsync(output, health, null, pending.PreviousEnv, pending.DeploymentId, pending.Result, ct).ConfigureAwait(false);
         }
@@ -175,7 +175,7 @@ internal sealed partial class ReleaseActivator(
             return;
         }
 
-        reporter.Phase("stop", $"stopping {state.ReleaseId}");
+        reporter.Phase(Phase.Stop, $"stopping {state.ReleaseId}");
         await runner.StopAsync(layout.ReleaseDir(state.ReleaseId), state, ct).ConfigureAwait(false);
         RunState.Clear(layout.SharedDir);
     }
@@ -183,7 +183,7 @@ internal sealed partial class ReleaseActivator(
     private async Task<HealthCheckResult> StartAndCheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var releaseDir = layout.ReleaseDir(releaseId);
-        reporter.Phase("start", $"starting {releaseId}");
+        reporter.Phase(Phase.Start, $"starting {releaseId}");
 
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
@@ -242,7 +242,7 @@ internal sealed partial class ReleaseActivator(
             return pid is not null;
         }
 
-        reporter.Phase("health", "waiting for the health check");
+        reporter.Phase(Phase.Health, "waiting for the health check");
         var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
         if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
         {
@@ -307,7 +307,7 @@ internal sealed partial class ReleaseActivator(
     /// <returns>Null when there was nothing to go back to; otherwise what the host went back to, and whether that is healthy.</returns>
     private async Task<string?> RollBackAsync(IReadOnlyDictionary<string, string> previousEnv, string? previousId, string deploymentId, CancellationToken ct)
     {
-        reporter.Phase("rollback", previousId is null ? "stopping the failed release" : $"going back to {previousId}");
+        reporter.Phase(Phase.Rollback, previousId is null ? "stopping the failed release" : $"going back to {previousId}");
         await StopRunningAsync(ct).ConfigureAwait(false);
         if (previousId is null || !Directory.Exists(layout.ReleaseDir(previousId)))
         {

@@ -22,7 +22,7 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
         layout.EnsureCreated();
 
-        reporter.Phase("download", $"artifact {step.Artifact.Sha256[..12]} ({step.Artifact.Size} bytes)");
+        reporter.Phase(Phase.Download, $"artifact {step.Artifact.Sha256[..12]} ({step.Artifact.Size} bytes)");
         var tarball = await artifacts.DownloadAsync(step.Artifact, reporter.Log, ct).ConfigureAwait(false);
 
         if (layout.CurrentReleaseId() == step.ReleaseId)
@@ -30,7 +30,7 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
             throw new StepFailedException($"release {step.ReleaseId} is already current on this host");
         }
 
-        reporter.Phase("unpack", $"into releases/{step.ReleaseId}");
+        reporter.Phase(Phase.Unpack, $"into releases/{step.ReleaseId}");
         await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, options.Value, ct).ConfigureAwait(false);
 
         var runner = AppRunners.For(manifest, reporter, options.Value);

@@ -15,16 +15,22 @@ public sealed class AppControlStepHandler(HttpClient http, IOptions<AgentOptions
         var runner = AppRunners.For(manifest, reporter, options.Value);
         var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter);
         var env = AppEnvironment.For(manifest, options.Value);
-        var action = command.Control.Action;
-        reporter.Phase(action, $"{action} {manifest.App} in {layout.Root}");
+        var action = Vocabulary.Parse<DeploymentKind>(command.Control.Action);
+        var phase = action switch
+        {
+            DeploymentKind.Start => Phase.Start,
+            DeploymentKind.Stop => Phase.Stop,
+            DeploymentKind.Restart => Phase.Restart,
+            _ => throw new StepFailedException($"unknown action '{command.Control.Action}'; expected start, stop or restart"),
+        };
+        reporter.Phase(phase, $"{command.Control.Action} {manifest.App} in {layout.Root}");
         try
         {
             return action switch
             {
-                "start" => await activator.StartCurrentAsync(env, ct).ConfigureAwait(false),
-                "stop" => await activator.StopCurrentAsync(env, ct).ConfigureAwait(false),
-                "restart" => await activator.RestartCurrentAsync(env, ct).ConfigureAwait(false),
-                _ => throw new StepFailedException($"unknown action '{action}'; expected start, stop or restart"),
+                DeploymentKind.Start => await activator.StartCurrentAsync(env, ct).ConfigureAwait(false),
+                DeploymentKind.Stop => await activator.StopCurrentAsync(env, ct).ConfigureAwait(false),
+                _ => await activator.RestartCurrentAsync(env, ct).ConfigureAwait(false),
             };
         }
         catch (IOException ex)

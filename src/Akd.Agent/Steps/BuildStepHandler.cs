@@ -17,7 +17,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
     {
         var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App));
         var source = command.Build.Source;
-        reporter.Phase("source", "fetching the source");
+        reporter.Phase(Phase.Source, "fetching the source");
         switch (source?.FromCase)
         {
             case SourceSpec.FromOneofCase.Archive:
@@ -49,7 +49,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             throw new StepFailedException("the source has no mix.exs at its root: is source.path the Mix project?");
         }
 
-        reporter.Phase("build", $"{manifest.Build.Tool} build, MIX_ENV={manifest.Build.MixEnv}");
+        reporter.Phase(Phase.Build, $"{manifest.Build.Tool} build, MIX_ENV={manifest.Build.MixEnv}");
         var context = new BuildContext(workspace.ProjectDir, manifest, Path.Combine(options.Value.DataDir, "builds", manifest.App, "out"))
         {
             Env = BuildEnvironment.For(options.Value),
@@ -63,7 +63,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             var built = await ReleaseBuilders.For(manifest.Build.Tool).BuildAsync(context, reporter.Output, ct).ConfigureAwait(false);
             await hooks.RunStageAsync(HookStage.AfterBuild, workspace.ProjectDir, ct).ConfigureAwait(false);
 
-            reporter.Phase("upload", $"uploading {built.Size} bytes");
+            reporter.Phase(Phase.Upload, $"uploading {built.Size} bytes");
             var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", ct).ConfigureAwait(false);
             File.Delete(built.TarballPath);
             return (built, uploaded);

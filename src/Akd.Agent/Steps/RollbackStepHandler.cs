@@ -24,7 +24,7 @@ public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> 
             return new ActivateOutput { ReleaseId = target, PreviousReleaseId = current, DeployPath = layout.Root };
         }
 
-        reporter.Phase("rollback", $"from {current} to {target}");
+        reporter.Phase(Phase.Rollback, $"from {current} to {target}");
         var runner = AppRunners.For(manifest, reporter, options.Value);
         var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
         {

@@ -24,7 +24,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
         var layout = new ReleaseLayout(DeployPath.Resolve(manifest, agent));
         layout.EnsureCreated();
 
-        reporter.Phase("source", "fetching the source");
+        reporter.Phase(Phase.Source, "fetching the source");
         var releaseId = await CheckOutAsync(step, manifest, layout, command.StepId, reporter, ct).ConfigureAwait(false);
         var releaseDir = layout.ReleaseDir(releaseId);
 
@@ -37,7 +37,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
             return await hooks.RunPipelineAsync(async () =>
             {
                 await hooks.RunStageAsync(HookStage.BeforeBuild, releaseDir, ct).ConfigureAwait(false);
-                reporter.Phase("build", $"mix compile in releases/{releaseId}, MIX_ENV={manifest.Build.MixEnv}, {manifest.Build.Toolchain.ToString().ToLowerInvariant()} toolchain");
+                reporter.Phase(Phase.Build, $"mix compile in releases/{releaseId}, MIX_ENV={manifest.Build.MixEnv}, {manifest.Build.Toolchain.ToString().ToLowerInvariant()} toolchain");
                 var build = new BuildContext(releaseDir, manifest, releaseDir)
                 {
                     Env = WithAppEnv(BuildEnvironment.For(agent), env),

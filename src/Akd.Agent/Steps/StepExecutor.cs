@@ -71,12 +71,6 @@ public sealed partial class StepExecutor(
         _ = Task.Run(() => RunAsync(command, cts, recovery), CancellationToken.None);
     }
 
-    /// <summary>The manifest a step carries, parsed as the coordinator resolved it.</summary>
-    internal static AppManifest ManifestOf(StepCommand command) =>
-        ManifestLoader.Parse(command.ManifestYaml, "akd.yaml",
-            string.IsNullOrEmpty(command.Environment) ? null : command.Environment,
-            string.IsNullOrEmpty(command.DefaultApp) ? null : command.DefaultApp);
-
     private async Task RunAsync(
         StepCommand command, CancellationTokenSource cts, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery = null)
     {
@@ -86,7 +80,7 @@ public sealed partial class StepExecutor(
         var result = new StepResult { StepId = command.StepId };
         try
         {
-            var manifest = ManifestOf(command);
+            var manifest = StepSpecs.ManifestOf(command);
             using var exclusive = await locks.AcquireAsync(locks.KeyFor(command, manifest), reporter, cts.Token).ConfigureAwait(false);
             if (recovery is not null)
             {
@@ -104,7 +98,7 @@ public sealed partial class StepExecutor(
             result.Error = ex.Message;
             result.Activate = ex.Output;
         }
-        catch (Exception ex) when (ex is StepFailedException or BuildFailedException or ManifestException)
+        catch (Exception ex) when (ex is StepFailedException or BuildFailedException)
         {
             result.Error = ex.Message;
         }

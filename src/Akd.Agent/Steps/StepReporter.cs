@@ -21,10 +21,11 @@ public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metr
         Log = new StepLog { StepId = stepId, Stream = line.Stream, Line = line.Text, At = Now() },
     });
 
-    public void Phase(string phase, string message)
+    public void Phase(Phase phase, string message)
     {
-        EnterPhase(phase);
-        outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = phase, Message = message, At = Now() } });
+        var text = phase.Text();
+        EnterPhase(text);
+        outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = text, Message = message, At = Now() } });
     }
 
     /// <summary>The step ended: its last phase ends with it.</summary>

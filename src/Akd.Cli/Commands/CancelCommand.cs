@@ -37,7 +37,7 @@ internal static class CancelCommand
 
             using var call = context.Control.WatchDeployment(new WatchDeploymentRequest { Id = deployment.Id, Follow = true }, cancellationToken: ct);
             var final = await view.FollowAsync(call.ResponseStream.ReadAllAsync(ct), ct).ConfigureAwait(false);
-            if (final != "cancelled")
+            if (Vocabulary.Parse<DeploymentState>(final) != DeploymentState.Cancelled)
             {
                 throw new CliException($"deployment {deployment.Id} ended {final} before the cancel took effect");
             }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Akd.Cli.Output;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 
 namespace Akd.Cli.Commands;
 

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Akd.Cli.Init;
 using Akd.Core.Manifest;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest;
+using Akd.Manifest.Schema;
 
 namespace Akd.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 
 namespace Akd.Cli.Commands;
 

@@ -64,14 +64,14 @@ internal static class StatusCommand
             AnsiConsole.Write(grid);
             // Every step of every host, in the order they ran; a host's last row is where it ended.
             var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
-            foreach (var h in d.Hosts.OrderBy(h => h.Step == "build" ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
+            foreach (var h in d.Hosts.OrderBy(h => Vocabulary.Parse<StepKind>(h.Step) == StepKind.Build ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
                 .ThenBy(h => h.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue))
             {
                 table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)), Markup.Escape(Summary.Truncate(h.Message, 100)));
             }
 
             AnsiConsole.Write(table);
-            return d.State is "failed" or "cancelled" ? ExitCodes.Failed : ExitCodes.Ok;
+            return Vocabulary.Parse<DeploymentState>(d.State) is DeploymentState.Failed or DeploymentState.Cancelled ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

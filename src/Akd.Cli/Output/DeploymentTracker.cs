@@ -11,7 +11,7 @@ internal sealed class DeploymentTracker
 
         public string Step { get; set; } = step;
 
-        public string State { get; set; } = "pending";
+        public string State { get; set; } = StepState.Pending.Text();
 
         public string Phase { get; set; } = "";
 
@@ -69,8 +69,8 @@ internal sealed class DeploymentTracker
     /// <summary>Every build row, then one row per host: its latest step, which holds the release it ended on.</summary>
     public IEnumerable<HostRow> Final()
     {
-        var builds = Hosts.Where(h => h.Step == "build");
-        var hosts = Hosts.Where(h => h.Step != "build")
+        var builds = Hosts.Where(h => Vocabulary.Parse<StepKind>(h.Step) == StepKind.Build);
+        var hosts = Hosts.Where(h => Vocabulary.Parse<StepKind>(h.Step) != StepKind.Build)
             .GroupBy(h => h.Host)
             .Select(g => g.MaxBy(h => h.Order)!);
         return builds.Concat(hosts);

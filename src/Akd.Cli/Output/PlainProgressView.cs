@@ -28,5 +28,5 @@ internal sealed class PlainProgressView : IProgressView
 
     /// <summary>The deployment's end: the summary's last line says it, once.</summary>
     private static bool IsEnd(DeploymentEvent e) =>
-        e.Kind == EventKind.Deployment && e.State is "succeeded" or "failed" or "cancelled";
+        e.Kind == EventKind.Deployment && Vocabulary.Parse<DeploymentState>(e.State) is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
 }

@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Spectre.Console;
 
 namespace Akd.Cli.Output;
@@ -20,10 +21,10 @@ internal static class Summary
         }
 
         AnsiConsole.Write(table);
-        var verdict = tracker.State switch
+        var verdict = Vocabulary.Parse<DeploymentState>(tracker.State) switch
         {
-            "succeeded" => "[green]succeeded[/]",
-            "cancelled" => "[yellow]cancelled[/]",
+            DeploymentState.Succeeded => "[green]succeeded[/]",
+            DeploymentState.Cancelled => "[yellow]cancelled[/]",
             _ => $"[red]{Markup.Escape(tracker.State)}[/]",
         };
         AnsiConsole.MarkupLine($"deployment {Markup.Escape(tracker.Id)} {verdict}: {Markup.Escape(tracker.Message)}");
@@ -45,17 +46,20 @@ internal static class Summary
         Console.Out.WriteLine($"deployment {tracker.Id} {tracker.State}: {tracker.Message}");
     }
 
-    public static string StateMarkup(string state) => state switch
+    /// <summary>A deployment's or a host step's state (the two share words), coloured.</summary>
+    public static string StateMarkup(string state)
     {
-        "succeeded" => "[green]succeeded[/]",
-        "failed" => "[red]failed[/]",
-        "rolled-back" => "[yellow]rolled-back[/]",
-        "running" => "[blue]running[/]",
-        "cancelling" => "[yellow]cancelling[/]",
-        "cancelled" => "[yellow]cancelled[/]",
-        "skipped" => "[grey]skipped[/]",
-        _ => Markup.Escape(state),
-    };
+        var colour = Vocabulary.Parse<StepState>(state) switch
+        {
+            StepState.Succeeded => "green",
+            StepState.Failed => "red",
+            StepState.RolledBack => "yellow",
+            StepState.Running => "blue",
+            StepState.Skipped => "grey",
+            _ => Vocabulary.Parse<DeploymentState>(state) is DeploymentState.Cancelling or DeploymentState.Cancelled ? "yellow" : null,
+        };
+        return colour is null ? Markup.Escape(state) : $"[{colour}]{state}[/]";
+    }
 
     public static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -28,9 +28,21 @@ public sealed partial class AgentHubService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the agent stream must be a hello with the agent's name"));
         }
 
+        var hello = requestStream.Current.Hello;
+        if (!AgentProtocol.IsCompatible(hello.Protocol))
+        {
+            var theirs = AgentProtocol.Format(hello.Protocol);
+            var ours = AgentProtocol.Format(AgentProtocol.Current);
+            LogProtocolRefused(hello.Name, theirs, ours);
+            throw new RpcException(
+                new Status(StatusCode.FailedPrecondition,
+                    $"agent {hello.Name} speaks agent protocol {theirs} and this coordinator {ours}: the major versions differ; " +
+                    "run an agent and a coordinator of the same major version (upgrade the older one)"),
+                new Metadata { { AgentProtocol.RefusedTrailer, ours } });
+        }
+
         // The certificate says who this is; the hello may only agree.
         var caller = Caller.Of(context);
-        var hello = requestStream.Current.Hello;
         if (hello.Name != caller.Name)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"this certificate is agent {caller.Name}'s; a hello as {hello.Name} is refused"));
@@ -48,6 +60,7 @@ public sealed partial class AgentHubService(
             {
                 CoordinatorVersion = typeof(AgentHubService).Assembly.GetName().Version?.ToString() ?? "",
                 HeartbeatSeconds = (int)options.Value.HeartbeatInterval.TotalSeconds,
+                Protocol = AgentProtocol.Current,
             },
         });
 
@@ -109,6 +122,9 @@ public sealed partial class AgentHubService(
             // The stream is gone; the reader side notices and cleans up.
         }
     }
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Refused agent {Name}: it speaks agent protocol {Theirs}, this coordinator {Ours}")]
+    private partial void LogProtocolRefused(string name, string theirs, string ours);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Stream of agent {Name} ended ({Reason})")]
     private partial void LogStreamEnded(string name, string reason);

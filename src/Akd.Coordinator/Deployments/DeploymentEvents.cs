@@ -11,7 +11,8 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<DeploymentEvent>, byte>> _watchers = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new();
 
-    public static bool IsTerminal(string state) => state is DeploymentStates.Succeeded or DeploymentStates.Failed or DeploymentStates.Cancelled;
+    public static bool IsTerminal(string state) =>
+        Vocabulary.Parse<DeploymentState>(state) is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
 
     public async Task PublishAsync(DeploymentEvent e, CancellationToken ct)
     {
@@ -90,28 +91,38 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
     }
 }
 
+/// <summary>The text of each <see cref="DeploymentState"/>, as <see cref="Deployment.State"/> and the store carry it.</summary>
 public static class DeploymentStates
 {
-    public const string Pending = "pending";
-    public const string Building = "building";
-    public const string Delivering = "delivering";
+    public static readonly string Pending = DeploymentState.Pending.Text();
+    public static readonly string Building = DeploymentState.Building.Text();
+    public static readonly string Delivering = DeploymentState.Delivering.Text();
 
     /// <summary>A fleet operation (rollback, start, stop, restart) is going through its hosts.</summary>
-    public const string Running = "running";
+    public static readonly string Running = DeploymentState.Running.Text();
 
     /// <summary>Cancel was asked for: the hosts in flight finish their step, then those that switched go back.</summary>
-    public const string Cancelling = "cancelling";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
+    public static readonly string Cancelling = DeploymentState.Cancelling.Text();
+    public static readonly string Succeeded = DeploymentState.Succeeded.Text();
+    public static readonly string Failed = DeploymentState.Failed.Text();
+    public static readonly string Cancelled = DeploymentState.Cancelled.Text();
 }
 
+/// <summary>The text of each <see cref="StepState"/>, as <see cref="HostStatus.State"/> and the store carry it.</summary>
 public static class StepStates
 {
-    public const string Pending = "pending";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string RolledBack = "rolled-back";
-    public const string Skipped = "skipped";
+    public static readonly string Pending = StepState.Pending.Text();
+    public static readonly string Running = StepState.Running.Text();
+    public static readonly string Succeeded = StepState.Succeeded.Text();
+    public static readonly string Failed = StepState.Failed.Text();
+    public static readonly string RolledBack = StepState.RolledBack.Text();
+    public static readonly string Skipped = StepState.Skipped.Text();
+}
+
+/// <summary>The text of each <see cref="StepKind"/>, as <see cref="HostStatus.Step"/> and events carry it.</summary>
+public static class StepKinds
+{
+    public static readonly string Build = StepKind.Build.Text();
+    public static readonly string Activate = StepKind.Activate.Text();
+    public static readonly string Rollback = StepKind.Rollback.Text();
 }

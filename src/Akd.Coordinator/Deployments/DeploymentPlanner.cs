@@ -5,6 +5,7 @@ using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;

@@ -13,7 +13,7 @@ public sealed partial class DeploymentRunner
         if (outcome.Cancelled)
         {
             var reason = $"cancelled by {control.CancelledBy}";
-            await journal.SkipAsync(plan.Record, outcome.NotReached, "activate", $"not reached: {reason}", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKinds.Activate, $"not reached: {reason}", ct).ConfigureAwait(false);
 
             // The hosts in flight finished their step; those that switched go back. With rollback: all, every host that switched does.
             var revert = (rolling.Rollback == RollbackScope.All ? outcome.Succeeded : outcome.InFlightAtCancel.Where(o => o.Ok)).ToList();
@@ -26,7 +26,7 @@ public sealed partial class DeploymentRunner
 
         if (outcome.Stopped)
         {
-            await journal.SkipAsync(plan.Record, outcome.NotReached, "activate", "not reached: the rollout stopped", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKinds.Activate, "not reached: the rollout stopped", ct).ConfigureAwait(false);
             var reverted = rolling.Rollback == RollbackScope.All
                 ? await RevertAsync(plan, outcome.Succeeded.ToList(), "rollback: all, the rollout failed", ct).ConfigureAwait(false)
                 : "";
@@ -53,16 +53,16 @@ public sealed partial class DeploymentRunner
                 var previous = hosts.First(h => h.Host == host).Result.Activate?.PreviousReleaseId ?? "";
                 if (previous.Length == 0)
                 {
-                    await journal.RecordHostAsync(plan.Record.Id, host, "rollback", StepStates.Skipped, "",
+                    await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, StepStates.Skipped, "",
                         $"{reason}, but this was the host's first release: nothing to go back to", ct).ConfigureAwait(false);
                     return;
                 }
 
                 var command = NewCommand(plan, StepDeadline(plan.Manifest));
                 command.Rollback = new RollbackStep { ToRelease = previous };
-                var result = await steps.RunAsync(plan.Record.Id, host, "rollback", command, previous, ct).ConfigureAwait(false);
+                var result = await steps.RunAsync(plan.Record.Id, host, StepKinds.Rollback, command, previous, ct).ConfigureAwait(false);
                 var (state, release, message) = DescribeRollback(result, reason);
-                await journal.RecordHostAsync(plan.Record.Id, host, "rollback", state, release, message, ct).ConfigureAwait(false);
+                await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, state, release, message, ct).ConfigureAwait(false);
                 if (result.Ok)
                 {
                     lock (back)

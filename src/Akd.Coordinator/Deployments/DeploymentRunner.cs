@@ -28,7 +28,7 @@ public sealed partial class DeploymentRunner(
             $"{plan.Record.App}: {build}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor}){skipped}", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
         {
-            await deployments.SetHostStepAsync(plan.Record.Id, host, "activate", StepStates.Pending, "", "", ct).ConfigureAwait(false);
+            await deployments.SetHostStepAsync(plan.Record.Id, host, StepKinds.Activate, StepStates.Pending, "", "", ct).ConfigureAwait(false);
         }
     }
 
@@ -65,33 +65,32 @@ public sealed partial class DeploymentRunner(
     private async Task<BuildOutput?> BuildAsync(DeploymentPlan plan, DeploymentControl control, CancellationToken ct)
     {
         await SetStateAsync(plan, DeploymentStates.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
-        var command = NewCommand(plan, options.Value.BuildDeadline);
+        // A BuildSpec: deploy.env is for the targets, the build host does not get it.
+        var command = StepCommands.ForBuild(plan.Record.Id, options.Value.BuildDeadline, plan.Manifest);
         command.Build = new BuildStep { Source = plan.Source };
-        // deploy.env is for the targets: the build host does not get it.
-        command.ManifestYaml = ManifestRedaction.WithoutDeployEnv(command.ManifestYaml);
 
         // A build touches no target, so a cancel stops it at once instead of waiting for it.
         using var buildOrCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, control.CancelRequested);
         StepResult result;
         try
         {
-            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, "build", command, "", buildOrCancel.Token).ConfigureAwait(false);
+            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, command, "", buildOrCancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (control.IsCancelRequested && !ct.IsCancellationRequested)
         {
             var reason = $"cancelled by {control.CancelledBy} during the build";
-            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, "build", StepStates.Failed, "", reason, ct).ConfigureAwait(false);
-            await journal.SkipAsync(plan.Record, plan.Targets, "activate", "not reached: " + reason, ct).ConfigureAwait(false);
+            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, StepStates.Failed, "", reason, ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: " + reason, ct).ConfigureAwait(false);
             await FinishAsync(plan, DeploymentStates.Cancelled, $"{reason}; no host was touched", ct).ConfigureAwait(false);
             return null;
         }
 
         var ok = result.Ok && result.Build?.Artifact is not null;
-        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, "build", ok ? StepStates.Succeeded : StepStates.Failed, "",
+        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
         if (!ok)
         {
-            await journal.SkipAsync(plan.Record, plan.Targets, "activate", "not reached: the build failed", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: the build failed", ct).ConfigureAwait(false);
             await FinishAsync(plan, DeploymentStates.Failed, $"build on {plan.BuildAgent} failed: {result.Error}", ct).ConfigureAwait(false);
             return null;
         }
@@ -119,7 +118,7 @@ public sealed partial class DeploymentRunner(
                 var command = NewCommand(plan, StepDeadline(plan.Manifest));
                 var id = known.Value;
                 setStep(command, id);
-                var result = await RunHostStepAsync(plan, host, "activate", command, id, token).ConfigureAwait(false);
+                var result = await RunHostStepAsync(plan, host, StepKinds.Activate, command, id, token).ConfigureAwait(false);
                 await LearnReleaseIdAsync(plan, known, result, token).ConfigureAwait(false);
                 return new HostOutcome(host, result.Ok, result);
             },
@@ -140,8 +139,9 @@ public sealed partial class DeploymentRunner(
 
     private TimeSpan StepDeadline(AppManifest manifest) => StepCommands.HostDeadline(manifest, options.Value);
 
+    /// <summary>A step on a target of the deployment, with the target's spec.</summary>
     private static StepCommand NewCommand(DeploymentPlan plan, TimeSpan deadline) =>
-        StepCommands.New(plan.Record.Id, deadline, plan.ManifestYaml, plan.Environment, plan.Manifest.App);
+        StepCommands.ForTarget(plan.Record.Id, deadline, plan.Manifest);
 
     private Task SetStateAsync(DeploymentPlan plan, string state, string message, CancellationToken ct, string releaseId = "", string version = "") =>
         journal.SetStateAsync(plan.Record.Id, state, message, ct, releaseId, version);

@@ -72,7 +72,7 @@ public sealed partial class FleetOperationRunner(
     private async Task<HostOutcome> RunHostAsync(OperationPlan plan, string host, CancellationToken ct)
     {
         var r = plan.Record;
-        var command = StepCommands.New(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.ManifestYaml, plan.Environment, plan.Manifest.App);
+        var command = StepCommands.ForTarget(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.Manifest);
         if (r.Kind == DeploymentKinds.Rollback)
         {
             command.Rollback = new RollbackStep { ToRelease = r.RollbackTo };
@@ -122,11 +122,11 @@ public sealed partial class FleetOperationRunner(
         await deployments.SetBuildAsync(plan.Record.Id, build?.Artifact ?? "", build?.Version ?? "", release, ct).ConfigureAwait(false);
     }
 
-    private static string Done(OperationPlan plan) => plan.Record.Kind switch
+    private static string Done(OperationPlan plan) => Vocabulary.Parse<DeploymentKind>(plan.Record.Kind) switch
     {
-        DeploymentKinds.Rollback => $"{plan.Targets.Count} host(s) rolled back",
-        DeploymentKinds.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
-        DeploymentKinds.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
+        DeploymentKind.Rollback => $"{plan.Targets.Count} host(s) rolled back",
+        DeploymentKind.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
+        DeploymentKind.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
         _ => $"{plan.Record.App} restarted on {plan.Targets.Count} host(s)",
     };
 

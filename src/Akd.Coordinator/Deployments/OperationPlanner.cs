@@ -1,6 +1,7 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;

@@ -9,12 +9,12 @@ public sealed class ReleasesLookup(OperationPlanner planner, TargetResolver targ
 {
     public async Task<ListReleasesResponse> RunAsync(string app, string environment, CancellationToken ct)
     {
-        var (manifest, stored) = await planner.LoadAsync(app, environment, ct).ConfigureAwait(false);
+        var (manifest, _) = await planner.LoadAsync(app, environment, ct).ConfigureAwait(false);
         var resolved = await targets.ResolveAsync(manifest.Deploy.To, ct).ConfigureAwait(false);
         var response = new ListReleasesResponse { App = manifest.App, Environment = environment };
         var answers = await Task.WhenAll(resolved.Online.Select(async host =>
         {
-            var command = StepCommands.New("", options.Value.QueryDeadline, stored.Yaml, environment, manifest.App);
+            var command = StepCommands.ForTarget("", options.Value.QueryDeadline, manifest);
             command.Releases = new ReleasesQuery();
             var result = await registry.RunStepAsync(host, command, _ => { }, ct).ConfigureAwait(false);
             return result.Ok

@@ -20,7 +20,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
             """,
             ("$id", d.Id), ("$app", d.App), ("$env", d.Environment), ("$strategy", d.Strategy), ("$state", d.State),
             ("$actor", d.Actor), ("$created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("$msha", d.ManifestSha256),
-            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256), ("$kind", string.IsNullOrEmpty(d.Kind) ? "deploy" : d.Kind),
+            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256), ("$kind", string.IsNullOrEmpty(d.Kind) ? DeploymentKind.Deploy.Text() : d.Kind),
             ("$skipped", string.Join(",", d.SkippedOffline)), ("$rollbackTo", d.RollbackTo));
         command.ExecuteNonQuery();
     }, ct);
@@ -60,7 +60,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
         db.UseAsync(c =>
         {
             var now = clock.GetUtcNow().ToDb();
-            var terminal = state is "succeeded" or "failed" or "rolled-back" or "skipped";
+            var terminal = Vocabulary.Parse<StepState>(state) is StepState.Succeeded or StepState.Failed or StepState.RolledBack or StepState.Skipped;
             using var command = c.Command(
                 """
                 INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)

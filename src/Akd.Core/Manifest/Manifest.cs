@@ -2,7 +2,7 @@ namespace Akd.Core.Manifest;
 
 /// <summary>
 /// A validated <c>akd.yaml</c>, with the selected environment's overlay already applied.
-/// Built only by <see cref="ManifestLoader"/>; every value here has passed validation.
+/// Built by <c>Akd.Manifest.ManifestLoader</c> (akdctl, the coordinator), and on an agent from the typed spec a step carries; every value here has passed validation.
 /// </summary>
 public sealed record AppManifest
 {

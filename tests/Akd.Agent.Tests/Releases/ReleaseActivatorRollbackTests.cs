@@ -2,6 +2,7 @@ using Akd.Agent.Connection;
 using Akd.Agent.Releases;
 using Akd.Agent.Steps;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Akd.Core.Releases;
 
 namespace Akd.Agent.Tests.Releases;

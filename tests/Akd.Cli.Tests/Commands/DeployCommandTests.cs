@@ -1,5 +1,6 @@
 using Akd.Cli.Commands;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 
 namespace Akd.Cli.Tests.Commands;
 

@@ -1,7 +1,7 @@
 using Akd.Cli.Commands;
 using Akd.Cli.Init;
 using Akd.Core.Manifest;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 using Akd.Core.Tests.Manifest.Schema;
 
 namespace Akd.Cli.Tests.Init;

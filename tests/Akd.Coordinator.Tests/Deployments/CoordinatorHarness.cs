@@ -7,6 +7,7 @@ using Akd.Coordinator.Storage;
 using Akd.Coordinator.Tests.Agents;
 using Akd.Coordinator.Tests.Storage;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;

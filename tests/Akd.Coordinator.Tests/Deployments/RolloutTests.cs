@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akd.Contracts.V1;
 using Akd.Coordinator.Deployments;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Akd.Coordinator.Tests.Deployments;

@@ -1,5 +1,6 @@
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Akd.Core.Tests.Archives;
 
 namespace Akd.Core.Tests.Builders;

@@ -1,4 +1,5 @@
 using Akd.Core.Manifest;
+using Akd.Manifest;
 
 namespace Akd.Core.Tests.Manifest;
 

@@ -1,3 +1,4 @@
+using Akd.Manifest;
 namespace Akd.Core.Tests.Manifest;
 
 public sealed class ManifestLoaderHookTests

@@ -1,5 +1,6 @@
 using Akd.Core.Manifest;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest;
+using Akd.Manifest.Schema;
 using Json.Schema;
 
 namespace Akd.Core.Tests.Manifest.Schema;

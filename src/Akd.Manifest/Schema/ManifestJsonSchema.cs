@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Akd.Core.Manifest.Schema;
+namespace Akd.Manifest.Schema;
 
 /// <summary>
 /// The JSON Schema (draft 2020-12) of <c>akd.yaml</c>, rendered from <see cref="ManifestModel"/>, the

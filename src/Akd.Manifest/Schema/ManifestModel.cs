@@ -1,4 +1,5 @@
-namespace Akd.Core.Manifest.Schema;
+using Akd.Core.Manifest;
+namespace Akd.Manifest.Schema;
 
 /// <summary>
 /// What <c>akd.yaml</c> may contain: the one description the loader validates against and the JSON

@@ -1,7 +1,8 @@
-using Akd.Core.Manifest.Schema;
+using Akd.Core.Manifest;
+using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>One entry of <c>environments:</c>; <see cref="Overlay"/> is null for an empty overlay.</summary>
 internal sealed record EnvironmentOverlay(string Name, YamlNode NameNode, YamlMappingNode? Overlay);

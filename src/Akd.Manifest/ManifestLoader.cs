@@ -1,6 +1,7 @@
+using Akd.Core.Manifest;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// Loads and validates <c>akd.yaml</c>. Nothing runs on a bad manifest: every problem is collected and

@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>Turns manifest text into its single YAML document, reporting syntax errors with their position.</summary>
 internal static class YamlText

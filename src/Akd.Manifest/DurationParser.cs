@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>Durations as the manifest writes them: <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>, or bare seconds.</summary>
 internal static partial class DurationParser

@@ -1,7 +1,8 @@
+using Akd.Core.Manifest;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// Deep-merges an environment's overlay over the base manifest at the node level, so every value

@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Globalization;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>The <c>deploy:</c> section.</summary>
 internal sealed partial class ManifestConverter

@@ -1,4 +1,5 @@
-namespace Akd.Core.Manifest;
+using Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// Collects errors once each: the base manifest and every environment's merged view are converted

@@ -1,4 +1,5 @@
-namespace Akd.Core.Manifest.Schema;
+using Akd.Core.Manifest;
+namespace Akd.Manifest.Schema;
 
 /// <summary>
 /// One value of <c>akd.yaml</c> as the model describes it. The loader takes its keys, choices and

@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Text.RegularExpressions;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>Converts one (possibly merged) manifest mapping into an <see cref="AppManifest"/>, reporting every error.</summary>
 internal sealed partial class ManifestConverter(NodeReader reader)

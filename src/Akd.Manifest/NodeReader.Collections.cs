@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Text.RegularExpressions;
-using Akd.Core.Manifest.Schema;
+using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>Commands, label selectors and env maps.</summary>
 internal sealed partial class NodeReader

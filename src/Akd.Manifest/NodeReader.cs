@@ -1,8 +1,9 @@
+using Akd.Core.Manifest;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// Converts YAML nodes to values by hand so that every error says where it is and what was expected.

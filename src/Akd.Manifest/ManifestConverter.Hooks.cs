@@ -1,7 +1,8 @@
-using Akd.Core.Manifest.Schema;
+using Akd.Core.Manifest;
+using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>The <c>hooks:</c> list.</summary>
 internal sealed partial class ManifestConverter

@@ -1,6 +1,7 @@
+using Akd.Core.Manifest;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>Looks up a mapping's values by their plain key text.</summary>
 internal sealed class MappingView(YamlMappingNode node)

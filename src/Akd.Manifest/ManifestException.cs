@@ -1,4 +1,5 @@
-namespace Akd.Core.Manifest;
+using Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>A manifest was refused; <see cref="Errors"/> holds every problem found, not only the first.</summary>
 public sealed class ManifestException : Exception

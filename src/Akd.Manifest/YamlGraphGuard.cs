@@ -1,6 +1,7 @@
+using Akd.Core.Manifest;
 using YamlDotNet.RepresentationModel;
 
-namespace Akd.Core.Manifest;
+namespace Akd.Manifest;
 
 /// <summary>
 /// Refuses YAML graphs that would make any later walk of the manifest blow up: an alias that

@@ -1,0 +1,31 @@
+namespace Akd.Contracts.V1;
+
+/// <summary>
+/// The agent protocol this build speaks (AgentHub, steps, specs) and the one rule for two versions
+/// meeting: the same major works together whatever the minors, another major is refused at hello.
+/// </summary>
+public static class AgentProtocol
+{
+    /// <summary>2: steps carry typed specs (<see cref="BuildSpec"/>, <see cref="ActivateSpec"/>); 1 sent the manifest's YAML.</summary>
+    public const uint Major = 2;
+
+    /// <summary>Raised when a field or message is added: each side skips what it does not know.</summary>
+    public const uint Minor = 0;
+
+    /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
+    public const string RefusedTrailer = "akd-protocol";
+
+    public static ProtocolVersion Current => new() { Major = Major, Minor = Minor };
+
+    /// <summary>Whether a peer that announced <paramref name="peer"/> can work with this build.</summary>
+    public static bool IsCompatible(ProtocolVersion? peer) => Effective(peer).Major == Major;
+
+    /// <summary>"major.minor"; an unset version reads 1.0 (peers from before the protocol had a version).</summary>
+    public static string Format(ProtocolVersion? version)
+    {
+        var v = Effective(version);
+        return $"{v.Major}.{v.Minor}";
+    }
+
+    private static ProtocolVersion Effective(ProtocolVersion? version) => version ?? new ProtocolVersion { Major = 1 };
+}

@@ -1,0 +1,100 @@
+using Akd.Contracts.V1;
+using Akd.IntegrationTests.Fleet;
+using Google.Protobuf;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// The agent protocol's version at hello, against a real coordinator over real TLS: an agent of another
+/// minor (with fields this coordinator does not know) is welcomed and works; another major is refused.
+/// The agents here are hand-built streams presenting enrolled certificates, so the messages are exactly
+/// what an agent of that version sends.
+/// </summary>
+public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private LocalFleet _fleet = null!;
+
+    public async Task InitializeAsync() => _fleet = await LocalFleet.StartAsync(webAgents: 0, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_fleet.Logs());
+        await _fleet.DisposeAsync();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Connect_AgentOfAnotherMinorWithUnknownFields_WelcomedAndAnswersAStep()
+    {
+        // Arrange: a hello and a step result as an agent one minor ahead builds them, each with a field
+        // (number 99) this coordinator's code does not declare.
+        var name = $"proto-{_fleet.Suffix}";
+        var dir = await _fleet.EnrollIdentityAsync(name, "role=proto");
+        var hello = AgentHello.Parser.ParseFrom(WithUnknownField(
+            new AgentHello { Name = name, AgentVersion = "next", Protocol = new ProtocolVersion { Major = AgentProtocol.Major, Minor = AgentProtocol.Minor + 1 } }.ToByteArray(),
+            "a field of the next minor"));
+        using var agentChannel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir);
+        using var call = new AgentHub.AgentHubClient(agentChannel.Invoker).Connect();
+        using var admin = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
+
+        // Act: connect, then let the coordinator send this agent a step (a ping) and answer it.
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var welcome = call.ResponseStream.Current.Welcome;
+        var ping = new Admin.AdminClient(admin.Invoker).PingAgentsAsync(new PingAgentsRequest { Selector = "role=proto", TimeoutMs = 30_000 }).ResponseAsync;
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var step = call.ResponseStream.Current.RunStep;
+        var result = StepResult.Parser.ParseFrom(WithUnknownField(new StepResult { StepId = step.StepId, Ok = true }.ToByteArray(), "a result detail of the next minor"));
+        await call.RequestStream.WriteAsync(new AgentMessage { Result = result });
+        var answered = await ping;
+        await call.RequestStream.CompleteAsync();
+
+        // Assert: the coordinator skipped what it did not know, said its version, and counted the answer.
+        Assert.Equal(AgentProtocol.Major, welcome.Protocol.Major);
+        Assert.Equal(AgentProtocol.Minor, welcome.Protocol.Minor);
+        Assert.Equal(StepCommand.KindOneofCase.Ping, step.KindCase);
+        Assert.Equal((1, 1), (answered.Agents, answered.Answered));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Connect_AgentOfAnotherMajor_RefusedAtHelloNamingBothVersions()
+    {
+        // Arrange: an agent from before the protocol had a version (reads as 1.0), and one of the next major.
+        var name = $"proto-{_fleet.Suffix}";
+        var dir = await _fleet.EnrollIdentityAsync(name, "role=proto");
+        using var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir);
+        var hub = new AgentHub.AgentHubClient(channel.Invoker);
+        var current = $"{AgentProtocol.Major}.{AgentProtocol.Minor}";
+
+        // Act
+        var unversioned = await HelloAsync(hub, new AgentHello { Name = name });
+        var next = await HelloAsync(hub, new AgentHello { Name = name, Protocol = new ProtocolVersion { Major = AgentProtocol.Major + 1, Minor = 3 } });
+
+        // Assert
+        Assert.Equal(StatusCode.FailedPrecondition, unversioned.StatusCode);
+        Assert.Contains($"agent {name} speaks agent protocol 1.0 and this coordinator {current}", unversioned.Status.Detail);
+        Assert.Equal(current, unversioned.Trailers.GetValue(AgentProtocol.RefusedTrailer));
+        Assert.Equal(StatusCode.FailedPrecondition, next.StatusCode);
+        Assert.Contains($"speaks agent protocol {AgentProtocol.Major + 1}.3 and this coordinator {current}", next.Status.Detail);
+    }
+
+    private static async Task<RpcException> HelloAsync(AgentHub.AgentHubClient hub, AgentHello hello)
+    {
+        using var call = hub.Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello });
+        return await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+    }
+
+    /// <summary><paramref name="message"/> followed by a length-delimited field number 99, which no message of this build declares.</summary>
+    private static byte[] WithUnknownField(byte[] message, string value)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(message);
+        using var output = new CodedOutputStream(buffer, leaveOpen: true);
+        output.WriteTag(99, WireFormat.WireType.LengthDelimited);
+        output.WriteString(value);
+        output.Flush();
+        return buffer.ToArray();
+    }
+}
