@@ -40,13 +40,13 @@ internal static class DeploymentPage
     public static void Render(Html html, Deployment d, IReadOnlyList<DeploymentEvent> events, SignedIn signedIn, int logLines)
     {
         var finished = d.FinishedAt is not null;
-        html.Open("h1").Text($"{d.App} {Cells.Dash(d.Environment)} · {d.Kind} ")
+        html.Open("h1").Text($"{d.App}{(d.Environment.Length == 0 ? "" : $" ({d.Environment})")} · {d.Kind} ")
             .Element("span", d.State, ("id", "state"), ("class", Cells.StateClass(d.State))).Close("h1");
         html.Open("dl", ("class", "facts"));
         Fact(html, "Id", d.Id);
         Fact(html, "Strategy", d.Strategy);
-        Fact(html, "Version", d.Version);
-        Fact(html, "Release", d.ReleaseId);
+        Fact(html, "Version", d.Version, "version");
+        Fact(html, "Release", d.ReleaseId, "release");
         Fact(html, "Built by", d.BuiltBy, "built-by");
         Fact(html, "By", d.Actor);
         Fact(html, "Started", Cells.Time(d.CreatedAt));

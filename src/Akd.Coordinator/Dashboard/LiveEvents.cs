@@ -66,7 +66,9 @@ internal static class LiveEvents
         ["state"] = e.State,
         ["message"] = e.Message,
         ["releaseId"] = e.ReleaseId,
+        ["version"] = e.Version,
         ["at"] = Cells.Clock(e.At),
+        ["when"] = Cells.Time(e.At),
         ["line"] = e.Kind == EventKind.Log ? DeploymentPage.LogLine(e) : "",
     });
 

@@ -67,13 +67,23 @@
       lane(e.host).appendChild(item);
     }
 
+    function fact(id, text) {
+      const node = document.getElementById(id);
+      if (node && text) node.textContent = text;
+    }
+
     function apply(e) {
       if (e.kind === 'deployment') {
         state.className = stateClass(e.state);
         state.textContent = e.state;
+        fact('version', e.version);
+        fact('release', e.releaseId);
+        if (e.state === 'succeeded' || e.state === 'failed' || e.state === 'cancelled') fact('ended', e.when);
       } else if (e.kind === 'step') {
         hostRow(e);
         timelineItem(e);
+        // The build step's host is the agent that built the release.
+        if (e.step === 'build' && e.state === 'succeeded') fact('built-by', e.host);
       } else if (e.kind === 'progress') {
         timelineItem(e);
       } else {
@@ -87,6 +97,9 @@
     source.onmessage = function (message) { apply(JSON.parse(message.data)); };
     source.addEventListener('end', function () {
       source.close();
+      // Nothing left to cancel; reloading the page shows what can be done now (deploy again, roll back).
+      const cancel = document.getElementById('action-cancel');
+      if (cancel) cancel.remove();
       live.dataset.finished = 'true';
       document.body.classList.add('ended');
     });
