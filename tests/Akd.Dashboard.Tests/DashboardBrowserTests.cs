@@ -18,7 +18,7 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, ITestOutputHelpe
     public void Dispose() => output.WriteLine(fleet.Logs());
 
     [Fact(Timeout = 600_000)]
-    public async Task LivePage_DeployerDeploysAgain_WatchesTheRealDeploymentReachSucceeded()
+    public async Task LivePage_DeployerDeploysAgainThenRollsBack_WatchesBothReachSucceeded()
     {
         await Task.Yield();
 
@@ -67,6 +67,23 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, ITestOutputHelpe
             r => r.GetAttribute("data-key") == $"{fleet.WebAgentName}/activate" && r.Text.Contains("succeeded", StringComparison.Ordinal));
         Assert.NotEmpty(browser.Driver.FindElement(By.Id("log")).Text);
         Assert.NotEqual(fleet.FinishedDeployment, newId);
+
+        // Act: once it ended, the reloaded page offers a rollback; confirm it and follow it to its end.
+        browser.Driver.Navigate().Refresh();
+        browser.Driver.FindElement(By.Id("action-rollback")).Click();
+        browser.WaitFor(PageLoad, d => d.FindElement(By.Id("confirm")), "the rollback confirmation").Click();
+        browser.WaitFor(PageLoad, d => !d.Url.Contains(newId, StringComparison.Ordinal), "the rollback's page");
+        var rollback = browser.WaitFor(Deployment, d =>
+        {
+            var state = d.FindElement(By.Id("state")).Text;
+            return state is "succeeded" or "failed" or "cancelled" ? state : null;
+        }, "the rollback to end on the live page");
+        var heading = browser.Driver.FindElement(By.TagName("h1")).Text;
+        browser.Screenshot("rollback-succeeded");
+
+        // Assert
+        Assert.Equal("succeeded", rollback);
+        Assert.Contains("rollback", heading, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 300_000)]
@@ -94,6 +111,15 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, ITestOutputHelpe
         var confirmPage = browser.Driver.FindElement(By.TagName("h1")).Text;
         browser.Screenshot("viewer-refused");
         var after = await fleet.DeploymentCountAsync();
+        browser.Driver.Navigate().GoToUrl($"{fleet.DashboardUrl}/deployments?app=hello&result=succeeded");
+        var succeeded = browser.Driver.FindElements(By.CssSelector("#deployments tbody tr")).Select(r => r.GetAttribute("data-deployment")).ToList();
+        browser.Driver.Navigate().GoToUrl($"{fleet.DashboardUrl}/deployments?app=hello&result=failed");
+        var failed = browser.Driver.FindElements(By.CssSelector("#deployments tbody tr")).Count;
+        browser.Driver.Navigate().GoToUrl($"{fleet.DashboardUrl}/releases?app=hello");
+        var webReleases = browser.WaitFor(PageLoad, d => d.FindElements(By.CssSelector("section.host-releases"))
+            .Single(s => s.GetAttribute("data-host") == fleet.WebAgentName), "the web host's releases");
+        var current = webReleases.FindElement(By.CssSelector("dd.current")).Text;
+        browser.Screenshot("viewer-releases");
 
         // Assert
         Assert.Equal("succeeded", state);
@@ -101,6 +127,9 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, ITestOutputHelpe
         Assert.Equal(403L, status);
         Assert.Equal("Not allowed", confirmPage);
         Assert.Equal(before, after);
+        Assert.Contains(fleet.FinishedDeployment, succeeded);
+        Assert.Equal(0, failed);
+        Assert.StartsWith("0.1.0-", current, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]

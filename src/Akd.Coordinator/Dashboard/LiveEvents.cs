@@ -14,9 +14,11 @@ namespace Akd.Coordinator.Dashboard;
 internal static class LiveEvents
 {
     public static void Map(RouteGroupBuilder group) => group.MapGet("/deployments/{id}/events", async (
-        string id, HttpContext context, DashboardGate gate, DeploymentStore store, DeploymentEvents events) =>
+        string id, HttpContext context, DashboardGate gate, DeploymentStore store, DeploymentEvents events, IHostApplicationLifetime lifetime) =>
     {
-        var ct = context.RequestAborted;
+        // A stopping coordinator ends the streams at once (browsers reconnect from the last id) instead of waiting for them.
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = stream.Token;
         if (await gate.AuthorizeAsync(context, DashboardAccess.WatchDeployment, ct).ConfigureAwait(false) is null)
         {
             return;
