@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 demo="$root/.akd/demo"
 coordinator_url="https://127.0.0.1:7400"
+dashboard_url="https://127.0.0.1:7403"
 ca_file="$demo/coordinator/pki/ca.crt"
 ports=(4001 4002)
 
@@ -44,7 +45,8 @@ start() { # name, then arguments
   echo $! >"$demo/$name.pid"
 }
 
-start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator"
+start coordinator "$(bin Akd.Coordinator akd-coordinator)" --urls "$coordinator_url" --data-dir "$demo/coordinator" \
+  --dashboard-urls "$dashboard_url"
 # The coordinator makes its CA and the bootstrap admin token on its first start; akdctl uses both.
 for _ in $(seq 1 60); do
   [ -s "$ca_file" ] && [ -s "$demo/coordinator/admin.token" ] && break
@@ -95,4 +97,5 @@ echo
 echo "akdctl is at $demo/bin/akdctl (coordinator $coordinator_url); to use it from this shell:"
 echo "  export PATH=\"$demo/bin:\$PATH\""
 echo "  akdctl deployments        # or: akdctl status, akdctl logs ID, akdctl releases hello"
+echo "dashboard: $dashboard_url (sign in with the token in $demo/coordinator/admin.token; the browser must trust $ca_file)"
 echo "logs: $demo/*.log   stop everything: scripts/demo.sh stop"

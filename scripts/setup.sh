@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
-# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks).
+# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks),
+# chromium and chromium-driver (the dashboard's browser tests drive them with Selenium).
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ command -v rebar3 >/dev/null 2>&1 || missing+=(rebar3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

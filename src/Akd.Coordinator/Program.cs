@@ -1,6 +1,7 @@
 using Akd.Coordinator;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
+using Akd.Coordinator.Dashboard;
 using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Observability;
 using Akd.Coordinator.Security;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
+    ["--dashboard-urls"] = "Dashboard:Urls",
 });
 builder.Host.UseSystemd();
 if (builder.AddTransportSecurity(securityFlags) is { } refusal)
@@ -20,10 +22,16 @@ if (builder.AddTransportSecurity(securityFlags) is { } refusal)
     return 2;
 }
 
+if (builder.AddDashboard(out var dashboard) is { } dashboardRefusal)
+{
+    Console.Error.WriteLine($"akd-coordinator: {dashboardRefusal}");
+    return 2;
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs).
-    kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+    // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
+    kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
     // Detect dead agent connections even when no message flows.
     kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
     kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
@@ -74,6 +82,7 @@ app.MapGrpcService<ControlService>();
 app.MapGrpcService<AdminService>();
 app.MapAkdObservability();
 app.MapTrust();
+app.MapDashboard();
 app.UseTransportSecurity();
 app.Run();
 return 0;

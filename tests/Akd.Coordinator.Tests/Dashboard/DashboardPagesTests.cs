@@ -1,0 +1,148 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Dashboard;
+using Akd.Coordinator.Security;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Akd.Coordinator.Tests.Dashboard;
+
+public sealed class DashboardPagesTests
+{
+    private static readonly DashboardSession Session = new("sid", "akdt1.x.y", "csrf-value", DateTimeOffset.UtcNow.AddHours(1));
+
+    [Fact]
+    public void DeploymentPage_HostileLogLineAndMessage_AreEncoded()
+    {
+        // Arrange
+        var d = Finished();
+        d.Error = "<img src=x onerror=alert(1)>";
+        var events = new List<DeploymentEvent>
+        {
+            new() { Seq = 1, Kind = EventKind.Log, Host = "web-1", Message = "</pre><script>alert('log')</script>", At = Now() },
+            new() { Seq = 2, Kind = EventKind.Step, Host = "web-1\"><b>", Step = "activate", State = "succeeded", Message = "<i>ok</i>", At = Now() },
+        };
+
+        // Act
+        var page = Render(d, events, Role.Admin);
+
+        // Assert
+        Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<i>ok</i>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"><b>", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;/pre&gt;&lt;script&gt;alert(&#x27;log&#x27;)&lt;/script&gt;", page, StringComparison.Ordinal);
+        Assert.Contains("data-after=\"2\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeploymentPage_Viewer_GetsNoActionAtAll()
+    {
+        // Act
+        var finished = Render(Finished(), [], Role.Viewer);
+        var running = Render(Running(), [], Role.Viewer);
+
+        // Assert
+        Assert.DoesNotContain("action-", finished, StringComparison.Ordinal);
+        Assert.DoesNotContain("action-", running, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeploymentPage_DeployerOnAFinishedDeploy_GetsDeployAgainAndRollback_NotCancel()
+    {
+        // Act
+        var page = Render(Finished(), [], Role.Deployer);
+
+        // Assert
+        Assert.Contains("id=\"action-redeploy\"", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"action-rollback\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"action-cancel\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-finished=\"true\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeploymentPage_DeployerOnARunningDeploy_GetsCancelOnly()
+    {
+        // Act
+        var page = Render(Running(), [], Role.Deployer);
+
+        // Assert
+        Assert.Contains("id=\"action-cancel\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"action-redeploy\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"action-rollback\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-finished=\"false\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Page_AnyPage_HasNoInlineScriptAndTheSessionsCsrfInTheSignOutForm()
+    {
+        // Act
+        var page = Render(Finished(), [], Role.Viewer);
+
+        // Assert
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "<script"));
+        Assert.Contains("<script src=\"/static/dashboard.js\" defer=\"defer\"></script>", page, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"<[^>]*\son[a-z]+=", page);
+        Assert.Contains("name=\"csrf\" value=\"csrf-value\"", page, StringComparison.Ordinal);
+        Assert.Contains("name=\"viewport\"", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "", "", new[] { "a", "b", "c", "d" })]
+    [InlineData("", "staging", "", new[] { "b", "d" })]
+    [InlineData("", "", "running", new[] { "c" })]
+    [InlineData("", "", "failed", new[] { "b" })]
+    [InlineData("", "staging", "succeeded", new[] { "d" })]
+    [InlineData("", "", "bogus", new[] { "a", "b", "c", "d" })]
+    public void DeploymentFilter_EnvironmentAndResult_SelectTheMatchingOnes(string app, string env, string result, string[] expected)
+    {
+        // Arrange
+        var all = new[]
+        {
+            Deployment("a", "", "succeeded", finished: true),
+            Deployment("b", "staging", "failed", finished: true),
+            Deployment("c", "", "building", finished: false),
+            Deployment("d", "staging", "succeeded", finished: true),
+        };
+        var query = new Microsoft.AspNetCore.Http.QueryCollection(new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>
+        {
+            ["app"] = app, ["env"] = env, ["result"] = result,
+        });
+
+        // Act
+        var shown = all.Where(DeploymentFilter.From(query).Matches).Select(d => d.Id).ToArray();
+
+        // Assert
+        Assert.Equal(expected, shown);
+    }
+
+    [Fact]
+    public void Json_LogEvent_CarriesTheLineThePageShows()
+    {
+        // Arrange
+        var e = new DeploymentEvent { Seq = 7, Kind = EventKind.Log, Host = "", Message = "<b>batch 1</b>", At = Now() };
+
+        // Act
+        using var json = System.Text.Json.JsonDocument.Parse(LiveEvents.Json(e));
+
+        // Assert
+        Assert.Equal(7, json.RootElement.GetProperty("seq").GetInt64());
+        Assert.Equal("log", json.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(DeploymentPage.LogLine(e), json.RootElement.GetProperty("line").GetString());
+        Assert.EndsWith("[coordinator] <b>batch 1</b>", json.RootElement.GetProperty("line").GetString(), StringComparison.Ordinal);
+    }
+
+    private static string Render(Deployment d, List<DeploymentEvent> events, Role role) =>
+        Layout.Page("t", Session, new Caller(CallerKind.Operator, "someone", role),
+            html => DeploymentPage.Render(html, d, events, new SignedIn(Session, new Caller(CallerKind.Operator, "someone", role)), 100));
+
+    private static Timestamp Now() => Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+
+    private static Deployment Finished() => Deployment("d-1", "", "succeeded", finished: true);
+
+    private static Deployment Running() => Deployment("d-2", "", "building", finished: false);
+
+    private static Deployment Deployment(string id, string env, string state, bool finished) => new()
+    {
+        Id = id, App = "hello", Environment = env, Kind = "deploy", State = state, Strategy = "remote-build", Actor = "alice",
+        CreatedAt = Now(), FinishedAt = finished ? Now() : null,
+    };
+}
