@@ -98,7 +98,7 @@ public sealed class DeploymentStoreFleetTests : IDisposable
             }
 
             // Act
-            using var upgraded = new Database(Options.Create(new CoordinatorOptions { DataDir = dir }));
+            using var upgraded = new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = dir }));
             var store = new DeploymentStore(upgraded, TimeProvider.System);
             var old = await store.GetAsync("d-old", CancellationToken.None);
 

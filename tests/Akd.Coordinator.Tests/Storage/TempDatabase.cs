@@ -10,7 +10,7 @@ internal sealed class TempDatabase : IDisposable
     public TempDatabase()
     {
         Dir = Directory.CreateTempSubdirectory("akd-coord-test-").FullName;
-        Database = new Database(Options.Create(new CoordinatorOptions { DataDir = Dir }));
+        Database = new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = Dir }));
         Deployments = new DeploymentStore(Database, TimeProvider.System);
         Locks = new DeployLockStore(Database);
     }
