@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Storage;
 
@@ -8,10 +9,12 @@ public sealed record DeployLock(string App, string Environment, string Deploymen
 
 /// <summary>
 /// One deployment at a time per app and environment, kept in the store so it outlives the process that
-/// took it and holds across coordinators sharing one PostgreSQL. A lock whose deployment has finished (or was never stored) is stale and is taken over;
-/// finishing a deployment releases its lock in the same write (<see cref="DeploymentStore.SetStateAsync"/>).
+/// took it and holds across coordinators sharing one PostgreSQL. A lock whose deployment has finished is
+/// stale and is taken over, and so is one whose deployment was never stored once it is older than
+/// <see cref="CoordinatorOptions.DeployLockClaimGrace"/> (its taker died between taking it and storing the
+/// deployment); finishing a deployment releases its lock in the same write (<see cref="DeploymentStore.SetStateAsync"/>).
 /// </summary>
-public sealed class DeployLockStore(Database db)
+public sealed class DeployLockStore(Database db, TimeProvider clock, IOptions<CoordinatorOptions> options)
 {
     /// <summary>Takes the lock for <paramref name="wanted"/>; returns null on success, or the current holder.</summary>
     /// <remarks>
@@ -24,9 +27,11 @@ public sealed class DeployLockStore(Database db)
         using var stale = c.Command(
             """
             DELETE FROM deploy_locks WHERE app = @app AND environment = @env AND deployment_id <> @id
-              AND deployment_id NOT IN (SELECT id FROM deployments WHERE finished_at IS NULL)
+              AND (deployment_id IN (SELECT id FROM deployments WHERE finished_at IS NOT NULL)
+                OR (deployment_id NOT IN (SELECT id FROM deployments) AND since < @claimed))
             """,
-            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId));
+            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId),
+            ("@claimed", (clock.GetUtcNow() - options.Value.DeployLockClaimGrace).ToDb()));
         stale.Transaction = transaction;
         stale.ExecuteNonQuery();
         using var insert = c.Command(

@@ -70,8 +70,8 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
                 INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)
                 VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @state = 'pending' THEN NULL ELSE @now END, CASE WHEN @terminal THEN @now END)
                 ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message,
-                    started_at = COALESCE(started_at, CASE WHEN @state = 'pending' THEN NULL ELSE @now END),
-                    finished_at = CASE WHEN @terminal THEN @now ELSE finished_at END
+                    started_at = COALESCE(host_steps.started_at, CASE WHEN @state = 'pending' THEN NULL ELSE @now END),
+                    finished_at = CASE WHEN @terminal THEN @now ELSE host_steps.finished_at END
                 """,
                 ("@id", id), ("@host", host), ("@step", step), ("@state", state), ("@release", releaseId),
                 ("@message", message), ("@now", now), ("@terminal", terminal));
@@ -80,28 +80,35 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
 
     public Task<Deployment?> GetAsync(string id, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command($"SELECT {Columns} FROM deployments WHERE id = @id", ("@id", id));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
+        Deployment deployment;
+        using (var command = c.Command($"SELECT {Columns} FROM deployments WHERE id = @id", ("@id", id)))
+        using (var reader = command.ExecuteReader())
         {
-            return null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            deployment = ReadDeployment(reader);
         }
 
-        var deployment = ReadDeployment(reader);
+        // One open reader per connection (PostgreSQL): the hosts are read after the deployment's reader is closed.
         deployment.Hosts.AddRange(ReadHosts(c, id));
         return deployment;
     }, ct);
 
     public Task<List<Deployment>> ListAsync(string? app, int limit, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command(
-            $"SELECT {Columns} FROM deployments WHERE (@app IS NULL OR app = @app) ORDER BY created_at DESC LIMIT @limit",
-            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit <= 0 ? 20 : limit));
-        using var reader = command.ExecuteReader();
         var list = new List<Deployment>();
-        while (reader.Read())
+        using (var command = c.Command(
+            $"SELECT {Columns} FROM deployments WHERE (@app IS NULL OR app = @app) ORDER BY created_at DESC LIMIT @limit",
+            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit <= 0 ? 20 : limit)))
+        using (var reader = command.ExecuteReader())
         {
-            list.Add(ReadDeployment(reader));
+            while (reader.Read())
+            {
+                list.Add(ReadDeployment(reader));
+            }
         }
 
         foreach (var d in list)
