@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
-# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks).
+# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks),
+# PostgreSQL's server binaries (the store tests start a throwaway cluster of their own with initdb + pg_ctl; none is used as a service).
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,7 @@ command -v rebar3 >/dev/null 2>&1 || missing+=(rebar3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

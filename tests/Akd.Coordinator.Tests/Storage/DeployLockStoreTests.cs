@@ -99,6 +99,29 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_HolderNotStoredYet_RefusedWithinTheGraceTakenOverAfter(string engine)
+    {
+        // Arrange: d-1's coordinator took the lock and has not stored d-1 (yet, or ever: it died in between).
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var grace = new CoordinatorOptions().DeployLockClaimGrace;
+        var young = TempDatabase.NewDeployment("d-1");
+        await db.Locks.TryAcquireAsync(TempDatabase.LockFor(young), CancellationToken.None);
+        var orphan = TempDatabase.NewDeployment("d-2", environment: "staging");
+        orphan.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - grace - TimeSpan.FromSeconds(5));
+        await db.Locks.TryAcquireAsync(TempDatabase.LockFor(orphan), CancellationToken.None);
+
+        // Act
+        var refused = await db.Locks.TryAcquireAsync(TempDatabase.LockFor(TempDatabase.NewDeployment("d-3")), CancellationToken.None);
+        var takenOver = await db.Locks.TryAcquireAsync(TempDatabase.LockFor(TempDatabase.NewDeployment("d-4", environment: "staging")), CancellationToken.None);
+
+        // Assert
+        Assert.Equal("d-1", refused?.DeploymentId);
+        Assert.Null(takenOver);
+        Assert.Equal("d-4", (await db.Locks.GetAsync("hello", "staging", CancellationToken.None))?.DeploymentId);
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
     public async Task ReleaseStale_AfterRestart_DropsLocksOfFinishedDeploymentsOnly(string engine)
     {
         // Arrange: d-1 finished but its lock row remained; d-2 still runs in another environment.
