@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
 # Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks),
-# chromium and chromium-driver (the dashboard's browser tests drive them with Selenium).
+# chromium and chromium-driver (the dashboard's browser tests drive them with Selenium),
+# PostgreSQL's server binaries (the store tests start a throwaway cluster of their own with initdb + pg_ctl; none is used as a service).
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,7 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

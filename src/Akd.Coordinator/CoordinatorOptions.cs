@@ -61,6 +61,13 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// A deploy lock whose deployment is not stored this long after it was taken belongs to a coordinator
+    /// that died in between, and is taken over. Younger, it belongs to a coordinator (maybe another replica)
+    /// that is storing the deployment right now.
+    /// </summary>
+    public TimeSpan DeployLockClaimGrace { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -14,6 +14,7 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
     ["--dashboard-urls"] = "Dashboard:Urls",
+    ["--postgres"] = StoreSetup.PostgresKey,
 });
 builder.Host.UseSystemd();
 if (builder.AddTransportSecurity(securityFlags) is { } refusal)
@@ -51,17 +52,13 @@ builder.Services.AddGrpc(grpc =>
 builder.AddQuickShutdown();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddTrust();
-builder.Services.AddSingleton<Database>();
-builder.Services.AddSingleton<AgentStore>();
-builder.Services.AddSingleton<DeploymentStore>();
-builder.Services.AddSingleton<EventStore>();
+builder.Services.AddStore();
 builder.Services.AddSingleton<ArtifactStore>();
 builder.Services.AddSingleton<AgentRegistry>();
 builder.Services.AddSingleton<DeploymentEvents>();
 builder.Services.AddSingleton<DeploymentPlanner>();
 builder.Services.AddSingleton<DeploymentRunner>();
 builder.Services.AddSingleton<DeploymentScheduler>();
-builder.Services.AddSingleton<DeployLockStore>();
 builder.Services.AddSingleton<DeploymentJournal>();
 builder.Services.AddSingleton<HostSteps>();
 builder.Services.AddSingleton<TargetResolver>();

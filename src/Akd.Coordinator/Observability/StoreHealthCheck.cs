@@ -18,7 +18,7 @@ public sealed class StoreHealthCheck(Database db) : IHealthCheck
             }, cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("the coordinator's database does not answer", ex);
         }

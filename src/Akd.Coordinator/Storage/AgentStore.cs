@@ -12,28 +12,28 @@ public sealed class AgentStore(Database db, TimeProvider clock)
         using var command = c.Command(
             """
             INSERT INTO agents(name, labels, agent_version, toolchain, hostname, state, last_seen, connected_at)
-            VALUES ($name, $labels, $version, $toolchain, $hostname, 'online', $now, $now)
-            ON CONFLICT(name) DO UPDATE SET labels = $labels, agent_version = $version, toolchain = $toolchain,
-                hostname = $hostname, state = 'online', last_seen = $now, connected_at = $now
+            VALUES (@name, @labels, @version, @toolchain, @hostname, 'online', @now, @now)
+            ON CONFLICT(name) DO UPDATE SET labels = @labels, agent_version = @version, toolchain = @toolchain,
+                hostname = @hostname, state = 'online', last_seen = @now, connected_at = @now
             """,
-            ("$name", hello.Name), ("$labels", JsonSerializer.Serialize(hello.Labels)), ("$version", hello.AgentVersion),
-            ("$toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
-            ("$hostname", hello.Hostname), ("$now", now));
+            ("@name", hello.Name), ("@labels", JsonSerializer.Serialize(hello.Labels)), ("@version", hello.AgentVersion),
+            ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
+            ("@hostname", hello.Hostname), ("@now", now));
         command.ExecuteNonQuery();
     }, ct);
 
     /// <summary>The agent probes its toolchain after connecting and reports it when it differs from its hello.</summary>
     public Task SetToolchainAsync(string name, Toolchain toolchain, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agents SET toolchain = $toolchain WHERE name = $name",
-            ("$toolchain", Google.Protobuf.JsonFormatter.Default.Format(toolchain)), ("$name", name));
+        using var command = c.Command("UPDATE agents SET toolchain = @toolchain WHERE name = @name",
+            ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(toolchain)), ("@name", name));
         command.ExecuteNonQuery();
     }, ct);
 
     public Task MarkAsync(string name, string state, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agents SET state = $state, last_seen = $now WHERE name = $name",
-            ("$state", state), ("$now", clock.GetUtcNow().ToDb()), ("$name", name));
+        using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name",
+            ("@state", state), ("@now", clock.GetUtcNow().ToDb()), ("@name", name));
         command.ExecuteNonQuery();
     }, ct);
 

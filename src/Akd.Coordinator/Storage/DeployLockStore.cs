@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Storage;
 
@@ -6,37 +8,61 @@ namespace Akd.Coordinator.Storage;
 public sealed record DeployLock(string App, string Environment, string DeploymentId, string Kind, string Actor, DateTimeOffset Since);
 
 /// <summary>
-/// One deployment at a time per app and environment, kept in SQLite so it outlives the process that
-/// took it. A lock whose deployment has finished (or was never stored) is stale and is taken over;
-/// finishing a deployment releases its lock in the same write (<see cref="DeploymentStore.SetStateAsync"/>).
+/// One deployment at a time per app and environment, kept in the store so it outlives the process that
+/// took it and holds across coordinators sharing one PostgreSQL. A lock whose deployment has finished is
+/// stale and is taken over, and so is one whose deployment was never stored once it is older than
+/// <see cref="CoordinatorOptions.DeployLockClaimGrace"/> (its taker died between taking it and storing the
+/// deployment); finishing a deployment releases its lock in the same write (<see cref="DeploymentStore.SetStateAsync"/>).
 /// </summary>
-public sealed class DeployLockStore(Database db)
+public sealed class DeployLockStore(Database db, TimeProvider clock, IOptions<CoordinatorOptions> options)
 {
     /// <summary>Takes the lock for <paramref name="wanted"/>; returns null on success, or the current holder.</summary>
+    /// <remarks>
+    /// One transaction, and the taking is one <c>INSERT ... ON CONFLICT DO NOTHING</c>: coordinators sharing
+    /// one PostgreSQL that race for the same app and environment get one winner, and the others its name.
+    /// </remarks>
     public Task<DeployLock?> TryAcquireAsync(DeployLock wanted, CancellationToken ct) => db.UseAsync(c =>
     {
-        var holder = Read(c, wanted.App, wanted.Environment);
-        if (holder is not null && holder.DeploymentId != wanted.DeploymentId && !IsLive(c, holder.DeploymentId))
-        {
-            Delete(c, holder.DeploymentId);
-            holder = null;
-        }
-
-        if (holder is not null)
-        {
-            return holder.DeploymentId == wanted.DeploymentId ? null : holder;
-        }
-
+        using var transaction = c.BeginTransaction();
+        using var stale = c.Command(
+            """
+            DELETE FROM deploy_locks WHERE app = @app AND environment = @env AND deployment_id <> @id
+              AND (deployment_id IN (SELECT id FROM deployments WHERE finished_at IS NOT NULL)
+                OR (deployment_id NOT IN (SELECT id FROM deployments) AND since < @claimed))
+            """,
+            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId),
+            ("@claimed", (clock.GetUtcNow() - options.Value.DeployLockClaimGrace).ToDb()));
+        stale.Transaction = transaction;
+        stale.ExecuteNonQuery();
         using var insert = c.Command(
-            "INSERT INTO deploy_locks(app, environment, deployment_id, kind, actor, since) VALUES ($app, $env, $id, $kind, $actor, $since)",
-            ("$app", wanted.App), ("$env", wanted.Environment), ("$id", wanted.DeploymentId), ("$kind", wanted.Kind),
-            ("$actor", wanted.Actor), ("$since", wanted.Since.ToDb()));
-        insert.ExecuteNonQuery();
-        return (DeployLock?)null;
+            """
+            INSERT INTO deploy_locks(app, environment, deployment_id, kind, actor, since) VALUES (@app, @env, @id, @kind, @actor, @since)
+            ON CONFLICT (app, environment) DO NOTHING
+            """,
+            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId), ("@kind", wanted.Kind),
+            ("@actor", wanted.Actor), ("@since", wanted.Since.ToDb()));
+        insert.Transaction = transaction;
+        // The holder that made the insert conflict may release before it is read (another replica): then try again.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (insert.ExecuteNonQuery() == 1)
+            {
+                transaction.Commit();
+                return null;
+            }
+
+            if (Read(c, transaction, wanted.App, wanted.Environment) is { } holder)
+            {
+                transaction.Commit();
+                return holder.DeploymentId == wanted.DeploymentId ? null : holder;
+            }
+        }
+
+        throw new InvalidOperationException($"the deploy lock of {wanted.App} ({wanted.Environment}) changed hands too often to be taken");
     }, ct);
 
     public Task<DeployLock?> GetAsync(string app, string environment, CancellationToken ct) =>
-        db.UseAsync(c => Read(c, app, environment), ct);
+        db.UseAsync(c => Read(c, null, app, environment), ct);
 
     public Task ReleaseAsync(string deploymentId, CancellationToken ct) => db.UseAsync(c => Delete(c, deploymentId), ct);
 
@@ -50,11 +76,12 @@ public sealed class DeployLockStore(Database db)
         return command.ExecuteNonQuery();
     }, ct);
 
-    private static DeployLock? Read(Microsoft.Data.Sqlite.SqliteConnection c, string app, string environment)
+    private static DeployLock? Read(DbConnection c, DbTransaction? transaction, string app, string environment)
     {
         using var command = c.Command(
-            "SELECT deployment_id, kind, actor, since FROM deploy_locks WHERE app = $app AND environment = $env",
-            ("$app", app), ("$env", environment));
+            "SELECT deployment_id, kind, actor, since FROM deploy_locks WHERE app = @app AND environment = @env",
+            ("@app", app), ("@env", environment));
+        command.Transaction = transaction;
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new DeployLock(app, environment, reader.GetString(0), reader.GetString(1), reader.GetString(2),
@@ -62,15 +89,9 @@ public sealed class DeployLockStore(Database db)
             : null;
     }
 
-    private static bool IsLive(Microsoft.Data.Sqlite.SqliteConnection c, string deploymentId)
+    private static void Delete(DbConnection c, string deploymentId)
     {
-        using var command = c.Command("SELECT 1 FROM deployments WHERE id = $id AND finished_at IS NULL", ("$id", deploymentId));
-        return command.ExecuteScalar() is not null;
-    }
-
-    private static void Delete(Microsoft.Data.Sqlite.SqliteConnection c, string deploymentId)
-    {
-        using var command = c.Command("DELETE FROM deploy_locks WHERE deployment_id = $id", ("$id", deploymentId));
+        using var command = c.Command("DELETE FROM deploy_locks WHERE deployment_id = @id", ("@id", deploymentId));
         command.ExecuteNonQuery();
     }
 }

@@ -15,10 +15,10 @@ public sealed partial class DeploymentStore
         using var command = c.Command(
             """
             SELECT id, manifest_yaml, manifest_sha256, strategy FROM deployments
-            WHERE app = $app AND environment = $env AND manifest_yaml <> ''
+            WHERE app = @app AND environment = @env AND manifest_yaml <> ''
             ORDER BY (kind = 'deploy' AND state = 'succeeded') DESC, created_at DESC LIMIT 1
             """,
-            ("$app", app), ("$env", environment));
+            ("@app", app), ("@env", environment));
         using var reader = command.ExecuteReader();
         return reader.Read() ? new StoredManifest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
     }, ct);
@@ -32,11 +32,11 @@ public sealed partial class DeploymentStore
         using var command = c.Command(
             """
             SELECT hs.release_id FROM host_steps hs JOIN deployments d ON d.id = hs.deployment_id
-            WHERE d.app = $app AND d.environment = $env AND hs.host = $host AND hs.step <> 'build'
+            WHERE d.app = @app AND d.environment = @env AND hs.host = @host AND hs.step <> 'build'
               AND hs.state IN ('succeeded', 'rolled-back') AND hs.release_id <> '' AND hs.finished_at IS NOT NULL
             ORDER BY hs.finished_at DESC LIMIT 1
             """,
-            ("$app", app), ("$env", environment), ("$host", host));
+            ("@app", app), ("@env", environment), ("@host", host));
         return command.ExecuteScalar() as string ?? "";
     }, ct);
 
@@ -51,10 +51,10 @@ public sealed partial class DeploymentStore
             SELECT source_sha256, artifact_sha256 FROM (
                 SELECT source_sha256, artifact_sha256, finished_at, kind,
                     ROW_NUMBER() OVER (PARTITION BY app, environment, kind ORDER BY created_at DESC) AS newest
-                FROM deployments)
-            WHERE finished_at IS NULL OR (kind = 'deploy' AND newest <= $keep)
+                FROM deployments) AS ranked
+            WHERE finished_at IS NULL OR (kind = 'deploy' AND newest <= @keep)
             """,
-            ("$keep", keepPerApp));
+            ("@keep", keepPerApp));
         using var reader = command.ExecuteReader();
         var inUse = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read())
@@ -73,17 +73,17 @@ public sealed partial class DeploymentStore
         using var command = c.Command(
             """
             SELECT artifact_sha256, version FROM deployments
-            WHERE app = $app AND release_id = $release AND artifact_sha256 <> '' AND kind = 'deploy'
+            WHERE app = @app AND release_id = @release AND artifact_sha256 <> '' AND kind = 'deploy'
             ORDER BY created_at DESC LIMIT 1
             """,
-            ("$app", app), ("$release", releaseId));
+            ("@app", app), ("@release", releaseId));
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetString(0), reader.GetString(1)) : ((string, string)?)null;
     }, ct);
 
     public Task SetCancelledByAsync(string id, string actor, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE deployments SET cancelled_by = $actor WHERE id = $id AND cancelled_by = '' AND finished_at IS NULL", ("$actor", actor), ("$id", id));
+        using var command = c.Command("UPDATE deployments SET cancelled_by = @actor WHERE id = @id AND cancelled_by = '' AND finished_at IS NULL", ("@actor", actor), ("@id", id));
         command.ExecuteNonQuery();
     }, ct);
 }

@@ -18,14 +18,14 @@ public sealed partial class DeploymentStore
             DELETE FROM expired;
             INSERT INTO expired(id)
             SELECT id FROM deployments
-            WHERE finished_at IS NOT NULL AND finished_at < $cutoff
+            WHERE finished_at IS NOT NULL AND finished_at < @cutoff
               AND id NOT IN (
                 SELECT id FROM (
                     SELECT id, ROW_NUMBER() OVER (PARTITION BY app, environment ORDER BY created_at DESC) AS newest
-                    FROM deployments WHERE kind = 'deploy' AND state = 'succeeded')
+                    FROM deployments WHERE kind = 'deploy' AND state = 'succeeded') AS ranked
                 WHERE newest = 1);
             """,
-            ("$cutoff", cutoff.ToDb())))
+            ("@cutoff", cutoff.ToDb())))
         {
             select.Transaction = transaction;
             select.ExecuteNonQuery();

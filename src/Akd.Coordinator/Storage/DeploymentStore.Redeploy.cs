@@ -6,7 +6,7 @@ public sealed partial class DeploymentStore
     /// <summary>The manifest text the deployment was started with; "" when it has none (a fleet operation) or does not exist.</summary>
     public Task<string> ManifestYamlAsync(string id, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT manifest_yaml FROM deployments WHERE id = $id", ("$id", id));
+        using var command = c.Command("SELECT manifest_yaml FROM deployments WHERE id = @id", ("@id", id));
         return command.ExecuteScalar() as string ?? "";
     }, ct);
 }

@@ -1,5 +1,5 @@
 using Akd.Contracts.V1;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Akd.Coordinator.Storage;
 
@@ -16,12 +16,12 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
             """
             INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, manifest_sha256, manifest_yaml, source_sha256,
                 kind, skipped_offline, rollback_to)
-            VALUES ($id, $app, $env, $strategy, $state, $actor, $created, $msha, $yaml, $ssha, $kind, $skipped, $rollbackTo)
+            VALUES (@id, @app, @env, @strategy, @state, @actor, @created, @msha, @yaml, @ssha, @kind, @skipped, @rollbackTo)
             """,
-            ("$id", d.Id), ("$app", d.App), ("$env", d.Environment), ("$strategy", d.Strategy), ("$state", d.State),
-            ("$actor", d.Actor), ("$created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("$msha", d.ManifestSha256),
-            ("$yaml", manifestYaml), ("$ssha", d.SourceSha256), ("$kind", string.IsNullOrEmpty(d.Kind) ? DeploymentKind.Deploy.Text() : d.Kind),
-            ("$skipped", string.Join(",", d.SkippedOffline)), ("$rollbackTo", d.RollbackTo));
+            ("@id", d.Id), ("@app", d.App), ("@env", d.Environment), ("@strategy", d.Strategy), ("@state", d.State),
+            ("@actor", d.Actor), ("@created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("@msha", d.ManifestSha256),
+            ("@yaml", manifestYaml), ("@ssha", d.SourceSha256), ("@kind", string.IsNullOrEmpty(d.Kind) ? DeploymentKind.Deploy.Text() : d.Kind),
+            ("@skipped", string.Join(",", d.SkippedOffline)), ("@rollbackTo", d.RollbackTo));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -32,27 +32,31 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
     /// <returns>False when the deployment had already ended (or does not exist).</returns>
     public Task<bool> SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
     {
+        using var transaction = c.BeginTransaction();
         using var command = c.Command(
             """
-            UPDATE deployments SET state = $state, error = COALESCE($error, error), finished_at = CASE WHEN $finished THEN $now ELSE finished_at END
-            WHERE id = $id AND finished_at IS NULL
+            UPDATE deployments SET state = @state, error = COALESCE(@error, error), finished_at = CASE WHEN @finished THEN @now ELSE finished_at END
+            WHERE id = @id AND finished_at IS NULL
             """,
-            ("$state", state), ("$error", error), ("$finished", finished), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
+            ("@state", state), ("@error", error), ("@finished", finished), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
+        command.Transaction = transaction;
         var changed = command.ExecuteNonQuery() > 0;
         if (finished)
         {
-            using var unlock = c.Command("DELETE FROM deploy_locks WHERE deployment_id = $id", ("$id", id));
+            using var unlock = c.Command("DELETE FROM deploy_locks WHERE deployment_id = @id", ("@id", id));
+            unlock.Transaction = transaction;
             unlock.ExecuteNonQuery();
         }
 
+        transaction.Commit();
         return changed;
     }, ct);
 
     public Task SetBuildAsync(string id, string artifactSha256, string version, string releaseId, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
-            "UPDATE deployments SET artifact_sha256 = $artifact, version = $version, release_id = $release WHERE id = $id",
-            ("$artifact", artifactSha256), ("$version", version), ("$release", releaseId), ("$id", id));
+            "UPDATE deployments SET artifact_sha256 = @artifact, version = @version, release_id = @release WHERE id = @id",
+            ("@artifact", artifactSha256), ("@version", version), ("@release", releaseId), ("@id", id));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -64,40 +68,47 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
             using var command = c.Command(
                 """
                 INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)
-                VALUES ($id, $host, $step, $state, $release, $message, CASE WHEN $state = 'pending' THEN NULL ELSE $now END, CASE WHEN $terminal THEN $now END)
-                ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = $state, release_id = $release, message = $message,
-                    started_at = COALESCE(started_at, CASE WHEN $state = 'pending' THEN NULL ELSE $now END),
-                    finished_at = CASE WHEN $terminal THEN $now ELSE finished_at END
+                VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @state = 'pending' THEN NULL ELSE @now END, CASE WHEN @terminal THEN @now END)
+                ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message,
+                    started_at = COALESCE(host_steps.started_at, CASE WHEN @state = 'pending' THEN NULL ELSE @now END),
+                    finished_at = CASE WHEN @terminal THEN @now ELSE host_steps.finished_at END
                 """,
-                ("$id", id), ("$host", host), ("$step", step), ("$state", state), ("$release", releaseId),
-                ("$message", message), ("$now", now), ("$terminal", terminal));
+                ("@id", id), ("@host", host), ("@step", step), ("@state", state), ("@release", releaseId),
+                ("@message", message), ("@now", now), ("@terminal", terminal));
             command.ExecuteNonQuery();
         }, ct);
 
     public Task<Deployment?> GetAsync(string id, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command($"SELECT {Columns} FROM deployments WHERE id = $id", ("$id", id));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
+        Deployment deployment;
+        using (var command = c.Command($"SELECT {Columns} FROM deployments WHERE id = @id", ("@id", id)))
+        using (var reader = command.ExecuteReader())
         {
-            return null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            deployment = ReadDeployment(reader);
         }
 
-        var deployment = ReadDeployment(reader);
+        // One open reader per connection (PostgreSQL): the hosts are read after the deployment's reader is closed.
         deployment.Hosts.AddRange(ReadHosts(c, id));
         return deployment;
     }, ct);
 
     public Task<List<Deployment>> ListAsync(string? app, int limit, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command(
-            $"SELECT {Columns} FROM deployments WHERE ($app IS NULL OR app = $app) ORDER BY created_at DESC LIMIT $limit",
-            ("$app", string.IsNullOrEmpty(app) ? null : app), ("$limit", limit <= 0 ? 20 : limit));
-        using var reader = command.ExecuteReader();
         var list = new List<Deployment>();
-        while (reader.Read())
+        using (var command = c.Command(
+            $"SELECT {Columns} FROM deployments WHERE (@app IS NULL OR app = @app) ORDER BY created_at DESC LIMIT @limit",
+            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit <= 0 ? 20 : limit)))
+        using (var reader = command.ExecuteReader())
         {
-            list.Add(ReadDeployment(reader));
+            while (reader.Read())
+            {
+                list.Add(ReadDeployment(reader));
+            }
         }
 
         foreach (var d in list)
@@ -126,12 +137,12 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
     public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
-            "UPDATE host_steps SET state = 'failed', message = $message, finished_at = $now WHERE deployment_id = $id AND finished_at IS NULL",
-            ("$message", message), ("$now", clock.GetUtcNow().ToDb()), ("$id", id));
+            "UPDATE host_steps SET state = 'failed', message = @message, finished_at = @now WHERE deployment_id = @id AND finished_at IS NULL",
+            ("@message", message), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
         command.ExecuteNonQuery();
     }, ct);
 
-    private static Deployment ReadDeployment(SqliteDataReader r) => new()
+    private static Deployment ReadDeployment(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         App = r.GetString(1),
@@ -153,11 +164,11 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
         RollbackTo = r.GetString(17),
     };
 
-    private static List<HostStatus> ReadHosts(SqliteConnection c, string id)
+    private static List<HostStatus> ReadHosts(DbConnection c, string id)
     {
         using var command = c.Command(
-            "SELECT host, step, state, release_id, message, started_at, finished_at FROM host_steps WHERE deployment_id = $id ORDER BY step, host",
-            ("$id", id));
+            "SELECT host, step, state, release_id, message, started_at, finished_at FROM host_steps WHERE deployment_id = @id ORDER BY step, host",
+            ("@id", id));
         using var reader = command.ExecuteReader();
         var hosts = new List<HostStatus>();
         while (reader.Read())

@@ -13,12 +13,12 @@ public sealed class EventStore(Database db)
         using var command = c.Command(
             """
             INSERT INTO events(deployment_id, at, kind, host, step, state, message, stream, release_id, version)
-            VALUES ($id, $at, $kind, $host, $step, $state, $message, $stream, $release, $version)
+            VALUES (@id, @at, @kind, @host, @step, @state, @message, @stream, @release, @version)
             RETURNING seq
             """,
-            ("$id", e.DeploymentId), ("$at", e.At.ToDateTimeOffset().ToDb()), ("$kind", (int)e.Kind), ("$host", e.Host),
-            ("$step", e.Step), ("$state", e.State), ("$message", e.Message), ("$stream", e.Stream),
-            ("$release", e.ReleaseId), ("$version", e.Version));
+            ("@id", e.DeploymentId), ("@at", e.At.ToDateTimeOffset().ToDb()), ("@kind", (int)e.Kind), ("@host", e.Host),
+            ("@step", e.Step), ("@state", e.State), ("@message", e.Message), ("@stream", e.Stream),
+            ("@release", e.ReleaseId), ("@version", e.Version));
         e.Seq = (long)command.ExecuteScalar()!;
     }, ct);
 
@@ -27,9 +27,9 @@ public sealed class EventStore(Database db)
         using var command = c.Command(
             """
             SELECT seq, at, kind, host, step, state, message, stream, release_id, version
-            FROM events WHERE deployment_id = $id AND seq > $after ORDER BY seq
+            FROM events WHERE deployment_id = @id AND seq > @after ORDER BY seq
             """,
-            ("$id", deploymentId), ("$after", afterSeq));
+            ("@id", deploymentId), ("@after", afterSeq));
         using var reader = command.ExecuteReader();
         var events = new List<DeploymentEvent>();
         while (reader.Read())

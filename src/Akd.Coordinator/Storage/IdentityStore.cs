@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 
@@ -18,17 +19,17 @@ public sealed class IdentityStore(Database db, TimeProvider clock)
         using var command = c.Command(
             """
             INSERT INTO join_tokens(id, secret_hash, labels, name, name_prefix, expires_at, uses_left, created_by, created_at)
-            VALUES ($id, $hash, $labels, $name, $prefix, $expires, $uses, $by, $now)
+            VALUES (@id, @hash, @labels, @name, @prefix, @expires, @uses, @by, @now)
             """,
-            ("$id", token.Id), ("$hash", token.SecretHash), ("$labels", JsonSerializer.Serialize(token.Labels)), ("$name", token.Name),
-            ("$prefix", token.NamePrefix), ("$expires", token.ExpiresAt.ToDb()), ("$uses", token.UsesLeft), ("$by", createdBy),
-            ("$now", clock.GetUtcNow().ToDb()));
+            ("@id", token.Id), ("@hash", token.SecretHash), ("@labels", JsonSerializer.Serialize(token.Labels)), ("@name", token.Name),
+            ("@prefix", token.NamePrefix), ("@expires", token.ExpiresAt.ToDb()), ("@uses", token.UsesLeft), ("@by", createdBy),
+            ("@now", clock.GetUtcNow().ToDb()));
         command.ExecuteNonQuery();
     }, ct);
 
     public Task<JoinTokenRecord?> FindJoinTokenAsync(string id, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT id, secret_hash, labels, name, name_prefix, expires_at, uses_left FROM join_tokens WHERE id = $id", ("$id", id));
+        using var command = c.Command("SELECT id, secret_hash, labels, name, name_prefix, expires_at, uses_left FROM join_tokens WHERE id = @id", ("@id", id));
         using var r = command.ExecuteReader();
         return r.Read()
             ? new JoinTokenRecord(r.GetString(0), r.GetString(1), Labels(r.GetString(2)), r.GetString(3), r.GetString(4), Time(r.GetString(5)), r.GetInt32(6))
@@ -42,21 +43,19 @@ public sealed class IdentityStore(Database db, TimeProvider clock)
     public Task<bool> EnrollAsync(string tokenId, AgentIdentityRecord identity, string serial, DateTimeOffset notAfter, CancellationToken ct) => db.UseAsync(c =>
     {
         using var tx = c.BeginTransaction();
-        using var spend = c.Command("UPDATE join_tokens SET uses_left = uses_left - 1 WHERE id = $id AND uses_left > 0", ("$id", tokenId));
+        using var spend = c.Command("UPDATE join_tokens SET uses_left = uses_left - 1 WHERE id = @id AND uses_left > 0", ("@id", tokenId));
         spend.Transaction = tx;
-        using var taken = c.Command("SELECT 1 FROM agent_identities WHERE name = $name", ("$name", identity.Name));
-        taken.Transaction = tx;
-        if (spend.ExecuteNonQuery() != 1 || taken.ExecuteScalar() is not null)
+        // One statement claims the name, so two replicas enrolling the same name at once cannot both win.
+        using var add = c.Command(
+            "INSERT INTO agent_identities(name, labels, enrolled_at, revoked_at, join_token) VALUES (@name, @labels, @at, NULL, @token) ON CONFLICT DO NOTHING",
+            ("@name", identity.Name), ("@labels", JsonSerializer.Serialize(identity.Labels)), ("@at", identity.EnrolledAt.ToDb()), ("@token", tokenId));
+        add.Transaction = tx;
+        if (spend.ExecuteNonQuery() != 1 || add.ExecuteNonQuery() != 1)
         {
             tx.Rollback();
             return false;
         }
 
-        using var add = c.Command(
-            "INSERT INTO agent_identities(name, labels, enrolled_at, revoked_at, join_token) VALUES ($name, $labels, $at, NULL, $token)",
-            ("$name", identity.Name), ("$labels", JsonSerializer.Serialize(identity.Labels)), ("$at", identity.EnrolledAt.ToDb()), ("$token", tokenId));
-        add.Transaction = tx;
-        add.ExecuteNonQuery();
         using var cert = CertificateInsert(c, serial, identity.Name, notAfter);
         cert.Transaction = tx;
         cert.ExecuteNonQuery();
@@ -86,7 +85,7 @@ public sealed class IdentityStore(Database db, TimeProvider clock)
     /// <summary>Serial → agent name of every certificate not yet expired.</summary>
     public Task<Dictionary<string, string>> ListCertificatesAsync(CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT serial, name FROM agent_certificates WHERE not_after > $now", ("$now", clock.GetUtcNow().ToDb()));
+        using var command = c.Command("SELECT serial, name FROM agent_certificates WHERE not_after > @now", ("@now", clock.GetUtcNow().ToDb()));
         using var r = command.ExecuteReader();
         var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         while (r.Read())
@@ -100,15 +99,15 @@ public sealed class IdentityStore(Database db, TimeProvider clock)
     public Task SetLabelsAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => db.UseAsync(c =>
     {
         var json = JsonSerializer.Serialize(labels);
-        using var identity = c.Command("UPDATE agent_identities SET labels = $labels WHERE name = $name", ("$labels", json), ("$name", name));
+        using var identity = c.Command("UPDATE agent_identities SET labels = @labels WHERE name = @name", ("@labels", json), ("@name", name));
         identity.ExecuteNonQuery();
-        using var agent = c.Command("UPDATE agents SET labels = $labels WHERE name = $name", ("$labels", json), ("$name", name));
+        using var agent = c.Command("UPDATE agents SET labels = @labels WHERE name = @name", ("@labels", json), ("@name", name));
         agent.ExecuteNonQuery();
     }, ct);
 
     public Task RevokeAsync(string name, DateTimeOffset at, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agent_identities SET revoked_at = $at WHERE name = $name AND revoked_at IS NULL", ("$at", at.ToDb()), ("$name", name));
+        using var command = c.Command("UPDATE agent_identities SET revoked_at = @at WHERE name = @name AND revoked_at IS NULL", ("@at", at.ToDb()), ("@name", name));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -117,14 +116,14 @@ public sealed class IdentityStore(Database db, TimeProvider clock)
     {
         foreach (var table in new[] { "agent_identities", "agent_certificates", "agents" })
         {
-            using var command = c.Command($"DELETE FROM {table} WHERE name = $name", ("$name", name));
+            using var command = c.Command($"DELETE FROM {table} WHERE name = @name", ("@name", name));
             command.ExecuteNonQuery();
         }
     }, ct);
 
-    private Microsoft.Data.Sqlite.SqliteCommand CertificateInsert(Microsoft.Data.Sqlite.SqliteConnection c, string serial, string name, DateTimeOffset notAfter) =>
-        c.Command("INSERT INTO agent_certificates(serial, name, issued_at, not_after) VALUES ($serial, $name, $now, $end)",
-            ("$serial", serial), ("$name", name), ("$now", clock.GetUtcNow().ToDb()), ("$end", notAfter.ToDb()));
+    private DbCommand CertificateInsert(DbConnection c, string serial, string name, DateTimeOffset notAfter) =>
+        c.Command("INSERT INTO agent_certificates(serial, name, issued_at, not_after) VALUES (@serial, @name, @now, @end)",
+            ("@serial", serial), ("@name", name), ("@now", clock.GetUtcNow().ToDb()), ("@end", notAfter.ToDb()));
 
     private static Dictionary<string, string> Labels(string json) => JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
 

@@ -14,13 +14,13 @@ public sealed class OperatorTokenStore(Database db)
     /// <summary>Adds the token; a revoked or expired token of the same name makes room for it. False when the name is in use.</summary>
     public Task<bool> AddAsync(OperatorTokenRecord token, DateTimeOffset now, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var stale = c.Command("DELETE FROM operator_tokens WHERE name = $name AND (revoked_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at <= $now))",
-            ("$name", token.Name), ("$now", now.ToDb()));
+        using var stale = c.Command("DELETE FROM operator_tokens WHERE name = @name AND (revoked_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at <= @now))",
+            ("@name", token.Name), ("@now", now.ToDb()));
         stale.ExecuteNonQuery();
         using var command = c.Command(
-            $"INSERT OR IGNORE INTO operator_tokens({Columns}) VALUES ($id, $name, $role, $hash, $by, $at, $expires, NULL)",
-            ("$id", token.Id), ("$name", token.Name), ("$role", token.Role), ("$hash", token.SecretHash), ("$by", token.CreatedBy),
-            ("$at", token.CreatedAt.ToDb()), ("$expires", token.ExpiresAt?.ToDb()));
+            $"INSERT INTO operator_tokens({Columns}) VALUES (@id, @name, @role, @hash, @by, @at, @expires, NULL) ON CONFLICT DO NOTHING",
+            ("@id", token.Id), ("@name", token.Name), ("@role", token.Role), ("@hash", token.SecretHash), ("@by", token.CreatedBy),
+            ("@at", token.CreatedAt.ToDb()), ("@expires", token.ExpiresAt?.ToDb()));
         return command.ExecuteNonQuery() == 1;
     }, ct);
 
@@ -46,7 +46,7 @@ public sealed class OperatorTokenStore(Database db)
 
     public Task<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE operator_tokens SET revoked_at = $at WHERE name = $name AND revoked_at IS NULL", ("$at", at.ToDb()), ("$name", name));
+        using var command = c.Command("UPDATE operator_tokens SET revoked_at = @at WHERE name = @name AND revoked_at IS NULL", ("@at", at.ToDb()), ("@name", name));
         return command.ExecuteNonQuery() == 1;
     }, ct);
 

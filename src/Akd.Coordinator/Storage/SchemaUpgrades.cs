@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Akd.Coordinator.Storage;
 
@@ -70,7 +70,7 @@ internal static class SchemaUpgrades
         );
         """;
 
-    public static void Apply(SqliteConnection connection)
+    public static void Apply(DbConnection connection)
     {
         foreach (var (table, column, definition) in Columns)
         {
@@ -85,7 +85,7 @@ internal static class SchemaUpgrades
         create.ExecuteNonQuery();
     }
 
-    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    private static bool HasColumn(DbConnection connection, string table, string column)
     {
         using var info = connection.Command($"SELECT 1 FROM pragma_table_info('{table}') WHERE name = $column", ("$column", column));
         return info.ExecuteScalar() is not null;

@@ -1,36 +1,41 @@
+using Akd.Coordinator.Storage;
+using Akd.Testing;
+
 namespace Akd.Coordinator.Tests.Storage;
 
-public sealed class DeployLockStoreTests : IDisposable
+[Collection(StoreCollection.Name)]
+public sealed class DeployLockStoreTests(PostgresCluster cluster)
 {
-    private readonly TempDatabase _db = new();
 
-    public void Dispose() => _db.Dispose();
-
-    [Fact(Timeout = 10_000)]
-    public async Task TryAcquire_Free_TakesTheLock()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_Free_TakesTheLock(string engine)
     {
         // Arrange
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
         var first = TempDatabase.NewDeployment("d-1");
 
         // Act
-        var holder = await AcquireAsync(first);
+        var holder = await AcquireAsync(db, first);
 
         // Assert
         Assert.Null(holder);
-        var held = await _db.Locks.GetAsync("hello", "", CancellationToken.None);
+        var held = await db.Locks.GetAsync("hello", "", CancellationToken.None);
         Assert.Equal("d-1", held?.DeploymentId);
         Assert.Equal("alice@box", held?.Actor);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task TryAcquire_HeldByRunningDeployment_ReturnsHolderWithActorAndSince()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_HeldByRunningDeployment_ReturnsHolderWithActorAndSince(string engine)
     {
         // Arrange
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
         var first = TempDatabase.NewDeployment("d-1", actor: "alice@box");
-        await AcquireAsync(first);
+        await AcquireAsync(db, first);
 
         // Act
-        var holder = await AcquireAsync(TempDatabase.NewDeployment("d-2", actor: "bob@ci"));
+        var holder = await AcquireAsync(db, TempDatabase.NewDeployment("d-2", actor: "bob@ci"));
 
         // Assert
         Assert.NotNull(holder);
@@ -40,91 +45,163 @@ public sealed class DeployLockStoreTests : IDisposable
         Assert.Equal(first.CreatedAt.ToDateTimeOffset(), holder.Since, TimeSpan.FromMilliseconds(1));
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task TryAcquire_OtherEnvironmentOrApp_IsIndependent()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_OtherEnvironmentOrApp_IsIndependent(string engine)
     {
         // Arrange
-        await AcquireAsync(TempDatabase.NewDeployment("d-1", environment: "staging"));
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await AcquireAsync(db, TempDatabase.NewDeployment("d-1", environment: "staging"));
 
         // Act
-        var production = await AcquireAsync(TempDatabase.NewDeployment("d-2", environment: "production"));
-        var otherApp = await AcquireAsync(TempDatabase.NewDeployment("d-3", app: "shop", environment: "staging"));
+        var production = await AcquireAsync(db, TempDatabase.NewDeployment("d-2", environment: "production"));
+        var otherApp = await AcquireAsync(db, TempDatabase.NewDeployment("d-3", app: "shop", environment: "staging"));
 
         // Assert
         Assert.Null(production);
         Assert.Null(otherApp);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task SetState_Finished_ReleasesTheLockSoTheNextOneGetsIt()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task SetState_Finished_ReleasesTheLockSoTheNextOneGetsIt(string engine)
     {
         // Arrange
-        await AcquireAsync(TempDatabase.NewDeployment("d-1"));
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await AcquireAsync(db, TempDatabase.NewDeployment("d-1"));
 
         // Act
-        await _db.Deployments.SetStateAsync("d-1", "failed", "boom", finished: true, CancellationToken.None);
-        var next = await AcquireAsync(TempDatabase.NewDeployment("d-2"));
+        await db.Deployments.SetStateAsync("d-1", "failed", "boom", finished: true, CancellationToken.None);
+        var next = await AcquireAsync(db, TempDatabase.NewDeployment("d-2"));
 
         // Assert
         Assert.Null(next);
-        Assert.Equal("d-2", (await _db.Locks.GetAsync("hello", "", CancellationToken.None))?.DeploymentId);
+        Assert.Equal("d-2", (await db.Locks.GetAsync("hello", "", CancellationToken.None))?.DeploymentId);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task TryAcquire_HolderFinishedWithoutReleasing_TakesOverTheStaleLock()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_HolderFinishedWithoutReleasing_TakesOverTheStaleLock(string engine)
     {
         // Arrange: a lock row left behind by a deployment that is over (as after a crash).
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
         var old = TempDatabase.NewDeployment("d-1");
-        await AcquireAsync(old);
-        await _db.Deployments.SetStateAsync("d-1", "failed", "crash", finished: true, CancellationToken.None);
-        Assert.Null(await _db.Locks.TryAcquireAsync(TempDatabase.LockFor(old), CancellationToken.None));
+        await AcquireAsync(db, old);
+        await db.Deployments.SetStateAsync("d-1", "failed", "crash", finished: true, CancellationToken.None);
+        Assert.Null(await db.Locks.TryAcquireAsync(TempDatabase.LockFor(old), CancellationToken.None));
 
         // Act
-        var holder = await AcquireAsync(TempDatabase.NewDeployment("d-2"));
+        var holder = await AcquireAsync(db, TempDatabase.NewDeployment("d-2"));
 
         // Assert
         Assert.Null(holder);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task ReleaseStale_AfterRestart_DropsLocksOfFinishedDeploymentsOnly()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_HolderNotStoredYet_RefusedWithinTheGraceTakenOverAfter(string engine)
     {
-        // Arrange: d-1 finished but its lock row remained; d-2 still runs in another environment.
-        var finished = TempDatabase.NewDeployment("d-1");
-        await _db.Deployments.CreateAsync(finished, "app: hello", CancellationToken.None);
-        await _db.Deployments.SetStateAsync("d-1", "failed", "restart", finished: true, CancellationToken.None);
-        await _db.Locks.TryAcquireAsync(TempDatabase.LockFor(finished), CancellationToken.None);
-        await AcquireAsync(TempDatabase.NewDeployment("d-2", environment: "staging"));
+        // Arrange: d-1's coordinator took the lock and has not stored d-1 (yet, or ever: it died in between).
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var grace = new CoordinatorOptions().DeployLockClaimGrace;
+        var young = TempDatabase.NewDeployment("d-1");
+        await db.Locks.TryAcquireAsync(TempDatabase.LockFor(young), CancellationToken.None);
+        var orphan = TempDatabase.NewDeployment("d-2", environment: "staging");
+        orphan.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - grace - TimeSpan.FromSeconds(5));
+        await db.Locks.TryAcquireAsync(TempDatabase.LockFor(orphan), CancellationToken.None);
 
         // Act
-        var released = await _db.Locks.ReleaseStaleAsync(CancellationToken.None);
+        var refused = await db.Locks.TryAcquireAsync(TempDatabase.LockFor(TempDatabase.NewDeployment("d-3")), CancellationToken.None);
+        var takenOver = await db.Locks.TryAcquireAsync(TempDatabase.LockFor(TempDatabase.NewDeployment("d-4", environment: "staging")), CancellationToken.None);
+
+        // Assert
+        Assert.Equal("d-1", refused?.DeploymentId);
+        Assert.Null(takenOver);
+        Assert.Equal("d-4", (await db.Locks.GetAsync("hello", "staging", CancellationToken.None))?.DeploymentId);
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task ReleaseStale_AfterRestart_DropsLocksOfFinishedDeploymentsOnly(string engine)
+    {
+        // Arrange: d-1 finished but its lock row remained; d-2 still runs in another environment.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var finished = TempDatabase.NewDeployment("d-1");
+        await db.Deployments.CreateAsync(finished, "app: hello", CancellationToken.None);
+        await db.Deployments.SetStateAsync("d-1", "failed", "restart", finished: true, CancellationToken.None);
+        await db.Locks.TryAcquireAsync(TempDatabase.LockFor(finished), CancellationToken.None);
+        await AcquireAsync(db, TempDatabase.NewDeployment("d-2", environment: "staging"));
+
+        // Act
+        var released = await db.Locks.ReleaseStaleAsync(CancellationToken.None);
 
         // Assert
         Assert.Equal(1, released);
-        Assert.Null(await _db.Locks.GetAsync("hello", "", CancellationToken.None));
-        Assert.Equal("d-2", (await _db.Locks.GetAsync("hello", "staging", CancellationToken.None))?.DeploymentId);
+        Assert.Null(await db.Locks.GetAsync("hello", "", CancellationToken.None));
+        Assert.Equal("d-2", (await db.Locks.GetAsync("hello", "staging", CancellationToken.None))?.DeploymentId);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task Release_ByDeploymentId_FreesTheLock()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task Release_ByDeploymentId_FreesTheLock(string engine)
     {
         // Arrange
-        await AcquireAsync(TempDatabase.NewDeployment("d-1"));
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await AcquireAsync(db, TempDatabase.NewDeployment("d-1"));
 
         // Act
-        await _db.Locks.ReleaseAsync("d-1", CancellationToken.None);
+        await db.Locks.ReleaseAsync("d-1", CancellationToken.None);
 
         // Assert
-        Assert.Null(await _db.Locks.GetAsync("hello", "", CancellationToken.None));
+        Assert.Null(await db.Locks.GetAsync("hello", "", CancellationToken.None));
+    }
+
+    [SkippableTheory(Timeout = 60_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task TryAcquire_ManyCallersAtOnce_ExactlyOneWins(string engine)
+    {
+        // Arrange: on PostgreSQL each caller has a store of its own, as coordinator replicas sharing one database do.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var callers = new List<DeployLockStore>();
+        var owned = new List<Database>();
+        for (var i = 0; i < 8; i++)
+        {
+            if (engine == StoreEngines.Postgres)
+            {
+                var replica = new PostgresDatabase(db.ConnectionString!);
+                owned.Add(replica);
+                callers.Add(new DeployLockStore(replica, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new CoordinatorOptions())));
+            }
+            else
+            {
+                callers.Add(db.Locks);
+            }
+        }
+
+        try
+        {
+            // Act
+            var results = await Task.WhenAll(callers.Select((store, i) =>
+                Task.Run(() => store.TryAcquireAsync(TempDatabase.LockFor(TempDatabase.NewDeployment($"d-{i}")), CancellationToken.None))));
+
+            // Assert
+            Assert.Single(results, r => r is null);
+            var winner = (await db.Locks.GetAsync("hello", "", CancellationToken.None))!.DeploymentId;
+            Assert.All(results.Where(r => r is not null), holder => Assert.Equal(winner, holder!.DeploymentId));
+        }
+        finally
+        {
+            owned.ForEach(d => d.Dispose());
+        }
     }
 
     /// <summary>As the scheduler does: take the lock, then store the deployment.</summary>
-    private async Task<Akd.Coordinator.Storage.DeployLock?> AcquireAsync(Akd.Contracts.V1.Deployment d)
+    private static async Task<DeployLock?> AcquireAsync(TempDatabase db, Akd.Contracts.V1.Deployment d)
     {
-        var holder = await _db.Locks.TryAcquireAsync(TempDatabase.LockFor(d), CancellationToken.None);
+        var holder = await db.Locks.TryAcquireAsync(TempDatabase.LockFor(d), CancellationToken.None);
         if (holder is null)
         {
-            await _db.Deployments.CreateAsync(d, "app: hello", CancellationToken.None);
+            await db.Deployments.CreateAsync(d, "app: hello", CancellationToken.None);
         }
 
         return holder;

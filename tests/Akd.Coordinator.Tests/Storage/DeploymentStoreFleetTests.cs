@@ -1,80 +1,88 @@
 using Akd.Coordinator.Storage;
+using Akd.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Tests.Storage;
 
-public sealed class DeploymentStoreFleetTests : IDisposable
+[Collection(StoreCollection.Name)]
+public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
 {
-    private readonly TempDatabase _db = new();
 
-    public void Dispose() => _db.Dispose();
-
-    [Fact(Timeout = 10_000)]
-    public async Task LatestManifest_SucceededDeployThenFailedOne_PrefersTheSucceededManifest()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task LatestManifest_SucceededDeployThenFailedOne_PrefersTheSucceededManifest(string engine)
     {
         // Arrange
-        await CreateAsync("d-1", "app: hello # good", "succeeded", minutesAgo: 10);
-        await CreateAsync("d-2", "app: hello # broken", "failed", minutesAgo: 5);
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await CreateAsync(db, "d-1", "app: hello # good", "succeeded", minutesAgo: 10);
+        await CreateAsync(db, "d-2", "app: hello # broken", "failed", minutesAgo: 5);
 
         // Act
-        var stored = await _db.Deployments.LatestManifestAsync("hello", "", CancellationToken.None);
+        var stored = await db.Deployments.LatestManifestAsync("hello", "", CancellationToken.None);
 
         // Assert
         Assert.Equal("d-1", stored?.DeploymentId);
         Assert.Equal("app: hello # good", stored?.Yaml);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task LatestManifest_OtherEnvironmentOnly_IsNull()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task LatestManifest_OtherEnvironmentOnly_IsNull(string engine)
     {
         // Arrange
-        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 1, environment: "staging");
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 1, environment: "staging");
 
         // Act
-        var stored = await _db.Deployments.LatestManifestAsync("hello", "production", CancellationToken.None);
+        var stored = await db.Deployments.LatestManifestAsync("hello", "production", CancellationToken.None);
 
         // Assert
         Assert.Null(stored);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task LastKnownRelease_HostRolledBackInLaterDeployment_IsTheReleaseItWentBackTo()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task LastKnownRelease_HostRolledBackInLaterDeployment_IsTheReleaseItWentBackTo(string engine)
     {
         // Arrange: d-1 put web-1 on A; d-2's B failed there and the host went back to A; d-3 skipped it.
-        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 3);
-        await _db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "succeeded", "A", "", CancellationToken.None);
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 3);
+        await db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "succeeded", "A", "", CancellationToken.None);
         await Task.Delay(20);
-        await CreateAsync("d-2", "app: hello", "failed", minutesAgo: 2);
-        await _db.Deployments.SetHostStepAsync("d-2", "web-1", "activate", "rolled-back", "A", "health failed", CancellationToken.None);
+        await CreateAsync(db, "d-2", "app: hello", "failed", minutesAgo: 2);
+        await db.Deployments.SetHostStepAsync("d-2", "web-1", "activate", "rolled-back", "A", "health failed", CancellationToken.None);
         await Task.Delay(20);
-        await CreateAsync("d-3", "app: hello", "failed", minutesAgo: 1);
-        await _db.Deployments.SetHostStepAsync("d-3", "web-1", "activate", "skipped", "", "not reached", CancellationToken.None);
+        await CreateAsync(db, "d-3", "app: hello", "failed", minutesAgo: 1);
+        await db.Deployments.SetHostStepAsync("d-3", "web-1", "activate", "skipped", "", "not reached", CancellationToken.None);
 
         // Act
-        var release = await _db.Deployments.LastKnownReleaseAsync("hello", "", "web-1", CancellationToken.None);
+        var release = await db.Deployments.LastKnownReleaseAsync("hello", "", "web-1", CancellationToken.None);
 
         // Assert
         Assert.Equal("A", release);
     }
 
-    [Fact(Timeout = 10_000)]
-    public async Task SetState_AfterTheDeploymentEnded_KeepsTheFinalState()
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task SetState_AfterTheDeploymentEnded_KeepsTheFinalState(string engine)
     {
         // Arrange: it succeeded just before a cancel request came in.
-        await CreateAsync("d-1", "app: hello", "succeeded", minutesAgo: 1);
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 1);
 
         // Act
-        var changed = await _db.Deployments.SetStateAsync("d-1", "cancelling", null, finished: false, CancellationToken.None);
-        await _db.Deployments.SetCancelledByAsync("d-1", "bob@ci", CancellationToken.None);
+        var changed = await db.Deployments.SetStateAsync("d-1", "cancelling", null, finished: false, CancellationToken.None);
+        await db.Deployments.SetCancelledByAsync("d-1", "bob@ci", CancellationToken.None);
 
         // Assert
         Assert.False(changed);
-        var d = await _db.Deployments.GetAsync("d-1", CancellationToken.None);
+        var d = await db.Deployments.GetAsync("d-1", CancellationToken.None);
         Assert.Equal("succeeded", d?.State);
         Assert.Equal("", d?.CancelledBy);
     }
 
+    /// <summary>SQLite only: PostgreSQL has versioned migrations from its first schema on (PostgresMigrationsTests).</summary>
     [Fact(Timeout = 10_000)]
     public async Task Database_OpenedOnFirstSchema_AddsFleetColumnsAndKeepsOldRows()
     {
@@ -98,14 +106,14 @@ public sealed class DeploymentStoreFleetTests : IDisposable
             }
 
             // Act
-            using var upgraded = new Database(Options.Create(new CoordinatorOptions { DataDir = dir }));
+            using var upgraded = new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = dir }));
             var store = new DeploymentStore(upgraded, TimeProvider.System);
             var old = await store.GetAsync("d-old", CancellationToken.None);
 
             // Assert
             Assert.Equal("deploy", old?.Kind);
             Assert.Empty(old!.SkippedOffline);
-            Assert.Null(await new DeployLockStore(upgraded).GetAsync("hello", "", CancellationToken.None));
+            Assert.Null(await new DeployLockStore(upgraded, TimeProvider.System, Options.Create(new CoordinatorOptions { DataDir = dir })).GetAsync("hello", "", CancellationToken.None));
         }
         finally
         {
@@ -113,11 +121,11 @@ public sealed class DeploymentStoreFleetTests : IDisposable
         }
     }
 
-    private async Task CreateAsync(string id, string yaml, string state, int minutesAgo, string environment = "")
+    private static async Task CreateAsync(TempDatabase db, string id, string yaml, string state, int minutesAgo, string environment = "")
     {
         var d = TempDatabase.NewDeployment(id, environment: environment);
         d.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-minutesAgo));
-        await _db.Deployments.CreateAsync(d, yaml, CancellationToken.None);
-        await _db.Deployments.SetStateAsync(id, state, null, finished: true, CancellationToken.None);
+        await db.Deployments.CreateAsync(d, yaml, CancellationToken.None);
+        await db.Deployments.SetStateAsync(id, state, null, finished: true, CancellationToken.None);
     }
 }

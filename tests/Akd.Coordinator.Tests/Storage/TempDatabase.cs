@@ -1,27 +1,74 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
+using Akd.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Tests.Storage;
 
-/// <summary>A real SQLite store in a scratch directory, removed after the test.</summary>
-internal sealed class TempDatabase : IDisposable
+/// <summary>
+/// A real store, removed after the test: SQLite in a scratch directory, or a fresh database on the
+/// test PostgreSQL cluster (created, migrated as a coordinator would, dropped at the end).
+/// </summary>
+internal sealed class TempDatabase : IDisposable, IAsyncDisposable
 {
+    private readonly PostgresCluster? _cluster;
+    private readonly string? _postgresDatabase;
+
+    /// <summary>SQLite, as the coordinator's default.</summary>
     public TempDatabase()
+        : this(null, null)
     {
+    }
+
+    private TempDatabase(PostgresCluster? cluster, string? postgresDatabase)
+    {
+        _cluster = cluster;
+        _postgresDatabase = postgresDatabase;
         Dir = Directory.CreateTempSubdirectory("akd-coord-test-").FullName;
-        Database = new Database(Options.Create(new CoordinatorOptions { DataDir = Dir }));
+        Database = postgresDatabase is null
+            ? new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = Dir }))
+            : new PostgresDatabase(cluster!.ConnectionString(postgresDatabase));
         Deployments = new DeploymentStore(Database, TimeProvider.System);
-        Locks = new DeployLockStore(Database);
+        Locks = new DeployLockStore(Database, TimeProvider.System, Options.Create(new CoordinatorOptions { DataDir = Dir }));
+        Events = new EventStore(Database);
+        Agents = new AgentStore(Database, TimeProvider.System);
+        Identities = new IdentityStore(Database, TimeProvider.System);
+        OperatorTokens = new OperatorTokenStore(Database);
+        Uploads = new ArtifactUploadStore(Database, TimeProvider.System);
     }
 
     public string Dir { get; }
+
+    /// <summary>The PostgreSQL connection string of this store (null on SQLite): another coordinator's view of the same database.</summary>
+    public string? ConnectionString => _postgresDatabase is null ? null : _cluster!.ConnectionString(_postgresDatabase);
 
     public Database Database { get; }
 
     public DeploymentStore Deployments { get; }
 
     public DeployLockStore Locks { get; }
+
+    public EventStore Events { get; }
+
+    public AgentStore Agents { get; }
+
+    public IdentityStore Identities { get; }
+
+    public OperatorTokenStore OperatorTokens { get; }
+
+    public ArtifactUploadStore Uploads { get; }
+
+    /// <summary>A store on <paramref name="engine"/> (<see cref="StoreEngines"/>); PostgreSQL skips the test when no cluster runs.</summary>
+    public static async Task<TempDatabase> OpenAsync(string engine, PostgresCluster cluster, CancellationToken ct = default)
+    {
+        if (engine == StoreEngines.Sqlite)
+        {
+            return new TempDatabase();
+        }
+
+        var name = await cluster.CreateDatabaseAsync(ct);
+        return new TempDatabase(cluster, name);
+    }
 
     public static Deployment NewDeployment(string id, string app = "hello", string environment = "", string kind = "deploy", string actor = "alice@box") => new()
     {
@@ -43,5 +90,14 @@ internal sealed class TempDatabase : IDisposable
     {
         Database.Dispose();
         Directory.Delete(Dir, recursive: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Dispose();
+        if (_postgresDatabase is not null)
+        {
+            await _cluster!.DropDatabaseAsync(_postgresDatabase, CancellationToken.None);
+        }
     }
 }

@@ -63,8 +63,10 @@ internal sealed class LocalFleet : IAsyncDisposable
 
     /// <param name="webAgentEnv">Extra process env for the web agents (and so for the apps they start), e.g. a PATH with a fake tool first.</param>
     /// <param name="coordinatorEnv">Coordinator settings, e.g. a short <c>Trust__AgentCertificateLifetime</c>.</param>
+    /// <param name="coordinatorArgs">Extra coordinator flags, on every start, e.g. <c>--postgres CONNECTION-STRING</c>.</param>
     public static async Task<LocalFleet> StartAsync(
-        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, IReadOnlyDictionary<string, string>? coordinatorEnv = null)
+        int webAgents, CancellationToken ct, IReadOnlyDictionary<string, string>? webAgentEnv = null, IReadOnlyDictionary<string, string>? coordinatorEnv = null,
+        IReadOnlyList<string>? coordinatorArgs = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var root = Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
@@ -75,6 +77,7 @@ internal sealed class LocalFleet : IAsyncDisposable
             fleet.CoordinatorEnv[key] = value;
         }
 
+        fleet.CoordinatorArgs.AddRange(coordinatorArgs ?? []);
         try
         {
             fleet.CoordinatorPort = FreePort();
@@ -105,11 +108,14 @@ internal sealed class LocalFleet : IAsyncDisposable
     /// <summary>Extra coordinator settings (e.g. <c>Trust__AgentCertificateLifetime</c>) for the next start.</summary>
     public Dictionary<string, string> CoordinatorEnv { get; } = [];
 
+    /// <summary>Extra coordinator flags for the next start.</summary>
+    public List<string> CoordinatorArgs { get; } = [];
+
     public void StartCoordinator()
     {
         var env = new Dictionary<string, string>(CoordinatorEnv);
         Coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator,
-            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator")], env);
+            ["--urls", CoordinatorUrl, "--data-dir", Path.Combine(Root, "coordinator"), .. CoordinatorArgs], env);
         _processes.Add(Coordinator);
     }
 

@@ -1,0 +1,79 @@
+using Akd.Coordinator.Storage;
+using Akd.Testing;
+using Npgsql;
+
+namespace Akd.Coordinator.Tests.Storage;
+
+/// <summary>PostgreSQL only: SQLite has one process per database and upgrades in place (DeploymentStoreFleetTests).</summary>
+[Collection(StoreCollection.Name)]
+public sealed class PostgresMigrationsTests(PostgresCluster cluster)
+{
+    [SkippableFact(Timeout = 60_000)]
+    public async Task Apply_TwoCoordinatorsStartingTogether_OneSchemaEachMigrationAppliedOnce()
+    {
+        // Arrange: hold the migration lock, so both coordinators are provably waiting on it when it is let go.
+        var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
+        var connectionString = cluster.ConnectionString(database);
+        try
+        {
+            await using var holder = new NpgsqlConnection(connectionString);
+            await holder.OpenAsync();
+            await ExecuteAsync(holder, $"SELECT pg_advisory_lock({PostgresMigrations.LockKey})");
+            var starting = Enumerable.Range(0, 2).Select(_ => Task.Run(() => new PostgresDatabase(connectionString))).ToArray();
+            while (await ScalarAsync<long>(holder, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") < 2)
+            {
+                Assert.DoesNotContain(starting, t => t.IsFaulted);
+                await Task.Delay(20);
+            }
+
+            // Act
+            await ExecuteAsync(holder, $"SELECT pg_advisory_unlock({PostgresMigrations.LockKey})");
+            var started = await Task.WhenAll(starting);
+
+            // Assert
+            try
+            {
+                Assert.Equal(PostgresMigrations.All.Count, started.Sum(d => d.AppliedMigrations));
+                Assert.Equal(PostgresMigrations.All.Count, await ScalarAsync<long>(holder, "SELECT count(*) FROM schema_migrations"));
+                Assert.Equal(PostgresMigrations.All[^1].Version, await ScalarAsync<int>(holder, "SELECT max(version) FROM schema_migrations"));
+                Assert.Equal(1, await ScalarAsync<long>(holder, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'deployments'"));
+            }
+            finally
+            {
+                Array.ForEach(started, d => d.Dispose());
+            }
+        }
+        finally
+        {
+            await cluster.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+
+    [SkippableFact(Timeout = 60_000)]
+    public async Task Apply_RestartOnMigratedDatabase_AppliesNothingAndKeepsRows()
+    {
+        // Arrange
+        await using var db = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await db.Deployments.CreateAsync(TempDatabase.NewDeployment("d-1"), "app: hello", CancellationToken.None);
+
+        // Act
+        using var restarted = new PostgresDatabase(db.ConnectionString!);
+
+        // Assert
+        Assert.Equal(PostgresMigrations.All.Count, ((PostgresDatabase)db.Database).AppliedMigrations);
+        Assert.Equal(0, restarted.AppliedMigrations);
+        Assert.NotNull(await new DeploymentStore(restarted, TimeProvider.System).GetAsync("d-1", CancellationToken.None));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
