@@ -1,14 +1,12 @@
 defmodule Counter.MixProject do
   use Mix.Project
 
-  # The hot-upgrade example: versions/0.2.0 holds the files that make 0.2.0 of it
-  # (tests copy them over a copy of this project and bump @version).
-  @version "0.1.0"
-
   def project do
     [
       app: :counter,
-      version: @version,
+      # The hot-upgrade example: versions/0.2.0 holds the files that make 0.2.0 of it
+      # (tests copy them over a copy of this project and bump this version).
+      version: "0.1.0",
       elixir: "~> 1.14",
       start_permanent: Mix.env() == :prod,
       deps: [],

@@ -16,7 +16,8 @@ public sealed partial class DeploymentRunner(
     DeploymentStore deployments,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
-    ILogger<DeploymentRunner> logger)
+    ILogger<DeploymentRunner> logger,
+    Artifacts.ArtifactStore? artifacts = null)
 {
     public async Task CreateAsync(DeploymentPlan plan, CancellationToken ct)
     {
@@ -53,7 +54,7 @@ public sealed partial class DeploymentRunner(
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = build.Upgrade }, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -67,6 +68,11 @@ public sealed partial class DeploymentRunner(
         await SetStateAsync(plan, DeploymentStates.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
         var command = NewCommand(plan, options.Value.BuildDeadline);
         command.Build = new BuildStep { Source = plan.Source };
+        if (plan.Manifest.Deploy.Upgrade != UpgradeMode.Restart)
+        {
+            await PreviousReleases.FillAsync(command.Build, deployments, artifacts, plan, ct).ConfigureAwait(false);
+        }
+
         // deploy.env is for the targets: the build host does not get it.
         command.ManifestYaml = ManifestRedaction.WithoutDeployEnv(command.ManifestYaml);
 

@@ -27,6 +27,7 @@ public static class RelupGenerator
                 [script, request.OldRoot, request.OldVsn, request.NewRoot, request.NewVsn, request.ReleaseName, request.AppupsDir ?? ""])
             {
                 Timeout = request.Timeout,
+                Environment = request.Environment,
             };
             var result = await ProcessRunner.RunAsync(spec, line =>
             {

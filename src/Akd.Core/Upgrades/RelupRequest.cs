@@ -19,6 +19,9 @@ public sealed record RelupRequest
     /// <summary>The project's own appups as <c>APP/VSN.appup</c> (<c>rel/appups</c>); null or missing: all generated.</summary>
     public string? AppupsDir { get; init; }
 
+    /// <summary>Env for the escript (the build's PATH, e.g. asdf's shims).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>The escript of the Erlang that built the release (the build's toolchain).</summary>
     public string Escript { get; init; } = "escript";
 

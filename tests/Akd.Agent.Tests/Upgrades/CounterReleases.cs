@@ -41,7 +41,7 @@ public sealed class CounterReleases : IAsyncLifetime
         {
             CopyTree(Path.Combine(example, "versions", overlay), project, skip: []);
             var mix = Path.Combine(project, "mix.exs");
-            File.WriteAllText(mix, File.ReadAllText(mix).Replace("@version \"0.1.0\"", "@version \"0.2.0\"", StringComparison.Ordinal));
+            File.WriteAllText(mix, File.ReadAllText(mix).Replace("version: \"0.1.0\"", "version: \"0.2.0\"", StringComparison.Ordinal));
         }
 
         var (result, output) = await ProcessRunner.CaptureAsync(
