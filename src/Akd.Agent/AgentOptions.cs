@@ -61,7 +61,10 @@ public sealed class AgentOptions
     /// </summary>
     public int ArtifactChunkBytes { get; set; } = 64 * 1024;
 
-    /// <summary>How long a release gets to stop after <c>bin/APP stop</c> before it is sent SIGTERM, then SIGKILL.</summary>
+    /// <summary>
+    /// How long a release gets to stop after SIGTERM before <c>bin/APP stop</c> is tried, and again after that
+    /// before SIGKILL. Also how long a <c>command</c> app's process group gets after SIGTERM.
+    /// </summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

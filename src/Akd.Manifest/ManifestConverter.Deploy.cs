@@ -10,6 +10,8 @@ internal sealed partial class ManifestConverter
 {
     private static readonly (string, RollbackScope)[] RollbackScopes = ManifestModel.RollbackScopes;
 
+    private static readonly (string, UpgradeMode)[] UpgradeModes = ManifestModel.UpgradeModes;
+
     private const string BatchExpected = "a number of hosts >= 1, a percentage such as \"25%\" (1-100), or all";
 
     private DeploySettings Deploy(YamlNode? node, string app)
@@ -29,6 +31,7 @@ internal sealed partial class ManifestConverter
             Rolling = Rolling(map["rolling"]),
             Env = reader.EnvMap(map["env"], "deploy.env") ?? defaults.Env,
             RunCommand = Run(map["run"]),
+            Upgrade = reader.Choice(map["upgrade"], "deploy.upgrade", UpgradeModes) ?? defaults.Upgrade,
             StepTimeout = reader.Duration(map["step_timeout"], "deploy.step_timeout", allowZero: false),
         };
     }
@@ -45,6 +48,21 @@ internal sealed partial class ManifestConverter
 
         reader.Error(node, "deploy.step_timeout",
             $"must be longer than health.timeout ({manifest.Health.Timeout.TotalSeconds:0.###}s): a host needs time to stop, switch, start and pass its check");
+    }
+
+    /// <summary>A hot upgrade needs a release to load a relup into; <c>auto</c> just restarts such apps.</summary>
+    private void CheckUpgrade(MappingView top, AppManifest manifest)
+    {
+        if (manifest.Deploy.Upgrade != UpgradeMode.Hot
+            || (manifest.Strategy != DeployStrategy.Source && manifest.Deploy.RunCommand is null)
+            || top["deploy"] is not YamlMappingNode deploy
+            || new MappingView(deploy)["upgrade"] is not { } node)
+        {
+            return;
+        }
+
+        reader.Error(node, "deploy.upgrade",
+            "hot needs a release (strategy remote-build or local-build, run: release); use auto or restart for an app run as a command");
     }
 
     private RollingSettings Rolling(YamlNode? node)

@@ -32,6 +32,7 @@ internal sealed partial class ManifestConverter(NodeReader reader)
             Hooks = Hooks(top["hooks"]),
         };
         CheckStepTimeout(top, manifest);
+        CheckUpgrade(top, manifest);
         return manifest;
     }
 

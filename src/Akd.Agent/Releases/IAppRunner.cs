@@ -23,7 +23,7 @@ internal interface IAppRunner
     /// <summary>The logs the app itself writes while it boots, newest last or in any order; quoted when it does not come up.</summary>
     IEnumerable<string> BootLogFiles(string releaseDir);
 
-    /// <summary>Stops what <paramref name="state"/> says is running: gracefully, then SIGTERM, then SIGKILL.</summary>
+    /// <summary>Stops what <paramref name="state"/> says is running: gracefully first, SIGKILL only as the last resort.</summary>
     Task StopAsync(string releaseDir, RunState state, CancellationToken ct);
 }
 

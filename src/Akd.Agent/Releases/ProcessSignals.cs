@@ -29,17 +29,10 @@ internal static partial class ProcessSignals
         return !IsAlive(pid);
     }
 
-    /// <summary>SIGTERM (the BEAM shuts down cleanly on it), then SIGKILL if it is still there.</summary>
-    public static async Task TerminateAsync(int pid, Action<string> log, CancellationToken ct)
+    /// <summary>SIGKILL, for a VM that ignored every graceful way to stop; waits a little for it to be gone.</summary>
+    public static async Task KillAsync(int pid, Action<string> log, CancellationToken ct)
     {
-        log($"pid {pid} still running; sending SIGTERM");
-        Send(pid, SigTerm);
-        if (await WaitForExitAsync(pid, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        log($"pid {pid} ignored SIGTERM; sending SIGKILL");
+        log($"pid {pid} ignored SIGTERM and stop; sending SIGKILL");
         Send(pid, SigKill);
         await WaitForExitAsync(pid, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
     }

@@ -38,6 +38,11 @@ internal sealed partial class ReleaseActivator(
         var output = new ActivateOutput { ReleaseId = releaseId, DeployPath = layout.Root, PreviousReleaseId = previousId ?? "" };
 
         var previousEnv = PreviousEnv() ?? env;
+        if (await TryHotAsync(releaseId, env, deploymentId, result, output, ct).ConfigureAwait(false) is { } hot)
+        {
+            return hot;
+        }
+
         await StopRunningAsync(ct).ConfigureAwait(false);
 
         layout.WriteEnvFile(env);
@@ -176,7 +181,7 @@ internal sealed partial class ReleaseActivator(
         }
 
         reporter.Phase(Phase.Stop, $"stopping {state.ReleaseId}");
-        await runner.StopAsync(layout.ReleaseDir(state.ReleaseId), state, ct).ConfigureAwait(false);
+        await runner.StopAsync(layout.ReleaseDir(state.VmRelease), state, ct).ConfigureAwait(false);
         RunState.Clear(layout.SharedDir);
     }
 
@@ -329,7 +334,7 @@ internal sealed partial class ReleaseActivator(
     private void Prune(string current, string? previous)
     {
         // Never the release a rollback would go to, nor the one this activation replaced.
-        var protect = new[] { current, previous, layout.RollbackTargetId() }.OfType<string>();
+        var protect = new[] { current, previous, layout.RollbackTargetId(), RunState.Read(layout.SharedDir)?.VmReleaseId }.OfType<string>();
         var removed = layout.Prune(manifest.Deploy.KeepReleases, protect);
         if (removed.Count > 0)
         {

@@ -5,8 +5,8 @@ namespace Akd.Agent.Releases;
 
 /// <summary>
 /// Runs a release through its own <c>bin/APP</c> script. What <c>mix release</c> and distillery
-/// share lives here: the script call, and a stop that is graceful first (<c>bin/APP stop</c> asks
-/// the node to shut down), then SIGTERM, and SIGKILL only as the last resort.
+/// share lives here: the script call, and a stop that is graceful first (SIGTERM to the VM, which runs
+/// <c>init:stop()</c> on it), then <c>bin/APP stop</c>, and SIGKILL only as the last resort.
 /// </summary>
 internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
 {
@@ -55,14 +55,28 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
         }
 
         reporter.Log($"stopping release {state.ReleaseId}" + (pid is null ? "" : $" (pid {pid})"));
+        if (pid is { } vm)
+        {
+            // OTP >= 20 runs init:stop() on SIGTERM: the same graceful shutdown as `bin/APP stop`, without the
+            // second VM the script boots to send it (about 1.8 s on 2 cores, all of it time the host is down).
+            reporter.Log($"sending SIGTERM to pid {vm}");
+            ProcessSignals.Send(vm, ProcessSignals.SigTerm);
+            if (await ProcessSignals.WaitForExitAsync(vm, stopGrace, ct).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            reporter.Log($"pid {vm} still running after SIGTERM; trying bin/{app} stop");
+        }
+
         if (Directory.Exists(releaseDir))
         {
             await ScriptAsync(releaseDir, "stop", state.Env, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         }
 
-        if (pid is { } vm && !await ProcessSignals.WaitForExitAsync(vm, stopGrace, ct).ConfigureAwait(false))
+        if (pid is { } stuck && !await ProcessSignals.WaitForExitAsync(stuck, stopGrace, ct).ConfigureAwait(false))
         {
-            await ProcessSignals.TerminateAsync(vm, reporter.Log, ct).ConfigureAwait(false);
+            await ProcessSignals.KillAsync(stuck, reporter.Log, ct).ConfigureAwait(false);
         }
     }
 

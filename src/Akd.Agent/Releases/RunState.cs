@@ -11,6 +11,15 @@ namespace Akd.Agent.Releases;
 /// </summary>
 internal sealed record RunState(string ReleaseId, int? Pid, Dictionary<string, string> Env)
 {
+    /// <summary>
+    /// After a hot upgrade: the release directory the VM booted from (its <c>code:root_dir()</c>), which
+    /// now also holds <see cref="ReleaseId"/>'s code. Null when the VM runs from <see cref="ReleaseId"/>'s own.
+    /// </summary>
+    public string? VmReleaseId { get; init; }
+
+    /// <summary>The release directory the VM runs from.</summary>
+    public string VmRelease => VmReleaseId ?? ReleaseId;
+
     public static string PathIn(string sharedDir) => Path.Combine(sharedDir, ".akd-run.json");
 
     public static RunState? Read(string sharedDir)

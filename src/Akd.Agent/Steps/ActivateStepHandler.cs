@@ -1,6 +1,7 @@
 using Akd.Agent.Artifacts;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
 using Akd.Core.Manifest;
@@ -44,6 +45,8 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
                 Hooks = hooks,
                 Journal = new ActivationJournal(options.Value.DataDir),
                 Command = command.ToByteArray(),
+                // deploy.upgrade is read here and only here on the target side.
+                Upgrade = new HotUpgradePolicy(manifest.Deploy.Upgrade, step.Upgrade?.RelupFrom, step.Upgrade?.Blockers.ToList() ?? []),
             };
             return await activator.ActivateAsync(step.ReleaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);

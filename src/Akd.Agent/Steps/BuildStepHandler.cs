@@ -49,12 +49,24 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             throw new StepFailedException("the source has no mix.exs at its root: is source.path the Mix project?");
         }
 
+        // deploy.upgrade is read here and only here on the build side.
+        var upgrade = manifest.Build.Tool == BuildTool.MixRelease ? manifest.Deploy.Upgrade : UpgradeMode.Restart;
+        if (manifest.Deploy.Upgrade == UpgradeMode.Hot && manifest.Build.Tool != BuildTool.MixRelease)
+        {
+            throw new StepFailedException("deploy.upgrade: hot works with build.tool mix-release only (distillery's own --upgrade is not run by akd yet)");
+        }
+
+        var previous = upgrade == UpgradeMode.Restart ? null : await PreviousReleaseFetch.FetchAsync(command.Build, manifest.App, artifacts, options.Value, reporter, ct).ConfigureAwait(false);
+
         reporter.Phase(Phase.Build, $"{manifest.Build.Tool} build, MIX_ENV={manifest.Build.MixEnv}");
         var context = new BuildContext(workspace.ProjectDir, manifest, Path.Combine(options.Value.DataDir, "builds", manifest.App, "out"))
         {
             Env = BuildEnvironment.For(options.Value),
             BuildEnv = options.Value.BuildEnv,
             CommandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)),
+            Upgrade = upgrade,
+            UpgradeFrom = previous,
+            UpgradeFromMissing = string.IsNullOrEmpty(command.Build.UpgradeFromMissing) ? null : command.Build.UpgradeFromMissing,
         };
         var hooks = DeployHooks.ForBuild(manifest, AppEnvironment.For(manifest, options.Value), options.Value, context.CommandTimeout, reporter);
         var (built, uploaded) = await hooks.RunPipelineAsync(async () =>
@@ -75,6 +87,11 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             Version = built.Version,
             ErtsVersion = built.ErtsVersion ?? "",
             IncludesErts = built.IncludesErts,
+            Upgrade = manifest.Deploy.Upgrade == UpgradeMode.Restart ? null : new UpgradePlan
+            {
+                RelupFrom = built.Upgrade?.RelupFrom ?? "",
+                Blockers = { built.Upgrade?.Blockers ?? [$"{manifest.Build.Tool} releases are cold-restarted"] },
+            },
         };
     }
 }

@@ -1,4 +1,5 @@
 using Akd.Agent.Releases;
+using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
@@ -30,6 +31,8 @@ public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> 
         {
             Journal = new ActivationJournal(options.Value.DataDir),
             Command = command.ToByteArray(),
+            // A host that runs a hot-upgraded VM goes back hot when that VM has the target installed.
+            Upgrade = HotUpgradePolicy.Rollback,
         };
         return await activator.ActivateAsync(target, AppEnvironment.For(manifest, options.Value), command.DeploymentId, "rolled-back", ct).ConfigureAwait(false);
     }

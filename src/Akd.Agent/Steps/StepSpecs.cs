@@ -23,7 +23,7 @@ internal static class StepSpecs
         App = spec.App,
         Environment = NullIfEmpty(spec.Environment),
         Build = Settings(spec.Build),
-        Deploy = new DeploySettings { Path = spec.DeployPath },
+        Deploy = new DeploySettings { Path = spec.DeployPath, Upgrade = ModeOf(spec.Upgrade) },
         Hooks = [.. spec.Hooks.Select(HookOf)],
     };
 
@@ -44,6 +44,7 @@ internal static class StepSpecs
             KeepReleases = spec.KeepReleases,
             Env = new Dictionary<string, string>(spec.Env, StringComparer.Ordinal),
             RunCommand = spec.Run is null ? null : ArgsOf(spec.Run),
+            Upgrade = ModeOf(spec.Upgrade),
         },
         Health = Health(spec.Health),
         Hooks = [.. spec.Hooks.Select(HookOf)],
@@ -88,6 +89,13 @@ internal static class StepSpecs
         Ensure = [.. hook.Ensure.Select(ArgsOf)],
         Rollback = [.. hook.Rollback.Select(ArgsOf)],
         IgnoreFailure = hook.IgnoreFailure,
+    };
+
+    private static UpgradeMode ModeOf(UpgradePolicy policy) => policy switch
+    {
+        UpgradePolicy.Hot => UpgradeMode.Hot,
+        UpgradePolicy.Auto => UpgradeMode.Auto,
+        _ => UpgradeMode.Restart,
     };
 
     private static IReadOnlyList<string> ArgsOf(Argv argv) => [.. argv.Args];

@@ -16,7 +16,8 @@ public sealed partial class DeploymentRunner(
     DeploymentStore deployments,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
-    ILogger<DeploymentRunner> logger)
+    ILogger<DeploymentRunner> logger,
+    Artifacts.ArtifactStore? artifacts = null)
 {
     public async Task CreateAsync(DeploymentPlan plan, CancellationToken ct)
     {
@@ -53,7 +54,7 @@ public sealed partial class DeploymentRunner(
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = build.Upgrade }, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -68,6 +69,10 @@ public sealed partial class DeploymentRunner(
         // A BuildSpec: deploy.env is for the targets, the build host does not get it.
         var command = StepCommands.ForBuild(plan.Record.Id, options.Value.BuildDeadline, plan.Manifest);
         command.Build = new BuildStep { Source = plan.Source };
+        if (plan.Manifest.Deploy.Upgrade != UpgradeMode.Restart)
+        {
+            await PreviousReleases.FillAsync(command.Build, deployments, artifacts, plan, ct).ConfigureAwait(false);
+        }
 
         // A build touches no target, so a cancel stops it at once instead of waiting for it.
         using var buildOrCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, control.CancelRequested);

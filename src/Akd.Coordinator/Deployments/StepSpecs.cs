@@ -18,6 +18,7 @@ internal static class StepSpecs
         Build = Config(manifest.Build),
         Hooks = { manifest.Hooks.Select(HookOf) },
         DeployPath = manifest.Deploy.Path,
+        Upgrade = PolicyOf(manifest.Deploy.Upgrade),
     };
 
     /// <summary>For every step on a target host; the host's own env (agent config) is applied there.</summary>
@@ -39,6 +40,7 @@ internal static class StepSpecs
             Env = { manifest.Deploy.Env.ToDictionary() },
             Health = Health(manifest.Health),
             Hooks = { manifest.Hooks.Select(HookOf) },
+            Upgrade = PolicyOf(manifest.Deploy.Upgrade),
         };
         if (manifest.Deploy.RunCommand is { } run)
         {
@@ -90,6 +92,13 @@ internal static class StepSpecs
         Ensure = { hook.Ensure.Select(ArgvOf) },
         Rollback = { hook.Rollback.Select(ArgvOf) },
         IgnoreFailure = hook.IgnoreFailure,
+    };
+
+    private static UpgradePolicy PolicyOf(UpgradeMode mode) => mode switch
+    {
+        UpgradeMode.Hot => UpgradePolicy.Hot,
+        UpgradeMode.Auto => UpgradePolicy.Auto,
+        _ => UpgradePolicy.Restart,
     };
 
     private static Argv ArgvOf(IReadOnlyList<string> args) => new() { Args = { args } };

@@ -42,7 +42,8 @@ public sealed partial class DeploymentStore
 
     /// <summary>
     /// Digests an artifact sweep must keep: the source and artifact of every deployment that has not
-    /// ended, and of the <paramref name="keepPerApp"/> newest deploys of each app and environment.
+    /// ended, of the <paramref name="keepPerApp"/> newest deploys of each app and environment, and of
+    /// every release a host was last reported on (a hot upgrade builds its relup from that release).
     /// </summary>
     public Task<HashSet<string>> ArtifactsInUseAsync(int keepPerApp, CancellationToken ct) => db.UseAsync(c =>
     {
@@ -53,6 +54,15 @@ public sealed partial class DeploymentStore
                     ROW_NUMBER() OVER (PARTITION BY app, environment, kind ORDER BY created_at DESC) AS newest
                 FROM deployments) AS ranked
             WHERE finished_at IS NULL OR (kind = 'deploy' AND newest <= @keep)
+            UNION
+            SELECT '', d.artifact_sha256 FROM deployments d JOIN (
+                SELECT app, release_id FROM (
+                    SELECT d2.app, hs.release_id,
+                        ROW_NUMBER() OVER (PARTITION BY d2.app, d2.environment, hs.host ORDER BY hs.finished_at DESC) AS latest
+                    FROM host_steps hs JOIN deployments d2 ON d2.id = hs.deployment_id
+                    WHERE hs.step <> 'build' AND hs.state IN ('succeeded', 'rolled-back') AND hs.release_id <> '' AND hs.finished_at IS NOT NULL) AS per_host
+                WHERE latest = 1) AS live ON live.app = d.app AND live.release_id = d.release_id
+            WHERE d.kind = 'deploy' AND d.artifact_sha256 <> ''
             """,
             ("@keep", keepPerApp));
         using var reader = command.ExecuteReader();

@@ -22,6 +22,15 @@ public sealed record BuildContext(string ProjectDir, AppManifest Manifest, strin
     /// <summary>Deadline for each build command.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(20);
 
+    /// <summary><c>deploy.upgrade</c>: anything but restart makes the build try to add a relup.</summary>
+    public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
+
+    /// <summary>The release the targets run, unpacked, to make the relup from; null when there is none.</summary>
+    public Upgrades.PreviousReleaseDir? UpgradeFrom { get; init; }
+
+    /// <summary>Why there is no <see cref="UpgradeFrom"/> (said when a hot upgrade is asked for).</summary>
+    public string? UpgradeFromMissing { get; init; }
+
     /// <summary>The env of a build command other than mix (asdf): <see cref="Env"/> and MIX_ENV.</summary>
     internal Dictionary<string, string?> ToolEnvironment() => new(Env) { ["MIX_ENV"] = Manifest.Build.MixEnv };
 
@@ -48,6 +57,9 @@ public sealed record BuildContext(string ProjectDir, AppManifest Manifest, strin
 public sealed record BuiltRelease(string TarballPath, string Sha256, long Size, string App, string Version, string? ErtsVersion)
 {
     public bool IncludesErts => ErtsVersion is not null;
+
+    /// <summary>What the build found about hot upgrades; null when none was asked for.</summary>
+    public Upgrades.UpgradeFacts? Upgrade { get; init; }
 }
 
 public interface IReleaseBuilder

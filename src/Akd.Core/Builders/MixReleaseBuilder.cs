@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Akd.Core.Archives;
 using Akd.Core.Processes;
+using Akd.Core.Upgrades;
 
 namespace Akd.Core.Builders;
 
@@ -27,7 +28,9 @@ internal sealed class MixReleaseBuilder : IReleaseBuilder
         log(new OutputLine("agent", $"release {app} {layout.Version} assembled at {releaseDir}" +
             (layout.ErtsVersion is null ? " (without ERTS)" : $" (ERTS {layout.ErtsVersion})")));
 
-        return await PackAsync(releaseDir, app, layout, context.OutputDir, include: null, log, ct).ConfigureAwait(false);
+        var upgrade = await BuildUpgrade.PrepareAsync(context, releaseDir, layout.Version, log, ct).ConfigureAwait(false);
+        var built = await PackAsync(releaseDir, app, layout, context.OutputDir, include: null, log, ct).ConfigureAwait(false);
+        return built with { Upgrade = upgrade };
     }
 
     private static bool DefinesReleases(string projectDir)

@@ -86,11 +86,27 @@ public sealed record DeploySettings
     /// <summary>Null means "release" (bin/APP daemon|stop); otherwise the command to run from the release directory.</summary>
     public IReadOnlyList<string>? RunCommand { get; init; }
 
+    /// <summary>How a running release is replaced by the new one: restart (default), hot, or auto.</summary>
+    public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
+
     /// <summary>
     /// The longest one host may take for one step (download, switch, restart, health check); null
     /// means the coordinator's default. An agent that dies mid-step fails its host after this at the latest.
     /// </summary>
     public TimeSpan? StepTimeout { get; init; }
+}
+
+/// <summary><c>deploy.upgrade</c>: how a host goes from the release it runs to the new one.</summary>
+public enum UpgradeMode
+{
+    /// <summary>Stop the old VM, boot the new release.</summary>
+    Restart,
+
+    /// <summary>Upgrade the running VM with a relup (release_handler); fail when that cannot work.</summary>
+    Hot,
+
+    /// <summary>Hot when a relup can work, restart otherwise; the step says which and why.</summary>
+    Auto,
 }
 
 public sealed record RollingSettings

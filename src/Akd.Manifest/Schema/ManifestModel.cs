@@ -32,6 +32,8 @@ internal static class ManifestModel
 
     public static readonly (string Name, RollbackScope Value)[] RollbackScopes = [("failed", RollbackScope.Failed), ("all", RollbackScope.All)];
 
+    public static readonly (string Name, UpgradeMode Value)[] UpgradeModes = [("restart", UpgradeMode.Restart), ("hot", UpgradeMode.Hot), ("auto", UpgradeMode.Auto)];
+
     public static readonly (string Name, HookStage Value)[] Stages =
     [
         ("before-build", HookStage.BeforeBuild),
@@ -76,6 +78,7 @@ internal static class ManifestModel
         new("rolling", Rolling),
         new("env", new EnvField("Env written to shared/.env and given to the app; the agent's own config may override it.")),
         new("run", new RunField("release (bin/APP daemon|stop), or a command such as [\"mix\", \"phx.server\"] (the source strategy).")),
+        new("upgrade", new ChoiceField("restart: stop the old VM, boot the new one; hot: appup/relup into the running VM (release_handler); auto: hot when possible, restart otherwise, saying why (default: restart).", Names(UpgradeModes))),
         new("step_timeout", new DurationField("Longest one host's step may take (default: the coordinator's); must be longer than health.timeout.", AllowZero: false)),
     ]);
 

@@ -5,8 +5,9 @@ using Akd.Agent.Steps;
 namespace Akd.Agent.Tests.Releases;
 
 /// <summary>
-/// A release's stop: <c>bin/APP stop</c> first, then SIGTERM after the stop grace, then SIGKILL. The "VM" is a
-/// real process (a shell that traps signals as the test needs); <c>bin/hello</c> is a script that stops it or not.
+/// A release's stop: SIGTERM to the VM first (OTP runs <c>init:stop()</c> on it), then <c>bin/APP stop</c> after the
+/// stop grace, then SIGKILL. The "VM" is a real process (a shell that traps signals as the test needs);
+/// <c>bin/hello</c> is a script that stops it or not.
 /// </summary>
 public sealed class StopEscalationTests : IDisposable
 {
@@ -31,10 +32,10 @@ public sealed class StopEscalationTests : IDisposable
     public void Dispose() => Directory.Delete(_releaseDir, recursive: true);
 
     [Fact(Timeout = 30_000)]
-    public async Task StopAsync_StopScriptWorks_SendsNoSignal()
+    public async Task StopAsync_VmStopsOnSigterm_RunsNoStopScript()
     {
-        // Arrange: a grace far past the test's timeout, so only the script can stop it in time.
-        using var vm = ChildProcess.Shell("trap 'exit 0' USR1; while :; do sleep 0.05; done");
+        // Arrange: a grace far past the test's timeout, so only SIGTERM can stop it in time; the script would say so.
+        using var vm = ChildProcess.Shell("trap 'exit 0' TERM; while :; do sleep 0.05; done");
         var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromHours(1));
 
         // Act
@@ -42,28 +43,30 @@ public sealed class StopEscalationTests : IDisposable
 
         // Assert
         Assert.False(ProcessSignals.IsAlive(vm.Pid));
-        Assert.DoesNotContain(AgentLines(), l => l.Contains("SIG", StringComparison.Ordinal));
+        Assert.Equal([$"stopping release 0.1.0-r1 (pid {vm.Pid})", $"sending SIGTERM to pid {vm.Pid}"], AgentLines());
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task StopAsync_NodeDoesNotAnswerStop_SendsSigtermAfterTheGraceAndNoSigkill()
+    public async Task StopAsync_VmIgnoresSigtermButStopWorks_StopsThroughTheScriptAndSendsNoSigkill()
     {
         // Arrange
-        using var vm = ChildProcess.Shell("while :; do sleep 0.05; done");
+        using var vm = ChildProcess.Shell("trap '' TERM; trap 'exit 0' USR1; while :; do sleep 0.05; done");
         var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
 
         // Act
-        await runner.StopAsync(_releaseDir, State(vm, stopWorks: false), CancellationToken.None);
+        await runner.StopAsync(_releaseDir, State(vm, stopWorks: true), CancellationToken.None);
 
         // Assert
         Assert.False(ProcessSignals.IsAlive(vm.Pid));
         var lines = AgentLines();
-        Assert.Contains($"pid {vm.Pid} still running; sending SIGTERM", lines);
-        Assert.DoesNotContain(lines, l => l.Contains("SIGKILL", StringComparison.Ordinal));
+        Assert.Equal(
+            [$"stopping release 0.1.0-r1 (pid {vm.Pid})", $"sending SIGTERM to pid {vm.Pid}", $"pid {vm.Pid} still running after SIGTERM; trying bin/hello stop"],
+            lines.Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.StartsWith("$ ", StringComparison.Ordinal) && l.EndsWith("bin/hello stop", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task StopAsync_NodeIgnoresStopAndSigterm_IsKilled()
+    public async Task StopAsync_VmIgnoresSigtermAndStop_IsKilled()
     {
         // Arrange
         using var vm = ChildProcess.Shell("trap '' TERM; while :; do sleep 0.05; done");
@@ -74,10 +77,14 @@ public sealed class StopEscalationTests : IDisposable
 
         // Assert
         Assert.False(ProcessSignals.IsAlive(vm.Pid));
-        var lines = AgentLines();
         Assert.Equal(
-            [$"stopping release 0.1.0-r1 (pid {vm.Pid})", $"pid {vm.Pid} still running; sending SIGTERM", $"pid {vm.Pid} ignored SIGTERM; sending SIGKILL"],
-            lines.Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
+            [
+                $"stopping release 0.1.0-r1 (pid {vm.Pid})",
+                $"sending SIGTERM to pid {vm.Pid}",
+                $"pid {vm.Pid} still running after SIGTERM; trying bin/hello stop",
+                $"pid {vm.Pid} ignored SIGTERM and stop; sending SIGKILL",
+            ],
+            AgentLines().Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
     }
 
     private static RunState State(ChildProcess vm, bool stopWorks) =>

@@ -76,6 +76,28 @@ public sealed class ArtifactCollectorTests : IDisposable
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task CollectAsync_ReleaseAHostStillRuns_KeptPastKeepPerAppForItsRelup()
+    {
+        // Arrange: web-1 was last reported on d-0's release; four newer deploys never reached it (KeepArtifactsPerApp = 2).
+        var deploys = new List<(string Source, string Release)>();
+        for (var i = 0; i < 4; i++)
+        {
+            deploys.Add(await DeployAsync($"d-{i}", "hello", i, finished: true));
+        }
+
+        await _db.Deployments.SetHostStepAsync("d-0", "web-1", "activate", "succeeded", "0.1.0-0", "", CancellationToken.None);
+        await _db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "failed", "0.1.0-1", "", CancellationToken.None);
+
+        // Act
+        await _collector.CollectAsync(CancellationToken.None);
+
+        // Assert: d-0's release stays (a hot upgrade of web-1 builds its relup from it); its source and d-1's files go.
+        Assert.NotNull(_store.SizeOf(deploys[0].Release));
+        Assert.Null(_store.SizeOf(deploys[0].Source));
+        Assert.Null(_store.SizeOf(deploys[1].Release));
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task CollectAsync_AbandonedPartialUpload_DeletedWhileAFreshOneIsKept()
     {
         // Arrange: what a killed upload leaves behind, and an upload still being written.

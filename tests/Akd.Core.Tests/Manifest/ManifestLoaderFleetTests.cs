@@ -83,4 +83,51 @@ public sealed class ManifestLoaderFleetTests
         ManifestAssert.SingleError("app: web\ndeploy:\n  step_timeout: 30s\nhealth: { http: \"http://127.0.0.1/\", timeout: 30s }\n", 3, 17,
             "deploy.step_timeout: must be longer than health.timeout (30s)");
     }
+
+    [Fact]
+    public void Parse_NoUpgrade_DefaultsToRestart()
+    {
+        // Act
+        var manifest = ManifestAssert.Parse("app: web\n");
+
+        // Assert
+        Assert.Equal(UpgradeMode.Restart, manifest.Deploy.Upgrade);
+    }
+
+    [Theory]
+    [InlineData("restart", UpgradeMode.Restart)]
+    [InlineData("hot", UpgradeMode.Hot)]
+    [InlineData("auto", UpgradeMode.Auto)]
+    public void Parse_Upgrade_ReadsMode(string value, UpgradeMode expected)
+    {
+        // Act
+        var manifest = ManifestAssert.Parse($"app: web\ndeploy: {{ upgrade: {value} }}\n");
+
+        // Assert
+        Assert.Equal(expected, manifest.Deploy.Upgrade);
+    }
+
+    [Fact]
+    public void Parse_UpgradeUnknownWord_ReportsTheChoices()
+    {
+        ManifestAssert.SingleError("app: web\ndeploy:\n  upgrade: live\n", 3, 12,
+            "deploy.upgrade: expected one of restart, hot, auto, got 'live'");
+    }
+
+    [Fact]
+    public void Parse_HotUpgradeOfSourceStrategy_ReportsThatItNeedsARelease()
+    {
+        ManifestAssert.SingleError("app: web\nstrategy: source\ndeploy:\n  upgrade: hot\n", 4, 12,
+            "deploy.upgrade: hot needs a release");
+    }
+
+    [Fact]
+    public void Parse_AutoUpgradeOfSourceStrategy_IsAccepted()
+    {
+        // Act
+        var manifest = ManifestAssert.Parse("app: web\nstrategy: source\ndeploy: { upgrade: auto }\n");
+
+        // Assert
+        Assert.Equal(UpgradeMode.Auto, manifest.Deploy.Upgrade);
+    }
 }

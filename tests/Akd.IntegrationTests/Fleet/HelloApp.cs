@@ -12,10 +12,13 @@ internal sealed class HelloApp
 
     public string Manifest => Path.Combine(Dir, "akd.yaml");
 
-    public static HelloApp CopyTo(string parent)
+    public static HelloApp CopyTo(string parent) => CopyExample(RepoPaths.HelloExample, parent);
+
+    /// <summary>A private copy of another example (e.g. examples/counter), edited the same ways.</summary>
+    public static HelloApp CopyExample(string example, string parent)
     {
-        var dir = Path.Combine(parent, "hello-src");
-        Copy(RepoPaths.HelloExample, dir);
+        var dir = Path.Combine(parent, Path.GetFileName(example) + "-src");
+        Copy(example, dir);
         return new HelloApp(dir);
     }
 

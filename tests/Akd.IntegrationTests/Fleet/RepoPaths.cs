@@ -20,6 +20,9 @@ internal static class RepoPaths
 
     public static string HelloExample => Path.Combine(Root, "examples", "hello");
 
+    /// <summary>The hot-upgrade example: 0.1.0, with versions/0.2.0 (and a crashing 0.2.0) to copy over it.</summary>
+    public static string CounterExample => Path.Combine(Root, "examples", "counter");
+
     public static string Fixture(string name) => Path.Combine(Root, "tests", "Akd.IntegrationTests", "Fixtures", name);
 
     private static string FindRoot()

@@ -1,0 +1,25 @@
+defmodule Counter.Store do
+  @moduledoc """
+  0.2.0: the state is a map; `code_change/3` migrates a 0.1.0 count into it on a
+  hot upgrade and back on a hot downgrade.
+  """
+
+  use GenServer
+
+  def start_link(_opts), do: GenServer.start_link(__MODULE__, 0, name: __MODULE__)
+
+  def increment, do: GenServer.call(__MODULE__, :increment)
+
+  def count, do: GenServer.call(__MODULE__, :count)
+
+  @impl true
+  def init(count), do: {:ok, %{count: count, migrated: false}}
+
+  @impl true
+  def handle_call(:increment, _from, %{count: count} = state), do: {:reply, count + 1, %{state | count: count + 1}}
+  def handle_call(:count, _from, %{count: count} = state), do: {:reply, count, state}
+
+  @impl true
+  def code_change({:down, _vsn}, %{count: count}, _extra), do: {:ok, count}
+  def code_change(_vsn, count, _extra) when is_integer(count), do: {:ok, %{count: count, migrated: true}}
+end

@@ -1,0 +1,79 @@
+namespace Akd.Agent.Upgrades;
+
+/// <summary>
+/// Copies a new release version into a running release's root, where release_handler expects it:
+/// <c>lib/APP-VSN</c> for each application directory the root lacks, and <c>releases/VSN</c>.
+/// Directories the root already has are left alone: they are the running code, byte for byte.
+/// </summary>
+internal static class ReleaseInstaller
+{
+    /// <returns>The <c>lib/</c> directories that were added (relative names).</returns>
+    public static IReadOnlyList<string> Install(string newRoot, string runningRoot, string vsn)
+    {
+        var relup = Path.Combine(newRoot, "releases", vsn, "relup");
+        if (!File.Exists(relup))
+        {
+            throw new HotUpgradeException($"release {vsn} holds no releases/{vsn}/relup: it was built without a previous release to upgrade from");
+        }
+
+        var added = new List<string>();
+        foreach (var lib in Directory.EnumerateDirectories(Path.Combine(newRoot, "lib")))
+        {
+            var name = Path.GetFileName(lib);
+            var target = Path.Combine(runningRoot, "lib", name);
+            if (!Directory.Exists(target))
+            {
+                CopyTree(lib, target);
+                added.Add(name);
+            }
+        }
+
+        // A failed attempt may have left it; this one's files win.
+        var releaseDir = Path.Combine(runningRoot, "releases", vsn);
+        if (Directory.Exists(releaseDir))
+        {
+            Directory.Delete(releaseDir, recursive: true);
+        }
+
+        CopyTree(Path.Combine(newRoot, "releases", vsn), releaseDir);
+        return added;
+    }
+
+    /// <summary>Copies files and directories (links are copied as links: a release has none pointing out).</summary>
+    private static void CopyTree(string source, string target)
+    {
+        var staging = target + ".akd-partial";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        Copy(new DirectoryInfo(source), staging);
+        Directory.Move(staging, target);
+    }
+
+    private static void Copy(DirectoryInfo source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var entry in source.EnumerateFileSystemInfos())
+        {
+            var to = Path.Combine(target, entry.Name);
+            if (entry.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(to, link);
+            }
+            else if (entry is DirectoryInfo dir)
+            {
+                Copy(dir, to);
+            }
+            else
+            {
+                File.Copy(entry.FullName, to);
+                File.SetUnixFileMode(to, File.GetUnixFileMode(entry.FullName));
+            }
+        }
+    }
+}
+
+/// <summary>A hot upgrade cannot be attempted or did not apply; the message says why.</summary>
+internal sealed class HotUpgradeException(string message) : Exception(message);

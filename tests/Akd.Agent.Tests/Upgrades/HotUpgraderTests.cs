@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Sockets;
+using Akd.Agent.Connection;
+using Akd.Agent.Releases;
+using Akd.Agent.Upgrades;
+using Akd.Core.Processes;
+using Akd.Core.Upgrades;
+using Xunit.Abstractions;
+
+namespace Akd.Agent.Tests.Upgrades;
+
+/// <summary>
+/// Hot upgrades of a running examples/counter release: relup from <see cref="RelupGenerator"/>, applied by
+/// release_handler through <c>bin/counter rpc</c>. The VM, its HTTP port and a 10 ms poller are real.
+/// </summary>
+public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper output) : IClassFixture<CounterReleases>, IAsyncLifetime
+{
+    private readonly Outbox _outbox = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly string _node = $"counter_hot_{Guid.NewGuid():N}"[..24];
+    private readonly int _port = FreePort();
+    private string _root = "";
+
+    private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        if (_root.Length > 0 && BeamProcessFinder.Find(_root, _node) is { } pid)
+        {
+            ProcessSignals.Send(pid, ProcessSignals.SigKill);
+        }
+
+        _http.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task ApplyAsync_UpgradeThenDowngrade_SameVmMigratesStateAndNoRequestFails()
+    {
+        // Arrange: 0.1.0 runs and has counted to 7; the relup 0.1.0 -> 0.2.0 was generated into a copy of 0.2.0.
+        var next = await WithRelupAsync(releases.V2, "v2");
+        var pid = await StartAsync();
+        for (var i = 0; i < 7; i++)
+        {
+            await GetAsync("/incr");
+        }
+
+        var upgrader = new HotUpgrader(TestMetrics.Reporter(_outbox, "s1"));
+        ReleaseInstaller.Install(next, _root, "0.2.0");
+        using var poller = new Poller(_http, _port);
+
+        // Act
+        var up = await upgrader.ApplyAsync(Request("0.1.0", "0.2.0"), CancellationToken.None);
+        var afterUp = (Version: await GetAsync("/"), Count: await GetAsync("/count"), Pid: BeamProcessFinder.Find(_root, _node));
+        var down = await upgrader.ApplyAsync(Request("0.2.0", "0.1.0"), CancellationToken.None);
+        var afterDown = (Version: await GetAsync("/"), Count: await GetAsync("/count"), Pid: BeamProcessFinder.Find(_root, _node));
+        var (ok, failed) = await poller.StopAsync();
+
+        // Assert
+        Assert.True(up.Applied, up.Detail);
+        Assert.Equal(("counter 0.2.0", "7", pid), (afterUp.Version, afterUp.Count, afterUp.Pid));
+        Assert.True(down.Applied, down.Detail);
+        Assert.Equal(("counter 0.1.0", "7", pid), (afterDown.Version, afterDown.Count, afterDown.Pid));
+        output.WriteLine($"poller: {ok} answers, {failed.Count} failures");
+        Assert.True(ok > 0);
+        Assert.Empty(failed);
+        Assert.Contains("counter-0.2.0", await File.ReadAllTextAsync(Path.Combine(_root, "releases", "RELEASES")));
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task ApplyAsync_CodeChangeCrashes_ReportsTheReasonAndTheVmComesBackOnTheOldVersion()
+    {
+        // Arrange
+        var next = await WithRelupAsync(releases.V2Crash, "v2-crash");
+        var pid = await StartAsync();
+        await GetAsync("/incr");
+        var upgrader = new HotUpgrader(TestMetrics.Reporter(_outbox, "s1"));
+        ReleaseInstaller.Install(next, _root, "0.2.0");
+
+        // Act
+        var up = await upgrader.ApplyAsync(Request("0.1.0", "0.2.0"), CancellationToken.None);
+
+        // Assert: release_handler restarted the VM in place on the permanent release, 0.1.0.
+        Assert.False(up.Applied);
+        Assert.Contains("code_change_failed", up.Detail, StringComparison.Ordinal);
+        Assert.Contains("cannot migrate count 1", up.Detail, StringComparison.Ordinal);
+        Assert.Equal("counter 0.1.0", await EventuallyAsync("/"));
+        Assert.Equal(pid, BeamProcessFinder.Find(_root, _node));
+    }
+
+    [Fact]
+    public void Install_ReleaseWithoutRelup_SaysItWasBuiltWithoutAPreviousRelease()
+    {
+        // Act
+        var ex = Assert.Throws<HotUpgradeException>(() => ReleaseInstaller.Install(releases.V2, Path.Combine(releases.Scratch, "nowhere"), "0.2.0"));
+
+        // Assert
+        Assert.Contains("holds no releases/0.2.0/relup", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Literal_QuotesBackslashesAndInterpolation_AreEscaped()
+    {
+        Assert.Equal("\"a\\\\b\\\"c\\#{d}\"", HotUpgrader.Literal("a\\b\"c#{d}"));
+    }
+
+    private HotUpgradeRequest Request(string from, string to) =>
+        new() { App = "counter", RunningRoot = _root, FromVsn = from, ToVsn = to, Env = Env, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A copy of the new release with the relup from 0.1.0 in it, as the build side makes it.</summary>
+    private async Task<string> WithRelupAsync(string built, string name)
+    {
+        var next = Path.Combine(releases.Scratch, $"{name}-{_node}");
+        CounterReleases.CopyTree(built, next, []);
+        var plan = await RelupGenerator.GenerateAsync(
+            new RelupRequest { OldRoot = releases.V1, OldVsn = "0.1.0", NewRoot = next, NewVsn = "0.2.0", ReleaseName = "counter" },
+            line => output.WriteLine(line.Text), CancellationToken.None);
+        Assert.True(plan.CanHotUpgrade, string.Join("; ", plan.Blockers));
+        return next;
+    }
+
+    /// <summary>Starts a copy of 0.1.0 with <c>bin/counter daemon</c>; returns the VM's pid once it answers.</summary>
+    private async Task<int> StartAsync()
+    {
+        _root = Path.Combine(releases.Scratch, $"root-{_node}");
+        CounterReleases.CopyTree(releases.V1, _root, []);
+        var (result, text) = await ProcessRunner.CaptureAsync(
+            new ProcessSpec(Path.Combine(_root, "bin", "counter"), ["daemon"])
+            {
+                Environment = Env.ToDictionary(p => p.Key, p => (string?)p.Value),
+                Timeout = TimeSpan.FromMinutes(1),
+                OutputDrainGrace = TimeSpan.FromMilliseconds(200),
+            }, CancellationToken.None);
+        Assert.True(result.Succeeded, text);
+        Assert.Equal("counter 0.1.0", await EventuallyAsync("/"));
+        return BeamProcessFinder.Find(_root, _node) ?? throw new InvalidOperationException("the VM is not in /proc");
+    }
+
+    private async Task<string> GetAsync(string path) => await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}{path}"));
+
+    /// <summary>The answer once the VM answers; the test's timeout bounds the wait.</summary>
+    private async Task<string> EventuallyAsync(string path)
+    {
+        while (true)
+        {
+            try
+            {
+                return await GetAsync(path);
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>GET /incr every 10 ms until stopped; counts answers and keeps every failure.</summary>
+    private sealed class Poller : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task<(int, List<string>)> _loop;
+
+        public Poller(HttpClient http, int port) => _loop = Task.Run(async () =>
+        {
+            var (ok, failed) = (0, new List<string>());
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
+                    if (response.IsSuccessStatusCode)
+                    {
+                        ok++;
+                    }
+                    else
+                    {
+                        failed.Add($"HTTP {(int)response.StatusCode}");
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    failed.Add(ex.Message);
+                }
+
+                await Task.Delay(10);
+            }
+
+            return (ok, failed);
+        });
+
+        public async Task<(int Ok, List<string> Failed)> StopAsync()
+        {
+            await _stop.CancelAsync();
+            return await _loop;
+        }
+
+        public void Dispose() => _stop.Dispose();
+    }
+}
