@@ -3,7 +3,7 @@ namespace Akd.Bench;
 /// <summary>What to run and how big. The defaults are the parameters; the smoke test shrinks them.</summary>
 public sealed class BenchOptions
 {
-    public static readonly IReadOnlyList<string> AllScenarios = ["fleet", "transfer", "footprint", "scale", "rebuild"];
+    public static readonly IReadOnlyList<string> AllScenarios = ["fleet", "transfer", "footprint", "scale", "rebuild", "upgrade"];
 
     /// <summary>The repository (for the built programs, examples/hello and bench/shell).</summary>
     public required string RepoRoot { get; init; }

@@ -6,6 +6,7 @@ using Akd.Bench.Infra;
 using Akd.Bench.Rebuild;
 using Akd.Bench.Scale;
 using Akd.Bench.Transfer;
+using Akd.Bench.Upgrade;
 
 namespace Akd.Bench;
 
@@ -33,6 +34,7 @@ public static class BenchRunner
                     "footprint" => FootprintScenario.RunAsync(ctx, ct),
                     "scale" => ScaleScenario.RunAsync(ctx, ct),
                     "rebuild" => RebuildScenario.RunAsync(ctx, ct),
+                    "upgrade" => UpgradeScenario.RunAsync(ctx, ct),
                     _ => throw new ArgumentException($"unknown scenario '{scenario}' (known: {string.Join(", ", BenchOptions.AllScenarios)})"),
                 };
                 try

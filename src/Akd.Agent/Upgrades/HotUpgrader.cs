@@ -7,7 +7,7 @@ namespace Akd.Agent.Upgrades;
 
 /// <summary>
 /// Applies a relup to a running <c>mix release</c> with release_handler, through the release's own
-/// <c>bin/APP rpc</c>: makes sure <c>releases/RELEASES</c> exists (<c>mix release</c> writes none) and
+/// <c>erl_call</c> (or <c>bin/APP rpc</c> when it ships no ERTS): makes sure <c>releases/RELEASES</c> exists (<c>mix release</c> writes none) and
 /// release_handler has read it, marks the new version unpacked, installs it and makes it permanent.
 /// The same call goes back to an older version (a hot downgrade: the relup's down instructions).
 /// When an instruction fails after the point of no return, release_handler restarts the VM in place
@@ -19,14 +19,26 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
     public async Task<HotUpgradeResult> ApplyAsync(HotUpgradeRequest request, CancellationToken ct)
     {
-        var spec = new ProcessSpec(Path.Combine(request.RunningRoot, "bin", request.App), ["rpc", Expression(request)])
+        var home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
+        try
         {
-            WorkingDirectory = request.RunningRoot,
-            Environment = request.Env.ToDictionary(p => p.Key, p => (string?)p.Value),
-            Timeout = request.Timeout + TimeSpan.FromSeconds(30),
-            OutputDrainGrace = TimeSpan.FromMilliseconds(200),
-        };
-        reporter.Log($"$ bin/{request.App} rpc <release_handler: {request.FromVsn} -> {request.ToVsn}>");
+            var erlCall = ErlCall.Find(request.RunningRoot);
+            var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, ErlangExpression(request), request.Timeout, home))
+                ?? RpcSpec(request.RunningRoot, request.App, request.Env, Expression(request), request.Timeout + TimeSpan.FromSeconds(30));
+            reporter.Log($"$ {Path.GetFileName(spec.FileName)} <release_handler: {request.FromVsn} -> {request.ToVsn}>");
+            return await RunAsync(spec, request, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(home))
+            {
+                Directory.Delete(home, recursive: true);
+            }
+        }
+    }
+
+    private async Task<HotUpgradeResult> RunAsync(ProcessSpec spec, HotUpgradeRequest request, CancellationToken ct)
+    {
         var answer = new StringBuilder();
         string? verdict = null;
         ProcessResult result;
@@ -57,9 +69,52 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
         var detail = verdict is not null && verdict.StartsWith("error ", StringComparison.Ordinal)
             ? verdict[6..]
-            : $"bin/{request.App} rpc " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+            : $"{Path.GetFileName(spec.FileName)} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
         return new HotUpgradeResult(false, detail);
     }
+
+    private static ProcessSpec RpcSpec(string root, string app, IReadOnlyDictionary<string, string> env, string expression, TimeSpan timeout) =>
+        new(Path.Combine(root, "bin", app), ["rpc", expression])
+        {
+            WorkingDirectory = root,
+            Environment = env.ToDictionary(p => p.Key, p => (string?)p.Value),
+            Timeout = timeout,
+            OutputDrainGrace = TimeSpan.FromMilliseconds(200),
+        };
+
+    /// <summary>What <see cref="Expression"/> does, in Erlang, for <see cref="ErlCall"/>.</summary>
+    internal static string ErlangExpression(HotUpgradeRequest request) => ErlangTemplate
+        .Replace("@APP@", ErlCall.Literal(request.App), StringComparison.Ordinal)
+        .Replace("@FROM@", ErlCall.Literal(request.FromVsn), StringComparison.Ordinal)
+        .Replace("@TO@", ErlCall.Literal(request.ToVsn), StringComparison.Ordinal)
+        .Replace("@MS@", ((long)request.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    private const string ErlangTemplate = """
+        Rels = filename:join(code:root_dir(), "releases"),
+        Rel = fun(V) -> filename:join([Rels, V, @APP@ ++ ".rel"]) end,
+        case filelib:is_regular(filename:join(Rels, "RELEASES")) of
+            true -> ok;
+            false ->
+                ok = release_handler:create_RELEASES(code:root_dir(), Rels, Rel(@FROM@), []),
+                ok = supervisor:terminate_child(sasl_sup, release_handler),
+                {ok, _} = supervisor:restart_child(sasl_sup, release_handler)
+        end,
+        To = @TO@,
+        case lists:keymember(To, 2, release_handler:which_releases()) of
+            true -> ok;
+            false -> {ok, To} = release_handler:set_unpacked(Rel(To), [])
+        end,
+        case release_handler:install_release(To, [{suspend_timeout, @MS@}, {code_change_timeout, @MS@}]) of
+            {ok, From, _} ->
+                ok = release_handler:make_permanent(To),
+                io:format("akd:hot ok ~ts~n", [From]);
+            {error, {code_change_failed, _, Mod, _, {'EXIT', {#{'__exception__' := true} = E, _}}}} ->
+                io:format("akd:hot error code_change/3 of ~ts crashed: ~ts~n",
+                    ['Elixir.Kernel':inspect(Mod), string:replace('Elixir.Exception':message(E), "\n", " ", all)]);
+            Other ->
+                io:format("akd:hot error ~0tP~n", [Other, 30])
+        end.
+        """;
 
     /// <summary>
     /// The Elixir evaluated in the running node. Values enter only as escaped string literals; the
@@ -85,6 +140,8 @@ internal sealed class HotUpgrader(StepReporter reporter)
               {:ok, from, _} ->
                 :ok = :release_handler.make_permanent(to)
                 IO.puts("akd:hot ok #{from}")
+              {:error, {:code_change_failed, _pid, mod, _vsn, {:EXIT, {e, _stack} } } } when is_exception(e) ->
+                IO.puts("akd:hot error code_change/3 of #{inspect(mod)} crashed: " <> String.replace(Exception.message(e), "\n", " "))
               other ->
                 IO.puts("akd:hot error " <> inspect(other, limit: 30, printable_limit: 400, width: :infinity))
             end
@@ -99,15 +156,23 @@ internal sealed class HotUpgrader(StepReporter reporter)
     /// <summary>After a failed upgrade the VM is back on the old version: forget the new one (files and RELEASES entry).</summary>
     public async Task RemoveAsync(HotUpgradeRequest request, CancellationToken ct)
     {
-        var expression = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
-        var spec = new ProcessSpec(Path.Combine(request.RunningRoot, "bin", request.App), ["rpc", expression])
+        var home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
+        try
         {
-            WorkingDirectory = request.RunningRoot,
-            Environment = request.Env.ToDictionary(p => p.Key, p => (string?)p.Value),
-            Timeout = TimeSpan.FromSeconds(60),
-            OutputDrainGrace = TimeSpan.FromMilliseconds(200),
-        };
-        reporter.Log($"$ bin/{request.App} rpc <release_handler:remove_release {request.ToVsn}>");
-        await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+            var erlCall = ErlCall.Find(request.RunningRoot);
+            var erlang = $"io:format(\"~p~n\", [release_handler:remove_release({ErlCall.Literal(request.ToVsn)})]).";
+            var elixir = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
+            var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, TimeSpan.FromSeconds(30), home))
+                ?? RpcSpec(request.RunningRoot, request.App, request.Env, elixir, TimeSpan.FromSeconds(60));
+            reporter.Log($"$ {Path.GetFileName(spec.FileName)} <release_handler:remove_release {request.ToVsn}>");
+            await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(home))
+            {
+                Directory.Delete(home, recursive: true);
+            }
+        }
     }
 }

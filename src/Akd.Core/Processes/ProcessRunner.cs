@@ -13,6 +13,8 @@ public static class ProcessRunner
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
+            // No byte order mark in front of what StandardInput writes: programs read it as text.
+            StandardInputEncoding = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             UseShellExecute = false,
             WorkingDirectory = spec.WorkingDirectory ?? Environment.CurrentDirectory,
         };
@@ -45,7 +47,12 @@ public static class ProcessRunner
             throw new ProcessStartException($"cannot start '{spec.FileName}': {ex.Message}", ex);
         }
 
-        // Nothing reads our stdin; closing it lets tools that prompt fail instead of waiting forever.
+        // Closing stdin lets tools that prompt fail instead of waiting forever.
+        if (spec.StandardInput is { } input)
+        {
+            await process.StandardInput.WriteAsync(input.AsMemory(), ct).ConfigureAwait(false);
+        }
+
         process.StandardInput.Close();
 
         var sink = onOutput ?? (_ => { });

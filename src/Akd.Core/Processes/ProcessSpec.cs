@@ -8,6 +8,9 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
     /// <summary>Added to (or, with a null value, removed from) the inherited environment.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>Written to the program's stdin, which is then closed; null: stdin is closed at once.</summary>
+    public string? StandardInput { get; init; }
+
     /// <summary>The process tree is killed when it runs longer than this.</summary>
     public TimeSpan? Timeout { get; init; }
 

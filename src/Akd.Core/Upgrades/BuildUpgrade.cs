@@ -61,7 +61,24 @@ public static class BuildUpgrade
                 AppupsDir = Path.Combine(context.ProjectDir, "rel", "appups"),
                 Environment = context.ToolEnvironment(),
                 Timeout = context.CommandTimeout,
-            }, line => log(line with { Stream = line.Stream == OutputLine.StdOut ? "relup" : line.Stream }), ct).ConfigureAwait(false);
+            }, line =>
+            {
+                if (line.Stream != OutputLine.StdOut)
+                {
+                    log(line);
+                }
+            }, ct).ConfigureAwait(false);
+            foreach (var appup in plan.Appups)
+            {
+                log(new OutputLine("agent", $"appup {appup.App} {appup.FromVsn} -> {appup.ToVsn} ({appup.Source})" +
+                    (appup.Instructions.Count == 0 ? "" : ": " + string.Join(", ", appup.Instructions))));
+            }
+
+            if (plan.RelupPath is not null)
+            {
+                log(new OutputLine("agent", $"relup {previous.Version} -> {version} written to releases/{version}/relup"));
+            }
+
             return new UpgradeFacts(plan.CanHotUpgrade ? previous.Version : null, plan.Blockers);
         }
         catch (RelupGenerationException ex)

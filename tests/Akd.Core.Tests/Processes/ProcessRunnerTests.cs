@@ -21,6 +21,21 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task RunAsync_StandardInput_ReachesTheProgramWithoutAByteOrderMark()
+    {
+        // Arrange: od shows every byte the program read.
+        var lines = new List<OutputLine>();
+        var spec = new ProcessSpec("od", ["-An", "-c"]) { StandardInput = "ok.\n" };
+
+        // Act
+        var result = await ProcessRunner.RunAsync(spec, lines.Add, CancellationToken.None);
+
+        // Assert
+        Assert.True(result.Succeeded);
+        Assert.Equal("o   k   .  \\n", Assert.Single(lines).Text.Trim());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task RunAsync_WithheldPrefix_ChildDoesNotInheritItButGetsWhatTheSpecSets()
     {
         // Arrange: a prefix of this test's own, so other tests' children are unaffected.
