@@ -29,10 +29,17 @@ internal sealed class CoordinatorHarness : IDisposable
           rolling: { batch: 1 }
         """;
 
-    private readonly TempDatabase _db = new();
+    private readonly TempDatabase _db;
 
     public CoordinatorHarness()
+        : this(new TempDatabase())
     {
+    }
+
+    /// <summary>On <paramref name="db"/>, which the harness disposes: e.g. a PostgreSQL store that another harness shares.</summary>
+    public CoordinatorHarness(TempDatabase db)
+    {
+        _db = db;
         Options = new CoordinatorOptions { DataDir = _db.Dir };
         var options = Microsoft.Extensions.Options.Options.Create(Options);
         Registry = new AgentRegistry(Clock, options, NullLogger<AgentRegistry>.Instance);
