@@ -56,7 +56,8 @@ internal sealed class CoordinatorHarness : IDisposable
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
         Targets = new TargetResolver(Registry, Agents);
-        Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, metrics, new NeverStopping());
+        // On the harness clock, as every other part: a lock's age is measured against the plans' times.
+        Scheduler = new DeploymentScheduler(Runner, Operations, new DeployLockStore(_db.Database, Clock, options), _db.Deployments, Journal, metrics, new NeverStopping());
     }
 
     /// <summary>Starts at a fixed instant; only the test moves it.</summary>
