@@ -36,8 +36,15 @@ public sealed class PostgresDatabase : Database
     /// <summary>Host, port and database of a connection string, for logs: never its password.</summary>
     public static string Describe(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return $"host={builder.Host} port={builder.Port} database={builder.Database} user={builder.Username}";
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            return $"host={builder.Host} port={builder.Port} database={builder.Database} user={builder.Username}";
+        }
+        catch (ArgumentException)
+        {
+            return "an unreadable connection string";
+        }
     }
 
     private protected override async Task<T> RunAsync<T>(Func<DbConnection, T> work, CancellationToken ct)

@@ -35,8 +35,19 @@ internal static partial class StoreSetup
             return new SqliteDatabase(options, metrics);
         }
 
-        var database = new PostgresDatabase(postgres, metrics);
-        LogPostgres(logger, PostgresDatabase.Describe(postgres), database.AppliedMigrations, PostgresMigrations.All[^1].Version);
+        var target = PostgresDatabase.Describe(postgres);
+        PostgresDatabase database;
+        try
+        {
+            database = new PostgresDatabase(postgres, metrics);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or ArgumentException or TimeoutException)
+        {
+            // The connection string itself is never repeated: it may hold a password.
+            throw new InvalidOperationException($"the PostgreSQL store ({target}) cannot be opened: {ex.Message}", ex);
+        }
+
+        LogPostgres(logger, target, database.AppliedMigrations, PostgresMigrations.All[^1].Version);
         return database;
     }
 

@@ -30,10 +30,17 @@ internal sealed class CoordinatorHarness : IDisposable
           rolling: { batch: 1 }
         """;
 
-    private readonly TempDatabase _db = new();
+    private readonly TempDatabase _db;
 
     public CoordinatorHarness()
+        : this(new TempDatabase())
     {
+    }
+
+    /// <summary>On <paramref name="db"/>, which the harness disposes: e.g. a PostgreSQL store that another harness shares.</summary>
+    public CoordinatorHarness(TempDatabase db)
+    {
+        _db = db;
         Options = new CoordinatorOptions { DataDir = _db.Dir };
         var options = Microsoft.Extensions.Options.Options.Create(Options);
         Registry = new AgentRegistry(Clock, options, NullLogger<AgentRegistry>.Instance);
@@ -50,7 +57,8 @@ internal sealed class CoordinatorHarness : IDisposable
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
         Targets = new TargetResolver(Registry, Agents);
-        Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, metrics, new NeverStopping());
+        // On the harness clock, as every other part: a lock's age is measured against the plans' times.
+        Scheduler = new DeploymentScheduler(Runner, Operations, new DeployLockStore(_db.Database, Clock, options), _db.Deployments, Journal, metrics, new NeverStopping());
     }
 
     /// <summary>Starts at a fixed instant; only the test moves it.</summary>

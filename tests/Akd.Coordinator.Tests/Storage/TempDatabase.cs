@@ -20,10 +20,14 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
     {
     }
 
-    private TempDatabase(PostgresCluster? cluster, string? postgresDatabase)
+    private readonly bool _ownsPostgresDatabase;
+    private int _disposed;
+
+    private TempDatabase(PostgresCluster? cluster, string? postgresDatabase, bool ownsPostgresDatabase = true)
     {
         _cluster = cluster;
         _postgresDatabase = postgresDatabase;
+        _ownsPostgresDatabase = ownsPostgresDatabase;
         Dir = Directory.CreateTempSubdirectory("akd-coord-test-").FullName;
         Database = postgresDatabase is null
             ? new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = Dir }))
@@ -70,6 +74,15 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
         return new TempDatabase(cluster, name);
     }
 
+    /// <summary>
+    /// The same PostgreSQL database as another coordinator sees it: its own connections and stores, and a
+    /// scratch dir of its own; the database is dropped by the store that created it, not by this one.
+    /// </summary>
+    public TempDatabase OtherCoordinator() =>
+        _postgresDatabase is null
+            ? throw new InvalidOperationException("SQLite has one coordinator per database")
+            : new TempDatabase(_cluster, _postgresDatabase, ownsPostgresDatabase: false);
+
     public static Deployment NewDeployment(string id, string app = "hello", string environment = "", string kind = "deploy", string actor = "alice@box") => new()
     {
         Id = id,
@@ -86,8 +99,14 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
     public static DeployLock LockFor(Deployment d) =>
         new(d.App, d.Environment, d.Id, d.Kind, d.Actor, d.CreatedAt.ToDateTimeOffset());
 
+    /// <summary>Idempotent: a harness that was handed this store disposes it, and so may the test that opened it.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Database.Dispose();
         Directory.Delete(Dir, recursive: true);
     }
@@ -95,7 +114,7 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Dispose();
-        if (_postgresDatabase is not null)
+        if (_postgresDatabase is not null && _ownsPostgresDatabase)
         {
             await _cluster!.DropDatabaseAsync(_postgresDatabase, CancellationToken.None);
         }
