@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
-# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks).
+# Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks),
+# and what installers/build-packages.sh and its tests use: clang and zlib1g-dev (NativeAOT), dpkg-dev (dpkg-shlibdeps), lintian.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,10 @@ command -v rebar3 >/dev/null 2>&1 || missing+=(rebar3)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+command -v dpkg-shlibdeps >/dev/null 2>&1 || missing+=(dpkg-dev)
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
