@@ -191,10 +191,16 @@ ensure_config_dir() {
   install -d -m 0750 -o root -g "$service_user" -- "$config_dir"
 }
 
+# The units are the ones the .deb packages ship, which run /usr/bin/PROGRAM; this installer links
+# its programs into $bin_dir instead (/usr/bin belongs to dpkg), so only ExecStart='s path differs.
 install_unit() {
-  local unit="$1"
+  local unit="$1" program="${1%.service}"
   printf '==> installing %s\n' "$unit_dir/$unit"
-  install -m 0644 -o root -g root -- "$script_dir/systemd/$unit" "$unit_dir/$unit"
+  sed "s#^ExecStart=/usr/bin/$program #ExecStart=$bin_dir/$program #" -- "$script_dir/systemd/$unit" >"$unit_dir/$unit.new"
+  grep -q "^ExecStart=$bin_dir/$program " -- "$unit_dir/$unit.new" || die "$unit: no ExecStart=/usr/bin/$program to point at $bin_dir"
+  chmod 0644 -- "$unit_dir/$unit.new"
+  chown root:root -- "$unit_dir/$unit.new"
+  mv -- "$unit_dir/$unit.new" "$unit_dir/$unit"
 }
 
 # Restarts only a service that is already running (an upgrade). The agent's

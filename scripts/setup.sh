@@ -2,7 +2,8 @@
 # Installs what Akd's demo and tests need on a fresh Debian machine that has the .NET SDK:
 # Elixir and Erlang (Debian's packages), rebar3 (Erlang dependencies of Mix projects), git (source listing and git sources), systemd-analyze (unit checks),
 # chromium and chromium-driver (the dashboard's browser tests drive them with Selenium),
-# PostgreSQL's server binaries (the store tests start a throwaway cluster of their own with initdb + pg_ctl; none is used as a service).
+# PostgreSQL's server binaries (the store tests start a throwaway cluster of their own with initdb + pg_ctl; none is used as a service),
+# and what installers/build-packages.sh and its tests use: clang and zlib1g-dev (NativeAOT), dpkg-dev (dpkg-shlibdeps), lintian.
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,10 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+command -v dpkg-shlibdeps >/dev/null 2>&1 || missing+=(dpkg-dev)
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -1,9 +1,17 @@
+using System.Reflection;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
 using Akd.Agent.Observability;
 using Akd.Agent.Identity;
 using Akd.Agent.Steps;
+
+if (args is ["--version"])
+{
+    // What the package installed, also where no config exists yet.
+    Console.WriteLine($"akd-agent {typeof(AgentCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+    return 0;
+}
 
 Dictionary<string, string?> flags;
 try

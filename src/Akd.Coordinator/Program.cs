@@ -1,3 +1,4 @@
+using System.Reflection;
 using Akd.Coordinator;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
@@ -7,6 +8,12 @@ using Akd.Coordinator.Observability;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+if (args is ["--version"])
+{
+    Console.WriteLine($"akd-coordinator {typeof(CoordinatorOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+    return 0;
+}
 
 args = SecurityCommandLine.Extract(args, out var securityFlags);
 var builder = WebApplication.CreateBuilder(args);

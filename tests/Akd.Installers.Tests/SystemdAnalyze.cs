@@ -1,56 +1,48 @@
-using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Akd.Installers.Tests;
 
 internal sealed record VerifyResult(int ExitCode, IReadOnlyList<string> Lines);
 
-/// <summary>Runs the real <c>systemd-analyze verify</c> on a unit file.</summary>
-internal static class SystemdAnalyze
+internal sealed record SecurityResult(int ExitCode, double? Exposure, IReadOnlyList<string> Lines);
+
+/// <summary>Runs the real <c>systemd-analyze</c> on a unit file.</summary>
+internal static partial class SystemdAnalyze
 {
     public const string InstallHint =
         "systemd-analyze is not installed; the systemd unit tests need it: apt-get install -y systemd";
 
-    public static string? FindExecutable()
+    private static readonly Dictionary<string, string> Environment = new()
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "systemd-analyze"))
-            .FirstOrDefault(File.Exists);
-    }
+        ["SYSTEMD_COLORS"] = "0",
+        ["SYSTEMD_PAGER"] = "",
+        ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin",
+    };
+
+    public static string? FindExecutable() => Tool.Find("systemd-analyze");
 
     public static async Task<VerifyResult> VerifyAsync(
         string executable, string unitPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add("verify");
-        startInfo.ArgumentList.Add(unitPath);
-        startInfo.Environment["SYSTEMD_COLORS"] = "0";
-        startInfo.Environment["SYSTEMD_PAGER"] = "";
-
-        using var process = Process.Start(startInfo)
-            ?? throw new InvalidOperationException($"could not start {executable}");
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-
-        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"systemd-analyze verify {unitPath} did not finish within {timeout}.");
-        }
-
-        var lines = (await stdout + await stderr)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new VerifyResult(process.ExitCode, lines);
+        var result = await Tool.RunAsync(executable, ["verify", unitPath], timeout, cancellationToken, Environment);
+        return new VerifyResult(result.ExitCode, result.Lines);
     }
+
+    /// <summary>
+    /// <c>systemd-analyze security --offline=true</c>: the unit file alone is rated, as it is written,
+    /// without a running systemd.
+    /// </summary>
+    public static async Task<SecurityResult> SecurityAsync(
+        string executable, string unitPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var result = await Tool.RunAsync(
+            executable, ["security", "--offline=true", "--no-pager", unitPath], timeout, cancellationToken, Environment);
+        var match = OverallExposure().Match(result.Output);
+        double? exposure = match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        return new SecurityResult(result.ExitCode, exposure, result.Lines);
+    }
+
+    [GeneratedRegex(@"Overall exposure level for \S+: (\d+\.\d+)")]
+    private static partial Regex OverallExposure();
 }

@@ -11,7 +11,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
 
     public static TheoryData<string> Units => new() { "akd-agent.service", "akd-coordinator.service" };
 
-    [Theory(Timeout = TestTimeoutMs)]
+    [RequiresToolTheory("systemd-analyze", "systemd", Timeout = TestTimeoutMs)]
     [MemberData(nameof(Units))]
     public async Task Verify_ShippedUnit_ReportsNothingAboutTheUnit(string unit)
     {
@@ -27,7 +27,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, result.ExitCode);
     }
 
-    [Fact(Timeout = TestTimeoutMs)]
+    [RequiresToolFact("systemd-analyze", "systemd", Timeout = TestTimeoutMs)]
     public async Task Verify_UnitWithBadSetting_ReportsTheUnit()
     {
         // Arrange: proves that a finding on the unit is seen, so the test above can fail.
@@ -67,12 +67,19 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         AssertSingle(file, "PrivateTmp", "yes");
         AssertSingle(file, "RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6");
         Assert.Empty(file.Values("Service", "MemoryDenyWriteExecute"));
+        AssertSingle(file, "PrivateDevices", "yes");
+        AssertSingle(file, "ProtectKernelLogs", "yes");
+        AssertSingle(file, "ProtectClock", "yes");
+        AssertSingle(file, "RestrictNamespaces", "yes");
+        AssertSingle(file, "SystemCallArchitectures", "native");
+        AssertSingle(file, "CapabilityBoundingSet", "");
+        Assert.Equal("@system-service", file.Values("Service", "SystemCallFilter")[0]);
 
         var dataDir = "/var/lib/" + Path.GetFileNameWithoutExtension(unit);
         AssertSingle(file, "ReadWritePaths", dataDir);
         AssertSingle(file, "StateDirectory", Path.GetFileNameWithoutExtension(unit));
         var execStart = Assert.Single(file.Values("Service", "ExecStart"));
-        Assert.StartsWith("/usr/local/bin/" + Path.GetFileNameWithoutExtension(unit) + " ", execStart);
+        Assert.StartsWith("/usr/bin/" + Path.GetFileNameWithoutExtension(unit) + " ", execStart);
         Assert.Contains("--data-dir " + dataDir, execStart);
     }
 
@@ -109,8 +116,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
 
     private async Task<(string UnitPath, VerifyResult Result)> VerifyCopyAsync(string unit, string text)
     {
-        var analyze = SystemdAnalyze.FindExecutable();
-        Assert.True(analyze is not null, SystemdAnalyze.InstallHint);
+        var analyze = SystemdAnalyze.FindExecutable() ?? throw new InvalidOperationException(SystemdAnalyze.InstallHint);
 
         // The real programs are not installed here, and systemd-analyze refuses a unit whose
         // ExecStart= does not exist; point it at one that does and keep every other line.

@@ -25,7 +25,7 @@ internal static class AgentsJoinTokenCommand
             };
             request.Labels.Add(LabelPairs.Parse([parse.GetValue(labels)!]));
             var reply = await context.AgentAccess.CreateJoinTokenAsync(request, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
-            Console.Out.WriteLine(context.Json ? System.Text.Json.JsonSerializer.Serialize(new { token = reply.Token }) : reply.Token);
+            Console.Out.WriteLine(context.Json ? new System.Text.Json.Nodes.JsonObject { ["token"] = reply.Token }.ToJsonString() : reply.Token);
             return ExitCodes.Ok;
         });
         return command;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Akd.Cli.Init;
 using Akd.Core.Manifest;
 using Akd.Manifest;
@@ -23,17 +23,18 @@ internal static class InitCommand
             var (manifest, facts, written) = await WriteAsync(path, Parse(parse.GetValue(strategy)!), parse.GetValue(force), ct).ConfigureAwait(false);
             if (context.Json)
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(new
+                // JsonObject rather than an anonymous type: akdctl is NativeAOT, where reflection-based serialization is not.
+                Console.Out.WriteLine(new JsonObject
                 {
-                    path,
-                    app = manifest.App,
-                    version = facts.Mix.Version,
-                    strategy = ManifestTemplate.Name(manifest.Strategy),
-                    tool = manifest.Build.Tool == BuildTool.Distillery ? "distillery" : "mix-release",
-                    toolchain = manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system",
-                    http_server = facts.HttpServer,
-                    also_wrote = written,
-                }));
+                    ["path"] = path,
+                    ["app"] = manifest.App,
+                    ["version"] = facts.Mix.Version,
+                    ["strategy"] = ManifestTemplate.Name(manifest.Strategy),
+                    ["tool"] = manifest.Build.Tool == BuildTool.Distillery ? "distillery" : "mix-release",
+                    ["toolchain"] = manifest.Build.Toolchain == Toolchain.Asdf ? "asdf" : "system",
+                    ["http_server"] = facts.HttpServer,
+                    ["also_wrote"] = new JsonArray([.. written.Select(file => (JsonNode?)file)]),
+                }.ToJsonString());
             }
             else
             {

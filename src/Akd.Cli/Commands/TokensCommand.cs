@@ -32,7 +32,7 @@ internal static class TokensCommand
                 Role = parse.GetValue(role)!,
                 TtlSeconds = (long)(Ttl.Parse(parse.GetValue(ttl))?.TotalSeconds ?? 0),
             }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
-            Console.Out.WriteLine(context.Json ? System.Text.Json.JsonSerializer.Serialize(new { token = reply.Token }) : reply.Token);
+            Console.Out.WriteLine(context.Json ? new System.Text.Json.Nodes.JsonObject { ["token"] = reply.Token }.ToJsonString() : reply.Token);
             return ExitCodes.Ok;
         });
         return command;
