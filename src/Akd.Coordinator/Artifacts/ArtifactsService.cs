@@ -23,38 +23,24 @@ public sealed partial class ArtifactsService(
         }
 
         var header = requestStream.Current.Header;
-        var trailing = header.Sha256.Length == 0;
-        if ((!trailing && !ArtifactStore.IsValidDigest(header.Sha256)) || header.Size < 0)
+        if (header.Size < 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: sha256 '{header.Sha256}', size {header.Size}"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: size {header.Size}"));
         }
 
         if (header.Size > options.Value.MaxArtifactBytes)
         {
-            LogUploadRefused(trailing ? "(digest not sent)" : header.Sha256, $"declared {header.Size} bytes, over Coordinator:MaxArtifactBytes");
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the artifact is {header.Size} bytes; this coordinator accepts at most {options.Value.MaxArtifactBytes} (Coordinator:MaxArtifactBytes)"));
-        }
-
-        if (!trailing && store.SizeOf(header.Sha256) == header.Size)
-        {
-            // Already stored (same content uploaded before): drain and acknowledge.
-            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
-            {
-            }
-
-            // Not recorded: claiming bytes one did not send must not make one their uploader.
-            return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+            LogUploadRefused("(digest not sent yet)", $"declared {header.Size} bytes, over Coordinator:MaxArtifactBytes");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the artifact is {header.Size} bytes; this coordinator accepts at most {options.Value.MaxArtifactBytes} (Coordinator:MaxArtifactBytes)"));
         }
 
         if (header.Size > store.FreeBytes())
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the artifact is {header.Size} bytes and the coordinator's artifact store has {store.FreeBytes()} bytes free"));
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the artifact is {header.Size} bytes and the coordinator's artifact store has {store.FreeBytes()} bytes free"));
         }
 
-        await using var upload = trailing ? store.BeginUpload(header.Size) : store.BeginUpload(header.Sha256, header.Size);
-        var sha256 = header.Sha256;
+        await using var upload = store.BeginUpload(header.Size);
+        var sha256 = "";
         try
         {
             while (await requestStream.MoveNext(ct).ConfigureAwait(false))
@@ -71,7 +57,7 @@ public sealed partial class ArtifactsService(
 
             if (!ArtifactStore.IsValidDigest(sha256))
             {
-                throw new InvalidDataException(trailing ? "the upload ended without its SHA-256" : $"'{sha256}' is not a SHA-256 digest");
+                throw new InvalidDataException(sha256.Length == 0 ? "the upload ended without its SHA-256" : $"'{sha256}' is not a SHA-256 digest");
             }
 
             await upload.CommitAsync(sha256, ct).ConfigureAwait(false);

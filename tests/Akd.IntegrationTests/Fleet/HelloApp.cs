@@ -15,7 +15,7 @@ internal sealed class HelloApp
     public static HelloApp CopyTo(string parent)
     {
         var dir = Path.Combine(parent, "hello-src");
-        Copy(RepoPaths.HelloExample, dir);
+        MixProjectCopy.Copy(RepoRoot.HelloExample, dir);
         return new HelloApp(dir);
     }
 
@@ -29,34 +29,12 @@ internal sealed class HelloApp
     }
 
     /// <summary>Copies a fixture's files over this copy (e.g. the fake distillery task and its manifest).</summary>
-    public void Overlay(string fixtureDir) => Copy(fixtureDir, Dir);
+    public void Overlay(string fixtureDir) => MixProjectCopy.Copy(fixtureDir, Dir);
 
     public string WriteManifest(string name, string yaml)
     {
         var path = Path.Combine(Dir, name);
         File.WriteAllText(path, yaml);
         return path;
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            if (entry.Name is "_build" or "deps")
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry is DirectoryInfo)
-            {
-                Copy(entry.FullName, target);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target, overwrite: true);
-            }
-        }
     }
 }
