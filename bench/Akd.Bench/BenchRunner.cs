@@ -22,7 +22,7 @@ public static class BenchRunner
         try
         {
             await using var ctx = new BenchContext(options, report, log);
-            ctx.Repo.CheckBuilt();
+            ctx.Programs.CheckBuilt();
             foreach (var scenario in options.Scenarios)
             {
                 var started = load.Now;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Akd.Bench;
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 // bench/run.sh builds everything and calls this; see bench/README.md for the options.
-var root = RepoLayout.FindRoot(AppContext.BaseDirectory);
+var root = RepoRoot.Find(AppContext.BaseDirectory);
 var values = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {

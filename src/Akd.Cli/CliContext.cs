@@ -1,17 +1,17 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
+using Akd.Client;
+using Akd.Client.Artifacts;
+using Akd.Client.Channels;
 using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
-using Grpc.Core;
-using Grpc.Core.Interceptors;
-using Grpc.Net.Client;
 
 namespace Akd.Cli;
 
 /// <summary>What every verb needs: the coordinator's clients and how to print.</summary>
 internal sealed class CliContext : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly ClientChannel _channel;
 
     public CliContext(ParseResult parse)
     {
@@ -24,41 +24,31 @@ internal sealed class CliContext : IDisposable
         }
 
         Json = parse.GetValue(CliApp.Output) == "json";
-        _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        _channel = new ClientChannel(new ClientChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                EnableMultipleHttp2Connections = true,
-                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(ReadCa(parse.GetValue(CliApp.CaFile)), trustSystem: true) },
-            },
+            Address = Address,
+            Ca = ReadCa(parse.GetValue(CliApp.CaFile)),
+            TrustSystemStore = true,
+            BearerToken = ReadToken(parse.GetValue(CliApp.TokenFile)),
         });
-        var token = ReadToken(parse.GetValue(CliApp.TokenFile));
-        _invoker = token is null
-            ? _channel.CreateCallInvoker()
-            : _channel.Intercept(headers =>
-            {
-                headers.Add("authorization", $"Bearer {token}");
-                return headers;
-            });
+        Transfer = new ArtifactTransfer(_channel.Invoker, new ArtifactTransferOptions());
     }
-
-    private readonly CallInvoker _invoker;
 
     public string Address { get; }
 
     public bool Json { get; }
 
-    public Control.ControlClient Control => new(_invoker);
+    public Control.ControlClient Control => new(_channel.Invoker);
 
     /// <summary>Deadline for a short request (a listing, a lookup): a hung coordinator must not hang a script.</summary>
-    public static DateTime ShortDeadline => DateTime.UtcNow.AddSeconds(30);
+    public static DateTime ShortDeadline => CallDeadlines.Short();
 
-    public Contracts.V1.Artifacts.ArtifactsClient Artifacts => new(_invoker);
+    /// <summary>Uploads (the source tree, a locally built release) with the one protocol and retries every client uses.</summary>
+    public ArtifactTransfer Transfer { get; }
 
-    public AgentAccess.AgentAccessClient AgentAccess => new(_invoker);
+    public AgentAccess.AgentAccessClient AgentAccess => new(_channel.Invoker);
 
-    public Tokens.TokensClient Tokens => new(_invoker);
+    public Tokens.TokensClient Tokens => new(_channel.Invoker);
 
     /// <summary>The coordinator's CA from --ca-file, else AKD_CA_FILE; null trusts the system store alone.</summary>
     private static X509Certificate2? ReadCa(string? file)

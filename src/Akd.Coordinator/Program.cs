@@ -4,6 +4,7 @@ using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Dashboard;
 using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Observability;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
@@ -54,6 +55,8 @@ builder.Services.AddOptions<CoordinatorOptions>()
 builder.Services.AddGrpc(grpc =>
 {
     grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+    // First, so that it maps what the interceptors after it throw too.
+    grpc.Interceptors.Add<RpcErrorInterceptor>();
     grpc.Interceptors.Add<AuthInterceptor>();
 });
 builder.AddQuickShutdown();

@@ -42,7 +42,7 @@ internal sealed class Browser : IDisposable
     /// <summary>Saves what the page looks like now, under TestResults/Akd.Dashboard.Tests/screenshots at the repository root.</summary>
     public string Screenshot(string name)
     {
-        var dir = Path.Combine(RepoPaths.Root, "TestResults", "Akd.Dashboard.Tests", "screenshots");
+        var dir = Path.Combine(RepoRoot.Path, "TestResults", "Akd.Dashboard.Tests", "screenshots");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name + ".png");
         Driver.GetScreenshot().SaveAsFile(path);

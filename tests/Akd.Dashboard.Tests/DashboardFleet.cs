@@ -11,7 +11,7 @@ public sealed class DashboardFleet : IAsyncLifetime
 {
     internal LocalFleet Fleet { get; private set; } = null!;
 
-    public int DashboardPort { get; } = LocalFleet.FreePort();
+    public int DashboardPort { get; } = Ports.Free();
 
     public string DashboardUrl => $"https://127.0.0.1:{DashboardPort}";
 

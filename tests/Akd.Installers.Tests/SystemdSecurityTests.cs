@@ -25,7 +25,7 @@ public sealed class SystemdSecurityTests(ITestOutputHelper output) : IDisposable
     public async Task Security_ShippedUnit_RatesWithinLimit(string unit, double limit)
     {
         // Arrange
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit));
 
         // Act
         var result = await RateAsync(unit, text);
@@ -39,7 +39,7 @@ public sealed class SystemdSecurityTests(ITestOutputHelper output) : IDisposable
     public async Task Security_AgentUnitWithoutSandbox_RatesOverLimit()
     {
         // Arrange: the same unit without its sandbox lines; proves the limit above can be missed.
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-agent.service"));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-agent.service"));
         var sandbox = new[] { "Protect", "Private", "Restrict", "SystemCall", "Capability" };
         var bare = string.Join('\n', text.Split('\n').Where(line => !sandbox.Any(p => line.StartsWith(p, StringComparison.Ordinal))));
 

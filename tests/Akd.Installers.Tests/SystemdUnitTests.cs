@@ -16,7 +16,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     public async Task Verify_ShippedUnit_ReportsNothingAboutTheUnit(string unit)
     {
         // Arrange
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit));
 
         // Act
         var (unitPath, result) = await VerifyCopyAsync(unit, text);
@@ -31,7 +31,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     public async Task Verify_UnitWithBadSetting_ReportsTheUnit()
     {
         // Arrange: proves that a finding on the unit is seen, so the test above can fail.
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-agent.service"));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-agent.service"));
         var broken = text.Replace("Type=notify\n", "Type=notify\nRestartSecc=2\n", StringComparison.Ordinal);
         Assert.NotEqual(text, broken);
 
@@ -49,7 +49,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     public async Task Parse_ShippedUnit_HasServiceAndHardeningSettings(string unit)
     {
         // Arrange
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit));
 
         // Act
         var file = UnitFile.Parse(text);
@@ -87,7 +87,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     public async Task Parse_AgentUnit_StopsOnlyTheAgentProcess()
     {
         // Arrange
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-agent.service"));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-agent.service"));
 
         // Act
         var file = UnitFile.Parse(text);
@@ -101,7 +101,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
     public async Task Parse_CoordinatorUnit_ListensWithTls()
     {
         // Arrange
-        var text = await File.ReadAllTextAsync(RepoRoot.SystemdUnit("akd-coordinator.service"));
+        var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-coordinator.service"));
 
         // Act
         var file = UnitFile.Parse(text);
@@ -144,4 +144,5 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         Assert.True(values.Count == 1, $"expected one {key}= in [Service], found {values.Count}");
         Assert.Equal(expected, values[0]);
     }
+
 }

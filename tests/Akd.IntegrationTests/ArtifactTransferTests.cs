@@ -1,12 +1,12 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
 using Akd.Agent.Identity;
+using Akd.Client.Artifacts;
+using Akd.Client.Channels;
+using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
-using Akd.IntegrationTests.Fleet;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,41 +16,27 @@ using Xunit.Abstractions;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// The agent's ArtifactClient against a real coordinator process: uploads send their digest after the
+/// The client library's artifact transfer (through the agent's ArtifactClient, and as akdctl uses it) against a
+/// real coordinator process: uploads send their digest after the
 /// data (hashed while streaming), downloads are hashed as they arrive, also when they resume.
 /// </summary>
 public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "akd-it-artifacts-" + Guid.NewGuid().ToString("N")[..6]);
-    private ManagedProcess _coordinator = null!;
+    private TestCoordinator _coordinator = null!;
     private string _url = "";
     private string _adminToken = "";
 
     public async Task InitializeAsync()
     {
-        var port = LocalFleet.FreePort();
-        _url = $"https://127.0.0.1:{port}";
-        _coordinator = ManagedProcess.StartDotnet("coordinator", RepoPaths.Coordinator, ["--urls", _url, "--data-dir", Path.Combine(_root, "coordinator")]);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException) when (attempt < 300)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        _adminToken = (await File.ReadAllTextAsync(Path.Combine(_root, "coordinator", "admin.token"))).Trim();
+        _coordinator = await TestCoordinator.StartAsync(AkdPrograms.Current, Path.Combine(_root, "coordinator"), CancellationToken.None);
+        _url = _coordinator.Url;
+        _adminToken = _coordinator.AdminToken;
     }
 
     public Task DisposeAsync()
     {
-        output.WriteLine(_coordinator.Output);
+        output.WriteLine(_coordinator.Process.Output);
         _coordinator.Dispose();
         Directory.Delete(_root, recursive: true);
         return Task.CompletedTask;
@@ -112,6 +98,47 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains(claimed, error.Status.Detail);
         var stat = await Assert.ThrowsAsync<RpcException>(() => client.StatAsync(new ArtifactRef { Sha256 = claimed }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, stat.StatusCode);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Upload_EndsWithoutItsDigest_RefusedAsDataLossAndNothingLeftBehind()
+    {
+        // Arrange: the one protocol sends the digest after the data; an upload that never does is incomplete.
+        using var channel = new TestChannel(_url, CaFile, _adminToken);
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
+        var data = RandomNumberGenerator.GetBytes(1000);
+
+        // Act
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = data.Length, Kind = "release" } });
+        await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(data) });
+        await call.RequestStream.CompleteAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+
+        // Assert
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Contains("without its SHA-256", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "coordinator", "artifacts", "tmp")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "coordinator", "artifacts", "sha256")) &&
+            Directory.EnumerateFiles(Path.Combine(_root, "coordinator", "artifacts", "sha256"), "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task UploadAsync_OperatorTokenThroughClientLibrary_StoredUnderItsDigest()
+    {
+        // Arrange: akdctl's path: the client library's channel with a bearer token and its ArtifactTransfer.
+        var source = WriteRandomFile("local-build.tar.gz", 300_000);
+        using var channel = new ClientChannel(new ClientChannelOptions { Address = _url, Ca = CaTrust.LoadCertificate(CaFile), BearerToken = _adminToken });
+        var transfer = new ArtifactTransfer(channel.Invoker, new ArtifactTransferOptions());
+
+        // Act
+        var stored = await transfer.UploadAsync(source, "release", CancellationToken.None);
+        var stat = await new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker).StatAsync(stored);
+
+        // Assert
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source))), stored.Sha256);
+        Assert.Equal(300_000, stat.Size);
+        Assert.Equal(File.ReadAllBytes(source), File.ReadAllBytes(Path.Combine(_root, "coordinator", "artifacts", "sha256", stored.Sha256[..2], stored.Sha256)));
     }
 
     [Fact(Timeout = 60_000)]
@@ -185,16 +212,14 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         return path;
     }
 
-    private string CaFile => Path.Combine(_root, "coordinator", "pki", "ca.crt");
+    private string CaFile => _coordinator.CaFile;
 
     /// <summary>An agent's artifact client, enrolled as a real agent is (join token, its own key).</summary>
     private async Task<AgentSide> ClientAsync(string name)
     {
         var dataDir = Path.Combine(_root, name + "-" + Guid.NewGuid().ToString("N")[..4]);
-        using var admin = new TestChannel(_url, CaFile, _adminToken);
-        var join = await new AgentAccess.AgentAccessClient(admin.Invoker).CreateJoinTokenAsync(
-            new CreateJoinTokenRequest { Name = Path.GetFileName(dataDir), Labels = { ["role"] = "transfer" } });
-        var options = Options.Create(new AgentOptions { Coordinator = _url, Join = join.Token, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
+        var join = await _coordinator.Admin.JoinTokenAsync("role=transfer", Path.GetFileName(dataDir));
+        var options = Options.Create(new AgentOptions { Coordinator = _url, Join = join, DataDir = dataDir, Name = Path.GetFileName(dataDir) });
         var identity = new AgentIdentity(options, TimeProvider.System);
         await new Enroller(identity, options, NullLogger<Enroller>.Instance).EnsureEnrolledAsync(CancellationToken.None);
         return new AgentSide(options, identity, dataDir);
@@ -208,7 +233,7 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         {
             DataDir = dataDir;
             _channel = new CoordinatorChannel(options, identity);
-            Client = new ArtifactClient(_channel, options);
+            Client = new ArtifactClient(_channel, new ArtifactCache(options.Value, TimeProvider.System), options);
         }
 
         public string DataDir { get; }

@@ -60,8 +60,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output) : IDisposable
 
     private BenchOptions Small(params string[] scenarios) => new()
     {
-        RepoRoot = RepoPaths.Root,
-        Configuration = RepoPaths.Configuration,
+        RepoRoot = RepoRoot.Path,
+        Configuration = RepoRoot.Configuration,
         OutputFile = _report,
         Scenarios = scenarios,
         Repetitions = 1,

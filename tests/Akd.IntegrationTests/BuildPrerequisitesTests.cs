@@ -141,7 +141,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         // Arrange: a target that builds (strategy source) with a fresh MIX_HOME and a build secret of its own,
         // and hooks around the compile and after the switch that record the env they got.
         var secret = "target-build-secret-" + Guid.NewGuid().ToString("N");
-        var port = LocalFleet.FreePort();
+        var port = Ports.Free();
         var name = $"src-web-{_fleet.Suffix}";
         var config = Path.Combine(_fleet.Root, "src-web.json");
         File.WriteAllText(config, JsonSerializer.Serialize(new

@@ -20,7 +20,7 @@ public sealed class CoordinatorShutdownTests(ITestOutputHelper output) : IAsyncL
     public async Task Sigterm_WithAgentStreamsOpen_ExitsCleanlyBeforeTheHostsDefaultTimeoutAndAgentsReconnectAfterARestart()
     {
         // Arrange: three agents hold their streams open (WaitForAgentsAsync in StartAsync saw them online).
-        var coordinator = _fleet.Coordinator!;
+        var coordinator = _fleet.Coordinator.Process;
 
         // Act: the framework's own shutdown timeout is 30 s; agent streams would hold the stop that long.
         var exited = await coordinator.TerminateAsync(TimeSpan.FromSeconds(20));
@@ -29,7 +29,7 @@ public sealed class CoordinatorShutdownTests(ITestOutputHelper output) : IAsyncL
         Assert.True(exited, "the coordinator was still running 20 s after SIGTERM");
         Assert.Equal(0, coordinator.ExitCode);
         Assert.Contains("Application is shutting down", coordinator.Output);
-        _fleet.StartCoordinator();
+        await _fleet.RestartCoordinatorAsync(CancellationToken.None);
         await _fleet.WaitForAgentsAsync(3, CancellationToken.None);
     }
 }

@@ -19,7 +19,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
     {
         _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None);
         _app = HelloApp.CopyTo(_fleet.Root);
-        _app.Overlay(RepoPaths.Fixture("distillery_fake_app"));
+        _app.Overlay(Path.Combine(RepoRoot.Path, "tests", "Akd.IntegrationTests", "Fixtures", "distillery_fake_app"));
     }
 
     public async Task DisposeAsync()

@@ -18,7 +18,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None);
-        _app = HelloApp.CopyExample(RepoPaths.CounterExample, _fleet.Root);
+        _app = HelloApp.CopyExample(RepoRoot.CounterExample, _fleet.Root);
     }
 
     public async Task DisposeAsync()
@@ -127,7 +127,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
     /// <summary>Copies examples/counter/versions/OVERLAY over the app and sets version 0.2.0.</summary>
     private void NextVersion(string overlay)
     {
-        _app.Overlay(Path.Combine(RepoPaths.CounterExample, "versions", overlay));
+        _app.Overlay(Path.Combine(RepoRoot.CounterExample, "versions", overlay));
         _app.SetVersion("0.2.0");
     }
 

@@ -1,4 +1,4 @@
-using Akd.Bench.Infra;
+using Akd.Testing;
 using Akd.Contracts.V1;
 using Google.Protobuf;
 
@@ -44,15 +44,15 @@ public sealed record AkdDeploy(string Id, string State, IReadOnlyList<Deployment
         return hosts;
     }
 
-    public static async Task<AkdDeploy> RunAsync(BenchCluster cluster, string manifest, CancellationToken ct)
+    public static async Task<AkdDeploy> RunAsync(LocalFleet cluster, string manifest, CancellationToken ct)
     {
-        var result = await cluster.AkdctlAsync(Path.GetDirectoryName(manifest)!, ct, "deploy", "-f", manifest, "--output", "json").ConfigureAwait(false);
-        var events = result.StdOut.Where(l => l.StartsWith('{')).Select(l => JsonParser.Default.Parse<DeploymentEvent>(l)).ToList();
+        var result = await cluster.AkdctlAsync(Path.GetDirectoryName(manifest)!, TimeSpan.FromMinutes(10), "deploy", "-f", manifest, "--output", "json").ConfigureAwait(false);
+        var events = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).Select(l => JsonParser.Default.Parse<DeploymentEvent>(l)).ToList();
         var final = events.LastOrDefault(e => e.Kind == EventKind.Deployment)?.State ?? "unknown";
         var deploy = new AkdDeploy(events.FirstOrDefault()?.DeploymentId ?? "", final, events);
         if (!deploy.Succeeded || result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"akdctl deploy ended {final} (exit {result.ExitCode}):\n{result.Text}\n{cluster.Logs()}");
+            throw new InvalidOperationException($"akdctl deploy ended {final} ({result}):\n{cluster.Logs()}");
         }
 
         return deploy;

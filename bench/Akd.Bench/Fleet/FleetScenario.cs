@@ -1,4 +1,5 @@
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Fleet;
 
@@ -14,8 +15,8 @@ public static class FleetScenario
     {
         var o = ctx.Options;
         var batches = o.EffectiveBatchSizes;
-        var cluster = await ctx.ClusterAsync(ct).ConfigureAwait(false);
-        var app = HelloSource.CopyFrom(ctx.Repo, ctx.Work("fleet-src"));
+        var cluster = await ctx.FleetAsync(ct).ConfigureAwait(false);
+        var app = HelloSource.CopyFrom(ctx.HelloExample, ctx.Work("fleet-src"));
         var manifests = batches.ToDictionary(b => b, b => app.WriteManifest($"akd.batch{b}.yaml", b));
 
         ctx.Log("fleet: warm-up deploy with Akd (every host gets a running release; the build workspace fills)");
@@ -25,9 +26,9 @@ public static class FleetScenario
         ctx.Log("fleet: starting the baselines' hosts");
         var tarball = ctx.Work("hello.tar.gz");
         File.Copy(await cluster.ArtifactPathAsync(warmUp.Id, ct).ConfigureAwait(false), tarball);
-        using var shell = new ShellHosts(ctx.Repo, ctx.Work("shell-hosts"), o.Hosts);
+        using var shell = new ShellHosts(ctx.ShellDir, ctx.Work("shell-hosts"), o.Hosts);
         await shell.FloorAsync(o.Hosts, tarball, ct).ConfigureAwait(false);
-        await using var ssh = o.Ssh && SshServer.IsInstalled ? await SshServer.StartAsync(ctx.Repo, ctx.Work("sshd"), ct).ConfigureAwait(false) : null;
+        await using var ssh = o.Ssh && SshServer.IsInstalled ? await SshServer.StartAsync(ctx.ShellDir, ctx.Work("sshd"), ct).ConfigureAwait(false) : null;
 
         var floor = batches.ToDictionary(b => b, _ => new FleetRuns());
         var akd = batches.ToDictionary(b => b, _ => new FleetRuns());
@@ -40,10 +41,10 @@ public static class FleetScenario
                 ctx.Log($"fleet: run {rep}/{o.Repetitions}, {b} at once: floor, then Akd");
                 floor[b].Add(await shell.FloorAsync(b, tarball, ct).ConfigureAwait(false));
                 cluster.ClearArtifactCaches();
-                var cpu = cluster.WebAgentsCpu();
+                var cpu = WebAgentsCpu(cluster);
                 var deploy = await AkdDeploy.RunAsync(cluster, manifests[b], ct).ConfigureAwait(false);
                 akd[b].Add((deploy.Delivery, deploy.Hosts()));
-                akd[b].AgentCpuPerHost.Add((cluster.WebAgentsCpu() - cpu).TotalMilliseconds / o.Hosts);
+                akd[b].AgentCpuPerHost.Add((WebAgentsCpu(cluster) - cpu).TotalMilliseconds / o.Hosts);
             }
 
             if (ssh is not null)
@@ -140,4 +141,8 @@ public static class FleetScenario
             Enumerable.Range(0, HostPhases.Names.Length)
                 .Select(i => Samples.Millis(1000 * new Samples(Hosts.Select(h => h.Values[i])).Median)).ToArray();
     }
+
+    /// <summary>CPU the web agents' own processes have used so far (not the apps they run).</summary>
+    private static TimeSpan WebAgentsCpu(LocalFleet fleet) =>
+        fleet.Web.Aggregate(TimeSpan.Zero, (sum, web) => sum + ProcStats.CpuTime(fleet.Agents[web.Name].Pid));
 }

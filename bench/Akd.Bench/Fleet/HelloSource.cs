@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Fleet;
 
@@ -16,9 +17,9 @@ public sealed class HelloSource
 
     public string Dir { get; }
 
-    public static HelloSource CopyFrom(RepoLayout repo, string dir)
+    public static HelloSource CopyFrom(string helloExample, string dir)
     {
-        Copy(repo.HelloExample, dir);
+        MixProjectCopy.Copy(helloExample, dir);
         return new HelloSource(dir);
     }
 
@@ -97,28 +98,6 @@ public sealed class HelloSource
 
             code.Append("end\n");
             File.WriteAllText(Path.Combine(dir, $"m{i}.ex"), code.ToString());
-        }
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            if (entry.Name is "_build" or "deps")
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry is DirectoryInfo)
-            {
-                Copy(entry.FullName, target);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target);
-            }
         }
     }
 }

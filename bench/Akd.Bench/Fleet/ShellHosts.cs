@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Fleet;
 
@@ -9,13 +10,13 @@ namespace Akd.Bench.Fleet;
 /// </summary>
 public sealed class ShellHosts : IDisposable
 {
-    private readonly RepoLayout _repo;
+    private readonly string _shellDir;
     private readonly List<(string Name, string Dir, int Port, string Node)> _hosts = [];
     private int _runs;
 
-    public ShellHosts(RepoLayout repo, string root, int count)
+    public ShellHosts(string shellDir, string root, int count)
     {
-        _repo = repo;
+        _shellDir = shellDir;
         Directory.CreateDirectory(root);
         var suffix = Guid.NewGuid().ToString("N")[..6];
         for (var i = 1; i <= count; i++)
@@ -33,11 +34,11 @@ public sealed class ShellHosts : IDisposable
 
     /// <summary>The floor: bench/shell/floor.sh, <paramref name="batch"/> hosts at a time.</summary>
     public Task<(TimeSpan Wall, List<HostPhases> Hosts)> FloorAsync(int batch, string tarball, CancellationToken ct) =>
-        RunAsync([Path.Combine(_repo.ShellDir, "floor.sh"), batch.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);
+        RunAsync([Path.Combine(_shellDir, "floor.sh"), batch.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);
 
     /// <summary>The SSH way: bench/shell/ssh-deploy.sh, host after host or all at once.</summary>
     public Task<(TimeSpan Wall, List<HostPhases> Hosts)> SshAsync(SshServer ssh, bool parallel, string tarball, CancellationToken ct) =>
-        RunAsync([Path.Combine(_repo.ShellDir, "ssh-deploy.sh"), parallel ? "parallel" : "seq", ssh.Dir, ssh.Port.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);
+        RunAsync([Path.Combine(_shellDir, "ssh-deploy.sh"), parallel ? "parallel" : "seq", ssh.Dir, ssh.Port.ToString(CultureInfo.InvariantCulture), tarball, NextReleaseId(), HostsFile], ct);
 
     /// <summary>Kills the BEAM of every host (found by its node name).</summary>
     public void Dispose()
@@ -46,7 +47,7 @@ public sealed class ShellHosts : IDisposable
         {
             foreach (var pid in BeamProcesses.WithNode(node))
             {
-                BenchCluster.KillPid(pid);
+                ReleaseProcesses.Kill(pid);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Fleet;
 
@@ -21,9 +22,9 @@ public sealed class SshServer : IAsyncDisposable
 
     public static bool IsInstalled => File.Exists("/usr/sbin/sshd") && File.Exists("/usr/bin/ssh") && File.Exists("/usr/bin/scp");
 
-    public static async Task<SshServer> StartAsync(RepoLayout repo, string dir, CancellationToken ct)
+    public static async Task<SshServer> StartAsync(string shellDir, string dir, CancellationToken ct)
     {
-        var server = new SshServer(Path.Combine(repo.ShellDir, "sshd.sh"), dir, Ports.Free());
+        var server = new SshServer(Path.Combine(shellDir, "sshd.sh"), dir, Ports.Free());
         await Command.RunAsync("bash", [server._script, "start", dir, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         while (true)

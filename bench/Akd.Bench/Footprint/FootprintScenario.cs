@@ -1,4 +1,5 @@
 using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Footprint;
 
@@ -14,12 +15,9 @@ public static class FootprintScenario
     {
         var o = ctx.Options;
         var root = ctx.Work("footprint");
-        var port = Ports.Free();
-        var url = $"https://127.0.0.1:{port}";
-        using var coordinator = ctx.Programs.StartCoordinator(url, Path.Combine(root, "coordinator"));
-        await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-        await BenchChannel.WaitForTrustFilesAsync(Path.Combine(root, "coordinator"), ct).ConfigureAwait(false);
-        using var admin = new BenchChannel(url, Path.Combine(root, "coordinator"));
+        using var coordinator = await TestCoordinator.StartAsync(ctx.Programs, Path.Combine(root, "coordinator"), ct).ConfigureAwait(false);
+        var url = coordinator.Url;
+        var admin = coordinator.Admin;
 
         var kinds = new List<(string Label, string Program)>();
         if (o.AgentBinary is { } native)
@@ -27,7 +25,7 @@ public static class FootprintScenario
             kinds.Add(("NativeAOT (`akd-agent`)", native));
         }
 
-        kinds.Add(("framework-dependent (`dotnet akd-agent.dll`)", ctx.Repo.Agent));
+        kinds.Add(("framework-dependent (`dotnet akd-agent.dll`)", ctx.Programs.Agent));
 
         var section = ctx.Report.Section("3. Agent footprint");
         section.Text(
@@ -43,7 +41,7 @@ public static class FootprintScenario
             var connected = new Samples();
             var rss = new Samples();
             var cpu = new Samples();
-            var programs = new Fleet.AkdPrograms(ctx.Repo, program == ctx.Repo.Agent ? null : program);
+            var programs = new AkdPrograms(o.RepoRoot, o.Configuration, program == ctx.Programs.Agent ? null : program);
             if (first)
             {
                 await MeasureAsync(programs, admin, url, Path.Combine(root, "warm-up"), o.IdleWindow, ct).ConfigureAwait(false);
@@ -70,17 +68,17 @@ public static class FootprintScenario
     }
 
     private static async Task<(TimeSpan Connected, double Rss, double Cpu)> MeasureAsync(
-        Fleet.AkdPrograms programs, BenchChannel admin, string url, string dataDir, TimeSpan idle, CancellationToken ct)
+        AkdPrograms programs, TestChannel admin, string url, string dataDir, TimeSpan idle, CancellationToken ct)
     {
         // Enrollment (a key, a CSR, one call) happens once per host, before the first connection: not measured.
         var name = $"footprint-{Guid.NewGuid().ToString("N")[..6]}";
         var join = await admin.JoinTokenAsync("role=footprint", name, ct: ct).ConfigureAwait(false);
-        using (var enroll = programs.StartAgent(url, join, name, dataDir))
+        using (var enroll = programs.StartAgent(url, name, dataDir, join))
         {
             await enroll.WaitForLineAsync("Connected to ", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
 
-        using var agent = programs.StartAgent(url, "", name, dataDir);
+        using var agent = programs.StartAgent(url, name, dataDir);
         var connected = await agent.WaitForLineAsync("Connected to ", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         await Task.Delay(idle, ct).ConfigureAwait(false);
         var rss = ProcStats.RssBytes(agent.Pid);

@@ -13,7 +13,7 @@ public static class RebuildScenario
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
         var o = ctx.Options;
-        var cluster = await ctx.ClusterAsync(ct).ConfigureAwait(false);
+        var cluster = await ctx.FleetAsync(ct).ConfigureAwait(false);
         var variants = new List<(string Label, int Modules)> { ("examples/hello (5 modules)", 0) };
         if (o.GeneratedModules > 0)
         {
@@ -32,7 +32,7 @@ public static class RebuildScenario
         for (var v = 0; v < variants.Count; v++)
         {
             var (label, modules) = variants[v];
-            var app = HelloSource.CopyFrom(ctx.Repo, ctx.Work($"rebuild-src-{v}"));
+            var app = HelloSource.CopyFrom(ctx.HelloExample, ctx.Work($"rebuild-src-{v}"));
             if (modules > 0)
             {
                 app.GenerateModules(modules);

@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Akd.Client.Channels;
 using Akd.Contracts.Trust;
-using Google.Protobuf;
 using Akd.Contracts.V1;
+using Akd.Testing;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Akd.Bench.Scale;
 
@@ -16,18 +15,13 @@ namespace Akd.Bench.Scale;
 /// </summary>
 internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate) : IDisposable
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    private readonly ClientChannel _channel = new(new ClientChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = false,
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false),
-                ClientCertificates = [certificate],
-            },
-        },
+        Address = url,
+        Ca = CaTrust.LoadCertificate(caFile),
+        ClientCertificate = () => certificate,
+        EnableMultipleHttp2Connections = false,
+        ConnectTimeout = TimeSpan.FromSeconds(30),
     });
 
     /// <summary>
@@ -36,14 +30,8 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     /// </summary>
     public static async Task<X509Certificate2[]> EnrollAsync(string url, string caFile, string join, int count, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(CaTrust.LoadCertificate(caFile), trustSystem: false) },
-            },
-        });
-        var client = new Enrollment.EnrollmentClient(channel);
+        using var channel = new ClientChannel(new ClientChannelOptions { Address = url, Ca = CaTrust.LoadCertificate(caFile) });
+        var client = new Enrollment.EnrollmentClient(channel.Invoker);
         var certificates = new X509Certificate2[count];
         using var parallel = new SemaphoreSlim(32);
         await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
@@ -51,15 +39,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
             await parallel.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-                var name = $"fake-{i:0000}";
-                var csr = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256).CreateSigningRequest();
-                var reply = await client.EnrollAsync(new EnrollRequest { JoinToken = join, Name = name, Csr = ByteString.CopyFrom(csr) }, cancellationToken: ct)
-                    .ConfigureAwait(false);
-                using var issued = X509CertificateLoader.LoadCertificate(reply.Certificate.ToByteArray());
-                // Exported and loaded again: SslStream wants a key it can use on every connection.
-                using var withKey = issued.CopyWithPrivateKey(key);
-                certificates[i] = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+                certificates[i] = await Enrollments.EnrollAsync(client, join, $"fake-{i:0000}", ct).ConfigureAwait(false);
             }
             finally
             {
@@ -76,7 +56,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
 
     public async Task RunAsync(CancellationToken ct)
     {
-        using var call = new AgentHub.AgentHubClient(_channel).Connect(cancellationToken: ct);
+        using var call = new AgentHub.AgentHubClient(_channel.Invoker).Connect(cancellationToken: ct);
         var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench", Protocol = AgentProtocol.Current };
         hello.Labels["role"] = "fake";
         await SendAsync(call, new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);

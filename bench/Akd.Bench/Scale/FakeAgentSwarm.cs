@@ -10,7 +10,7 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Opens <paramref name="count"/> streams, at most 100 handshakes at a time, and waits for every welcome.</summary>
-    public async Task<TimeSpan> ConnectAsync(string url, Infra.BenchChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
+    public async Task<TimeSpan> ConnectAsync(string url, Akd.Testing.TestChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
     {
         // Enrollment happens once in a host's life; only connecting is timed.
         var join = await admin.JoinTokenAsync("role=fake", null, prefix: "fake-", uses: count, ct: ct).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akd.Bench.Infra;
+using Akd.Testing;
 using Akd.Contracts.V1;
 using Grpc.Net.Client;
 
@@ -15,18 +16,14 @@ public static class ScaleScenario
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
         var o = ctx.Options;
-        var port = Ports.Free();
-        var url = $"https://127.0.0.1:{port}";
-
-        using var coordinator = ctx.Programs.StartCoordinator(url, ctx.Work("scale-coordinator"));
-        await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-        await BenchChannel.WaitForTrustFilesAsync(ctx.Work("scale-coordinator"), ct).ConfigureAwait(false);
-        using var channel = new BenchChannel(url, ctx.Work("scale-coordinator"));
-        var startRss = ProcStats.RssBytes(coordinator.Pid);
+        using var coordinator = await TestCoordinator.StartAsync(ctx.Programs, ctx.Work("scale-coordinator"), ct).ConfigureAwait(false);
+        var url = coordinator.Url;
+        var channel = coordinator.Admin;
+        var startRss = ProcStats.RssBytes(coordinator.Process.Pid);
 
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
-        var connect = await swarm.ConnectAsync(url, channel, BenchChannel.CaFileOf(ctx.Work("scale-coordinator")), o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        var connect = await swarm.ConnectAsync(url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
         // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
@@ -35,8 +32,8 @@ public static class ScaleScenario
         for (var rep = 1; rep <= o.Repetitions; rep++)
         {
             ctx.Log($"scale: idle window {rep}/{o.Repetitions}");
-            idleCpu.Add(await ProcStats.CpuPercentAsync(coordinator.Pid, o.IdleWindow, ct).ConfigureAwait(false));
-            idleRss.Add(ProcStats.RssBytes(coordinator.Pid));
+            idleCpu.Add(await ProcStats.CpuPercentAsync(coordinator.Process.Pid, o.IdleWindow, ct).ConfigureAwait(false));
+            idleRss.Add(ProcStats.RssBytes(coordinator.Process.Pid));
         }
 
         var admin = new Admin.AdminClient(channel.Invoker);
@@ -60,7 +57,7 @@ public static class ScaleScenario
             }
         }
 
-        var afterRss = ProcStats.RssBytes(coordinator.Pid);
+        var afterRss = ProcStats.RssBytes(coordinator.Process.Pid);
         Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss);
     }
 

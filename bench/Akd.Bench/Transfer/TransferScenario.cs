@@ -1,17 +1,18 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
-using Akd.Agent;
-using Akd.Agent.Artifacts;
-using Akd.Agent.Connection;
 using Akd.Bench.Infra;
+using Akd.Client.Artifacts;
+using Akd.Client.Channels;
+using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
-using Microsoft.Extensions.Options;
+using Akd.Testing;
 
 namespace Akd.Bench.Transfer;
 
 /// <summary>
 /// Scenario 2: one big artifact from a build agent to a target agent through the coordinator, with the
-/// agent's own transfer code (ArtifactClient: upload with its digest, download verified by SHA-256) against a
+/// agents' own transfer code (Akd.Client's ArtifactTransfer: upload hashed as it streams, download verified by SHA-256) against a
 /// real coordinator process, compared with <c>cp</c> + <c>sha256sum</c> of the same file on the same disk.
 /// </summary>
 public static class TransferScenario
@@ -25,15 +26,9 @@ public static class TransferScenario
         ctx.Log($"transfer: writing a {Samples.MiB(o.ArtifactBytes)} artifact of random bytes");
         await WriteRandomAsync(source, o.ArtifactBytes, ct).ConfigureAwait(false);
 
-        var port = Ports.Free();
-        var url = $"https://127.0.0.1:{port}";
         var coordinatorData = Path.Combine(root, "coordinator");
-        using var coordinator = ctx.Programs.StartCoordinator(url, coordinatorData);
-        await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-
-        await BenchChannel.WaitForTrustFilesAsync(coordinatorData, ct).ConfigureAwait(false);
-        using var admin = new BenchChannel(url, coordinatorData);
-        using var build = await AgentSide.EnrollAsync(url, admin, Path.Combine(root, "build-agent"), ct).ConfigureAwait(false);
+        using var coordinator = await TestCoordinator.StartAsync(ctx.Programs, coordinatorData, ct).ConfigureAwait(false);
+        using var build = await AgentSide.EnrollAsync(coordinator, Path.Combine(root, "build-agent"), ct).ConfigureAwait(false);
         var target = build; // see MoveAsync: the uploader reads its artifact back
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
@@ -69,9 +64,9 @@ public static class TransferScenario
 
         var section = ctx.Report.Section($"2. Artifact transfer: {Samples.MiB(o.ArtifactBytes)}, build agent → coordinator → target agent");
         section.Text(
-            "Akd: the agent's ArtifactClient (the code the build and activate steps use) in the bench process, against a real " +
-            "coordinator process: upload from the build agent's data dir (digest, then the stream; the coordinator hashes as it " +
-            "writes and refuses a mismatch), then download into the target agent's cache, verified by SHA-256 before use. " +
+            "Akd: the client library's ArtifactTransfer (the code the build and activate steps and akdctl use) in the bench process, " +
+            "against a real coordinator process: upload from the build agent's data dir (the stream, hashed as it goes, then its " +
+            "digest; the coordinator hashes as it writes and refuses a mismatch), then download into the target agent's cache, verified by SHA-256 before use. " +
             "Baseline: `cp` of the same file plus `sha256sum` of the copy: one copy and one hash on the same disk. " +
             "Every run changes the file's first bytes, so no side can reuse a cached copy. Dirty pages are written out " +
             "(`sync`, not timed) before the baseline and before each Akd hop, as if each hop ran on its own host: on this " +
@@ -91,13 +86,13 @@ public static class TransferScenario
     {
         await SettleAsync(ct).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
-        var stored = await build.Client.UploadAsync(source, "release", ct).ConfigureAwait(false);
+        var stored = await build.Transfer.UploadAsync(source, "release", ct).ConfigureAwait(false);
         var upload = watch.Elapsed;
         await SettleAsync(ct).ConfigureAwait(false);
         watch.Restart();
         // The uploader reads it back: an agent may download only what one of its steps needs or what it
         // uploaded itself, and this scenario has no deployment. The bytes take the same path.
-        var local = await target.Client.DownloadAsync(stored, _ => { }, ct).ConfigureAwait(false);
+        var local = await target.Transfer.DownloadAsync(stored, target.CacheDir, _ => { }, ct).ConfigureAwait(false);
         var download = watch.Elapsed;
         File.Delete(local);
         return (upload, download, stored);
@@ -139,30 +134,38 @@ public static class TransferScenario
         await file.WriteAsync(BitConverter.GetBytes(rep + 1_000_000L), ct).ConfigureAwait(false);
     }
 
-    /// <summary>One agent's side of a transfer: its data dir, its channel to the coordinator and its ArtifactClient.</summary>
+    /// <summary>One agent's side of a transfer: its data dir, its mutual-TLS channel to the coordinator and the client library's transfer.</summary>
     private sealed class AgentSide : IDisposable
     {
-        private readonly CoordinatorChannel _channel;
+        private readonly ClientChannel _channel;
 
-        private AgentSide(CoordinatorChannel channel, IOptions<AgentOptions> options)
+        private AgentSide(ClientChannel channel, string dataDir)
         {
             _channel = channel;
-            Client = new ArtifactClient(_channel, options);
+            Transfer = new ArtifactTransfer(channel.Invoker, new ArtifactTransferOptions());
+            CacheDir = Path.Combine(dataDir, "cache", "artifacts");
         }
 
         /// <summary>Enrolls like a real agent (its own key, a join token) and opens its mutual-TLS channel.</summary>
-        public static async Task<AgentSide> EnrollAsync(string url, BenchChannel admin, string dataDir, CancellationToken ct)
+        public static async Task<AgentSide> EnrollAsync(TestCoordinator coordinator, string dataDir, CancellationToken ct)
         {
             var name = $"{Path.GetFileName(dataDir)}-{Guid.NewGuid().ToString("N")[..6]}";
-            var join = await admin.JoinTokenAsync("role=bench-transfer", name, ct: ct).ConfigureAwait(false);
-            var options = Options.Create(new AgentOptions { Coordinator = url, Join = join, DataDir = dataDir, Name = name });
-            var identity = new Akd.Agent.Identity.AgentIdentity(options, TimeProvider.System);
-            await new Akd.Agent.Identity.Enroller(identity, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Akd.Agent.Identity.Enroller>.Instance)
-                .EnsureEnrolledAsync(ct).ConfigureAwait(false);
-            return new AgentSide(new CoordinatorChannel(options, identity), options);
+            var join = await coordinator.Admin.JoinTokenAsync("role=bench-transfer", name, ct: ct).ConfigureAwait(false);
+            var url = coordinator.Url;
+            var ca = CaTrust.LoadCertificate(coordinator.CaFile);
+            X509Certificate2 certificate;
+            using (var anonymous = new ClientChannel(new ClientChannelOptions { Address = url, Ca = ca }))
+            {
+                certificate = await Enrollments.EnrollAsync(new Enrollment.EnrollmentClient(anonymous.Invoker), join, name, ct).ConfigureAwait(false);
+            }
+
+            return new AgentSide(new ClientChannel(new ClientChannelOptions { Address = url, Ca = ca, ClientCertificate = () => certificate }), dataDir);
         }
 
-        public ArtifactClient Client { get; }
+        public ArtifactTransfer Transfer { get; }
+
+        /// <summary>Where the agent's downloads land (its <c>cache/artifacts</c>).</summary>
+        public string CacheDir { get; }
 
         public void Dispose() => _channel.Dispose();
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Akd.Bench.Infra;
+using Akd.Testing;
 
 namespace Akd.Bench.Upgrade;
 
@@ -13,10 +13,11 @@ public sealed partial class CounterSource
 
     public string Dir { get; }
 
-    public static CounterSource CopyFrom(RepoLayout repo, string dir)
+    public static CounterSource CopyFrom(string example, string dir)
     {
-        var example = Path.Combine(repo.Root, "examples", "counter");
-        Copy(example, dir);
+        MixProjectCopy.Copy(example, dir);
+        // The later versions are copied over the project by the scenario, not built from their folder.
+        Directory.Delete(Path.Combine(dir, "versions"), recursive: true);
         return new CounterSource(example, dir);
     }
 
@@ -47,7 +48,7 @@ public sealed partial class CounterSource
     }
 
     /// <summary>examples/counter/versions/0.2.0 over the copy: the GenServer's state becomes a map.</summary>
-    public void UseVersion2() => Copy(Path.Combine(_example, "versions", "0.2.0"), Dir);
+    public void UseVersion2() => MixProjectCopy.Copy(Path.Combine(_example, "versions", "0.2.0"), Dir);
 
     /// <summary>Sets version 0.MINOR.0 and changes one module, as a developer's small fix does.</summary>
     public void SetVersion(int minor)
@@ -61,26 +62,4 @@ public sealed partial class CounterSource
 
     [GeneratedRegex("version: \"[0-9.]+\"")]
     private static partial Regex Version();
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            if (entry.Name is "_build" or "deps" or "versions")
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry is DirectoryInfo)
-            {
-                Copy(entry.FullName, target);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target, overwrite: true);
-            }
-        }
-    }
 }

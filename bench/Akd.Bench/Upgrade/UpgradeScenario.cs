@@ -15,12 +15,12 @@ public static class UpgradeScenario
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
         var o = ctx.Options;
-        var cluster = await ctx.ClusterAsync(ct).ConfigureAwait(false);
-        var app = CounterSource.CopyFrom(ctx.Repo, ctx.Work("upgrade-src"));
+        var cluster = await ctx.FleetAsync(ct).ConfigureAwait(false);
+        var app = CounterSource.CopyFrom(Path.Combine(ctx.Options.RepoRoot, "examples", "counter"), ctx.Work("upgrade-src"));
         var manifests = new[] { "restart", "hot" }.ToDictionary(m => m, m => app.WriteManifest($"akd.{m}.yaml", m, o.Hosts));
 
         // The fleet scenario leaves hello running on the same PORT of each host.
-        await cluster.AkdctlAsync(app.Dir, ct, "stop", "hello").ConfigureAwait(false);
+        await cluster.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(2), "stop", "hello").ConfigureAwait(false);
         ctx.Log("upgrade: warm-up deploy of counter 0.1.0, then 0.2.0 (its code_change/3 migrates the count)");
         await AkdDeploy.RunAsync(cluster, manifests["restart"], ct).ConfigureAwait(false);
         app.UseVersion2();

@@ -1,7 +1,6 @@
 using Akd.Agent.Identity;
-using Akd.Contracts.Trust;
+using Akd.Client.Channels;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Connection;
@@ -13,10 +12,10 @@ namespace Akd.Agent.Connection;
 /// </summary>
 public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIdentity identity) : IDisposable
 {
-    private readonly Lazy<GrpcChannel> _channel = new(() => Create(options.Value, identity));
+    private readonly Lazy<ClientChannel> _channel = new(() => Create(options.Value, identity));
 
     /// <summary>What clients call through.</summary>
-    public CallInvoker Invoker => _channel.Value.CreateCallInvoker();
+    public CallInvoker Invoker => _channel.Value.Invoker;
 
     public void Dispose()
     {
@@ -26,31 +25,20 @@ public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIden
         }
     }
 
-    private static GrpcChannel Create(AgentOptions o, AgentIdentity identity)
+    private static ClientChannel Create(AgentOptions o, AgentIdentity identity)
     {
         if (!identity.IsEnrolled)
         {
             throw new InvalidOperationException("the agent is not enrolled yet");
         }
 
-        var handler = new SocketsHttpHandler
+        return new ClientChannel(new ClientChannelOptions
         {
-            EnableMultipleHttp2Connections = true,
+            Address = o.Coordinator,
+            Ca = identity.Ca,
+            ClientCertificate = () => identity.Certificate!,
             KeepAlivePingDelay = o.KeepAlivePingDelay,
             KeepAlivePingTimeout = o.KeepAlivePingTimeout,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            // Artifact downloads: starting at 64 KiB, the window grows slowly enough to cost a 512 MiB
-            // download about a fifth of its time (bench/, scenario 2). Memory is only used while data is in flight.
-            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
-        };
-        handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.ServerValidator(identity.Ca, trustSystem: false);
-        // Asked per connection, so a renewed certificate is used from the next connection on.
-        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Certificate!;
-        return GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            MaxReceiveMessageSize = 4 * 1024 * 1024,
         });
     }
 }

@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Akd.Client;
 using Akd.Contracts.Trust;
+using Akd.Client.Channels;
 using Akd.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Identity;
@@ -62,20 +63,13 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
     {
         var o = options.Value;
         var ca = await FetchPinnedCaAsync(token, ct).ConfigureAwait(false);
-        using var channel = GrpcChannel.ForAddress(o.Coordinator, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                SslOptions = { RemoteCertificateValidationCallback = CaTrust.ServerValidator(ca, trustSystem: false) },
-            },
-        });
-        var client = new Contracts.V1.Enrollment.EnrollmentClient(channel);
+        using var channel = new ClientChannel(new ClientChannelOptions { Address = o.Coordinator, Ca = ca });
+        var client = new Contracts.V1.Enrollment.EnrollmentClient(channel.Invoker);
         var request = new EnrollRequest { JoinToken = token.ToString(), Name = o.Name, Csr = ByteString.CopyFrom(identity.NewRequest(o.Name)) };
         EnrollResponse response;
         try
         {
-            response = await client.EnrollAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct).ConfigureAwait(false);
+            response = await client.EnrollAsync(request, deadline: CallDeadlines.Short(), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.Status.DebugException is HttpRequestException { InnerException: AuthenticationException })
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Core.Manifest;
 using Grpc.Core;
 
@@ -23,7 +24,7 @@ public sealed class AdminService(AgentRegistry registry) : Admin.AdminBase
         }
         catch (FormatException ex)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            throw new InvalidRequestException(ex.Message);
         }
 
         var timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : TimeSpan.FromSeconds(10);

@@ -1,5 +1,6 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Enrollment;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -25,7 +26,7 @@ public sealed partial class AgentHubService(
 
         if (requestStream.Current.BodyCase != AgentMessage.BodyOneofCase.Hello || string.IsNullOrWhiteSpace(requestStream.Current.Hello.Name))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message on the agent stream must be a hello with the agent's name"));
+            throw new InvalidRequestException("the first message on the agent stream must be a hello with the agent's name");
         }
 
         var hello = requestStream.Current.Hello;
@@ -45,7 +46,7 @@ public sealed partial class AgentHubService(
         var caller = Caller.Of(context);
         if (hello.Name != caller.Name)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"this certificate is agent {caller.Name}'s; a hello as {hello.Name} is refused"));
+            throw new PermissionDeniedException($"this certificate is agent {caller.Name}'s; a hello as {hello.Name} is refused");
         }
 
         var labels = identities.LabelsOf(caller.Name);

@@ -6,7 +6,7 @@ namespace Akd.Coordinator.Artifacts;
 /// <summary>
 /// Content-addressed artifact files: <c>artifacts/sha256/ab/abcdef...</c> under the data dir.
 /// An upload is written to a temp file, hashed while it streams, and moved into place only
-/// when its digest and size match what the uploader declared.
+/// when its size and digest match what the uploader declared.
 /// </summary>
 public sealed class ArtifactStore
 {
@@ -65,15 +65,8 @@ public sealed class ArtifactStore
     /// <summary>Removes a stored artifact; a download already reading it keeps its open file.</summary>
     public void Delete(string sha256) => File.Delete(PathFor(sha256));
 
-    /// <summary>Starts a new upload into a temp file.</summary>
-    public PendingUpload BeginUpload(string expectedSha256, long expectedSize)
-    {
-        _ = PathFor(expectedSha256);
-        return new PendingUpload(this, expectedSha256, expectedSize);
-    }
-
-    /// <summary>Starts an upload whose digest the uploader sends after the data (see <see cref="PendingUpload.CommitAsync(string, CancellationToken)"/>).</summary>
-    public PendingUpload BeginUpload(long expectedSize) => new(this, null, expectedSize);
+    /// <summary>Starts an upload into a temp file; its digest comes after the data (see <see cref="PendingUpload.CommitAsync(string, CancellationToken)"/>).</summary>
+    public PendingUpload BeginUpload(long expectedSize) => new(this, expectedSize);
 
     public sealed class PendingUpload : IAsyncDisposable
     {
@@ -84,10 +77,10 @@ public sealed class ArtifactStore
         private readonly long _expectedSize;
         private bool _committed;
 
-        internal PendingUpload(ArtifactStore store, string? expectedSha256, long expectedSize)
+        internal PendingUpload(ArtifactStore store, long expectedSize)
         {
             _store = store;
-            _temp = Path.Combine(store._root, "tmp", $"{expectedSha256 ?? "upload"}.{Guid.NewGuid():N}.part");
+            _temp = Path.Combine(store._root, "tmp", $"upload.{Guid.NewGuid():N}.part");
             _expectedSize = expectedSize;
             _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         }

@@ -1,5 +1,6 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Agents;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Observability;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
@@ -19,42 +20,28 @@ public sealed partial class ArtifactsService(
         var ct = context.CancellationToken;
         if (!await requestStream.MoveNext(ct).ConfigureAwait(false) || requestStream.Current.BodyCase != UploadRequest.BodyOneofCase.Header)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "an upload must start with its header"));
+            throw new InvalidRequestException("an upload must start with its header");
         }
 
         var header = requestStream.Current.Header;
-        var trailing = header.Sha256.Length == 0;
-        if ((!trailing && !ArtifactStore.IsValidDigest(header.Sha256)) || header.Size < 0)
+        if (header.Size < 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid artifact header: sha256 '{header.Sha256}', size {header.Size}"));
+            throw new InvalidRequestException($"invalid artifact header: size {header.Size}");
         }
 
         if (header.Size > options.Value.MaxArtifactBytes)
         {
-            LogUploadRefused(trailing ? "(digest not sent)" : header.Sha256, $"declared {header.Size} bytes, over Coordinator:MaxArtifactBytes");
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the artifact is {header.Size} bytes; this coordinator accepts at most {options.Value.MaxArtifactBytes} (Coordinator:MaxArtifactBytes)"));
-        }
-
-        if (!trailing && store.SizeOf(header.Sha256) == header.Size)
-        {
-            // Already stored (same content uploaded before): drain and acknowledge.
-            while (await requestStream.MoveNext(ct).ConfigureAwait(false))
-            {
-            }
-
-            // Not recorded: claiming bytes one did not send must not make one their uploader.
-            return new ArtifactRef { Sha256 = header.Sha256, Size = header.Size };
+            LogUploadRefused("(digest not sent yet)", $"declared {header.Size} bytes, over Coordinator:MaxArtifactBytes");
+            throw new LimitExceededException($"the artifact is {header.Size} bytes; this coordinator accepts at most {options.Value.MaxArtifactBytes} (Coordinator:MaxArtifactBytes)");
         }
 
         if (header.Size > store.FreeBytes())
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the artifact is {header.Size} bytes and the coordinator's artifact store has {store.FreeBytes()} bytes free"));
+            throw new LimitExceededException($"the artifact is {header.Size} bytes and the coordinator's artifact store has {store.FreeBytes()} bytes free");
         }
 
-        await using var upload = trailing ? store.BeginUpload(header.Size) : store.BeginUpload(header.Sha256, header.Size);
-        var sha256 = header.Sha256;
+        await using var upload = store.BeginUpload(header.Size);
+        var sha256 = "";
         try
         {
             while (await requestStream.MoveNext(ct).ConfigureAwait(false))
@@ -71,7 +58,7 @@ public sealed partial class ArtifactsService(
 
             if (!ArtifactStore.IsValidDigest(sha256))
             {
-                throw new InvalidDataException(trailing ? "the upload ended without its SHA-256" : $"'{sha256}' is not a SHA-256 digest");
+                throw new InvalidDataException(sha256.Length == 0 ? "the upload ended without its SHA-256" : $"'{sha256}' is not a SHA-256 digest");
             }
 
             await upload.CommitAsync(sha256, ct).ConfigureAwait(false);
@@ -79,7 +66,7 @@ public sealed partial class ArtifactsService(
         catch (InvalidDataException ex)
         {
             LogUploadRefused(sha256.Length == 0 ? "(digest not sent)" : sha256, ex.Message);
-            throw new RpcException(new Status(StatusCode.DataLoss, ex.Message));
+            throw new CorruptDataException(ex.Message);
         }
 
         LogUploaded(header.Kind, sha256, header.Size);
@@ -102,7 +89,7 @@ public sealed partial class ArtifactsService(
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (request.Offset < 0 || request.Offset > file.Length)
         {
-            throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} is outside the artifact's {file.Length} bytes"));
+            throw new PositionOutOfRangeException($"offset {request.Offset} is outside the artifact's {file.Length} bytes");
         }
 
         file.Seek(request.Offset, SeekOrigin.Begin);
@@ -136,18 +123,18 @@ public sealed partial class ArtifactsService(
             return;
         }
 
-        throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {caller.Name} runs no step that needs artifact {sha256}"));
+        throw new PermissionDeniedException($"agent {caller.Name} runs no step that needs artifact {sha256}");
     }
 
     private string ResolveExisting(string sha256)
     {
         if (!ArtifactStore.IsValidDigest(sha256))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{sha256}' is not a SHA-256 digest"));
+            throw new InvalidRequestException($"'{sha256}' is not a SHA-256 digest");
         }
 
         var path = store.PathFor(sha256);
-        return File.Exists(path) ? path : throw new RpcException(new Status(StatusCode.NotFound, $"no artifact with sha256 {sha256}"));
+        return File.Exists(path) ? path : throw new NotFoundException($"no artifact with sha256 {sha256}");
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Stored {Kind} artifact {Sha256} ({Size} bytes)")]

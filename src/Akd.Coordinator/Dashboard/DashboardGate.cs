@@ -1,3 +1,4 @@
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Grpc.Core;
 
@@ -72,7 +73,7 @@ internal sealed partial class DashboardGate(DashboardSessions sessions, Operator
         {
             return await tokens.AuthenticateAsync(session.Token, ct).ConfigureAwait(false);
         }
-        catch (RpcException)
+        catch (UnauthenticatedException)
         {
             return null;
         }

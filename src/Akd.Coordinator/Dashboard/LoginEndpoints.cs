@@ -1,3 +1,4 @@
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Grpc.Core;
 
@@ -39,11 +40,11 @@ internal static partial class LoginEndpoints
             {
                 caller = await tokens.AuthenticateAsync(token, ct).ConfigureAwait(false);
             }
-            catch (RpcException ex)
+            catch (UnauthenticatedException ex)
             {
                 LogRefused(logger);
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await WriteFormAsync(context, ex.Status.Detail, ct).ConfigureAwait(false);
+                await WriteFormAsync(context, ex.Message, ct).ConfigureAwait(false);
                 return;
             }
 

@@ -1,5 +1,6 @@
 using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -17,17 +18,17 @@ public sealed class AgentAccessService(
     {
         if (request.Name.Length > 0 && request.NamePrefix.Length > 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "give --name or --name-prefix, not both"));
+            throw new InvalidRequestException("give --name or --name-prefix, not both");
         }
 
         if (request.Name.Length > 0 && !AgentNames.IsValid(request.Name))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{request.Name}' is not a valid agent name"));
+            throw new InvalidRequestException($"'{request.Name}' is not a valid agent name");
         }
 
         if (request.TtlSeconds < 0 || request.Uses < 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "--ttl and --uses must be positive"));
+            throw new InvalidRequestException("--ttl and --uses must be positive");
         }
 
         var text = JoinTokenText.New(pki.Authority.Fingerprint);

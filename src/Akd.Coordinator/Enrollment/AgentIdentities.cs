@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Akd.Coordinator.Agents;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
-using Grpc.Core;
 
 namespace Akd.Coordinator.Enrollment;
 
@@ -27,17 +27,17 @@ public sealed partial class AgentIdentities(
         var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
         if (!_serials.TryGetValue(certificate.SerialNumber, out var owner) || owner != name || !ChainChecked(certificate))
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the client certificate was not issued by this coordinator to an enrolled agent"));
+            throw new UnauthenticatedException("the client certificate was not issued by this coordinator to an enrolled agent");
         }
 
         if (!_identities.TryGetValue(name, out var identity))
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {name} was removed; enroll it again with a new join token"));
+            throw new PermissionDeniedException($"agent {name} was removed; enroll it again with a new join token");
         }
 
         if (identity.RevokedAt is { } revoked)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"agent {name} was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+            throw new PermissionDeniedException($"agent {name} was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
         }
 
         return new Caller(CallerKind.Agent, name, null);
@@ -92,7 +92,7 @@ public sealed partial class AgentIdentities(
         _identities.TryGetValue(name, out var identity);
         if (registry.IsOnline(name) && identity?.RevokedAt is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"agent {name} is online; revoke it first (akdctl agents revoke {name})"));
+            throw new PreconditionFailedException($"agent {name} is online; revoke it first (akdctl agents revoke {name})");
         }
 
         registry.Close(name);
@@ -145,7 +145,7 @@ public sealed partial class AgentIdentities(
         await EnsureLoadedAsync(ct).ConfigureAwait(false);
         return _identities.TryGetValue(name, out var identity)
             ? identity
-            : throw new RpcException(new Status(StatusCode.NotFound, $"no enrolled agent named {name}"));
+            : throw new NotFoundException($"no enrolled agent named {name}");
     }
 
     /// <summary>The chain is built once per certificate; expiry is checked every time.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Google.Protobuf;
@@ -24,37 +25,37 @@ public sealed class EnrollmentService(
         var ct = context.CancellationToken;
         if (!JoinTokenText.TryParse(request.JoinToken, out var presented))
         {
-            throw Refused(StatusCode.Unauthenticated, "this is not a join token (akdctl agents join-token prints one)");
+            throw new UnauthenticatedException("this is not a join token (akdctl agents join-token prints one)");
         }
 
         if (presented.CaFingerprint != pki.Authority.Fingerprint)
         {
-            throw Refused(StatusCode.FailedPrecondition, "this join token was made by another coordinator (its CA fingerprint differs)");
+            throw new PreconditionFailedException("this join token was made by another coordinator (its CA fingerprint differs)");
         }
 
         var token = await store.FindJoinTokenAsync(presented.Id, ct).ConfigureAwait(false);
         if (token is null || !CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(JoinTokenText.Hash(presented.Secret)), Encoding.ASCII.GetBytes(token.SecretHash)))
         {
-            throw Refused(StatusCode.Unauthenticated, "the join token was not accepted");
+            throw new UnauthenticatedException("the join token was not accepted");
         }
 
         var now = clock.GetUtcNow();
         if (token.ExpiresAt <= now)
         {
-            throw Refused(StatusCode.PermissionDenied, $"join token {token.Id} expired at {token.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
+            throw new PermissionDeniedException($"join token {token.Id} expired at {token.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
         }
 
         if (token.UsesLeft <= 0)
         {
-            throw Refused(StatusCode.PermissionDenied, $"join token {token.Id} is used up");
+            throw new PermissionDeniedException($"join token {token.Id} is used up");
         }
 
         var name = NameFor(request.Name.Trim(), token);
         await identities.EnsureLoadedAsync(ct).ConfigureAwait(false);
         if (identities.IsEnrolled(name))
         {
-            throw Refused(StatusCode.AlreadyExists, $"agent {name} is already enrolled; another agent cannot take its name (akdctl agents remove {name} first)");
+            throw new AlreadyExistsException($"agent {name} is already enrolled; another agent cannot take its name (akdctl agents remove {name} first)");
         }
 
         var publicKey = PublicKeyOf(request.Csr);
@@ -63,7 +64,7 @@ public sealed class EnrollmentService(
         var identity = new AgentIdentityRecord(name, token.Labels, now, null);
         if (!await store.EnrollAsync(token.Id, identity, certificate.SerialNumber, certificate.NotAfter.ToUniversalTime(), ct).ConfigureAwait(false))
         {
-            throw Refused(StatusCode.Aborted, $"join token {token.Id} was used up, or {name} enrolled, at the same moment; ask for a new token");
+            throw new ConcurrentChangeException($"join token {token.Id} was used up, or {name} enrolled, at the same moment; ask for a new token");
         }
 
         await identities.AddAsync(identity, certificate.SerialNumber, ct).ConfigureAwait(false);
@@ -81,7 +82,7 @@ public sealed class EnrollmentService(
         }
         catch (CryptographicException ex)
         {
-            throw Refused(StatusCode.InvalidArgument, $"the certificate request is not valid: {ex.Message}");
+            throw new InvalidRequestException($"the certificate request is not valid: {ex.Message}");
         }
     }
 
@@ -90,26 +91,25 @@ public sealed class EnrollmentService(
         var name = asked.Length > 0 ? asked : token.Name;
         if (name.Length == 0)
         {
-            throw Refused(StatusCode.InvalidArgument, "the agent must ask for a name (--name)");
+            throw new InvalidRequestException("the agent must ask for a name (--name)");
         }
 
         if (!AgentNames.IsValid(name))
         {
-            throw Refused(StatusCode.InvalidArgument, $"'{name}' is not a valid agent name (letters, digits, '.', '_', '-'; at most 63)");
+            throw new InvalidRequestException($"'{name}' is not a valid agent name (letters, digits, '.', '_', '-'; at most 63)");
         }
 
         if (token.Name.Length > 0 && name != token.Name)
         {
-            throw Refused(StatusCode.PermissionDenied, $"join token {token.Id} is for agent {token.Name}, not {name}");
+            throw new PermissionDeniedException($"join token {token.Id} is for agent {token.Name}, not {name}");
         }
 
         if (token.NamePrefix.Length > 0 && !name.StartsWith(token.NamePrefix, StringComparison.Ordinal))
         {
-            throw Refused(StatusCode.PermissionDenied, $"join token {token.Id} is for agents named {token.NamePrefix}*, not {name}");
+            throw new PermissionDeniedException($"join token {token.Id} is for agents named {token.NamePrefix}*, not {name}");
         }
 
         return name;
     }
 
-    private static RpcException Refused(StatusCode code, string message) => new(new Status(code, message));
 }

@@ -1,5 +1,5 @@
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
-using Grpc.Core;
 
 namespace Akd.Coordinator.Observability;
 
@@ -45,7 +45,7 @@ public static class MetricsEndpointAuth
             var caller = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted).ConfigureAwait(false);
             return caller.Kind == CallerKind.Operator && caller.Role >= Role.Viewer ? null : StatusCodes.Status403Forbidden;
         }
-        catch (RpcException)
+        catch (UnauthenticatedException)
         {
             // Unknown, revoked or expired: the same answer as a wrong token, without saying which.
             return StatusCodes.Status403Forbidden;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Akd.Coordinator.Enrollment;
+using Akd.Coordinator.Errors;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -43,7 +44,7 @@ public sealed class AuthInterceptor(OperatorTokens tokens, AgentIdentities agent
     private async Task AuthorizeAsync(ServerCallContext context)
     {
         var access = RpcPolicy.For(context.Method)
-            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} is not open to anyone"));
+            ?? throw new PermissionDeniedException($"{context.Method} is not open to anyone");
         var caller = await IdentifyAsync(context).ConfigureAwait(false);
         caller.AttachTo(context);
         if (access.Allows(caller))
@@ -53,12 +54,11 @@ public sealed class AuthInterceptor(OperatorTokens tokens, AgentIdentities agent
 
         if (caller.Kind == CallerKind.Anonymous)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                "this coordinator requires an identity: akdctl a token (--token-file or AKD_TOKEN), agents a certificate (enroll with --join)"));
+            throw new UnauthenticatedException("this coordinator requires an identity: akdctl a token (--token-file or AKD_TOKEN), agents a certificate (enroll with --join)");
         }
 
         var needs = access.Operators is { } role ? $"a {role.ToString().ToLowerInvariant()} token" + (access.Agents ? " or an agent" : "") : "an agent";
-        throw new RpcException(new Status(StatusCode.PermissionDenied, $"{caller} may not call {context.Method.TrimStart('/')}: it needs {needs}"));
+        throw new PermissionDeniedException($"{caller} may not call {context.Method.TrimStart('/')}: it needs {needs}");
     }
 
     private async Task<Caller> IdentifyAsync(ServerCallContext context)
@@ -67,7 +67,7 @@ public sealed class AuthInterceptor(OperatorTokens tokens, AgentIdentities agent
         {
             if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
             {
-                throw new RpcException(new Status(StatusCode.Unauthenticated, "the authorization header must be 'Bearer TOKEN'"));
+                throw new UnauthenticatedException("the authorization header must be 'Bearer TOKEN'");
             }
 
             return await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), context.CancellationToken).ConfigureAwait(false);

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akd.Contracts.Trust;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Storage;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Security;
@@ -28,17 +28,17 @@ public sealed partial class OperatorTokens(
         if (parts.Length != 3 || parts[0] != Prefix || !_byId!.TryGetValue(parts[1], out var token) ||
             !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(JoinTokenText.Hash(parts[2])), Encoding.ASCII.GetBytes(token.SecretHash)))
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the token was not accepted"));
+            throw new UnauthenticatedException("the token was not accepted");
         }
 
         if (token.RevokedAt is { } revoked)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"token '{token.Name}' was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+            throw new UnauthenticatedException($"token '{token.Name}' was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
         }
 
         if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"token '{token.Name}' expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+            throw new UnauthenticatedException($"token '{token.Name}' expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC");
         }
 
         Caller.TryParseRole(token.Role, out var role);
@@ -56,7 +56,7 @@ public sealed partial class OperatorTokens(
             ttl is { } t ? now.Add(t) : null, null);
         if (!await store.AddAsync(record, now, ct).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.AlreadyExists, $"a token named '{name}' exists; revoke it first (akdctl tokens revoke {name})"));
+            throw new AlreadyExistsException($"a token named '{name}' exists; revoke it first (akdctl tokens revoke {name})");
         }
 
         await ReloadAsync(ct).ConfigureAwait(false);
@@ -68,7 +68,7 @@ public sealed partial class OperatorTokens(
     {
         if (!await store.RevokeAsync(name, clock.GetUtcNow(), ct).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"no live token named '{name}'"));
+            throw new NotFoundException($"no live token named '{name}'");
         }
 
         await ReloadAsync(ct).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -12,12 +13,12 @@ public sealed class TokensService(OperatorTokens tokens) : Tokens.TokensBase
     {
         if (!Enrollment.AgentNames.IsValid(request.Name))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{request.Name}' is not a valid token name (letters, digits, '.', '_', '-')"));
+            throw new InvalidRequestException($"'{request.Name}' is not a valid token name (letters, digits, '.', '_', '-')");
         }
 
         if (!Caller.TryParseRole(request.Role, out var role))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"role '{request.Role}' is not one of viewer, deployer, admin"));
+            throw new InvalidRequestException($"role '{request.Role}' is not one of viewer, deployer, admin");
         }
 
         TimeSpan? ttl = request.TtlSeconds > 0 ? TimeSpan.FromSeconds(request.TtlSeconds) : null;

@@ -62,7 +62,7 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         foreach (var unit in new[] { "akd-agent.service", "akd-coordinator.service" })
         {
             Assert.Equal(
-                await File.ReadAllTextAsync(RepoRoot.SystemdUnit(unit), cts.Token),
+                await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit), cts.Token),
                 await File.ReadAllTextAsync(root.Combine("lib/systemd/system/" + unit), cts.Token));
         }
 

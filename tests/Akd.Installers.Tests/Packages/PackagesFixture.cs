@@ -50,7 +50,7 @@ public sealed class PackagesFixture : IAsyncLifetime
         var published = File.Exists(Path.Combine(publishDir, "agent", "akd-agent"));
 
         using var cts = new CancellationTokenSource(BuildTimeout);
-        var script = Path.Combine(RepoRoot.Find(), "installers", "build-packages.sh");
+        var script = Path.Combine(RepoRoot.Path, "installers", "build-packages.sh");
         var first = await Tool.RunAsync(
             script,
             ["--output", Dir, "--publish-dir", publishDir, "--revision", "1", "--no-lintian", "--compression", "gzip", .. published ? ["--no-publish"] : Array.Empty<string>()],
@@ -74,7 +74,7 @@ public sealed class PackagesFixture : IAsyncLifetime
     }
 
     private static string ReadUpstreamVersion() =>
-        XDocument.Load(Path.Combine(RepoRoot.Find(), "Directory.Build.props"))
+        XDocument.Load(Path.Combine(RepoRoot.Path, "Directory.Build.props"))
             .Descendants("Version").Select(v => v.Value.Trim()).First();
 }
 

@@ -12,13 +12,13 @@ internal sealed class HelloApp
 
     public string Manifest => Path.Combine(Dir, "akd.yaml");
 
-    public static HelloApp CopyTo(string parent) => CopyExample(RepoPaths.HelloExample, parent);
+    public static HelloApp CopyTo(string parent) => CopyExample(RepoRoot.HelloExample, parent);
 
     /// <summary>A private copy of another example (e.g. examples/counter), edited the same ways.</summary>
     public static HelloApp CopyExample(string example, string parent)
     {
         var dir = Path.Combine(parent, Path.GetFileName(example) + "-src");
-        Copy(example, dir);
+        MixProjectCopy.Copy(example, dir);
         return new HelloApp(dir);
     }
 
@@ -32,34 +32,12 @@ internal sealed class HelloApp
     }
 
     /// <summary>Copies a fixture's files over this copy (e.g. the fake distillery task and its manifest).</summary>
-    public void Overlay(string fixtureDir) => Copy(fixtureDir, Dir);
+    public void Overlay(string fixtureDir) => MixProjectCopy.Copy(fixtureDir, Dir);
 
     public string WriteManifest(string name, string yaml)
     {
         var path = Path.Combine(Dir, name);
         File.WriteAllText(path, yaml);
         return path;
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            if (entry.Name is "_build" or "deps")
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry is DirectoryInfo)
-            {
-                Copy(entry.FullName, target);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target, overwrite: true);
-            }
-        }
     }
 }

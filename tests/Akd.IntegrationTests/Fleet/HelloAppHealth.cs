@@ -18,7 +18,7 @@ internal static class HelloAppHealth
     }
 
     public static void RestoreHealth(this HelloApp app) =>
-        File.Copy(HandlerPath(RepoPaths.HelloExample), HandlerPath(app.Dir), overwrite: true);
+        File.Copy(HandlerPath(RepoRoot.HelloExample), HandlerPath(app.Dir), overwrite: true);
 
     private static string HandlerPath(string dir) => Path.Combine(dir, "lib", "hello", "handler.ex");
 }

@@ -15,7 +15,7 @@ namespace Akd.IntegrationTests.Observability;
 /// </summary>
 public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly int _agentMetricsPort = LocalFleet.FreePort();
+    private readonly int _agentMetricsPort = Ports.Free();
     private LocalFleet _fleet = null!;
 
     public async Task InitializeAsync() => _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None,
@@ -118,7 +118,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     {
         // Arrange
         using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile);
-        var health = new Health.HealthClient(channel.Channel);
+        var health = new Health.HealthClient(channel.Invoker);
 
         // Act
         var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
@@ -132,7 +132,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
     {
         // Arrange
         using var channel = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile);
-        var reflection = new ServerReflection.ServerReflectionClient(channel.Channel);
+        var reflection = new ServerReflection.ServerReflectionClient(channel.Invoker);
         var authorized = new Metadata { { "authorization", $"Bearer {_fleet.AdminToken}" } };
 
         // Act

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Akd.Bench.Infra;
+namespace Akd.Testing;
 
+/// <summary>Loopback TCP ports: a free one to hand to a program, and waiting for one to listen.</summary>
 public static class Ports
 {
     public static int Free()
@@ -13,7 +14,8 @@ public static class Ports
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task WaitListeningAsync(int port, TimeSpan timeout, CancellationToken ct)
+    /// <param name="logs">What to show when nothing listens in time (the output of the program that should).</param>
+    public static async Task WaitListeningAsync(int port, TimeSpan timeout, CancellationToken ct, Func<string>? logs = null)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -27,6 +29,10 @@ public static class Ports
             catch (SocketException) when (watch.Elapsed < timeout)
             {
                 await Task.Delay(50, ct).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                throw new TimeoutException($"nothing listens on {port} after {timeout.TotalSeconds:0}s:\n{logs?.Invoke()}");
             }
         }
     }

@@ -1,21 +1,26 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Akd.IntegrationTests.Fleet;
+namespace Akd.Testing;
 
-internal sealed record CliResult(int ExitCode, string StdOut, string StdErr, TimeSpan Elapsed)
+public sealed record CliResult(int ExitCode, string StdOut, string StdErr, TimeSpan Elapsed)
 {
     public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0}s\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
 }
 
 /// <summary>Runs <c>akdctl</c> as a user would, with a deadline.</summary>
-internal static class CliRun
+public static class CliRun
 {
     public static Task<CliResult> AkdctlAsync(string coordinator, string workingDirectory, TimeSpan timeout, params string[] args) =>
         AkdctlAsync(coordinator, workingDirectory, timeout, new Dictionary<string, string>(), args);
 
-    public static async Task<CliResult> AkdctlAsync(
-        string coordinator, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> env, params string[] args)
+    public static Task<CliResult> AkdctlAsync(
+        string coordinator, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> env, params string[] args) =>
+        RunAsync(AkdPrograms.Current.Cli, coordinator, workingDirectory, timeout, env, args);
+
+    /// <summary>Runs the akdctl build <paramref name="cli"/> (<c>akdctl.dll</c>) against <paramref name="coordinator"/>.</summary>
+    public static async Task<CliResult> RunAsync(
+        string cli, string coordinator, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> env, IReadOnlyList<string> args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -24,7 +29,7 @@ internal static class CliRun
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        psi.ArgumentList.Add(RepoPaths.Cli);
+        psi.ArgumentList.Add(cli);
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);

@@ -1,20 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
-namespace Akd.Bench.Infra;
+namespace Akd.Testing;
 
 /// <summary>
-/// A long-running program the bench started (coordinator, agent). Every output line is kept with the
-/// time it arrived since the start, so "time until the agent said Connected" can be read off it.
+/// A long-running program a test or the bench started (coordinator, agent). Every output line is kept
+/// with the time it arrived since the start: for the log when something fails, and so "time until the
+/// agent said Connected" can be read off it.
 /// </summary>
-public sealed class BenchProcess : IDisposable
+public sealed class ManagedProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Stopwatch _sinceStart;
     private readonly List<(TimeSpan At, string Line)> _lines = [];
     private readonly List<(string Text, TaskCompletionSource<TimeSpan> Seen)> _waiters = [];
 
-    private BenchProcess(string name, Process process, Stopwatch sinceStart)
+    private ManagedProcess(string name, Process process, Stopwatch sinceStart)
     {
         Name = name;
         _process = process;
@@ -29,25 +31,18 @@ public sealed class BenchProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public string Output
-    {
-        get
-        {
-            lock (_lines)
-            {
-                var text = new StringBuilder();
-                foreach (var (at, line) in _lines)
-                {
-                    text.Append(at.TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)).Append("s ").AppendLine(line);
-                }
+    public bool HasExited => _process.HasExited;
 
-                return text.ToString();
-            }
-        }
-    }
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything printed so far (stdout and stderr, in arrival order).</summary>
+    public string Output => Render(withTimes: false);
+
+    /// <summary><see cref="Output"/> with each line's seconds since the start.</summary>
+    public string TimedOutput => Render(withTimes: true);
 
     /// <summary>Starts <paramref name="fileName"/>; a <c>.dll</c> runs through <c>dotnet</c>.</summary>
-    public static BenchProcess Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    public static ManagedProcess Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
         var dll = fileName.EndsWith(".dll", StringComparison.Ordinal);
         var psi = new ProcessStartInfo(dll ? "dotnet" : fileName)
@@ -73,8 +68,7 @@ public sealed class BenchProcess : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
-        return new BenchProcess(name, process, clock);
+        return new ManagedProcess(name, Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}"), clock);
     }
 
     /// <summary>Time from the start until a line containing <paramref name="text"/> was printed.</summary>
@@ -100,10 +94,36 @@ public sealed class BenchProcess : IDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"{Name} did not print '{text}' within {timeout.TotalSeconds:0}s:\n{Output}");
+            throw new TimeoutException($"{Name} did not print '{text}' within {timeout.TotalSeconds:0}s:\n{TimedOutput}");
         }
     }
 
+    /// <summary>Asks the process to stop, as systemd does (SIGTERM), and waits for it; true when it exited within <paramref name="timeout"/>.</summary>
+    public async Task<bool> TerminateAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync().ConfigureAwait(false);
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits for the process to exit and for its output to be read to the end (HasExited alone can come first).</summary>
+    public Task WaitForExitAsync(CancellationToken ct = default) => _process.WaitForExitAsync(ct);
+
+    /// <summary>Kills the process and its children (as a crash would) and waits for it.</summary>
     public void Kill()
     {
         try
@@ -124,6 +144,25 @@ public sealed class BenchProcess : IDisposable
     {
         Kill();
         _process.Dispose();
+    }
+
+    private string Render(bool withTimes)
+    {
+        lock (_lines)
+        {
+            var text = new StringBuilder();
+            foreach (var (at, line) in _lines)
+            {
+                if (withTimes)
+                {
+                    text.Append(at.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)).Append("s ");
+                }
+
+                text.AppendLine(line);
+            }
+
+            return text.ToString();
+        }
     }
 
     private void Append(string? line)

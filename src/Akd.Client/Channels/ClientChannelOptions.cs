@@ -1,0 +1,47 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Akd.Client.Channels;
+
+/// <summary>How to reach the coordinator and whom to trust. Exactly one credential, or none for enrollment and health.</summary>
+public sealed class ClientChannelOptions
+{
+    /// <summary>The coordinator's URL, e.g. <c>https://coord:7400</c>.</summary>
+    public required string Address { get; init; }
+
+    /// <summary>The coordinator's CA: a server certificate issued by it (for the dialled name) is trusted. Null: the system store alone.</summary>
+    public X509Certificate2? Ca { get; init; }
+
+    /// <summary>Also trust server certificates the system store trusts (akdctl); false pins the CA alone (agents, tests, bench).</summary>
+    public bool TrustSystemStore { get; init; }
+
+    /// <summary>An operator's bearer token, sent with every call. Never logged.</summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>
+    /// The agent's client certificate (with its key) for mutual TLS. Asked per connection, so a renewed
+    /// certificate is used from the next connection on.
+    /// </summary>
+    public Func<X509Certificate2>? ClientCertificate { get; init; }
+
+    /// <summary>How long a TCP connect plus TLS handshake may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>HTTP/2 keep-alive pings, so a dead connection is noticed when nothing flows; null sends none.</summary>
+    public TimeSpan? KeepAlivePingDelay { get; init; }
+
+    /// <summary>How long a keep-alive ping may go unanswered before the connection is dropped.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The HTTP/2 receive window of each stream. Artifact downloads: starting at 64 KiB, the window grows
+    /// slowly enough to cost a 512 MiB download about a fifth of its time (bench/, scenario 2). Memory
+    /// is only used while data is in flight.
+    /// </summary>
+    public int InitialHttp2StreamWindowSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>More than one HTTP/2 connection when a connection's stream limit is reached.</summary>
+    public bool EnableMultipleHttp2Connections { get; init; } = true;
+
+    /// <summary>The largest message accepted from the coordinator.</summary>
+    public int MaxReceiveMessageSize { get; init; } = 4 * 1024 * 1024;
+}
