@@ -78,6 +78,11 @@ internal static class ManifestTemplate
         }
 
         yaml.AppendLine(RunLine(facts, strategy));
+        if (strategy != DeployStrategy.Source && !facts.UsesDistillery)
+        {
+            yaml.AppendLine("  # upgrade: auto              # restart (default) | hot | auto: relup into the running VM (needs :sasl)");
+        }
+
         yaml.AppendLine();
         yaml.Append(Health(facts, strategy, distillery));
         yaml.AppendLine();

@@ -54,7 +54,7 @@ public sealed partial class DeploymentRunner(
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = build.Upgrade }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = UpgradeOf(plan, build) }, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -62,6 +62,12 @@ public sealed partial class DeploymentRunner(
             await FinishAsync(plan, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>akdctl's local build makes no relup (it does not fetch the release the targets run): hosts are told why.</summary>
+    private static UpgradePlan? UpgradeOf(DeploymentPlan plan, BuildOutput build) =>
+        build.Upgrade ?? (plan.Prebuilt is not null && plan.Manifest.Deploy.Upgrade != UpgradeMode.Restart
+            ? new UpgradePlan { Blockers = { "a local-build release carries no relup yet (akdctl does not fetch the release the targets run)" } }
+            : null);
 
     private async Task<BuildOutput?> BuildAsync(DeploymentPlan plan, DeploymentControl control, CancellationToken ct)
     {
