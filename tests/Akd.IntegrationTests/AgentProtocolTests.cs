@@ -1,7 +1,15 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Akd.IntegrationTests;
@@ -77,6 +85,74 @@ public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(current, unversioned.Trailers.GetValue(AgentProtocol.RefusedTrailer));
         Assert.Equal(StatusCode.FailedPrecondition, next.StatusCode);
         Assert.Contains($"speaks agent protocol {AgentProtocol.Major + 1}.3 and this coordinator {current}", next.Status.Detail);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Agent_CoordinatorFromBeforeVersions_StopsWithExitCode3NamingBothVersions()
+    {
+        // Arrange: an enrolled agent, and in place of its coordinator one from before the protocol had a
+        // version (a welcome without one reads 1.0), on the real coordinator's TLS certificate.
+        var name = $"proto-{_fleet.Suffix}";
+        var dir = await _fleet.EnrollIdentityAsync(name, "role=proto");
+        var port = LocalFleet.FreePort();
+        await using var old = await StartCoordinatorBeforeVersionsAsync(port);
+
+        // Act
+        using var agent = ManagedProcess.StartDotnet(name, RepoPaths.Agent,
+            ["--coordinator", $"https://127.0.0.1:{port}", "--name", name, "--data-dir", dir]);
+        await agent.WaitForExitAsync();
+        output.WriteLine(agent.Output);
+
+        // Assert: no reconnect loop; the log says why, with both versions.
+        Assert.Equal(3, agent.ExitCode);
+        Assert.Contains($"speaks agent protocol 1.0 and this agent {AgentProtocol.Major}.{AgentProtocol.Minor}: the major versions differ", agent.Output);
+    }
+
+    private async Task<WebApplication> StartCoordinatorBeforeVersionsAsync(int port)
+    {
+        var pki = Path.Combine(_fleet.Root, "coordinator", "pki");
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(pki, "server.crt"), Path.Combine(pki, "server.key"));
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,
+            });
+        }));
+        builder.Services.AddGrpc();
+        var app = builder.Build();
+        app.MapGrpcService<CoordinatorBeforeVersions>();
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>The agent stream as a coordinator of protocol 1 served it: a welcome that names no protocol version.</summary>
+    private sealed class CoordinatorBeforeVersions : AgentHub.AgentHubBase
+    {
+        public override async Task Connect(IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
+        {
+            if (!await requestStream.MoveNext(context.CancellationToken))
+            {
+                return;
+            }
+
+            await responseStream.WriteAsync(new CoordinatorMessage { Welcome = new Welcome { CoordinatorVersion = "0.0.9", HeartbeatSeconds = 5 } });
+            try
+            {
+                while (await requestStream.MoveNext(context.CancellationToken))
+                {
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or RpcException)
+            {
+            }
+        }
     }
 
     private static async Task<RpcException> HelloAsync(AgentHub.AgentHubClient hub, AgentHello hello)
