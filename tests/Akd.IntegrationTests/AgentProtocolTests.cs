@@ -94,12 +94,11 @@ public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetim
         // version (a welcome without one reads 1.0), on the real coordinator's TLS certificate.
         var name = $"proto-{_fleet.Suffix}";
         var dir = await _fleet.EnrollIdentityAsync(name, "role=proto");
-        var port = LocalFleet.FreePort();
+        var port = Ports.Free();
         await using var old = await StartCoordinatorBeforeVersionsAsync(port);
 
         // Act
-        using var agent = ManagedProcess.StartDotnet(name, RepoPaths.Agent,
-            ["--coordinator", $"https://127.0.0.1:{port}", "--name", name, "--data-dir", dir]);
+        using var agent = _fleet.Programs.StartAgent($"https://127.0.0.1:{port}", name, dir);
         await agent.WaitForExitAsync();
         output.WriteLine(agent.Output);
 

@@ -5,6 +5,7 @@ using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Tests.Storage;
 using Akd.Core.Manifest;
+using Akd.Manifest;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Tests.Deployments;
