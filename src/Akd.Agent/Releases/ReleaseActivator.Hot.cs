@@ -96,7 +96,13 @@ internal sealed partial class ReleaseActivator
         ReleaseId.TryParse(state.ReleaseId, out var from, out _);
         if (policy.IsRollback)
         {
-            if (!Directory.Exists(Path.Combine(layout.ReleaseDir(state.VmRelease), "releases", to)))
+            // Two builds of one version (a redeploy of the same version) differ in files release_handler cannot
+            // tell apart: only a cold restart really switches between them.
+            if (from == to)
+            {
+                reasons.Add($"the running VM already runs version {to} (another build of it)");
+            }
+            else if (!Directory.Exists(Path.Combine(layout.ReleaseDir(state.VmRelease), "releases", to)))
             {
                 reasons.Add($"the running VM never had {to} installed");
             }
