@@ -161,6 +161,14 @@ stage() {
   echo "$root"
 }
 
+# manual PACKAGE PAGE: installs debian/PAGE (e.g. akd-agent.8) compressed into its section.
+manual() {
+  local section="${2##*.}"
+  install -d -m 0755 -- "$work/$1/usr/share/man/man$section"
+  gzip -9n <"$script_dir/debian/$2" >"$work/$1/usr/share/man/man$section/$2.gz"
+  chmod 0644 -- "$work/$1/usr/share/man/man$section/$2.gz"
+}
+
 # control PACKAGE DEPENDS SUMMARY DESCRIPTION [EXTRA...]: writes DEBIAN/control.
 control() {
   local root="$work/$1"
@@ -204,6 +212,7 @@ root="$(stage akd-agent)"
 install -D -m 0755 -- "$publish_dir/agent/akd-agent" "$root/usr/bin/akd-agent"
 install -D -m 0644 -- "$script_dir/systemd/akd-agent.service" "$root/lib/systemd/system/akd-agent.service"
 install -D -m 0644 -- "$script_dir/agent.example.json" "$root/usr/share/akd-agent/agent.example.json"
+manual akd-agent akd-agent.8
 scripts akd-agent
 control akd-agent "$(shlib_depends "$root/usr/bin/akd-agent"), $openssl_depends, passwd" \
   "Akd agent: builds and runs Elixir releases for an Akd coordinator" \
@@ -225,6 +234,7 @@ chmod 0755 -- "$root/usr/lib/akd-coordinator/akd-coordinator"
 ln -s ../lib/akd-coordinator/akd-coordinator "$root/usr/bin/akd-coordinator"
 install -D -m 0644 -- "$script_dir/systemd/akd-coordinator.service" "$root/lib/systemd/system/akd-coordinator.service"
 install -D -m 0644 -- "$script_dir/coordinator.example.env" "$root/usr/share/akd-coordinator/coordinator.example.env"
+manual akd-coordinator akd-coordinator.8
 scripts akd-coordinator
 control akd-coordinator "$(shlib_depends "$root/usr/lib/akd-coordinator/"*), $openssl_depends, passwd" \
   "Akd coordinator: the gRPC service that runs Akd deployments" \
@@ -234,6 +244,7 @@ build akd-coordinator
 # akdctl
 root="$(stage akdctl)"
 install -D -m 0755 -- "$publish_dir/cli/akdctl" "$root/usr/bin/akdctl"
+manual akdctl akdctl.1
 control akdctl "$(shlib_depends "$root/usr/bin/akdctl"), $openssl_depends" \
   "Akd command line: deploy Elixir applications with Akd" \
   "akdctl talks to an Akd coordinator: deploy, roll back, stop and inspect apps, manage agents, join tokens and API tokens. It is a single native program with no runtime to install. Local builds (build.on: local) need Elixir and Erlang." \
