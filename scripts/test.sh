@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test (unit, installer and integration).
 # Prints one line per finished test project (its counts and elapsed time), each integration test as it
-# finishes (they take about 12 minutes on 2 cores, so the run never looks hung), and ends with one line:
+# finishes (they take about 15 minutes on 2 cores, so the run never looks hung), and ends with one line:
 # "N passed, N failed[, N skipped]", summed from the test results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,15 +22,14 @@ counts() {
   echo "$(get passed) $(( $(get failed) + $(get error) + $(get timeout) + $(get aborted) )) $(( $(get total) - $(get executed) ))"
 }
 
-# One project at a time: each writes its own results file, and the fleet tests get both cores (run
-# beside them, the unit projects would save about a minute of ~16 and slow the timing-sensitive fleet tests).
-for project in tests/*/*.csproj; do
-  # tests/Akd.Testing is the fleet harness the tests and bench/ share, not a test project.
-  grep -q 'Microsoft.NET.Test.Sdk' "$project" || continue
+# run_project CSPROJ [dotnet test args...]: runs one test project into its own results file and log, prints one
+# line with its counts and elapsed time (and what failed), and leaves its exit code in $results/NAME.rc.
+run_project() {
+  local project=$1 name log started rc=0 elapsed p f s
+  shift
   name=$(basename "$project" .csproj)
   log="$results/$name.log"
   started=$(date +%s)
-  rc=0
   if [[ "$name" == *Integration* ]]; then
     # Each finished test, as it finishes. errexit is off around the pipeline: a failed test run must
     # still reach the summary below (with pipefail, set -e would end the script right here).
@@ -50,10 +49,31 @@ for project in tests/*/*.csproj; do
     echo "$name: no results ($((elapsed / 60))m $((elapsed % 60))s)"
   fi
   if [ "$rc" -ne 0 ]; then
-    status=$rc
     # What failed, from the project's own output (the whole of it is in $log).
     grep -E '^\s+Failed |Error Message|error ' "$log" | head -n 40 | sed 's/^/    /' || true
   fi
+  echo "$rc" >"$results/$name.rc"
+}
+
+# Akd.Installers.Tests builds the .deb packages (NativeAOT publishes: minutes of mostly one core), so it runs
+# beside the unit and dashboard projects; the integration tests run last and alone: their fleets are
+# timing-sensitive and get both cores. (Akd.Testing is the fleet harness, not a test project.)
+run_project tests/Akd.Installers.Tests/Akd.Installers.Tests.csproj "$@" &
+installers=$!
+for project in tests/*/*.csproj; do
+  grep -q 'Microsoft.NET.Test.Sdk' "$project" || continue
+  case "$(basename "$project" .csproj)" in
+    Akd.Installers.Tests | Akd.IntegrationTests) continue ;;
+  esac
+  run_project "$project" "$@"
+done
+wait "$installers" || true
+run_project tests/Akd.IntegrationTests/Akd.IntegrationTests.csproj "$@"
+
+for rc_file in "$results"/*.rc; do
+  [ -e "$rc_file" ] || continue
+  rc=$(cat "$rc_file")
+  [ "$rc" -eq 0 ] || status=$rc
 done
 
 passed=0 failed=0 skipped=0 files=0
