@@ -61,6 +61,8 @@ builder.Services.AddSingleton<DeploymentRunner>();
 builder.Services.AddSingleton<DeploymentScheduler>();
 builder.Services.AddSingleton<DeploymentJournal>();
 builder.Services.AddSingleton<HostSteps>();
+builder.Services.AddSingleton<LateResults>();
+builder.Services.AddSingleton<ILateResults>(sp => sp.GetRequiredService<LateResults>());
 builder.Services.AddSingleton<TargetResolver>();
 builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();

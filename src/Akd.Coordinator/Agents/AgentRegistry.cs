@@ -33,7 +33,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
 
         _online[connection.Name] = connection;
-        var stillRunning = connection.Hello.RunningStepIds.ToHashSet(StringComparer.Ordinal);
+        // A step whose result the agent still keeps is not lost: the result follows on this stream.
+        var stillRunning = connection.Hello.RunningStepIds.Concat(connection.Hello.UnacknowledgedStepIds).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, step) in _steps)
         {
             if (step.Agent == connection.Name && !stillRunning.Contains(id))
@@ -133,7 +134,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
     }
 
-    public void Dispatch(AgentMessage message)
+    /// <summary>Hands a step's output or result to the step waiting for it; false when no step waits (a late result).</summary>
+    public bool Dispatch(AgentMessage message)
     {
         var stepId = message.BodyCase switch
         {
@@ -144,17 +146,20 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         };
         if (stepId is null || !_steps.TryGetValue(stepId, out var step))
         {
-            return;
+            return false;
         }
 
         if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
         {
+            // A duplicate (resent after a reconnect) finds the result already set: the first one counts.
             step.Result.TrySetResult(message.Result);
         }
         else
         {
             step.OnEvent(message);
         }
+
+        return true;
     }
 
     /// <summary>Sends a step to an agent and waits for its result, within the step's deadline.</summary>
