@@ -13,7 +13,7 @@ public sealed class VocabularyTests
         string[] stepStates = ["pending", "running", "succeeded", "failed", "rolled-back", "skipped"];
         string[] kinds = ["deploy", "rollback", "start", "stop", "restart"];
         string[] steps = ["build", "activate", "rollback", "start", "stop", "restart"];
-        string[] phases = ["source", "build", "upload", "download", "unpack", "stop", "switch", "start", "health", "rollback", "recover", "restart"];
+        string[] phases = ["source", "build", "upload", "download", "unpack", "stop", "switch", "start", "health", "rollback", "recover", "restart", "hot-upgrade", "previous"];
 
         // Act
         string[][] texts = [Texts<DeploymentState>(), Texts<StepState>(), Texts<DeploymentKind>(), Texts<StepKind>(), Texts<Phase>()];
