@@ -43,6 +43,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
     .Validate(o => o.AgentLostGrace >= TimeSpan.Zero && o.QueryDeadline > TimeSpan.Zero, "Coordinator:AgentLostGrace must be >= 0 and Coordinator:QueryDeadline > 0")
+    .Validate(o => o.ReconcileWindow >= TimeSpan.Zero && o.ReconcilePoll > TimeSpan.Zero, "Coordinator:ReconcileWindow must be >= 0 and Coordinator:ReconcilePoll > 0")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {

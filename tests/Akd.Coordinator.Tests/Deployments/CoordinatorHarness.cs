@@ -46,7 +46,7 @@ internal sealed class CoordinatorHarness : IDisposable
             new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Registry);
         var steps = new HostSteps(Registry, Journal, metrics, Clock);
-        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance);
+        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance, Artifacts);
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
         LateResults = new LateResults(_db.Deployments, Journal, NullLogger<LateResults>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
@@ -68,6 +68,13 @@ internal sealed class CoordinatorHarness : IDisposable
     public EventStore Events { get; }
 
     public DeploymentStore Deployments => _db.Deployments;
+
+    public DeployLockStore Locks => _db.Locks;
+
+    /// <summary>The start-up reconciler, as a restarted coordinator runs it over this store.</summary>
+    public DeploymentRecovery Recovery() => new(
+        Agents, Deployments, Journal, Locks, Registry, Runner, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
+        NullLogger<DeploymentRecovery>.Instance);
 
     public DeploymentJournal Journal { get; }
 
