@@ -11,7 +11,8 @@ namespace Akd.Coordinator.Agents;
 /// when the agent reconnects without it (the agent restarted and lost it), or when the agent
 /// disconnects and does not come back within <see cref="CoordinatorOptions.AgentLostGrace"/>.
 /// </summary>
-public sealed partial class AgentRegistry(TimeProvider clock, IOptions<CoordinatorOptions> options, ILogger<AgentRegistry> logger)
+public sealed partial class AgentRegistry(
+    TimeProvider clock, IOptions<CoordinatorOptions> options, ILogger<AgentRegistry> logger, IHostApplicationLifetime? lifetime = null)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
@@ -52,6 +53,10 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
     /// <summary>The id of the build step <paramref name="agent"/> is running now, or null: an upload is bound to it.</summary>
     public string? RunningBuildStep(string agent) =>
         _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
+
+    /// <summary>True when <paramref name="agent"/> runs a step of <paramref name="deploymentId"/> that the coordinator waits for.</summary>
+    public bool WaitsForStepOf(string agent, string deploymentId) =>
+        _steps.Values.Any(s => s.Agent == agent && s.Command.DeploymentId == deploymentId);
 
     /// <summary>True when a step <paramref name="agent"/> is running now needs the artifact: its build's source, its release, its source tree.</summary>
     public bool StepNeeds(string agent, string sha256) =>
@@ -201,7 +206,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
             }
             catch (OperationCanceledException)
             {
-                if (_online.TryGetValue(agent, out var live))
+                // A coordinator that stops leaves the step running: the agent keeps its result and the next start reconciles it.
+                if (lifetime?.ApplicationStopping.IsCancellationRequested != true && _online.TryGetValue(agent, out var live))
                 {
                     live.Send(new CoordinatorMessage { CancelStep = new CancelStep { StepId = command.StepId, Reason = "cancelled" } });
                 }

@@ -39,10 +39,22 @@ public sealed partial class DeploymentRunner
             await DeliverAsync(plan, control, record.ReleaseId, record.Version,
                 (command, _) => command.Activate = new ActivateStep { Artifact = artifact, ReleaseId = record.ReleaseId, Version = record.Version }, ct).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await InterruptedAsync(record.Id).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
             LogCrashed(ex, record.Id);
             await FinishAsync(plan, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The coordinator is stopping: the deployment is left unfinished (not failed) and its steps running on
+    /// the agents, which keep their results; the next start reconciles it.
+    /// </summary>
+    private Task InterruptedAsync(string id) =>
+        journal.SetStateAsync(id, DeploymentStates.Interrupted, "interrupted: the coordinator is stopping; it is reconciled when the coordinator starts again",
+            CancellationToken.None);
 }

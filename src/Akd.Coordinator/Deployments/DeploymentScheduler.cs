@@ -115,12 +115,18 @@ public sealed class DeploymentScheduler(
             }
             finally
             {
-                // Finishing released the lock already; this covers a runner that ended without finishing.
-                await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
+                // Finishing released the lock already; this covers a runner that ended without finishing,
+                // except one interrupted by a stop: it keeps its lock until the next start reconciles it.
                 _running.TryRemove(id, out _);
-                if (await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { FinishedAt: not null } ended)
+                var record = await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
+                if (record is { FinishedAt: not null } ended)
                 {
                     metrics.DeploymentEnded(ended.Kind, ended.State);
+                }
+
+                if (record is { FinishedAt: not null } || !lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }, CancellationToken.None);

@@ -9,7 +9,8 @@ namespace Akd.Coordinator.Deployments;
 /// is interrupted) or gave up on it. Only a host step still open (running) takes it, so a duplicate, or
 /// a result for a step that was already decided, changes nothing.
 /// </summary>
-public sealed partial class LateResults(DeploymentStore deployments, DeploymentJournal journal, ILogger<LateResults> logger) : ILateResults
+public sealed partial class LateResults(
+    DeploymentStore deployments, DeploymentJournal journal, AgentRegistry registry, ILogger<LateResults> logger) : ILateResults
 {
     /// <summary>Raised after a late result was recorded, with the deployment's id (the reconciler listens).</summary>
     public event Action<string>? Recorded;
@@ -18,7 +19,10 @@ public sealed partial class LateResults(DeploymentStore deployments, DeploymentJ
     {
         ArgumentNullException.ThrowIfNull(result);
         var record = string.IsNullOrEmpty(result.DeploymentId) ? null : await deployments.GetAsync(result.DeploymentId, ct).ConfigureAwait(false);
-        var open = record?.Hosts.FirstOrDefault(h => h.Host == agent && h.State == StepStates.Running);
+        // The open step must be the one this result is about: not one a live step of the same host stands
+        // for (this is then a resent result of an earlier step), nor one of another kind.
+        var open = record is null || registry.WaitsForStepOf(agent, record.Id) ? null
+            : record.Hosts.FirstOrDefault(h => h.Host == agent && h.State == StepStates.Running && KindFits(h.Step, result));
         if (record is null || open is null)
         {
             LogIgnored(result.StepId, agent);
@@ -30,6 +34,13 @@ public sealed partial class LateResults(DeploymentStore deployments, DeploymentJ
         LogRecorded(result.StepId, agent, record.Id, state);
         Recorded?.Invoke(record.Id);
     }
+
+    private static bool KindFits(string step, StepResult result) => result.DetailCase switch
+    {
+        StepResult.DetailOneofCase.Build => step == StepKinds.Build,
+        StepResult.DetailOneofCase.Activate => step != StepKinds.Build,
+        _ => true,
+    };
 
     private async Task<(string State, string Release, string Message)> DescribeAsync(
         Deployment record, string host, HostStatus open, StepResult result, CancellationToken ct)

@@ -48,7 +48,7 @@ internal sealed class CoordinatorHarness : IDisposable
         var steps = new HostSteps(Registry, Journal, metrics, Clock);
         Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance, Artifacts);
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
-        LateResults = new LateResults(_db.Deployments, Journal, NullLogger<LateResults>.Instance);
+        LateResults = new LateResults(_db.Deployments, Journal, Registry, NullLogger<LateResults>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
         Targets = new TargetResolver(Registry, Agents);
         Scheduler = new DeploymentScheduler(Runner, Operations, _db.Locks, _db.Deployments, Journal, metrics, new NeverStopping());

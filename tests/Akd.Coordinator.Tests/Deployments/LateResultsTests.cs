@@ -50,6 +50,24 @@ public sealed class LateResultsTests
         Assert.Single(d.Hosts);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task RecordAsync_ResentResultOfAnEarlierStepWhileTheHostsNextStepRuns_ChangesNothing()
+    {
+        // Arrange: web-1 runs a step of the deployment the coordinator waits for; an older result comes again.
+        using var h = new CoordinatorHarness();
+        var id = await NewDeploymentAsync(h, "web-1", StepStates.Running);
+        using var stop = new CancellationTokenSource();
+        var live = h.Registry.RunStepAsync("web-1", new StepCommand { StepId = "s2", DeploymentId = id, DeadlineSeconds = 600 }, _ => { }, stop.Token);
+
+        // Act
+        await h.LateResults.RecordAsync("web-1", new StepResult { StepId = "s1", DeploymentId = id, Ok = false, Error = "old" }, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(StepStates.Running, CoordinatorHarness.Row(await h.GetAsync(id, CancellationToken.None), "web-1", "activate").State);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => live);
+    }
+
     private static async Task<string> NewDeploymentAsync(CoordinatorHarness h, string host, string state)
     {
         await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
