@@ -53,7 +53,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();
 builder.Services.AddSingleton<Enroller>();
 builder.Services.AddSingleton<CoordinatorChannel>();
-builder.Services.AddSingleton<Outbox>();
+builder.Services.AddSingleton(sp => new Outbox(Path.Join(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.DataDir, "results")));
 builder.Services.AddSingleton<AgentToolchain>();
 builder.Services.AddSingleton<ArtifactClient>();
 builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, TimeProvider.System));

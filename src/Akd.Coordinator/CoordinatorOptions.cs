@@ -22,6 +22,15 @@ public sealed class CoordinatorOptions
     public TimeSpan AgentLostGrace { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// After a restart, how long an interrupted deployment waits for its hosts to reconnect and deliver
+    /// the results of the steps they ran meanwhile, before it resumes or ends with what is known.
+    /// </summary>
+    public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often an interrupted deployment looks again whether its hosts are back and their results in.</summary>
+    public TimeSpan ReconcilePoll { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Artifacts (source archives and release tarballs) of this many newest deploys per app and
     /// environment (a running one counts), and of every running deployment, are kept; older ones are
     /// deleted from the store (hosts keep their own releases, so rollbacks do not need them).

@@ -51,6 +51,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
     .Validate(o => o.AgentLostGrace >= TimeSpan.Zero && o.QueryDeadline > TimeSpan.Zero, "Coordinator:AgentLostGrace must be >= 0 and Coordinator:QueryDeadline > 0")
+    .Validate(o => o.ReconcileWindow >= TimeSpan.Zero && o.ReconcilePoll > TimeSpan.Zero, "Coordinator:ReconcileWindow must be >= 0 and Coordinator:ReconcilePoll > 0")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {
@@ -71,6 +72,8 @@ builder.Services.AddSingleton<DeploymentRunner>();
 builder.Services.AddSingleton<DeploymentScheduler>();
 builder.Services.AddSingleton<DeploymentJournal>();
 builder.Services.AddSingleton<HostSteps>();
+builder.Services.AddSingleton<LateResults>();
+builder.Services.AddSingleton<ILateResults>(sp => sp.GetRequiredService<LateResults>());
 builder.Services.AddSingleton<TargetResolver>();
 builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();

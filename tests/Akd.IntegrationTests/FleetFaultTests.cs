@@ -136,10 +136,13 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         Assert.Contains($"deployment {doneId} succeeded", logs.StdOut);
         Assert.All(_fleet.Web, host => Assert.Contains($"[{host.Name}] activate succeeded", logs.StdOut));
 
-        // The interrupted one is closed as failed, and its lock is gone: the app can be acted on at once.
+        // The interrupted one is reconciled: killed before its build was done, it cannot resume and ends
+        // failed saying so (within the reconcile window); then its lock is gone and the app can be acted on.
+        var follow = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "logs", runningId, "-f");
+        output.WriteLine(follow.ToString());
         var interrupted = await CliJson.StatusAsync(_fleet, runningId);
         Assert.Equal("failed", interrupted.Str("state"));
-        Assert.Contains("coordinator restarted", interrupted.Str("error"));
+        Assert.Contains("interrupted by a coordinator restart and not resumed", interrupted.Str("error"));
         var restart = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello");
         output.WriteLine(restart.ToString());
         Assert.Equal(0, restart.ExitCode);

@@ -119,6 +119,7 @@ public sealed partial class CoordinatorConnection(
             Protocol = AgentProtocol.Current,
         };
         hello.RunningStepIds.AddRange(executor.RunningStepIds);
+        hello.UnacknowledgedStepIds.AddRange(outbox.UnacknowledgedStepIds);
         await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
 
         Interlocked.Exchange(ref _renewing, 0);
@@ -141,6 +142,11 @@ public sealed partial class CoordinatorConnection(
                         }
 
                         welcomed = true;
+                        if (outbox.ResendUnacknowledged() is > 0 and var resent)
+                        {
+                            LogResending(resent);
+                        }
+
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
                         metrics.SetConnected(true);
                         LogConnected(o.Coordinator, identity.Name!);
@@ -152,6 +158,9 @@ public sealed partial class CoordinatorConnection(
                         break;
                     case CoordinatorMessage.BodyOneofCase.RunStep:
                         executor.Start(message.RunStep);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.ResultAck:
+                        outbox.Acknowledged(message.ResultAck.StepId);
                         break;
                     case CoordinatorMessage.BodyOneofCase.CancelStep:
                         executor.Cancel(message.CancelStep.StepId, message.CancelStep.Reason);
@@ -260,6 +269,9 @@ public sealed partial class CoordinatorConnection(
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
     private partial void LogProtocolMismatch(string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Resending {Count} step result(s) the coordinator has not acknowledged")]
+    private partial void LogResending(int count);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Session with the coordinator ended: {Reason}")]
     private partial void LogSessionEnded(string reason);

@@ -77,7 +77,7 @@ public sealed partial class StepExecutor(
         var kind = KindLabel(command.KindCase);
         var reporter = new StepReporter(outbox, command.StepId, metrics, kind);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = new StepResult { StepId = command.StepId };
+        var result = new StepResult { StepId = command.StepId, DeploymentId = command.DeploymentId };
         try
         {
             var manifest = StepSpecs.ManifestOf(command);
@@ -115,7 +115,6 @@ public sealed partial class StepExecutor(
         }
         finally
         {
-            _running.TryRemove(command.StepId, out _);
             cts.Dispose();
         }
 
@@ -127,7 +126,9 @@ public sealed partial class StepExecutor(
         reporter.Finished();
         metrics.StepEnded(kind, result.Ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
 
+        // Kept on disk before the step leaves the running list: a hello always names it one way or the other.
         outbox.Send(new AgentMessage { Result = result });
+        _running.TryRemove(command.StepId, out _);
     }
 
     private async Task DispatchAsync(StepCommand command, AppManifest manifest, StepReporter reporter, StepResult result, CancellationToken ct)

@@ -9,8 +9,11 @@ public static class AgentProtocol
     /// <summary>2: steps carry typed specs (<see cref="BuildSpec"/>, <see cref="ActivateSpec"/>); 1 sent the manifest's YAML.</summary>
     public const uint Major = 2;
 
-    /// <summary>Raised when a field or message is added: each side skips what it does not know.</summary>
-    public const uint Minor = 0;
+    /// <summary>
+    /// Raised when a field or message is added: each side skips what it does not know.
+    /// 1: results carry their deployment, the agent keeps them until a <see cref="ResultAck"/> and lists them in its hello.
+    /// </summary>
+    public const uint Minor = 1;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";

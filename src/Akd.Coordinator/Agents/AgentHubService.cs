@@ -11,7 +11,7 @@ namespace Akd.Coordinator.Agents;
 
 /// <summary>The agents' long-lived stream: hello first, then heartbeats and step events up, commands down.</summary>
 public sealed partial class AgentHubService(
-    AgentRegistry registry, AgentStore agents, AgentIdentities identities, CertificateRenewal renewal,
+    AgentRegistry registry, AgentStore agents, AgentIdentities identities, CertificateRenewal renewal, ILateResults lateResults,
     IOptions<CoordinatorOptions> options, ILogger<AgentHubService> logger)
     : AgentHub.AgentHubBase
 {
@@ -87,6 +87,10 @@ public sealed partial class AgentHubService(
                     connection.Hello.Toolchain = message.Toolchain;
                     await agents.SetToolchainAsync(connection.Name, message.Toolchain, session.Token).ConfigureAwait(false);
                 }
+                else if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
+                {
+                    await TakeResultAsync(connection, message, session.Token).ConfigureAwait(false);
+                }
                 else
                 {
                     registry.Dispatch(message);
@@ -107,6 +111,20 @@ public sealed partial class AgentHubService(
             await session.CancelAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A result goes to the step waiting for it, or, when none waits (the coordinator restarted or gave
+    /// up on the step), is recorded as a late result. Either way the agent may then forget it.
+    /// </summary>
+    private async Task TakeResultAsync(AgentConnection connection, AgentMessage message, CancellationToken ct)
+    {
+        if (!registry.Dispatch(message))
+        {
+            await lateResults.RecordAsync(connection.Name, message.Result, ct).ConfigureAwait(false);
+        }
+
+        connection.Send(new CoordinatorMessage { ResultAck = new ResultAck { StepId = message.Result.StepId } });
     }
 
     private static async Task WriteAsync(AgentConnection connection, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)

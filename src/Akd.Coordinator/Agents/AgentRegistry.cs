@@ -11,7 +11,8 @@ namespace Akd.Coordinator.Agents;
 /// when the agent reconnects without it (the agent restarted and lost it), or when the agent
 /// disconnects and does not come back within <see cref="CoordinatorOptions.AgentLostGrace"/>.
 /// </summary>
-public sealed partial class AgentRegistry(TimeProvider clock, IOptions<CoordinatorOptions> options, ILogger<AgentRegistry> logger)
+public sealed partial class AgentRegistry(
+    TimeProvider clock, IOptions<CoordinatorOptions> options, ILogger<AgentRegistry> logger, IHostApplicationLifetime? lifetime = null)
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
@@ -33,7 +34,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
 
         _online[connection.Name] = connection;
-        var stillRunning = connection.Hello.RunningStepIds.ToHashSet(StringComparer.Ordinal);
+        // A step whose result the agent still keeps is not lost: the result follows on this stream.
+        var stillRunning = connection.Hello.RunningStepIds.Concat(connection.Hello.UnacknowledgedStepIds).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, step) in _steps)
         {
             if (step.Agent == connection.Name && !stillRunning.Contains(id))
@@ -51,6 +53,10 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
     /// <summary>The id of the build step <paramref name="agent"/> is running now, or null: an upload is bound to it.</summary>
     public string? RunningBuildStep(string agent) =>
         _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
+
+    /// <summary>True when <paramref name="agent"/> runs a step of <paramref name="deploymentId"/> that the coordinator waits for.</summary>
+    public bool WaitsForStepOf(string agent, string deploymentId) =>
+        _steps.Values.Any(s => s.Agent == agent && s.Command.DeploymentId == deploymentId);
 
     /// <summary>True when a step <paramref name="agent"/> is running now needs the artifact: its build's source, its release, its source tree.</summary>
     public bool StepNeeds(string agent, string sha256) =>
@@ -133,7 +139,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         }
     }
 
-    public void Dispatch(AgentMessage message)
+    /// <summary>Hands a step's output or result to the step waiting for it; false when no step waits (a late result).</summary>
+    public bool Dispatch(AgentMessage message)
     {
         var stepId = message.BodyCase switch
         {
@@ -144,17 +151,20 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
         };
         if (stepId is null || !_steps.TryGetValue(stepId, out var step))
         {
-            return;
+            return false;
         }
 
         if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
         {
+            // A duplicate (resent after a reconnect) finds the result already set: the first one counts.
             step.Result.TrySetResult(message.Result);
         }
         else
         {
             step.OnEvent(message);
         }
+
+        return true;
     }
 
     /// <summary>Sends a step to an agent and waits for its result, within the step's deadline.</summary>
@@ -196,7 +206,8 @@ public sealed partial class AgentRegistry(TimeProvider clock, IOptions<Coordinat
             }
             catch (OperationCanceledException)
             {
-                if (_online.TryGetValue(agent, out var live))
+                // A coordinator that stops leaves the step running: the agent keeps its result and the next start reconciles it.
+                if (lifetime?.ApplicationStopping.IsCancellationRequested != true && _online.TryGetValue(agent, out var live))
                 {
                     live.Send(new CoordinatorMessage { CancelStep = new CancelStep { StepId = command.StepId, Reason = "cancelled" } });
                 }

@@ -106,6 +106,9 @@ public static class DeploymentStates
     public static readonly string Succeeded = DeploymentState.Succeeded.Text();
     public static readonly string Failed = DeploymentState.Failed.Text();
     public static readonly string Cancelled = DeploymentState.Cancelled.Text();
+
+    /// <summary>The coordinator stopped while it ran: reconciled at start (resumed, or ended with each host's true state).</summary>
+    public static readonly string Interrupted = DeploymentState.Interrupted.Text();
 }
 
 /// <summary>The text of each <see cref="StepState"/>, as <see cref="HostStatus.State"/> and the store carry it.</summary>

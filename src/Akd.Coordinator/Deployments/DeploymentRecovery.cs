@@ -1,41 +1,140 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
 using Akd.Coordinator.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Deployments;
 
 /// <summary>
-/// At start-up: no agent is connected yet, and a deployment that was running when the coordinator
-/// stopped cannot be resumed blindly (its hosts may be anywhere), so it is closed as failed with
-/// a message that says why. Its hosts keep whatever release they last reported.
+/// At start-up: a deployment that was running when the coordinator stopped is marked interrupted, not
+/// failed, because its hosts may well have finished their steps. Its hosts reconnect and resend the
+/// results they kept; once they are in (or <see cref="CoordinatorOptions.ReconcileWindow"/> passed), the
+/// rollout resumes on the hosts it had not reached, or ends with each host's true state and why.
 /// </summary>
 public sealed partial class DeploymentRecovery(
-    AgentStore agents, DeploymentStore deployments, DeploymentEvents events, DeployLockStore locks, ILogger<DeploymentRecovery> logger) : IHostedService
+    AgentStore agents,
+    DeploymentStore deployments,
+    DeploymentJournal journal,
+    DeployLockStore locks,
+    AgentRegistry registry,
+    DeploymentRunner runner,
+    DeploymentScheduler scheduler,
+    IOptions<CoordinatorOptions> options,
+    TimeProvider clock,
+    ILogger<DeploymentRecovery> logger) : IHostedService
 {
+    private readonly CancellationTokenSource _stop = new();
+    private Task _reconciling = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken ct)
     {
         await agents.MarkAllOfflineAsync(ct).ConfigureAwait(false);
-        foreach (var id in await deployments.ListUnfinishedAsync(ct).ConfigureAwait(false))
+        var interrupted = await deployments.ListUnfinishedAsync(ct).ConfigureAwait(false);
+        foreach (var id in interrupted)
         {
-            const string reason = "the coordinator restarted while this deployment ran; check `akdctl releases` and deploy again";
-            await deployments.FailUnfinishedStepsAsync(id, reason, ct).ConfigureAwait(false);
-            await deployments.SetStateAsync(id, DeploymentStates.Failed, reason, finished: true, ct).ConfigureAwait(false);
-            await events.PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, State = DeploymentStates.Failed, Message = reason }, ct).ConfigureAwait(false);
-            LogRecovered(id);
+            await journal.SetStateAsync(id, DeploymentStates.Interrupted,
+                $"interrupted by a coordinator restart: waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming", ct).ConfigureAwait(false);
+            LogInterrupted(id);
         }
 
-        // Failing a deployment released its lock; anything left has no running deployment behind it.
+        // An interrupted deployment keeps its lock; anything else left has no running deployment behind it.
         var stale = await locks.ReleaseStaleAsync(ct).ConfigureAwait(false);
         if (stale > 0)
         {
             LogStaleLocks(stale);
         }
+
+        // Not awaited: agents can only reconnect once the coordinator has started.
+        _reconciling = Task.WhenAll(interrupted.Select(id => Task.Run(() => ReconcileAsync(id, _stop.Token), CancellationToken.None)));
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken ct)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _reconciling.WaitAsync(ct).ConfigureAwait(false);
+    }
 
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Deployment {Id} was interrupted by a coordinator restart and is marked failed")]
-    private partial void LogRecovered(string id);
+    private async Task ReconcileAsync(string id, CancellationToken ct)
+    {
+        try
+        {
+            var record = await WaitForHostsAsync(id, ct).ConfigureAwait(false);
+            var plan = ResumePlan.For(record, registry.IsOnline);
+            if (plan.CannotResume is not null)
+            {
+                await EndAsync(record, plan.CannotResume, ct).ConfigureAwait(false);
+            }
+            else if (plan.Remaining.Count == 0)
+            {
+                await journal.FinishAsync(id, DeploymentStates.Succeeded,
+                    $"every host finished its step while the coordinator restarted; {record.ReleaseId} is current on all of them", ct).ConfigureAwait(false);
+            }
+            else if (await runner.ResumePlanAsync(record, plan.Remaining, ct).ConfigureAwait(false) is { } rest)
+            {
+                LogResuming(id, plan.Remaining.Count);
+                scheduler.Resume(rest.Plan, rest.Artifact);
+            }
+            else
+            {
+                await EndAsync(record, $"its artifact {record.ArtifactSha256[..12]} is no longer stored", ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping again: it stays interrupted, and the next start reconciles it.
+        }
+        catch (Exception ex)
+        {
+            LogReconcileFailed(ex, id);
+        }
+    }
+
+    /// <summary>Waits until no host step is open and every host still to deploy to is back, or the window passes.</summary>
+    private async Task<Deployment> WaitForHostsAsync(string id, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + options.Value.ReconcileWindow;
+        while (true)
+        {
+            var record = await deployments.GetAsync(id, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"deployment {id} vanished");
+            var settled = !record.Hosts.Any(h => h.State == StepStates.Running) &&
+                record.Hosts.Where(h => h.State == StepStates.Pending).All(h => registry.IsOnline(h.Host));
+            if (settled || clock.GetUtcNow() >= until)
+            {
+                return record;
+            }
+
+            await Task.Delay(options.Value.ReconcilePoll, clock, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the deployment with what each host is known to run: no result means unknown, never reached means untouched.</summary>
+    private async Task EndAsync(Deployment record, string why, CancellationToken ct)
+    {
+        foreach (var open in record.Hosts.Where(h => h.State == StepStates.Running))
+        {
+            await journal.RecordHostAsync(record.Id, open.Host, open.Step, StepStates.Failed, "",
+                "no result came after the coordinator restarted (the host's state is unknown)", ct).ConfigureAwait(false);
+        }
+
+        var reason = $"interrupted by a coordinator restart and not resumed: {why}";
+        await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepStates.Pending).Select(h => h.Host).ToList(), StepKinds.Activate,
+            "not reached: " + reason, ct).ConfigureAwait(false);
+        await journal.FinishAsync(record.Id, DeploymentStates.Failed, reason, ct).ConfigureAwait(false);
+        LogEnded(record.Id, why);
+    }
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Deployment {Id} was interrupted by a coordinator restart; reconciling it")]
+    private partial void LogInterrupted(string id);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Released {Count} deploy lock(s) left without a running deployment")]
     private partial void LogStaleLocks(int count);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Deployment {Id} resumes on {Count} host(s) after the coordinator restart")]
+    private partial void LogResuming(string id, int count);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Interrupted deployment {Id} ends: {Why}")]
+    private partial void LogEnded(string id, string why);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "Reconciling deployment {Id} failed; it stays interrupted until the next start")]
+    private partial void LogReconcileFailed(Exception ex, string id);
 }

@@ -56,6 +56,10 @@ public sealed partial class DeploymentRunner(
             await DeliverAsync(plan, control, releaseId, build.Version,
                 (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = UpgradeOf(plan, build) }, ct).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await InterruptedAsync(id).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
             LogCrashed(ex, id);

@@ -35,6 +35,16 @@ public sealed class DeploymentScheduler(
 
     public bool IsRunning(string id) => _running.ContainsKey(id);
 
+    /// <summary>
+    /// Runs the rest of an interrupted deployment in the background. It still holds its deploy lock (an
+    /// unfinished deployment's lock survives the restart), so there is no admission.
+    /// </summary>
+    public void Resume(DeploymentPlan plan, ArtifactRef artifact)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Launch(plan.Record.Id, (control, token) => runner.ResumeAsync(plan, artifact, control, token));
+    }
+
     /// <summary>Asks a running deployment to stop; false when it is not running on this coordinator.</summary>
     public async Task<bool> CancelAsync(string id, string actor, CancellationToken ct)
     {
@@ -89,6 +99,12 @@ public sealed class DeploymentScheduler(
             _admission.Release();
         }
 
+        Launch(id, run);
+        return id;
+    }
+
+    private void Launch(string id, Func<DeploymentControl, CancellationToken, Task> run)
+    {
         var control = new DeploymentControl();
         _running[id] = control;
         _ = Task.Run(async () =>
@@ -99,15 +115,20 @@ public sealed class DeploymentScheduler(
             }
             finally
             {
-                // Finishing released the lock already; this covers a runner that ended without finishing.
-                await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
+                // Finishing released the lock already; this covers a runner that ended without finishing,
+                // except one interrupted by a stop: it keeps its lock until the next start reconciles it.
                 _running.TryRemove(id, out _);
-                if (await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { FinishedAt: not null } ended)
+                var record = await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
+                if (record is { FinishedAt: not null } ended)
                 {
                     metrics.DeploymentEnded(ended.Kind, ended.State);
                 }
+
+                if (record is { FinishedAt: not null } || !lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    await locks.ReleaseAsync(id, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }, CancellationToken.None);
-        return id;
     }
 }

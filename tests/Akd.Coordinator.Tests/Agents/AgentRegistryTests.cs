@@ -83,6 +83,29 @@ public sealed class AgentRegistryTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task RunStepAsync_AgentReconnectsKeepingTheStepsUnacknowledgedResult_TakesTheResentResult()
+    {
+        // Arrange: the step ended while the stream was down; the agent no longer runs it but keeps its result.
+        using var h = new CoordinatorHarness();
+        var agent = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var run = h.Registry.RunStepAsync("web-1", new StepCommand { StepId = "s1", DeadlineSeconds = 600 }, _ => { }, CancellationToken.None);
+        await agent.ReceiveStepAsync(CancellationToken.None);
+        agent.Drop();
+
+        // Act
+        agent.Connect([], ["s1"]);
+        var lostOnReconnect = run.IsCompleted;
+        agent.Answer(new StepResult { StepId = "s1", Ok = true });
+        agent.Answer(new StepResult { StepId = "s1", Ok = false, Error = "a duplicate must not win" });
+        var result = await run;
+
+        // Assert
+        Assert.False(lostOnReconnect, "a step whose result the agent keeps is not lost");
+        Assert.True(result.Ok);
+        Assert.False(result.NoAnswer);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task RunStepAsync_AgentDropsAndStaysAway_FailsTheStepWhenTheGraceEnds()
     {
         // Arrange

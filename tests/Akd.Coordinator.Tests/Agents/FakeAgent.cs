@@ -15,13 +15,17 @@ internal sealed class FakeAgent(AgentRegistry registry, string name, params stri
     public AgentConnection? Connection { get; private set; }
 
     /// <summary>Connects (or reconnects, naming the steps it is still running, as a restarted stream does).</summary>
-    public AgentConnection Connect(params string[] runningStepIds)
+    public AgentConnection Connect(params string[] runningStepIds) => Connect(runningStepIds, []);
+
+    /// <summary>Connects naming the steps it runs and those whose result it keeps unacknowledged (and resends).</summary>
+    public AgentConnection Connect(IEnumerable<string> runningStepIds, IEnumerable<string> unacknowledgedStepIds)
     {
         // Labels come from the enrollment record, never from the agent: the hub writes them into the hello it keeps.
         var hello = new AgentHello { Name = name, AgentVersion = "fake" };
         var enrolledLabels = labels.ToDictionary(label => label.Split('=')[0], label => label.Split('=')[1], StringComparer.Ordinal);
         hello.Labels.Add(enrolledLabels);
         hello.RunningStepIds.AddRange(runningStepIds);
+        hello.UnacknowledgedStepIds.AddRange(unacknowledgedStepIds);
         Connection = new AgentConnection(hello, enrolledLabels);
         registry.Connected(Connection);
         return Connection;

@@ -53,8 +53,9 @@ internal sealed class CoordinatorHarness : IDisposable
             new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Registry);
         var steps = new HostSteps(Registry, Journal, metrics, Clock);
-        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance);
+        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance, Artifacts);
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
+        LateResults = new LateResults(_db.Deployments, Journal, Registry, NullLogger<LateResults>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
         Targets = new TargetResolver(Registry, Agents);
         // On the harness clock, as every other part: a lock's age is measured against the plans' times.
@@ -76,6 +77,13 @@ internal sealed class CoordinatorHarness : IDisposable
 
     public DeploymentStore Deployments => _db.Deployments;
 
+    public DeployLockStore Locks => _db.Locks;
+
+    /// <summary>The start-up reconciler, as a restarted coordinator runs it over this store.</summary>
+    public DeploymentRecovery Recovery() => new(
+        Agents, Deployments, Journal, Locks, Registry, Runner, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
+        NullLogger<DeploymentRecovery>.Instance);
+
     public DeploymentJournal Journal { get; }
 
     public DeploymentRunner Runner { get; }
@@ -83,6 +91,8 @@ internal sealed class CoordinatorHarness : IDisposable
     public FleetOperationRunner Operations { get; }
 
     public DeploymentPlanner Planner { get; }
+
+    public LateResults LateResults { get; }
 
     public TargetResolver Targets { get; }
 

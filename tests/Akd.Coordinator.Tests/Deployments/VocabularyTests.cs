@@ -9,7 +9,7 @@ public sealed class VocabularyTests
     public void Text_EveryValue_TheWordsStoredHistoryAndAkdctlUse()
     {
         // Arrange: the words the store's text columns and akdctl's JSON have always held.
-        string[] states = ["pending", "building", "delivering", "running", "cancelling", "succeeded", "failed", "cancelled"];
+        string[] states = ["pending", "building", "delivering", "running", "cancelling", "succeeded", "failed", "cancelled", "interrupted"];
         string[] stepStates = ["pending", "running", "succeeded", "failed", "rolled-back", "skipped"];
         string[] kinds = ["deploy", "rollback", "start", "stop", "restart"];
         string[] steps = ["build", "activate", "rollback", "start", "stop", "restart"];

@@ -1,0 +1,77 @@
+using Akd.IntegrationTests.Fleet;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// The coordinator stopped in the middle of a rolling deploy, by kill -9 or by SIGTERM: its hosts keep the
+/// results of the steps they ran meanwhile and resend them, and the restarted coordinator resumes the
+/// rollout from the next batch instead of declaring the deployment failed blind.
+/// </summary>
+public sealed partial class FleetFaultTests
+{
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_CoordinatorKilledMidRollout_ResumesAfterRestartAndEveryHostMatchesHistory()
+    {
+        // Arrange, Act: kill -9 during the first host's step, and start again on the same data dir.
+        var (id, version, follow) = await DeployAndStopCoordinatorAsync("akd.resume.yaml", () => _fleet.RestartCoordinatorAsync(CancellationToken.None));
+
+        // Assert
+        await AssertResumedAsync(id, version, follow);
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task Deploy_CoordinatorSigtermMidRollout_RecordedInterruptedAndResumedAfterStart()
+    {
+        // Arrange, Act: SIGTERM (as systemd stops it) during the first host's step, then start it again.
+        var (id, version, follow) = await DeployAndStopCoordinatorAsync("akd.sigterm.yaml", async () =>
+        {
+            Assert.True(await _fleet.Coordinator!.TerminateAsync(TimeSpan.FromSeconds(30)), "the coordinator was still running 30 s after SIGTERM");
+            await _fleet.RestartCoordinatorAsync(CancellationToken.None);
+        });
+
+        // Assert: not failed by the stop, and not cancelled on the host.
+        Assert.Contains("interrupted: the coordinator is stopping", follow.StdOut);
+        Assert.DoesNotContain("internal error", follow.StdOut);
+        await AssertResumedAsync(id, version, follow);
+    }
+
+    /// <summary>A detached deploy, one host at a time with an 8 s health check; the coordinator stops during the first host's step.</summary>
+    private async Task<(string Id, string Version, CliResult Follow)> DeployAndStopCoordinatorAsync(string file, Func<Task> stop)
+    {
+        await fixture.EnsureBaselineAsync(output.WriteLine);
+        var version = fixture.NextVersion();
+        _app.SetVersion(version);
+        var manifest = FleetManifest.Write(_app, file, "{ batch: 1 }", "{ command: [\"sleep\", \"8\"], timeout: 30s }", "  step_timeout: 120s");
+        var started = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
+        output.WriteLine(started.ToString());
+        Assert.Equal(0, started.ExitCode);
+        var id = CliJson.DeploymentId(started);
+        await RollingDeployTests.WaitUntilAsync(
+            () => _fleet.Web[0].CurrentRelease()?.StartsWith($"{version}-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
+
+        await stop();
+        await _fleet.WaitForAgentsAsync(_fleet.Web.Count + 1, CancellationToken.None);
+        var follow = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "logs", id, "-f");
+        output.WriteLine(follow.ToString());
+        return (id, version, follow);
+    }
+
+    /// <summary>Resumed, not failed: every host runs the new release, deployed once, and history says the same as its revisions.log.</summary>
+    private async Task AssertResumedAsync(string id, string version, CliResult follow)
+    {
+        var status = await CliJson.StatusAsync(_fleet, id);
+        Assert.Equal("succeeded", status.Str("state"));
+        Assert.Contains("resuming after a coordinator restart", follow.StdOut);
+        var rows = CliJson.Hosts(status);
+        var release = _fleet.Web[0].CurrentRelease();
+        Assert.StartsWith($"{version}-", release);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal(release, host.CurrentRelease());
+            Assert.Equal(("succeeded", release), (rows[(host.Name, "activate")].Str("state"), rows[(host.Name, "activate")].Str("releaseId")));
+            var lines = host.Revisions().Where(l => l.Contains($"\t{id}\t", StringComparison.Ordinal)).ToList();
+            Assert.EndsWith($"\t{release}\t{id}\tdeployed", Assert.Single(lines));
+            Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
+        }
+    }
+}
