@@ -25,7 +25,7 @@ public sealed partial class FleetFaultTests
         // Arrange, Act: SIGTERM (as systemd stops it) during the first host's step, then start it again.
         var (id, version, follow) = await DeployAndStopCoordinatorAsync("akd.sigterm.yaml", async () =>
         {
-            Assert.True(await _fleet.Coordinator!.TerminateAsync(TimeSpan.FromSeconds(30)), "the coordinator was still running 30 s after SIGTERM");
+            Assert.True(await _fleet.Coordinator.Process.TerminateAsync(TimeSpan.FromSeconds(30)), "the coordinator was still running 30 s after SIGTERM");
             await _fleet.RestartCoordinatorAsync(CancellationToken.None);
         });
 

@@ -35,7 +35,7 @@ public sealed class StopEscalationTests : IDisposable
     public async Task StopAsync_VmStopsOnSigterm_RunsNoStopScript()
     {
         // Arrange: a grace far past the test's timeout, so only SIGTERM can stop it in time; the script would say so.
-        using var vm = ChildProcess.Shell("trap 'exit 0' TERM; while :; do sleep 0.05; done");
+        using var vm = await VmAsync("trap 'exit 0' TERM");
         var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromHours(1));
 
         // Act
@@ -50,7 +50,7 @@ public sealed class StopEscalationTests : IDisposable
     public async Task StopAsync_VmIgnoresSigtermButStopWorks_StopsThroughTheScriptAndSendsNoSigkill()
     {
         // Arrange
-        using var vm = ChildProcess.Shell("trap '' TERM; trap 'exit 0' USR1; while :; do sleep 0.05; done");
+        using var vm = await VmAsync("trap '' TERM; trap 'exit 0' USR1");
         var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
 
         // Act
@@ -69,7 +69,7 @@ public sealed class StopEscalationTests : IDisposable
     public async Task StopAsync_VmIgnoresSigtermAndStop_IsKilled()
     {
         // Arrange
-        using var vm = ChildProcess.Shell("trap '' TERM; while :; do sleep 0.05; done");
+        using var vm = await VmAsync("trap '' TERM");
         var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
 
         // Act
@@ -85,6 +85,15 @@ public sealed class StopEscalationTests : IDisposable
                 $"pid {vm.Pid} ignored SIGTERM and stop; sending SIGKILL",
             ],
             AgentLines().Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The "VM": a shell that has installed its traps (a signal sent before would find the default action).</summary>
+    private async Task<ChildProcess> VmAsync(string traps)
+    {
+        var ready = Path.Combine(_releaseDir, $"vm-{Guid.NewGuid():N}.ready");
+        var vm = ChildProcess.Shell($"{traps}; echo ready > '{ready}'; while :; do sleep 0.05; done");
+        await ChildProcess.WaitForFileAsync(ready);
+        return vm;
     }
 
     private static RunState State(ChildProcess vm, bool stopWorks) =>
