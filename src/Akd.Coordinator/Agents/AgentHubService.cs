@@ -115,16 +115,25 @@ public sealed partial class AgentHubService(
 
     /// <summary>
     /// A result goes to the step waiting for it, or, when none waits (the coordinator restarted or gave
-    /// up on the step), is recorded as a late result. Either way the agent may then forget it.
+    /// up on the step), is recorded as a late result. The agent may forget it once it is stored: a late
+    /// result here and now; a deployment's step when its runner has recorded it (HostSteps.Acknowledge), so
+    /// a crash between the two leaves the result on the agent, resent after the restart.
     /// </summary>
     private async Task TakeResultAsync(AgentConnection connection, AgentMessage message, CancellationToken ct)
     {
-        if (!registry.Dispatch(message))
+        if (registry.Dispatch(message))
         {
-            await lateResults.RecordAsync(connection.Name, message.Result, ct).ConfigureAwait(false);
+            if (message.Result.DeploymentId.Length == 0)
+            {
+                // A query or a ping: nothing of it is stored.
+                registry.Acknowledge(connection.Name, message.Result.StepId);
+            }
+
+            return;
         }
 
-        connection.Send(new CoordinatorMessage { ResultAck = new ResultAck { StepId = message.Result.StepId } });
+        await lateResults.RecordAsync(connection.Name, message.Result, ct).ConfigureAwait(false);
+        registry.Acknowledge(connection.Name, message.Result.StepId);
     }
 
     private static async Task WriteAsync(AgentConnection connection, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)

@@ -140,6 +140,18 @@ public sealed partial class AgentRegistry(
     }
 
     /// <summary>Hands a step's output or result to the step waiting for it; false when no step waits (a late result).</summary>
+    /// <summary>
+    /// Tells <paramref name="agent"/> it may forget the result of <paramref name="stepId"/>: sent once the result is
+    /// stored. An agent offline now resends the result after it reconnects, and is acknowledged then.
+    /// </summary>
+    public void Acknowledge(string agent, string stepId)
+    {
+        if (_online.TryGetValue(agent, out var connection))
+        {
+            connection.Send(new CoordinatorMessage { ResultAck = new ResultAck { StepId = stepId } });
+        }
+    }
+
     public bool Dispatch(AgentMessage message)
     {
         var stepId = message.BodyCase switch

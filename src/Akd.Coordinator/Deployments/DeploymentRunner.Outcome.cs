@@ -63,6 +63,7 @@ public sealed partial class DeploymentRunner
                 var result = await steps.RunAsync(plan.Record.Id, host, StepKinds.Rollback, command, previous, ct).ConfigureAwait(false);
                 var (state, release, message) = DescribeRollback(result, reason);
                 await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, state, release, message, ct).ConfigureAwait(false);
+                steps.Acknowledge(host, command);
                 if (result.Ok)
                 {
                     lock (back)

@@ -103,6 +103,7 @@ public sealed partial class DeploymentRunner(
         var ok = result.Ok && result.Build?.Artifact is not null;
         await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
+        steps.Acknowledge(plan.BuildAgent, command);
         if (!ok)
         {
             await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: the build failed", ct).ConfigureAwait(false);
@@ -149,6 +150,7 @@ public sealed partial class DeploymentRunner(
         var result = await steps.RunAsync(plan.Record.Id, host, step, command, releaseId, ct).ConfigureAwait(false);
         var (state, release, message) = await DescribeActivateAsync(plan.Record, host, releaseId, result, ct).ConfigureAwait(false);
         await journal.RecordHostAsync(plan.Record.Id, host, step, state, release, message, ct).ConfigureAwait(false);
+        steps.Acknowledge(host, command);
         return result;
     }
 

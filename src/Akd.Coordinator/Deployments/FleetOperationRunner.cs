@@ -92,6 +92,7 @@ public sealed partial class FleetOperationRunner(
         }
 
         await journal.RecordHostAsync(r.Id, host, r.Kind, state, release, message, ct).ConfigureAwait(false);
+        steps.Acknowledge(host, command);
         return new HostOutcome(host, result.Ok, result);
     }
 

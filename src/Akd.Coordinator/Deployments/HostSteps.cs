@@ -48,6 +48,9 @@ public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal,
         return result;
     }
 
+    /// <summary>The step's result is recorded: the host may forget it (it keeps it on disk until then).</summary>
+    public void Acknowledge(string host, StepCommand command) => registry.Acknowledge(host, command.StepId);
+
     public static DeploymentEvent ToEvent(string id, string host, string step, AgentMessage message) => message.BodyCase switch
     {
         AgentMessage.BodyOneofCase.Log => new DeploymentEvent

@@ -38,13 +38,28 @@ internal sealed class FakeAgent(AgentRegistry registry, string name, params stri
     public async Task<CoordinatorMessage> ReceiveAsync(CancellationToken ct) =>
         await (Connection ?? throw new InvalidOperationException($"{name} is not connected")).Outbox.Reader.ReadAsync(ct);
 
-    /// <summary>The next step the coordinator asked for, skipping nothing: any other message first fails the test.</summary>
+    /// <summary>
+    /// The next step the coordinator asked for, past acknowledgements of earlier results (they are kept in
+    /// <see cref="Acknowledged"/>): any other message first fails the test.
+    /// </summary>
     public async Task<StepCommand> ReceiveStepAsync(CancellationToken ct)
     {
-        var message = await ReceiveAsync(ct);
-        Assert.Equal(CoordinatorMessage.BodyOneofCase.RunStep, message.BodyCase);
-        return message.RunStep;
+        while (true)
+        {
+            var message = await ReceiveAsync(ct);
+            if (message.BodyCase == CoordinatorMessage.BodyOneofCase.ResultAck)
+            {
+                Acknowledged.Add(message.ResultAck.StepId);
+                continue;
+            }
+
+            Assert.Equal(CoordinatorMessage.BodyOneofCase.RunStep, message.BodyCase);
+            return message.RunStep;
+        }
     }
+
+    /// <summary>Step ids whose result the coordinator acknowledged, as <see cref="ReceiveStepAsync"/> read past them.</summary>
+    public List<string> Acknowledged { get; } = [];
 
     /// <summary>Messages already sent and not read yet.</summary>
     public List<CoordinatorMessage> Pending()

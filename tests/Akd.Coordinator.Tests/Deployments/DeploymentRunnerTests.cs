@@ -97,4 +97,42 @@ public sealed class DeploymentRunnerTests
         Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "activate").State);
         Assert.Empty(web2.Pending());
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_HostsAnswer_TheRunnerAcknowledgesEachResultByItsStep()
+    {
+        // Arrange: the agents keep each result on disk until acknowledged, and a deployment's results are
+        // acknowledged by the runner after it records them (the stream's reader no longer does it on receipt).
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var plan = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+
+        // Act: the build agent answers and waits for its acknowledgement.
+        builder.Answer(new StepResult
+        {
+            StepId = build.StepId, DeploymentId = plan.Record.Id, Ok = true,
+            Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = new string('a', 64), Size = 10 } },
+        });
+        var buildAck = await builder.ReceiveAsync(CancellationToken.None);
+        var buildRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "build-1", "build");
+        var activate = await web.ReceiveStepAsync(CancellationToken.None);
+        web.Answer(new StepResult
+        {
+            StepId = activate.StepId, DeploymentId = plan.Record.Id, Ok = true,
+            Activate = new ActivateOutput { ReleaseId = activate.Activate.ReleaseId },
+        });
+        var activateAck = await web.ReceiveAsync(CancellationToken.None);
+        var activateRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "web-1", "activate");
+        await run;
+
+        // Assert: each acknowledgement names its step; the rows are final.
+        Assert.Equal(build.StepId, buildAck.ResultAck?.StepId);
+        Assert.Equal(StepStates.Succeeded, buildRow.State);
+        Assert.Equal(activate.StepId, activateAck.ResultAck?.StepId);
+        Assert.Equal(StepStates.Succeeded, activateRow.State);
+    }
 }

@@ -27,7 +27,8 @@ public sealed class DeploymentSchedulerTests
         Assert.Null(await h.Deployments.GetAsync(second.Record.Id, CancellationToken.None));
         Assert.Equal(DeploymentStates.Failed, (await h.GetAsync(first, CancellationToken.None)).State);
         Assert.True(h.Scheduler.IsRunning(third));
-        Assert.Equal(CoordinatorMessage.BodyOneofCase.RunStep, (await builder.ReceiveAsync(CancellationToken.None)).BodyCase);
+        Assert.NotEqual(build.StepId, (await builder.ReceiveStepAsync(CancellationToken.None)).StepId);
+        Assert.Equal([build.StepId], builder.Acknowledged);
     }
 
     [Fact(Timeout = 10_000)]
