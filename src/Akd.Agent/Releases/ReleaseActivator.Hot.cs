@@ -98,7 +98,13 @@ internal sealed partial class ReleaseActivator
         {
             // Two builds of one version (a redeploy of the same version) differ in files release_handler cannot
             // tell apart: only a cold restart really switches between them.
-            if (from == to)
+            if (state.VmRelease == state.ReleaseId)
+            {
+                // A VM started cold from the current release was never upgraded in place: its releases/ folder may
+                // still list older versions (mix release keeps them in the build output), but none is installed.
+                reasons.Add($"the running VM was started cold from {state.ReleaseId}, not upgraded hot");
+            }
+            else if (from == to)
             {
                 reasons.Add($"the running VM already runs version {to} (another build of it)");
             }
