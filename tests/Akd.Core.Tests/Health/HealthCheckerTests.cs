@@ -14,7 +14,7 @@ public sealed class HealthCheckerTests
     public async Task CheckAsync_HttpAnswers200AfterAWhile_PassesWithExpandedTarget()
     {
         // Arrange: the listener starts only after the first attempts failed.
-        var port = FreePort();
+        var port = Ports.Free();
         var settings = new HealthSettings { Http = "http://127.0.0.1:${PORT}/health", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(10) };
         var env = new Dictionary<string, string> { ["PORT"] = port.ToString() };
         var server = Task.Run(async () =>
@@ -36,7 +36,7 @@ public sealed class HealthCheckerTests
     [Fact(Timeout = 30_000)]
     public async Task CheckAsync_NothingListens_FailsAfterTheTimeoutWithTheLastError()
     {
-        var settings = new HealthSettings { Tcp = $"127.0.0.1:{FreePort()}", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(1) };
+        var settings = new HealthSettings { Tcp = $"127.0.0.1:{Ports.Free()}", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(1) };
 
         var result = await new HealthChecker(Http).CheckAsync(settings, new Dictionary<string, string>(), ".", null, _ => { }, CancellationToken.None);
 
@@ -47,7 +47,7 @@ public sealed class HealthCheckerTests
     [Fact(Timeout = 30_000)]
     public async Task CheckAsync_Http500_IsUnhealthy()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var settings = new HealthSettings { Http = $"http://127.0.0.1:{port}/", Retries = 1, Timeout = TimeSpan.FromSeconds(5) };
         var server = ServeOnceAsync(port, "500 Internal Server Error", "boom");
 
@@ -76,7 +76,7 @@ public sealed class HealthCheckerTests
     public async Task CheckAsync_OwnProcessNotRunning_NeverPassesEvenIfThePortAnswers()
     {
         // Arrange: something answers on the port, but it is not the new release.
-        var port = FreePort();
+        var port = Ports.Free();
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
         var settings = new HealthSettings { Tcp = $"127.0.0.1:{port}", Retries = 3, Interval = TimeSpan.FromMilliseconds(50) };
@@ -118,12 +118,5 @@ public sealed class HealthCheckerTests
         {
             listener.Stop();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
