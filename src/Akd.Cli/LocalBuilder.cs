@@ -15,7 +15,7 @@ namespace Akd.Cli;
 internal static class LocalBuilder
 {
     public static async Task<BuildOutput> BuildAndUploadAsync(
-        CliContext context, AppManifest manifest, string manifestPath, Action<string> note, CancellationToken ct)
+        CliContext context, AppManifest manifest, string manifestPath, DeployRequest deploy, Action<string> note, CancellationToken ct)
     {
         var projectDir = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest.Source.Path ?? "."));
         if (!File.Exists(Path.Combine(projectDir, "mix.exs")))
@@ -33,6 +33,7 @@ internal static class LocalBuilder
             note("build.include_erts is false: the targets will need an Erlang of their own");
         }
 
+        using var upgradeBase = await LocalUpgradeBase.FetchAsync(context, manifest, deploy, note, ct).ConfigureAwait(false);
         var outputDir = Path.Combine(Path.GetTempPath(), $"akd-local-build-{Guid.NewGuid():N}");
         Action<OutputLine> log = line => note($"  {line.Text}");
 
@@ -44,7 +45,13 @@ internal static class LocalBuilder
             await hooks.RunStageAsync(HookStage.BeforeBuild, hookContext, ct).ConfigureAwait(false);
             note($"building {manifest.App} here with {ToolName(manifest.Build.Tool)}, MIX_ENV={manifest.Build.MixEnv}, in {projectDir}");
             var built = await ReleaseBuilders.For(manifest.Build.Tool)
-                .BuildAsync(new BuildContext(projectDir, manifest, outputDir) { SettingsHint = "the environment akdctl runs in" }, log, ct)
+                .BuildAsync(new BuildContext(projectDir, manifest, outputDir)
+                {
+                    SettingsHint = "the environment akdctl runs in",
+                    Upgrade = upgradeBase.Mode,
+                    UpgradeFrom = upgradeBase.From,
+                    UpgradeFromMissing = upgradeBase.Missing,
+                }, log, ct)
                 .ConfigureAwait(false);
             await hooks.RunStageAsync(HookStage.AfterBuild, hookContext, ct).ConfigureAwait(false);
 
@@ -58,6 +65,7 @@ internal static class LocalBuilder
                 Version = built.Version,
                 ErtsVersion = built.ErtsVersion ?? "",
                 IncludesErts = built.IncludesErts,
+                Upgrade = LocalUpgradeBase.PlanFor(built, manifest),
             };
         }
         catch (Exception ex)

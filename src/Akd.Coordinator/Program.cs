@@ -78,6 +78,7 @@ builder.Services.AddSingleton<TargetResolver>();
 builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();
 builder.Services.AddSingleton<ReleasesLookup>();
+builder.Services.AddSingleton<UpgradeBaseLookup>();
 builder.Services.AddHostedService<DeploymentRecovery>();
 builder.Services.AddSingleton<ArtifactCollector>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ArtifactCollector>());

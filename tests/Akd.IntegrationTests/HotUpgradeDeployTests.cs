@@ -111,9 +111,36 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.StartsWith("0.1.0-", new FileInfo(Path.Combine(Host.DeployPath("counter"), "current")).LinkTarget!.Replace("releases/", "", StringComparison.Ordinal));
     }
 
-    private string Manifest(string upgrade) => _app.WriteManifest("akd.yaml", $$"""
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_LocalBuildHot_AkdctlMakesTheRelupAndTheSameVmRunsTheNewVersion()
+    {
+        // Arrange: 0.1.0 built by akdctl, deployed and counted to 3.
+        var manifest = Manifest("hot", strategy: "local-build");
+        await DeployAsync(manifest, expectSuccess: true);
+        for (var i = 0; i < 3; i++)
+        {
+            await Http.GetBodyAsync(Host.Port, "/incr");
+        }
+
+        var pid = Tool.RecordedPid(Host.DeployPath("counter"));
+        Assert.NotNull(pid);
+        NextVersion("0.2.0");
+
+        // Act
+        var deploy = await DeployAsync(manifest, expectSuccess: true);
+
+        // Assert: akdctl fetched 0.1.0 from the coordinator and made the relup; the VM was upgraded in place.
+        Assert.Contains("fetching release 0.1.0, which the targets run, to make the relup from", deploy.StdOut + deploy.StdErr);
+        Assert.Contains("relup 0.1.0 -> 0.2.0", deploy.StdOut + deploy.StdErr);
+        Assert.Contains("hot-upgraded 0.1.0 -> 0.2.0", deploy.StdOut);
+        Assert.Equal("counter 0.2.0", await Http.GetBodyAsync(Host.Port));
+        Assert.Equal("3", await Http.GetBodyAsync(Host.Port, "/count"));
+        Assert.Equal(pid, Tool.RecordedPid(Host.DeployPath("counter")));
+    }
+
+    private string Manifest(string upgrade, string strategy = "remote-build") => _app.WriteManifest("akd.yaml", $$"""
         app: counter
-        strategy: remote-build
+        strategy: {{strategy}}
         source: { path: . }
         build: { on: { role: build }, tool: mix-release, mix_env: prod }
         deploy:

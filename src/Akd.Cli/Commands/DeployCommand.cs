@@ -42,7 +42,7 @@ internal static class DeployCommand
                     throw new CliException("--ref selects what a build agent checks out; a local build uses the working tree here", ExitCodes.Usage);
                 }
 
-                request.Prebuilt = await LocalBuilder.BuildAndUploadAsync(context, manifest, manifestPath, view.Note, ct).ConfigureAwait(false);
+                request.Prebuilt = await LocalBuilder.BuildAndUploadAsync(context, manifest, manifestPath, request, view.Note, ct).ConfigureAwait(false);
             }
             else
             {

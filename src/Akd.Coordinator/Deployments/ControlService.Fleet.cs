@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;
 
-/// <summary>Rollback, start/stop/restart, cancel and the releases query.</summary>
+/// <summary>Rollback, start/stop/restart, cancel, the releases query and the upgrade base of a local build.</summary>
 public sealed partial class ControlService
 {
     public override async Task Rollback(RollbackRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
@@ -49,6 +49,9 @@ public sealed partial class ControlService
 
     public override Task<ListReleasesResponse> ListReleases(ListReleasesRequest request, ServerCallContext context) =>
         releases.RunAsync(request.App, request.Environment, context.CancellationToken);
+
+    public override Task<UpgradeBase> GetUpgradeBase(UpgradeBaseRequest request, ServerCallContext context) =>
+        upgradeBase.RunAsync(request, context.CancellationToken);
 
     /// <summary>A held deploy lock becomes ABORTED with the holder named in the message and in a trailer.</summary>
     private static async Task<string> AdmitAsync(Func<Task<string>> start)

@@ -10,6 +10,7 @@ public sealed partial class ControlService(
     DeploymentPlanner planner,
     OperationPlanner operations,
     ReleasesLookup releases,
+    UpgradeBaseLookup upgradeBase,
     DeploymentScheduler scheduler,
     DeploymentStore deployments,
     DeploymentEvents events,

@@ -18,16 +18,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
 {
     public async Task<DeploymentPlan> PlanAsync(DeployRequest request, CancellationToken ct)
     {
-        AppManifest manifest;
-        try
-        {
-            var path = string.IsNullOrEmpty(request.ManifestPath) ? "akd.yaml" : request.ManifestPath;
-            manifest = ManifestLoader.Parse(request.ManifestYaml, path, NullIfEmpty(request.Environment), NullIfEmpty(request.DefaultApp));
-        }
-        catch (ManifestException ex)
-        {
-            throw Refuse(StatusCode.InvalidArgument, ex.Message);
-        }
+        var manifest = ParseManifest(request.ManifestYaml, request.ManifestPath, request.Environment, request.DefaultApp);
 
         // A prebuilt release (akdctl deploy --local-build, or strategy: local-build) needs no build agent and no source.
         var prebuilt = request.Prebuilt;
@@ -87,6 +78,20 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             Prebuilt = prebuilt,
             SourceVersion = manifest.Strategy == DeployStrategy.Source ? request.SourceVersion : "",
         };
+    }
+
+    /// <summary>The manifest a request carries, or INVALID_ARGUMENT with every error in it.</summary>
+    public static AppManifest ParseManifest(string yaml, string manifestPath, string environment, string defaultApp)
+    {
+        try
+        {
+            var path = string.IsNullOrEmpty(manifestPath) ? "akd.yaml" : manifestPath;
+            return ManifestLoader.Parse(yaml, path, NullIfEmpty(environment), NullIfEmpty(defaultApp));
+        }
+        catch (ManifestException ex)
+        {
+            throw Refuse(StatusCode.InvalidArgument, ex.Message);
+        }
     }
 
     private void CheckPrebuilt(BuildOutput prebuilt, AppManifest manifest)

@@ -53,8 +53,9 @@ public sealed partial class DeploymentRunner(
 
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
+            var upgrade = await UpgradeOfAsync(plan, build, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = UpgradeOf(plan, build) }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = upgrade }, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -67,11 +68,33 @@ public sealed partial class DeploymentRunner(
         }
     }
 
-    /// <summary>akdctl's local build makes no relup (it does not fetch the release the targets run): hosts are told why.</summary>
-    private static UpgradePlan? UpgradeOf(DeploymentPlan plan, BuildOutput build) =>
-        build.Upgrade ?? (plan.Prebuilt is not null && plan.Manifest.Deploy.Upgrade != UpgradeMode.Restart
-            ? new UpgradePlan { Blockers = { "a local-build release carries no relup yet (akdctl does not fetch the release the targets run)" } }
-            : null);
+    /// <summary>
+    /// What the targets are told about hot-upgrading. A build agent's plan is made from the release the
+    /// targets ran when the build started; akdctl's local build asked earlier (GetUpgradeBase), so its relup
+    /// is checked against what the targets run now: a host that moved meanwhile makes the relup useless.
+    /// </summary>
+    private async Task<UpgradePlan?> UpgradeOfAsync(DeploymentPlan plan, BuildOutput build, CancellationToken ct)
+    {
+        if (plan.Prebuilt is null || plan.Manifest.Deploy.Upgrade == UpgradeMode.Restart)
+        {
+            return build.Upgrade;
+        }
+
+        if (build.Upgrade is null)
+        {
+            return new UpgradePlan { Blockers = { "akdctl sent no upgrade plan with its local build (an akdctl older than this coordinator)" } };
+        }
+
+        if (build.Upgrade.RelupFrom.Length == 0)
+        {
+            return build.Upgrade;
+        }
+
+        var now = await PreviousReleases.FindAsync(plan.Manifest.App, plan.Environment, plan.Targets, deployments, artifacts, ct).ConfigureAwait(false);
+        return now.Release?.Version == build.Upgrade.RelupFrom
+            ? build.Upgrade
+            : new UpgradePlan { Blockers = { $"the local build's relup is from {build.Upgrade.RelupFrom}, but the targets now run {(now.Release?.Version ?? now.Missing)}" } };
+    }
 
     private async Task<BuildOutput?> BuildAsync(DeploymentPlan plan, DeploymentControl control, CancellationToken ct)
     {

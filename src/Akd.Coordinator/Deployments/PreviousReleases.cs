@@ -13,38 +13,47 @@ internal static class PreviousReleases
 {
     public static async Task FillAsync(BuildStep build, DeploymentStore deployments, ArtifactStore? artifacts, DeploymentPlan plan, CancellationToken ct)
     {
+        var found = await FindAsync(plan.Manifest.App, plan.Environment, plan.Targets, deployments, artifacts, ct).ConfigureAwait(false);
+        build.UpgradeFrom = found.Release;
+        build.UpgradeFromMissing = found.Missing;
+    }
+
+    /// <summary>The release every one of <paramref name="targets"/> runs, with its stored artifact, or why there is none.</summary>
+    public static async Task<UpgradeBase> FindAsync(
+        string app, string environment, IEnumerable<string> targets, DeploymentStore deployments, ArtifactStore? artifacts, CancellationToken ct)
+    {
         var running = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var host in plan.Targets)
+        foreach (var host in targets)
         {
-            var release = await deployments.LastKnownReleaseAsync(plan.Manifest.App, plan.Environment, host, ct).ConfigureAwait(false);
+            var release = await deployments.LastKnownReleaseAsync(app, environment, host, ct).ConfigureAwait(false);
             (running.TryGetValue(release, out var hosts) ? hosts : running[release] = []).Add(host);
         }
 
         if (running.TryGetValue("", out var unknown))
         {
-            build.UpgradeFromMissing = $"no previous release known on {string.Join(", ", unknown.Order(StringComparer.Ordinal))}";
-            return;
+            return Missing($"no previous release known on {string.Join(", ", unknown.Order(StringComparer.Ordinal))}");
         }
 
         if (running.Count != 1)
         {
-            build.UpgradeFromMissing = $"the targets run different releases ({string.Join(", ", running.Keys.Order(StringComparer.Ordinal))})";
-            return;
+            return Missing(running.Count == 0
+                ? "no target to upgrade"
+                : $"the targets run different releases ({string.Join(", ", running.Keys.Order(StringComparer.Ordinal))})");
         }
 
         var releaseId = running.Keys.Single();
-        if (await deployments.FindBuildAsync(plan.Manifest.App, releaseId, ct).ConfigureAwait(false) is not { } found)
+        if (await deployments.FindBuildAsync(app, releaseId, ct).ConfigureAwait(false) is not { } found)
         {
-            build.UpgradeFromMissing = $"the artifact of {releaseId} is not known to the coordinator";
-            return;
+            return Missing($"the artifact of {releaseId} is not known to the coordinator");
         }
 
         if (artifacts?.SizeOf(found.Artifact) is not { } size)
         {
-            build.UpgradeFromMissing = $"the artifact of {releaseId} is no longer stored";
-            return;
+            return Missing($"the artifact of {releaseId} is no longer stored");
         }
 
-        build.UpgradeFrom = new PreviousRelease { Artifact = new ArtifactRef { Sha256 = found.Artifact, Size = size }, Version = found.Version };
+        return new UpgradeBase { Release = new PreviousRelease { Artifact = new ArtifactRef { Sha256 = found.Artifact, Size = size }, Version = found.Version } };
     }
+
+    private static UpgradeBase Missing(string why) => new() { Missing = why };
 }

@@ -40,6 +40,8 @@ public static class RpcPolicy
         ["/akd.v1.Control/ListDeployments"] = Access.Operator(Role.Viewer),
         ["/akd.v1.Control/ListAgents"] = Access.Operator(Role.Viewer),
         ["/akd.v1.Control/ListReleases"] = Access.Operator(Role.Viewer),
+        // It names an artifact that only a deployer may download.
+        ["/akd.v1.Control/GetUpgradeBase"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Admin/PingAgents"] = Access.Operator(Role.Admin),
         ["/akd.v1.AgentAccess/CreateJoinToken"] = Access.Operator(Role.Admin),
         ["/akd.v1.AgentAccess/LabelAgent"] = Access.Operator(Role.Admin),
