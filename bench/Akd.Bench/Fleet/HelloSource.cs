@@ -23,38 +23,9 @@ public sealed class HelloSource
         return new HelloSource(dir);
     }
 
-    /// <summary>
-    /// The bench manifest: examples/hello's, with the bench agents' labels, the batch size under test,
-    /// and the health check polled every 50 ms, as the baselines poll for the first answer.
-    /// </summary>
-    public string WriteManifest(string name, int batch, string targets = "role: bench-web")
-    {
-        var yaml = $$"""
-            # Written by bench/Akd.Bench for one benchmark run.
-            app: hello
-            strategy: remote-build
-            source:
-              path: .
-            build:
-              on: { role: bench-build }
-              tool: mix-release
-              mix_env: prod
-              include_erts: true
-            deploy:
-              to: { {{targets}} }
-              path: apps/hello
-              keep_releases: 3
-              rolling: { batch: {{batch}}, max_failures: 0 }
-              env: { PORT: "4000" }
-            health:
-              http: "http://127.0.0.1:${PORT}/health"
-              interval: 50ms
-              timeout: 60s
-            """;
-        var path = Path.Combine(Dir, name);
-        File.WriteAllText(path, yaml + "\n");
-        return path;
-    }
+    /// <summary>The bench manifest (<see cref="BenchManifest"/>) with the batch size under test.</summary>
+    public string WriteManifest(string name, int batch, string targets = "role: bench-web") =>
+        BenchManifest.Write(Dir, name, "hello", batch, targets);
 
     /// <summary>Changes one module (a function's return value), as a developer's small fix does.</summary>
     public void ChangeOneModule(int revision)

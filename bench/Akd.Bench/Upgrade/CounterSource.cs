@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Akd.Bench.Infra;
 using Akd.Testing;
 
 namespace Akd.Bench.Upgrade;
@@ -21,31 +22,9 @@ public sealed partial class CounterSource
         return new CounterSource(example, dir);
     }
 
-    /// <summary>The manifest: the bench agents' labels, every host at once, health polled every 50 ms.</summary>
-    public string WriteManifest(string name, string upgrade, int hosts)
-    {
-        var yaml = $$"""
-            # Written by bench/Akd.Bench for one benchmark run.
-            app: counter
-            strategy: remote-build
-            source: { path: . }
-            build: { on: { role: bench-build }, tool: mix-release, mix_env: prod, include_erts: true }
-            deploy:
-              to: { role: bench-web }
-              path: apps/counter
-              keep_releases: 3
-              rolling: { batch: {{hosts}}, max_failures: 0 }
-              env: { PORT: "4000" }
-              upgrade: {{upgrade}}
-            health:
-              http: "http://127.0.0.1:${PORT}/health"
-              interval: 50ms
-              timeout: 60s
-            """;
-        var path = Path.Combine(Dir, name);
-        File.WriteAllText(path, yaml + "\n");
-        return path;
-    }
+    /// <summary>The bench manifest, every host at once, with <c>deploy.upgrade</c> set.</summary>
+    public string WriteManifest(string name, string upgrade, int hosts) =>
+        BenchManifest.Write(Dir, name, "counter", batch: hosts, upgrade: upgrade);
 
     /// <summary>examples/counter/versions/0.2.0 over the copy: the GenServer's state becomes a map.</summary>
     public void UseVersion2() => MixProjectCopy.Copy(Path.Combine(_example, "versions", "0.2.0"), Dir);

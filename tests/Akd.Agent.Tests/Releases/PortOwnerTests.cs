@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akd.Agent.Releases;
 using Akd.Core.Manifest;
+using Akd.Testing;
 
 namespace Akd.Agent.Tests.Releases;
 
@@ -11,7 +12,7 @@ public sealed class PortOwnerTests
     public async Task ListenersOf_PortHeldByAnotherVm_NamesThatVmWhichIsNoDescendantOfTheApp()
     {
         // Arrange: a stale listener (an old release that never stopped) in a VM of its own.
-        var port = FreePort();
+        var port = Ports.Free();
         using var stale = ChildProcess.Start("erl", "-noshell", "-eval",
             $"{{ok, _}} = gen_tcp:listen({port}, [{{ip, {{127,0,0,1}}}}]), timer:sleep(infinity).");
         var endpoint = PortOwner.LocalEndpointOf(new HealthSettings { Tcp = $"127.0.0.1:{port}" }, $"127.0.0.1:{port}")!;
@@ -31,7 +32,7 @@ public sealed class PortOwnerTests
         Assert.Equal("beam.smp", File.ReadAllText($"/proc/{owner}/comm").Trim());
         Assert.True(ofThisTest);
         Assert.False(ofTheNewApp);
-        Assert.Empty(PortOwner.ListenersOf(new IPEndPoint(IPAddress.Loopback, FreePort())));
+        Assert.Empty(PortOwner.ListenersOf(new IPEndPoint(IPAddress.Loopback, Ports.Free())));
     }
 
     [Fact]
@@ -58,12 +59,5 @@ public sealed class PortOwnerTests
         var endpoint = PortOwner.LocalEndpointOf(new HealthSettings { Http = target }, target);
 
         Assert.Equal(expected, endpoint?.ToString());
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

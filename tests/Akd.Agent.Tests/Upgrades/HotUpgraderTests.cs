@@ -1,10 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Akd.Agent.Connection;
 using Akd.Agent.Releases;
 using Akd.Agent.Upgrades;
 using Akd.Core.Processes;
 using Akd.Core.Upgrades;
+using Akd.Testing;
 using Xunit.Abstractions;
 
 namespace Akd.Agent.Tests.Upgrades;
@@ -18,7 +17,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
     private readonly Outbox _outbox = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly string _node = $"counter_hot_{Guid.NewGuid():N}"[..24];
-    private readonly int _port = FreePort();
+    private readonly int _port = Ports.Free();
     private string _root = "";
 
     private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -177,12 +176,6 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>GET /incr every 10 ms until stopped; counts answers and keeps every failure.</summary>
     private sealed class Poller : IDisposable
