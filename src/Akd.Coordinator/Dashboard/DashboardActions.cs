@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Storage;
@@ -76,10 +77,10 @@ internal static partial class DashboardActions
                 context.Response.StatusCode = StatusCodes.Status303SeeOther;
                 context.Response.Headers.Location = $"/deployments/{Uri.EscapeDataString(next)}";
             }
-            catch (RpcException ex)
+            catch (Exception ex) when (RpcErrorInterceptor.StatusFor(ex) is { } code)
             {
-                await DashboardGate.RefuseAsync(context, ex.StatusCode == StatusCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict,
-                    ex.Status.Detail, ct).ConfigureAwait(false);
+                await DashboardGate.RefuseAsync(context, code == StatusCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict,
+                    ex.Message, ct).ConfigureAwait(false);
             }
             catch (DeployLockedException ex)
             {
@@ -102,18 +103,18 @@ internal static partial class DashboardActions
     {
         var store = services.GetRequiredService<DeploymentStore>();
         var scheduler = services.GetRequiredService<DeploymentScheduler>();
-        var d = await store.GetAsync(id, ct).ConfigureAwait(false) ?? throw Refuse(StatusCode.NotFound, $"no deployment with id '{id}'");
+        var d = await store.GetAsync(id, ct).ConfigureAwait(false) ?? throw new NotFoundException($"no deployment with id '{id}'");
         switch (action)
         {
             case Cancel:
                 if (d.FinishedAt is not null)
                 {
-                    throw Refuse(StatusCode.FailedPrecondition, $"deployment {d.Id} already ended {d.State}; nothing to cancel");
+                    throw new PreconditionFailedException($"deployment {d.Id} already ended {d.State}; nothing to cancel");
                 }
 
                 return await scheduler.CancelAsync(d.Id, actor, ct).ConfigureAwait(false)
                     ? d.Id
-                    : throw Refuse(StatusCode.FailedPrecondition, $"deployment {d.Id} is not running on this coordinator");
+                    : throw new PreconditionFailedException($"deployment {d.Id} is not running on this coordinator");
             case Rollback:
                 var rollback = await services.GetRequiredService<OperationPlanner>()
                     .PlanAsync(DeploymentKinds.Rollback, d.App, d.Environment, actor, skipOffline: false, rollbackTo: "", ct).ConfigureAwait(false);
@@ -130,15 +131,14 @@ internal static partial class DashboardActions
     {
         if (d.Kind != DeploymentKinds.Deploy || d.FinishedAt is null)
         {
-            throw Refuse(StatusCode.FailedPrecondition, $"{d.Id} is a {d.Kind} that {(d.FinishedAt is null ? "still runs" : "ended")}: only a finished deploy can be deployed again");
+            throw new PreconditionFailedException($"{d.Id} is a {d.Kind} that {(d.FinishedAt is null ? "still runs" : "ended")}: only a finished deploy can be deployed again");
         }
 
         var yaml = await store.ManifestYamlAsync(d.Id, ct).ConfigureAwait(false);
         var size = d.SourceSha256.Length == 0 ? null : artifacts.SizeOf(d.SourceSha256);
         if (yaml.Length == 0 || size is null)
         {
-            throw Refuse(StatusCode.FailedPrecondition,
-                $"{d.Id} cannot be deployed again from here: its uploaded source is no longer kept (or it came from git or a local build); run akdctl deploy");
+            throw new PreconditionFailedException($"{d.Id} cannot be deployed again from here: its uploaded source is no longer kept (or it came from git or a local build); run akdctl deploy");
         }
 
         return new DeployRequest
@@ -153,7 +153,6 @@ internal static partial class DashboardActions
         };
     }
 
-    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Dashboard: token '{Name}' asked to {Action} {Id}: {Next}")]
     private static partial void LogAction(ILogger logger, string name, string action, string id, string next);

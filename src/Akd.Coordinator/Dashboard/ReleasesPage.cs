@@ -1,5 +1,6 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Deployments;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Storage;
 using Grpc.Core;
 
@@ -31,6 +32,10 @@ internal static class ReleasesPage
             try
             {
                 releases = await lookup.RunAsync(app, env, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RpcErrorInterceptor.StatusFor(ex) is not null)
+            {
+                error = ex.Message;
             }
             catch (RpcException ex)
             {

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Grpc.Core;
 
@@ -21,7 +22,7 @@ public sealed partial class ControlService
         var ct = context.CancellationToken;
         if (!DeploymentKinds.IsAppControl(request.Action))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"unknown action '{request.Action}'; expected start, stop or restart"));
+            throw new InvalidRequestException($"unknown action '{request.Action}'; expected start, stop or restart");
         }
 
         var plan = await operations.PlanAsync(request.Action, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, "", ct).ConfigureAwait(false);
@@ -35,13 +36,13 @@ public sealed partial class ControlService
         var deployment = await GetOrThrowAsync(request.Id, ct).ConfigureAwait(false);
         if (deployment.FinishedAt is not null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} already ended {deployment.State}; nothing to cancel"));
+            throw new PreconditionFailedException($"deployment {deployment.Id} already ended {deployment.State}; nothing to cancel");
         }
 
         var actor = Caller.Of(context).Name;
         if (!await scheduler.CancelAsync(deployment.Id, actor, ct).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deployment {deployment.Id} is not running on this coordinator"));
+            throw new PreconditionFailedException($"deployment {deployment.Id} is not running on this coordinator");
         }
 
         return await GetOrThrowAsync(deployment.Id, ct).ConfigureAwait(false);
@@ -62,7 +63,7 @@ public sealed partial class ControlService
         }
         catch (DeployLockedException ex)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, ex.Message), new Metadata { { ControlTrailers.LockHolder, ex.Holder.DeploymentId } });
+            throw new ConcurrentChangeException(ex.Message, new Dictionary<string, string> { [ControlTrailers.LockHolder] = ex.Holder.DeploymentId });
         }
     }
 }

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Grpc.Core;
@@ -61,7 +62,7 @@ public sealed partial class ControlService(
     private async Task<Deployment> GetOrThrowAsync(string id, CancellationToken ct)
     {
         var found = await deployments.GetAsync(id, ct).ConfigureAwait(false)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no deployment with id '{id}'"));
+            ?? throw new NotFoundException($"no deployment with id '{id}'");
         if (found.ArtifactSha256.Length > 0)
         {
             found.BuiltBy = await uploads.ProvenanceAsync(found.ArtifactSha256, ct).ConfigureAwait(false);

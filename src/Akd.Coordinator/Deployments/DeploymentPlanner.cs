@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Artifacts;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
 using Akd.Manifest;
-using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;
 
@@ -28,7 +28,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
         else if (manifest.Strategy == DeployStrategy.LocalBuild)
         {
-            throw Refuse(StatusCode.InvalidArgument, "strategy local-build: akdctl builds the release and sends it with the request, but this request carries none (use akdctl deploy)");
+            throw new InvalidRequestException("strategy local-build: akdctl builds the release and sends it with the request, but this request carries none (use akdctl deploy)");
         }
         else
         {
@@ -37,21 +37,20 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
 
         // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
         var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt is not null ? "" : (registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
-            ?? throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}")).Name;
+            ?? throw new PreconditionFailedException($"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}")).Name;
 
         var known = (await agents.ListAsync(ct).ConfigureAwait(false))
             .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
         var online = registry.Matching(manifest.Deploy.To).Select(a => a.Name).ToList();
         if (online.Count == 0)
         {
-            throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
+            throw new PreconditionFailedException($"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
         }
 
         var offline = known.Except(online).ToList();
         if (offline.Count > 0 && !request.SkipOffline)
         {
-            throw Refuse(StatusCode.FailedPrecondition,
-                $"target agent(s) offline: {string.Join(", ", offline)}; no host was touched (pass --skip-offline to deploy to the others)");
+            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", offline)}; no host was touched (pass --skip-offline to deploy to the others)");
         }
 
         var now = clock.GetUtcNow();
@@ -90,7 +89,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
         catch (ManifestException ex)
         {
-            throw Refuse(StatusCode.InvalidArgument, ex.Message);
+            throw new InvalidRequestException(ex.Message);
         }
     }
 
@@ -98,22 +97,22 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
     {
         if (manifest.Strategy == DeployStrategy.Source)
         {
-            throw Refuse(StatusCode.InvalidArgument, "strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+            throw new InvalidRequestException("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
         }
 
         if (prebuilt.Artifact is null || !ArtifactStore.IsValidDigest(prebuilt.Artifact.Sha256) || artifacts.SizeOf(prebuilt.Artifact.Sha256) is null)
         {
-            throw Refuse(StatusCode.FailedPrecondition, $"the prebuilt release {prebuilt.Artifact?.Sha256} was not uploaded to this coordinator");
+            throw new PreconditionFailedException($"the prebuilt release {prebuilt.Artifact?.Sha256} was not uploaded to this coordinator");
         }
 
         if (string.IsNullOrEmpty(prebuilt.Version))
         {
-            throw Refuse(StatusCode.InvalidArgument, "the prebuilt release names no version");
+            throw new InvalidRequestException("the prebuilt release names no version");
         }
 
         if (prebuilt.App != manifest.App)
         {
-            throw Refuse(StatusCode.InvalidArgument, $"the prebuilt release is of '{prebuilt.App}', but the manifest deploys '{manifest.App}'");
+            throw new InvalidRequestException($"the prebuilt release is of '{prebuilt.App}', but the manifest deploys '{manifest.App}'");
         }
     }
 
@@ -124,19 +123,19 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             case SourceSpec.FromOneofCase.Archive:
                 if (!ArtifactStore.IsValidDigest(source.Archive.Sha256) || artifacts.SizeOf(source.Archive.Sha256) is null)
                 {
-                    throw Refuse(StatusCode.FailedPrecondition, $"the source archive {source.Archive.Sha256} was not uploaded to this coordinator");
+                    throw new PreconditionFailedException($"the source archive {source.Archive.Sha256} was not uploaded to this coordinator");
                 }
 
                 break;
             case SourceSpec.FromOneofCase.Git:
                 if (string.IsNullOrWhiteSpace(source.Git.Url))
                 {
-                    throw Refuse(StatusCode.InvalidArgument, "source.git is empty");
+                    throw new InvalidRequestException("source.git is empty");
                 }
 
                 break;
             default:
-                throw Refuse(StatusCode.InvalidArgument, "the deploy request names no source (an uploaded archive or a git repository)");
+                throw new InvalidRequestException("the deploy request names no source (an uploaded archive or a git repository)");
         }
     }
 
@@ -150,5 +149,4 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
 }

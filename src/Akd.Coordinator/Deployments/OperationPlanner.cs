@@ -1,8 +1,8 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Errors;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
 using Akd.Manifest;
-using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;
 
@@ -18,14 +18,13 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
         var resolved = await targets.ResolveAsync(manifest.Deploy.To, ct).ConfigureAwait(false);
         if (resolved.Online.Count == 0)
         {
-            throw Refuse(StatusCode.FailedPrecondition, $"no online agent matches deploy.to {manifest.Deploy.To}" +
+            throw new PreconditionFailedException($"no online agent matches deploy.to {manifest.Deploy.To}" +
                 (resolved.Offline.Count == 0 ? "" : $" (offline: {string.Join(", ", resolved.Offline)})"));
         }
 
         if (resolved.Offline.Count > 0 && !skipOffline)
         {
-            throw Refuse(StatusCode.FailedPrecondition,
-                $"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind} the others)");
+            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind} the others)");
         }
 
         var now = clock.GetUtcNow();
@@ -55,12 +54,11 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
     {
         if (string.IsNullOrWhiteSpace(app))
         {
-            throw Refuse(StatusCode.InvalidArgument, "name the app, e.g. akdctl rollback hello");
+            throw new InvalidRequestException("name the app, e.g. akdctl rollback hello");
         }
 
         var stored = await deployments.LatestManifestAsync(app, environment, ct).ConfigureAwait(false)
-            ?? throw Refuse(StatusCode.NotFound,
-                $"{app}{(environment.Length == 0 ? "" : $" ({environment})")} was never deployed through this coordinator; deploy it first" +
+            ?? throw new NotFoundException($"{app}{(environment.Length == 0 ? "" : $" ({environment})")} was never deployed through this coordinator; deploy it first" +
                 (environment.Length == 0 ? " (or pass --env)" : ""));
         try
         {
@@ -68,9 +66,8 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
         }
         catch (ManifestException ex)
         {
-            throw Refuse(StatusCode.FailedPrecondition, $"the manifest of deployment {stored.DeploymentId} no longer loads: {ex.Message}");
+            throw new PreconditionFailedException($"the manifest of deployment {stored.DeploymentId} no longer loads: {ex.Message}");
         }
     }
 
-    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
 }

@@ -30,5 +30,19 @@ public sealed class PositionOutOfRangeException(string message) : Exception(mess
 /// <summary>The bytes sent are not what was declared; nothing was kept (DATA_LOSS).</summary>
 public sealed class CorruptDataException(string message) : Exception(message);
 
-/// <summary>A concurrent change got there first; asking again may succeed (ABORTED).</summary>
-public sealed class ConcurrentChangeException(string message) : Exception(message);
+/// <summary>
+/// A concurrent change got there first, or holds what the request needs; asking again may succeed (ABORTED).
+/// <see cref="Trailers"/> tell programs what it ran into (e.g. which deployment holds a lock).
+/// </summary>
+public sealed class ConcurrentChangeException : Exception
+{
+    public ConcurrentChangeException(string message)
+        : this(message, new Dictionary<string, string>())
+    {
+    }
+
+    public ConcurrentChangeException(string message, IReadOnlyDictionary<string, string> trailers)
+        : base(message) => Trailers = trailers;
+
+    public IReadOnlyDictionary<string, string> Trailers { get; }
+}

@@ -26,6 +26,20 @@ public sealed class RpcErrorInterceptor : Interceptor
         _ => null,
     };
 
+    private static RpcException ToRpc(StatusCode code, Exception ex)
+    {
+        var trailers = new Metadata();
+        if (ex is ConcurrentChangeException { Trailers: var named })
+        {
+            foreach (var (key, value) in named)
+            {
+                trailers.Add(key, value);
+            }
+        }
+
+        return new RpcException(new Status(code, ex.Message), trailers);
+    }
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -35,7 +49,7 @@ public sealed class RpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (StatusFor(ex) is { } code)
         {
-            throw new RpcException(new Status(code, ex.Message));
+            throw ToRpc(code, ex);
         }
     }
 
@@ -48,7 +62,7 @@ public sealed class RpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (StatusFor(ex) is { } code)
         {
-            throw new RpcException(new Status(code, ex.Message));
+            throw ToRpc(code, ex);
         }
     }
 
@@ -61,7 +75,7 @@ public sealed class RpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (StatusFor(ex) is { } code)
         {
-            throw new RpcException(new Status(code, ex.Message));
+            throw ToRpc(code, ex);
         }
     }
 
@@ -75,7 +89,7 @@ public sealed class RpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (StatusFor(ex) is { } code)
         {
-            throw new RpcException(new Status(code, ex.Message));
+            throw ToRpc(code, ex);
         }
     }
 }

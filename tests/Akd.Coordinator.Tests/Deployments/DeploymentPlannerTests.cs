@@ -1,5 +1,5 @@
 using Akd.Coordinator.Deployments;
-using Grpc.Core;
+using Akd.Coordinator.Errors;
 
 namespace Akd.Coordinator.Tests.Deployments;
 
@@ -36,12 +36,11 @@ public sealed class DeploymentPlannerTests
         gone.Drop();
 
         // Act
-        var refused = await Assert.ThrowsAsync<RpcException>(() => h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<PreconditionFailedException>(() => h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None));
         var skipping = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None, skipOffline: true);
 
         // Assert
-        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Equal("target agent(s) offline: web-2; no host was touched (pass --skip-offline to deploy to the others)", refused.Status.Detail);
+        Assert.Equal("target agent(s) offline: web-2; no host was touched (pass --skip-offline to deploy to the others)", refused.Message);
         Assert.Equal(["web-1"], skipping.Targets);
         Assert.Equal(["web-2"], skipping.Record.SkippedOffline);
     }
@@ -54,11 +53,10 @@ public sealed class DeploymentPlannerTests
         await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
 
         // Act
-        var refused = await Assert.ThrowsAsync<RpcException>(() => h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<PreconditionFailedException>(() => h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None));
 
         // Assert
-        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Equal("no online agent matches build.on role=build (known agents: web-1 [role=web] online)", refused.Status.Detail);
+        Assert.Equal("no online agent matches build.on role=build (known agents: web-1 [role=web] online)", refused.Message);
     }
 
     [Fact(Timeout = 10_000)]
@@ -71,15 +69,14 @@ public sealed class DeploymentPlannerTests
         var missing = new string('b', 64);
 
         // Act
-        var refused = await Assert.ThrowsAsync<RpcException>(() => h.Planner.PlanAsync(new Contracts.V1.DeployRequest
+        var refused = await Assert.ThrowsAsync<PreconditionFailedException>(() => h.Planner.PlanAsync(new Contracts.V1.DeployRequest
         {
             ManifestYaml = CoordinatorHarness.Manifest,
             Source = new Contracts.V1.SourceSpec { Archive = new Contracts.V1.ArtifactRef { Sha256 = missing, Size = 1 } },
         }, CancellationToken.None));
 
         // Assert
-        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Equal($"the source archive {missing} was not uploaded to this coordinator", refused.Status.Detail);
+        Assert.Equal($"the source archive {missing} was not uploaded to this coordinator", refused.Message);
     }
 
     [Fact(Timeout = 10_000)]

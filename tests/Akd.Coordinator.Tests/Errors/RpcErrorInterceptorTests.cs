@@ -34,6 +34,22 @@ public sealed class RpcErrorInterceptorTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task ServerStreamingServerHandler_ConcurrentChangeWithTrailers_AbortedCarryingThem()
+    {
+        // Arrange: a held deploy lock names its holder for akdctl --wait.
+        var thrown = new ConcurrentChangeException("hello is locked by deploy d-1", new Dictionary<string, string> { ["akd-lock-deployment"] = "d-1" });
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _interceptor.ServerStreamingServerHandler<string, string>("request", null!, null!, (_, _, _) => throw thrown));
+
+        // Assert
+        Assert.Equal(StatusCode.Aborted, error.StatusCode);
+        Assert.Equal("hello is locked by deploy d-1", error.Status.Detail);
+        Assert.Equal("d-1", error.Trailers.GetValue("akd-lock-deployment"));
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task ServerStreamingServerHandler_HandlerThrowsOtherException_PassesThroughUnchanged()
     {
         // Arrange: not a refusal (a bug, a cancelled call): gRPC reports it as it always has.
@@ -51,7 +67,7 @@ public sealed class RpcErrorInterceptorTests
     [Fact(Timeout = 10_000)]
     public async Task ClientStreamingServerHandler_HandlerThrowsRpcException_PassesThroughWithItsTrailers()
     {
-        // Arrange: a status built elsewhere (the deploy lock's ABORTED with its holder trailer) is left as it is.
+        // Arrange: a status built elsewhere (e.g. the agent hub's protocol refusal with its trailer) is left as it is.
         var thrown = new RpcException(new Status(StatusCode.Aborted, "locked"), new Metadata { { "akd-lock-holder", "d-1" } });
 
         // Act
