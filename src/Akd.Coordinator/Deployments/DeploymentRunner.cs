@@ -116,8 +116,10 @@ public sealed partial class DeploymentRunner(
 
     /// <param name="releaseId">Empty when the first hosts will name it (a source deploy from git).</param>
     /// <param name="setStep">Fills in the step each host gets, given the release id known by then.</param>
+    /// <param name="before">Hosts done before a coordinator restart, when this resumes a rollout.</param>
     private async Task DeliverAsync(
-        DeploymentPlan plan, DeploymentControl control, string releaseId, string version, Action<StepCommand, string> setStep, CancellationToken ct)
+        DeploymentPlan plan, DeploymentControl control, string releaseId, string version, Action<StepCommand, string> setStep, CancellationToken ct,
+        IReadOnlyList<HostOutcome>? before = null)
     {
         var rolling = plan.Manifest.Deploy.Rolling;
         var batchSize = rolling.Batch.SizeFor(plan.Targets.Count);
@@ -140,7 +142,8 @@ public sealed partial class DeploymentRunner(
             },
             (i, count, hosts, token) => journal.NoteAsync(plan.Record.Id, $"batch {i + 1}/{count}: {string.Join(", ", hosts)}", token),
             control.CancelRequested,
-            ct).ConfigureAwait(false);
+            ct,
+            before).ConfigureAwait(false);
 
         await EndRolloutAsync(plan, control, known.Value, outcome, ct).ConfigureAwait(false);
     }

@@ -81,7 +81,7 @@ internal sealed class CoordinatorHarness : IDisposable
 
     /// <summary>The start-up reconciler, as a restarted coordinator runs it over this store.</summary>
     public DeploymentRecovery Recovery() => new(
-        Agents, Deployments, Journal, Locks, Registry, Runner, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
+        Agents, Deployments, Journal, Locks, Registry, Runner, Operations, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
         NullLogger<DeploymentRecovery>.Instance);
 
     public DeploymentJournal Journal { get; }
