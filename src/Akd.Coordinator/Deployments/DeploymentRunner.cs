@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
@@ -14,6 +15,7 @@ public sealed partial class DeploymentRunner(
     HostSteps steps,
     DeploymentJournal journal,
     DeploymentStore deployments,
+    ArtifactUploadStore uploads,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
     ILogger<DeploymentRunner> logger,
@@ -101,6 +103,11 @@ public sealed partial class DeploymentRunner(
         }
 
         var ok = result.Ok && result.Build?.Artifact is not null;
+        if (ok && await UnboundReleaseAsync(plan.BuildAgent, command.StepId, result.Build!.Artifact.Sha256, ct).ConfigureAwait(false) is { } unbound)
+        {
+            (ok, result.Error) = (false, unbound);
+        }
+
         await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
         steps.Acknowledge(plan.BuildAgent, command);
@@ -112,6 +119,22 @@ public sealed partial class DeploymentRunner(
         }
 
         return result.Build;
+    }
+
+    /// <summary>
+    /// A build's release must be what its build agent uploaded within that very step: not an artifact another
+    /// caller stored, nor one of an earlier step. Null when it is; otherwise why the build fails.
+    /// </summary>
+    private async Task<string?> UnboundReleaseAsync(string agent, string stepId, string sha256, CancellationToken ct)
+    {
+        var uploader = new Caller(CallerKind.Agent, agent, null).ToString();
+        if (await uploads.UploadedInStepAsync(sha256, uploader, stepId, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        LogUnboundRelease(stepId, agent, sha256);
+        return $"the build's result names release {sha256[..Math.Min(12, sha256.Length)]}, which {agent} did not upload in this build step; it is not delivered";
     }
 
     /// <param name="releaseId">Empty when the first hosts will name it (a source deploy from git).</param>
@@ -171,4 +194,7 @@ public sealed partial class DeploymentRunner(
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Deployment {Id} crashed")]
     private partial void LogCrashed(Exception ex, string id);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Build step {StepId} on {Agent} named release {Sha256}, which it did not upload in that step: refused")]
+    private partial void LogUnboundRelease(string stepId, string agent, string sha256);
 }
