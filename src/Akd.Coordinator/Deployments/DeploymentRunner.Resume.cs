@@ -58,9 +58,10 @@ public sealed partial class DeploymentRunner
                 return;
             }
 
-            // The hot-upgrade plan of the build is not stored: the rest of the rollout restarts the release.
+            // The build's hot-upgrade plan, as the first hosts got it: each host decides hot or restart by it as they did.
+            var upgrade = await deployments.UpgradePlanAsync(record.Id, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, record.ReleaseId, record.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = artifact, ReleaseId = record.ReleaseId, Version = record.Version }, ct,
+                (command, _) => command.Activate = new ActivateStep { Artifact = artifact, ReleaseId = record.ReleaseId, Version = record.Version, Upgrade = upgrade }, ct,
                 plan.DoneBefore).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

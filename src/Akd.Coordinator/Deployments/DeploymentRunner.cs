@@ -54,9 +54,12 @@ public sealed partial class DeploymentRunner(
             }
 
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
+            var upgrade = UpgradeOf(plan, build);
+            // The plan first: a deployment with its build recorded can be resumed, and must then find it.
+            await deployments.SetUpgradePlanAsync(id, upgrade, ct).ConfigureAwait(false);
             await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = UpgradeOf(plan, build) }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = upgrade }, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

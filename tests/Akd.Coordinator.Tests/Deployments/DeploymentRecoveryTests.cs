@@ -173,6 +173,64 @@ public sealed class DeploymentRecoveryTests
         Assert.Equal("0.1.0-r0", d.ReleaseId);
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_InterruptedHotUpgradeRollout_RemainingHostsGetTheSameUpgradePlanAsTheFirst()
+    {
+        // Arrange: deploy.upgrade auto; the build made a relup from 0.1.0; web-1 got its step, then the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = new[]
+        {
+            await h.ConnectAsync("web-1", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-3", "role=web", CancellationToken.None),
+        };
+        var plan = await h.PlanAsync(HotUpgrade, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var id = plan.Record.Id;
+        using var stopping = new CancellationTokenSource();
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), stopping.Token);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        var release = await h.UploadAsync("release tarball with a relup", CancellationToken.None);
+        await h.UploadedInStepAsync("build-1", build.StepId, release, CancellationToken.None);
+        builder.Answer(new StepResult
+        {
+            StepId = build.StepId, DeploymentId = id, Ok = true,
+            Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = release, Size = 28 }, Upgrade = new UpgradePlan { RelupFrom = "0.1.0" } },
+        });
+        var first = await web[0].ReceiveStepAsync(CancellationToken.None);
+        await stopping.CancelAsync();
+        await run;
+        await h.LateResults.RecordAsync("web-1", Ok(id, first.StepId, first.Activate.ReleaseId), CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        var rest = new List<StepCommand>();
+        foreach (var host in new[] { web[1], web[2] })
+        {
+            var step = await host.ReceiveStepAsync(CancellationToken.None);
+            rest.Add(step);
+            host.Answer(Ok(id, step.StepId, step.Activate.ReleaseId));
+        }
+
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert
+        Assert.Equal("0.1.0", first.Activate.Upgrade.RelupFrom);
+        Assert.All(rest, step => Assert.Equal(first.Activate.Upgrade, step.Activate.Upgrade));
+        Assert.All(rest, step => Assert.Equal(first.Activate.ReleaseId, step.Activate.ReleaseId));
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+    }
+
+    private const string HotUpgrade = """
+        app: hello
+        build: { on: { role: build } }
+        deploy:
+          to: { role: web }
+          upgrade: auto
+          rolling: { batch: 1 }
+        """;
+
     private const string RollbackAll = """
         app: hello
         build: { on: { role: build } }
@@ -215,9 +273,9 @@ public sealed class DeploymentRecoveryTests
         return (id, web);
     }
 
-    private static StepResult Ok(string id, string stepId) => new()
+    private static StepResult Ok(string id, string stepId, string releaseId = "0.2.0-r1") => new()
     {
-        StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.2.0-r1" },
+        StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = releaseId },
     };
 
     private static async Task<Deployment> WaitFinishedAsync(CoordinatorHarness h, string id)
