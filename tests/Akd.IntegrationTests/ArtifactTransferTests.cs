@@ -16,9 +16,11 @@ using Xunit.Abstractions;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// The client library's artifact transfer (through the agent's ArtifactClient, and as akdctl uses it) against a
+/// The client library's artifact transfer (as akdctl uses it, and through the agent's ArtifactClient) against a
 /// real coordinator process: uploads send their digest after the
-/// data (hashed while streaming), downloads are hashed as they arrive, also when they resume.
+/// data (hashed while streaming), downloads are hashed as they arrive, also when they resume. An agent
+/// uploads only within a build step it runs, which these tests have none of: the bytes go up with an
+/// operator's token, on the same path (a build agent's upload in its step is part of every deploy test).
 /// </summary>
 public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -47,11 +49,11 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a file larger than one chunk.
         var source = WriteRandomFile("release.tar.gz", 3 * 1024 * 1024 + 17);
-        using var build = await ClientAsync("build");
+        using var op = Operator();
 
         // Act
-        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var local = await build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None);
+        var stored = await op.Transfer.UploadAsync(source, "release", CancellationToken.None);
+        var local = await op.Transfer.DownloadAsync(stored, op.CacheDir, output.WriteLine, CancellationToken.None);
 
         // Assert
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source))), stored.Sha256);
@@ -60,13 +62,13 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task Download_ArtifactAnotherAgentUploaded_RefusedWithoutAStepThatNeedsIt()
+    public async Task Download_ArtifactNoStepOfTheAgentNeeds_Refused()
     {
-        // Arrange: one agent's upload; another agent with no step that needs it.
+        // Arrange: an artifact stored; an agent with no step that needs it.
         var source = WriteRandomFile("other.tar.gz", 100_000);
-        using var build = await ClientAsync("build");
+        using var op = Operator();
         using var web = await ClientAsync("web");
-        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
+        var stored = await op.Transfer.UploadAsync(source, "release", CancellationToken.None);
 
         // Act
         var error = await Assert.ThrowsAsync<RpcException>(() => web.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
@@ -74,6 +76,26 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         // Assert
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.Contains($"runs no step that needs artifact {stored.Sha256}", error.Status.Detail);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("", "it runs no build step")]
+    [InlineData("made-up-step", "build step made-up-step is not one it runs")]
+    public async Task Upload_AgentRunningNoSuchBuildStep_RefusedBeforeAnyByteIsStored(string stepId, string why)
+    {
+        // Arrange: an enrolled agent that runs no build step (an impostor "build agent", or a web host).
+        var source = WriteRandomFile("forged.tar.gz", 100_000);
+        using var web = await ClientAsync("web");
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => web.Client.UploadAsync(source, "release", stepId, CancellationToken.None));
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains($"may not upload: {why}", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "coordinator", "artifacts", "tmp")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "coordinator", "artifacts", "sha256")) &&
+            Directory.EnumerateFiles(Path.Combine(_root, "coordinator", "artifacts", "sha256"), "*", SearchOption.AllDirectories).Any());
     }
 
     [Fact(Timeout = 60_000)]
@@ -169,15 +191,15 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: the first half already on disk, as an interrupted download leaves it.
         var source = WriteRandomFile("resume.bin", 2 * 1024 * 1024);
-        using var build = await ClientAsync("build");
-        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        using var op = Operator();
+        var stored = await op.Transfer.UploadAsync(source, "release", CancellationToken.None);
+        var partial = Path.Combine(op.CacheDir, stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, File.ReadAllBytes(source)[..(1024 * 1024)]);
         var log = new List<string>();
 
         // Act
-        var local = await build.Client.DownloadAsync(stored, log.Add, CancellationToken.None);
+        var local = await op.Transfer.DownloadAsync(stored, op.CacheDir, log.Add, CancellationToken.None);
 
         // Assert
         Assert.Contains(log, line => line.StartsWith("resuming download at byte 1048576", StringComparison.Ordinal));
@@ -189,19 +211,19 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
     {
         // Arrange: a partial file whose bytes are not the artifact's: the digest must cover them too.
         var source = WriteRandomFile("corrupt.bin", 2 * 1024 * 1024);
-        using var build = await ClientAsync("build");
-        var stored = await build.Client.UploadAsync(source, "release", CancellationToken.None);
-        var partial = Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256 + ".part");
+        using var op = Operator();
+        var stored = await op.Transfer.UploadAsync(source, "release", CancellationToken.None);
+        var partial = Path.Combine(op.CacheDir, stored.Sha256 + ".part");
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
         File.WriteAllBytes(partial, RandomNumberGenerator.GetBytes(1024 * 1024));
 
         // Act
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => build.Client.DownloadAsync(stored, output.WriteLine, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => op.Transfer.DownloadAsync(stored, op.CacheDir, output.WriteLine, CancellationToken.None));
 
         // Assert
         Assert.Contains("corrupt", error.Message);
         Assert.False(File.Exists(partial));
-        Assert.False(File.Exists(Path.Combine(build.DataDir, "cache", "artifacts", stored.Sha256)));
+        Assert.False(File.Exists(Path.Combine(op.CacheDir, stored.Sha256)));
     }
 
     private string WriteRandomFile(string name, int size)
@@ -223,6 +245,20 @@ public sealed class ArtifactTransferTests(ITestOutputHelper output) : IAsyncLife
         var identity = new AgentIdentity(options, TimeProvider.System);
         await new Enroller(identity, options, NullLogger<Enroller>.Instance).EnsureEnrolledAsync(CancellationToken.None);
         return new AgentSide(options, identity, dataDir);
+    }
+
+    /// <summary>akdctl's side: the client library's channel with the admin token, and a cache folder of its own.</summary>
+    private OperatorSide Operator() =>
+        new(new ClientChannel(new ClientChannelOptions { Address = _url, Ca = CaTrust.LoadCertificate(CaFile), BearerToken = _adminToken }),
+            Path.Combine(_root, "operator-cache-" + Guid.NewGuid().ToString("N")[..4]));
+
+    private sealed class OperatorSide(ClientChannel channel, string cacheDir) : IDisposable
+    {
+        public ArtifactTransfer Transfer { get; } = new(channel.Invoker, new ArtifactTransferOptions());
+
+        public string CacheDir => cacheDir;
+
+        public void Dispose() => channel.Dispose();
     }
 
     private sealed class AgentSide : IDisposable

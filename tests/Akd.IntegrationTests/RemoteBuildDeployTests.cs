@@ -74,6 +74,11 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
             Assert.Contains(releases[0]!, revisions[0]);
             Assert.Contains(releases[1]!, revisions[1]);
         }
+
+        // Assert: the release's provenance is the build agent, bound to its build step.
+        var status = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromSeconds(60), "status");
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches($@"built by\s+agent {_fleet.BuildAgentName}, build step [0-9a-f]{{32}}", status.StdOut);
     }
 
     [Fact(Timeout = 120_000)]

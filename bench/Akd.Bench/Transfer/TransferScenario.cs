@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using Akd.Bench.Infra;
 using Akd.Client.Artifacts;
@@ -28,8 +27,11 @@ public static class TransferScenario
 
         var coordinatorData = Path.Combine(root, "coordinator");
         using var coordinator = await TestCoordinator.StartAsync(ctx.Programs, coordinatorData, ct).ConfigureAwait(false);
-        using var build = await AgentSide.EnrollAsync(coordinator, Path.Combine(root, "build-agent"), ct).ConfigureAwait(false);
-        var target = build; // see MoveAsync: the uploader reads its artifact back
+        // An agent uploads only within a build step it runs, and downloads only what a step of its needs; this
+        // scenario runs no deployment, so both hops go with an operator's token (akdctl's channel). The bytes
+        // take the same path through the same client library and coordinator code.
+        using var build = AgentSide.Operator(coordinator, Path.Combine(root, "build-agent"));
+        var target = build; // the uploader reads its artifact back
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
         await MoveAsync(build, target, source, ct).ConfigureAwait(false);
@@ -66,7 +68,8 @@ public static class TransferScenario
         section.Text(
             "Akd: the client library's ArtifactTransfer (the code the build and activate steps and akdctl use) in the bench process, " +
             "against a real coordinator process: upload from the build agent's data dir (the stream, hashed as it goes, then its " +
-            "digest; the coordinator hashes as it writes and refuses a mismatch), then download into the target agent's cache, verified by SHA-256 before use. " +
+            "digest; the coordinator hashes as it writes and refuses a mismatch), then download into the target agent's cache, verified by SHA-256 before use " +
+            "(both over TLS with an operator's token: outside a build step an agent may not upload). " +
             "Baseline: `cp` of the same file plus `sha256sum` of the copy: one copy and one hash on the same disk. " +
             "Every run changes the file's first bytes, so no side can reuse a cached copy. Dirty pages are written out " +
             "(`sync`, not timed) before the baseline and before each Akd hop, as if each hop ran on its own host: on this " +
@@ -90,8 +93,6 @@ public static class TransferScenario
         var upload = watch.Elapsed;
         await SettleAsync(ct).ConfigureAwait(false);
         watch.Restart();
-        // The uploader reads it back: an agent may download only what one of its steps needs or what it
-        // uploaded itself, and this scenario has no deployment. The bytes take the same path.
         var local = await target.Transfer.DownloadAsync(stored, target.CacheDir, _ => { }, ct).ConfigureAwait(false);
         var download = watch.Elapsed;
         File.Delete(local);
@@ -134,7 +135,7 @@ public static class TransferScenario
         await file.WriteAsync(BitConverter.GetBytes(rep + 1_000_000L), ct).ConfigureAwait(false);
     }
 
-    /// <summary>One agent's side of a transfer: its data dir, its mutual-TLS channel to the coordinator and the client library's transfer.</summary>
+    /// <summary>One side of a transfer: a data dir, a TLS channel to the coordinator and the client library's transfer.</summary>
     private sealed class AgentSide : IDisposable
     {
         private readonly ClientChannel _channel;
@@ -146,21 +147,10 @@ public static class TransferScenario
             CacheDir = Path.Combine(dataDir, "cache", "artifacts");
         }
 
-        /// <summary>Enrolls like a real agent (its own key, a join token) and opens its mutual-TLS channel.</summary>
-        public static async Task<AgentSide> EnrollAsync(TestCoordinator coordinator, string dataDir, CancellationToken ct)
-        {
-            var name = $"{Path.GetFileName(dataDir)}-{Guid.NewGuid().ToString("N")[..6]}";
-            var join = await coordinator.Admin.JoinTokenAsync("role=bench-transfer", name, ct: ct).ConfigureAwait(false);
-            var url = coordinator.Url;
-            var ca = CaTrust.LoadCertificate(coordinator.CaFile);
-            X509Certificate2 certificate;
-            using (var anonymous = new ClientChannel(new ClientChannelOptions { Address = url, Ca = ca }))
-            {
-                certificate = await Enrollments.EnrollAsync(new Enrollment.EnrollmentClient(anonymous.Invoker), join, name, ct).ConfigureAwait(false);
-            }
-
-            return new AgentSide(new ClientChannel(new ClientChannelOptions { Address = url, Ca = ca, ClientCertificate = () => certificate }), dataDir);
-        }
+        /// <summary>The channel akdctl opens: the coordinator's CA pinned, the admin token as bearer.</summary>
+        public static AgentSide Operator(TestCoordinator coordinator, string dataDir) => new(
+            new ClientChannel(new ClientChannelOptions { Address = coordinator.Url, Ca = CaTrust.LoadCertificate(coordinator.CaFile), BearerToken = coordinator.AdminToken }),
+            dataDir);
 
         public ArtifactTransfer Transfer { get; }
 

@@ -18,7 +18,8 @@ public sealed class ArtifactClient(CoordinatorChannel channel, ArtifactCache cac
         metrics is null ? null : metrics.ArtifactBytes);
 
     /// <summary>Streams the file to the coordinator, hashing it as it goes; the digest follows the data.</summary>
-    public Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct) => _transfer.UploadAsync(path, kind, ct);
+    /// <param name="stepId">The build step whose release this is: the coordinator takes an agent's upload only for a build step it runs.</param>
+    public Task<ArtifactRef> UploadAsync(string path, string kind, string stepId, CancellationToken ct) => _transfer.UploadAsync(path, kind, ct, stepId);
 
     /// <summary>Returns the path of a verified copy of the artifact in the agent's cache.</summary>
     public Task<string> DownloadAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct) => _transfer.DownloadAsync(artifact, cache.Dir, log, ct);

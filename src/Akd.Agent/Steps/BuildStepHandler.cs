@@ -76,7 +76,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             await hooks.RunStageAsync(HookStage.AfterBuild, workspace.ProjectDir, ct).ConfigureAwait(false);
 
             reporter.Phase(Phase.Upload, $"uploading {built.Size} bytes");
-            var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", ct).ConfigureAwait(false);
+            var uploaded = await artifacts.UploadAsync(built.TarballPath, "release", command.StepId, ct).ConfigureAwait(false);
             File.Delete(built.TarballPath);
             return (built, uploaded);
         }, ct).ConfigureAwait(false);

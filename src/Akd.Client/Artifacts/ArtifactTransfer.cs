@@ -26,13 +26,14 @@ public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransfer
     private Contracts.V1.Artifacts.ArtifactsClient Client => new(invoker());
 
     /// <summary>Streams the file to the coordinator; <paramref name="kind"/> ("source", "release") is for its logs.</summary>
-    public async Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct)
+    /// <param name="stepId">An agent's upload: the build step whose release this is (the coordinator binds it to the step).</param>
+    public async Task<ArtifactRef> UploadAsync(string path, string kind, CancellationToken ct, string stepId = "")
     {
         return await _retry.ExecuteAsync(async token =>
         {
             using var call = Client.Upload(cancellationToken: token);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = file.Length, Kind = kind } }, token).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = file.Length, Kind = kind, StepId = stepId } }, token).ConfigureAwait(false);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[options.ChunkBytes];
             long sent = 0;

@@ -54,6 +54,10 @@ public sealed partial class AgentRegistry(
     public string? RunningBuildStep(string agent) =>
         _steps.Values.FirstOrDefault(s => s.Agent == agent && s.Command.KindCase == StepCommand.KindOneofCase.Build)?.Command.StepId;
 
+    /// <summary>True when <paramref name="agent"/> runs the build step <paramref name="stepId"/> now: an upload may be bound to it.</summary>
+    public bool RunsBuildStep(string agent, string stepId) =>
+        _steps.TryGetValue(stepId, out var step) && step.Agent == agent && step.Command.KindCase == StepCommand.KindOneofCase.Build;
+
     /// <summary>True when <paramref name="agent"/> runs a step of <paramref name="deploymentId"/> that the coordinator waits for.</summary>
     public bool WaitsForStepOf(string agent, string deploymentId) =>
         _steps.Values.Any(s => s.Agent == agent && s.Command.DeploymentId == deploymentId);

@@ -24,6 +24,7 @@ public sealed partial class ArtifactsService(
         }
 
         var header = requestStream.Current.Header;
+        var step = BuildStepOf(Caller.Of(context), header.StepId);
         if (header.Size < 0)
         {
             throw new InvalidRequestException($"invalid artifact header: size {header.Size}");
@@ -70,16 +71,33 @@ public sealed partial class ArtifactsService(
         }
 
         LogUploaded(header.Kind, sha256, header.Size);
-        await RecordAsync(sha256, header.Kind, context).ConfigureAwait(false);
+        // Provenance: the caller (never a value it sends), and for an agent the build step it uploaded in.
+        await uploads.RecordAsync(sha256, header.Kind, Caller.Of(context).ToString(), step, ct).ConfigureAwait(false);
         return new ArtifactRef { Sha256 = sha256, Size = header.Size };
     }
 
-    /// <summary>Provenance: the caller (never a value it sends), and for an agent the build step it is running.</summary>
-    private Task RecordAsync(string sha256, string kind, ServerCallContext context)
+    /// <summary>
+    /// An agent uploads only the release of a build step it runs now, and the upload is bound to that step
+    /// (the build's result is then checked against it). Operators (akdctl: sources, local builds) are bound to none.
+    /// </summary>
+    /// <returns>The build step's id; empty for an operator.</returns>
+    private string BuildStepOf(Caller caller, string claimed)
     {
-        var caller = Caller.Of(context);
-        var step = caller.Kind == CallerKind.Agent ? registry.RunningBuildStep(caller.Name) ?? "" : "";
-        return uploads.RecordAsync(sha256, kind, caller.ToString(), step, context.CancellationToken);
+        if (caller.Kind != CallerKind.Agent)
+        {
+            return "";
+        }
+
+        // An agent of an older protocol names no step: its one running build step, if any.
+        var step = claimed.Length > 0 ? (registry.RunsBuildStep(caller.Name, claimed) ? claimed : null) : registry.RunningBuildStep(caller.Name);
+        if (step is null)
+        {
+            var why = claimed.Length > 0 ? $"build step {claimed} is not one it runs" : "it runs no build step";
+            LogUploadRefused("(not sent)", $"agent {caller.Name}: {why}");
+            throw new PermissionDeniedException($"agent {caller.Name} may not upload: {why} (an agent uploads only the release of the build step it is running)");
+        }
+
+        return step;
     }
 
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)

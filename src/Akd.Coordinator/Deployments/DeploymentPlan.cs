@@ -19,4 +19,7 @@ public sealed record DeploymentPlan(
 
     /// <summary>Strategy <c>source</c>: the app version akdctl read from mix.exs; empty when the targets must read it.</summary>
     public string SourceVersion { get; init; } = "";
+
+    /// <summary>A rollout resumed after a coordinator restart: the hosts whose step ended before it.</summary>
+    public IReadOnlyList<HostOutcome> DoneBefore { get; init; } = [];
 }

@@ -9,7 +9,8 @@ namespace Akd.Coordinator.Deployments;
 /// At start-up: a deployment that was running when the coordinator stopped is marked interrupted, not
 /// failed, because its hosts may well have finished their steps. Its hosts reconnect and resend the
 /// results they kept; once they are in (or <see cref="CoordinatorOptions.ReconcileWindow"/> passed), the
-/// rollout resumes on the hosts it had not reached, or ends with each host's true state and why.
+/// rollout (a deploy's or a fleet operation's) resumes on the hosts it had not reached, or ends with each
+/// host's true state and why.
 /// </summary>
 public sealed partial class DeploymentRecovery(
     AgentStore agents,
@@ -18,6 +19,7 @@ public sealed partial class DeploymentRecovery(
     DeployLockStore locks,
     AgentRegistry registry,
     DeploymentRunner runner,
+    FleetOperationRunner operations,
     DeploymentScheduler scheduler,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
@@ -62,21 +64,24 @@ public sealed partial class DeploymentRecovery(
             var plan = ResumePlan.For(record, registry.IsOnline);
             if (plan.CannotResume is not null)
             {
-                await EndAsync(record, plan.CannotResume, ct).ConfigureAwait(false);
+                await EndAsync(record, plan.Step, plan.CannotResume, ct).ConfigureAwait(false);
             }
-            else if (plan.Remaining.Count == 0)
+            else if (record.Kind != DeploymentKinds.Deploy)
             {
-                await journal.FinishAsync(id, DeploymentStates.Succeeded,
-                    $"every host finished its step while the coordinator restarted; {record.ReleaseId} is current on all of them", ct).ConfigureAwait(false);
+                // Even with no host left, the runner ends it: as one rollout would have, failures counted.
+                LogResuming(id, plan.Remaining.Count);
+                scheduler.Resume(await operations.ResumePlanAsync(record, plan, ct).ConfigureAwait(false));
             }
-            else if (await runner.ResumePlanAsync(record, plan.Remaining, ct).ConfigureAwait(false) is { } rest)
+            else if (await runner.ResumePlanAsync(record, plan, ct).ConfigureAwait(false) is { } rest)
             {
                 LogResuming(id, plan.Remaining.Count);
                 scheduler.Resume(rest.Plan, rest.Artifact);
             }
             else
             {
-                await EndAsync(record, $"its artifact {record.ArtifactSha256[..12]} is no longer stored", ct).ConfigureAwait(false);
+                var what = record.Strategy == "source" ? "source archive" : "artifact";
+                var sha = record.Strategy == "source" ? record.SourceSha256 : record.ArtifactSha256;
+                await EndAsync(record, plan.Step, $"its {what} {sha[..Math.Min(12, sha.Length)]} is no longer stored", ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -108,16 +113,16 @@ public sealed partial class DeploymentRecovery(
     }
 
     /// <summary>Ends the deployment with what each host is known to run: no result means unknown, never reached means untouched.</summary>
-    private async Task EndAsync(Deployment record, string why, CancellationToken ct)
+    private async Task EndAsync(Deployment record, string step, string why, CancellationToken ct)
     {
         foreach (var open in record.Hosts.Where(h => h.State == StepStates.Running))
         {
             await journal.RecordHostAsync(record.Id, open.Host, open.Step, StepStates.Failed, "",
-                "no result came after the coordinator restarted (the host's state is unknown)", ct).ConfigureAwait(false);
+                "no result came after the coordinator restarted" + HostUnknown.Note, ct).ConfigureAwait(false);
         }
 
         var reason = $"interrupted by a coordinator restart and not resumed: {why}";
-        await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepStates.Pending).Select(h => h.Host).ToList(), StepKinds.Activate,
+        await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepStates.Pending && h.Step == step).Select(h => h.Host).ToList(), step,
             "not reached: " + reason, ct).ConfigureAwait(false);
         await journal.FinishAsync(record.Id, DeploymentStates.Failed, reason, ct).ConfigureAwait(false);
         LogEnded(record.Id, why);

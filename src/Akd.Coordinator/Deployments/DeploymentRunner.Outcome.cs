@@ -38,7 +38,7 @@ public sealed partial class DeploymentRunner
         }
 
         await FinishAsync(plan, DeploymentStates.Succeeded,
-            failures.Count == 0 ? $"{releaseId} is live on {Count(plan.Targets.Count, "host")}" : $"{releaseId} is live; tolerated failures: {string.Join("; ", failures)}",
+            failures.Count == 0 ? $"{releaseId} is live on {Count(outcome.Done.Count, "host")}" : $"{releaseId} is live; tolerated failures: {string.Join("; ", failures)}",
             ct).ConfigureAwait(false);
     }
 
@@ -50,8 +50,10 @@ public sealed partial class DeploymentRunner
         {
             await Task.WhenAll(batch.Select(async host =>
             {
-                var previous = hosts.First(h => h.Host == host).Result.Activate?.PreviousReleaseId ?? "";
-                if (previous.Length == 0)
+                // A host done before a coordinator restart carries no result detail: it goes back to the release it knows as its previous.
+                var activate = hosts.First(h => h.Host == host).Result.Activate;
+                var previous = activate?.PreviousReleaseId ?? "";
+                if (activate is not null && previous.Length == 0)
                 {
                     await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, StepStates.Skipped, "",
                         $"{reason}, but this was the host's first release: nothing to go back to", ct).ConfigureAwait(false);
@@ -86,7 +88,7 @@ public sealed partial class DeploymentRunner
         }
 
         var release = result.Activate is { RolledBack: true } a ? a.PreviousReleaseId : "";
-        return (StepStates.Failed, release, result.Error + (result.NoAnswer ? " (the host's state is unknown)" : ""));
+        return (StepStates.Failed, release, result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
     }
 
     /// <summary>
@@ -110,7 +112,7 @@ public sealed partial class DeploymentRunner
 
         if (result.NoAnswer)
         {
-            return (StepStates.Failed, "", result.Error + " (the host's state is unknown)");
+            return (StepStates.Failed, "", result.Error + HostUnknown.Note);
         }
 
         return (StepStates.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);

@@ -1,31 +1,42 @@
 using Akd.Contracts.V1;
-using Akd.Manifest;
 
 namespace Akd.Coordinator.Deployments;
 
 public sealed partial class DeploymentRunner
 {
     /// <summary>
-    /// The plan of an interrupted deployment's rest: its stored manifest, its release and artifact,
-    /// and only the hosts it had not reached. Null when the artifact is no longer stored.
+    /// The plan of an interrupted deployment's rest: its stored manifest, its release and artifact (or
+    /// source), the hosts done and only the hosts it had not reached. Null when what the remaining hosts
+    /// need is no longer stored.
     /// </summary>
-    public async Task<(DeploymentPlan Plan, ArtifactRef Artifact)?> ResumePlanAsync(Deployment record, IReadOnlyList<string> remaining, CancellationToken ct)
+    public async Task<(DeploymentPlan Plan, ArtifactRef Artifact)?> ResumePlanAsync(Deployment record, ResumePlan resume, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (artifacts?.SizeOf(record.ArtifactSha256) is not { } size)
+        ArgumentNullException.ThrowIfNull(resume);
+        var source = record.Strategy == "source";
+        var needed = source ? record.SourceSha256 : record.ArtifactSha256;
+        var size = artifacts?.SizeOf(needed);
+        if (size is null && resume.Remaining.Count > 0)
         {
             return null;
         }
 
         var yaml = await deployments.ManifestYamlAsync(record.Id, ct).ConfigureAwait(false);
-        var manifest = ManifestLoader.Parse(yaml, "akd.yaml", string.IsNullOrEmpty(record.Environment) ? null : record.Environment, record.App);
-        var plan = new DeploymentPlan(record, manifest, yaml, record.Environment, new SourceSpec(), "", remaining);
-        return (plan, new ArtifactRef { Sha256 = record.ArtifactSha256, Size = size });
+        var manifest = resume.Manifest(record, yaml);
+
+        var reference = new ArtifactRef { Sha256 = needed, Size = size ?? 0 };
+        var plan = new DeploymentPlan(record, manifest, yaml, record.Environment, source ? new SourceSpec { Archive = reference } : new SourceSpec(), "", resume.Remaining)
+        {
+            SourceVersion = source ? record.Version : "",
+            DoneBefore = resume.Done,
+        };
+        return (plan, reference);
     }
 
     /// <summary>
-    /// Goes on with an interrupted deployment from its next batch: the same release and artifact, on the
-    /// hosts it had not reached (<see cref="DeploymentPlan.Targets"/>). Never throws, as <see cref="RunAsync"/>.
+    /// Goes on with an interrupted deployment from its next batch: the same release and artifact (or
+    /// source), on the hosts it had not reached (<see cref="DeploymentPlan.Targets"/>), the hosts done
+    /// counting as in one rollout. Never throws, as <see cref="RunAsync"/>.
     /// </summary>
     public async Task ResumeAsync(DeploymentPlan plan, ArtifactRef artifact, DeploymentControl control, CancellationToken ct)
     {
@@ -33,11 +44,25 @@ public sealed partial class DeploymentRunner
         var record = plan.Record;
         try
         {
-            await journal.NoteAsync(record.Id,
-                $"resuming after a coordinator restart: {record.ReleaseId} to {string.Join(", ", plan.Targets)} (hosts already done are not touched again)", ct).ConfigureAwait(false);
-            // The hot-upgrade plan of the build is not stored: the rest of the rollout restarts the release.
+            var what = plan.Targets.Count == 0
+                ? "every host had ended its step"
+                : $"{(record.ReleaseId.Length > 0 ? record.ReleaseId : "the source")} to {string.Join(", ", plan.Targets)} (hosts already done are not touched again)";
+            await journal.NoteAsync(record.Id, $"resuming after a coordinator restart: {what}", ct).ConfigureAwait(false);
+            if (record.Strategy == "source")
+            {
+                await DeliverAsync(plan, control, record.ReleaseId, record.Version, (command, knownId) =>
+                {
+                    command.DeadlineSeconds = (int)Math.Ceiling(SourceDeadline(plan).TotalSeconds);
+                    command.SourceActivate = new SourceActivateStep { Source = plan.Source, ReleaseId = knownId, CreatedAt = record.CreatedAt };
+                }, ct, plan.DoneBefore).ConfigureAwait(false);
+                return;
+            }
+
+            // The build's hot-upgrade plan, as the first hosts got it: each host decides hot or restart by it as they did.
+            var upgrade = await deployments.UpgradePlanAsync(record.Id, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, record.ReleaseId, record.Version,
-                (command, _) => command.Activate = new ActivateStep { Artifact = artifact, ReleaseId = record.ReleaseId, Version = record.Version }, ct).ConfigureAwait(false);
+                (command, _) => command.Activate = new ActivateStep { Artifact = artifact, ReleaseId = record.ReleaseId, Version = record.Version, Upgrade = upgrade }, ct,
+                plan.DoneBefore).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

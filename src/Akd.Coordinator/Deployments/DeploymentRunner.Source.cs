@@ -25,14 +25,17 @@ public sealed partial class DeploymentRunner
             await deployments.SetBuildAsync(plan.Record.Id, "", version, releaseId, ct).ConfigureAwait(false);
         }
 
-        // A target compiles before it activates: unless deploy.step_timeout says otherwise, it gets the build's time and the activation's.
-        var deadline = plan.Manifest.Deploy.StepTimeout ?? options.Value.BuildDeadline + options.Value.ActivateDeadline;
+        var deadline = SourceDeadline(plan);
         await DeliverAsync(plan, control, releaseId, version, (command, knownId) =>
         {
             command.DeadlineSeconds = (int)Math.Ceiling(deadline.TotalSeconds);
             command.SourceActivate = new SourceActivateStep { Source = plan.Source, ReleaseId = knownId, CreatedAt = plan.Record.CreatedAt };
         }, ct).ConfigureAwait(false);
     }
+
+    /// <summary>A target compiles before it activates: unless deploy.step_timeout says otherwise, it gets the build's time and the activation's.</summary>
+    private TimeSpan SourceDeadline(DeploymentPlan plan) =>
+        plan.Manifest.Deploy.StepTimeout ?? options.Value.BuildDeadline + options.Value.ActivateDeadline;
 
     /// <summary>When targets named the release themselves (a git source), record the id the first of them reported.</summary>
     private async Task LearnReleaseIdAsync(DeploymentPlan plan, KnownReleaseId known, StepResult result, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
@@ -14,6 +15,7 @@ public sealed partial class DeploymentRunner(
     HostSteps steps,
     DeploymentJournal journal,
     DeploymentStore deployments,
+    ArtifactUploadStore uploads,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
     ILogger<DeploymentRunner> logger,
@@ -52,8 +54,10 @@ public sealed partial class DeploymentRunner(
             }
 
             var releaseId = ReleaseId.Create(build.Version, plan.Record.CreatedAt.ToDateTimeOffset());
-            await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             var upgrade = await UpgradeOfAsync(plan, build, ct).ConfigureAwait(false);
+            // The plan first: a deployment with its build recorded can be resumed, and must then find it.
+            await deployments.SetUpgradePlanAsync(id, upgrade, ct).ConfigureAwait(false);
+            await deployments.SetBuildAsync(id, build.Artifact.Sha256, build.Version, releaseId, ct).ConfigureAwait(false);
             await DeliverAsync(plan, control, releaseId, build.Version,
                 (command, _) => command.Activate = new ActivateStep { Artifact = build.Artifact, ReleaseId = releaseId, Version = build.Version, Upgrade = upgrade }, ct).ConfigureAwait(false);
         }
@@ -124,6 +128,11 @@ public sealed partial class DeploymentRunner(
         }
 
         var ok = result.Ok && result.Build?.Artifact is not null;
+        if (ok && await UnboundReleaseAsync(plan.BuildAgent, command.StepId, result.Build!.Artifact.Sha256, ct).ConfigureAwait(false) is { } unbound)
+        {
+            (ok, result.Error) = (false, unbound);
+        }
+
         await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
         steps.Acknowledge(plan.BuildAgent, command);
@@ -137,10 +146,28 @@ public sealed partial class DeploymentRunner(
         return result.Build;
     }
 
+    /// <summary>
+    /// A build's release must be what its build agent uploaded within that very step: not an artifact another
+    /// caller stored, nor one of an earlier step. Null when it is; otherwise why the build fails.
+    /// </summary>
+    private async Task<string?> UnboundReleaseAsync(string agent, string stepId, string sha256, CancellationToken ct)
+    {
+        var uploader = new Caller(CallerKind.Agent, agent, null).ToString();
+        if (await uploads.UploadedInStepAsync(sha256, uploader, stepId, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        LogUnboundRelease(stepId, agent, sha256);
+        return $"the build's result names release {sha256[..Math.Min(12, sha256.Length)]}, which {agent} did not upload in this build step; it is not delivered";
+    }
+
     /// <param name="releaseId">Empty when the first hosts will name it (a source deploy from git).</param>
     /// <param name="setStep">Fills in the step each host gets, given the release id known by then.</param>
+    /// <param name="before">Hosts done before a coordinator restart, when this resumes a rollout.</param>
     private async Task DeliverAsync(
-        DeploymentPlan plan, DeploymentControl control, string releaseId, string version, Action<StepCommand, string> setStep, CancellationToken ct)
+        DeploymentPlan plan, DeploymentControl control, string releaseId, string version, Action<StepCommand, string> setStep, CancellationToken ct,
+        IReadOnlyList<HostOutcome>? before = null)
     {
         var rolling = plan.Manifest.Deploy.Rolling;
         var batchSize = rolling.Batch.SizeFor(plan.Targets.Count);
@@ -163,7 +190,8 @@ public sealed partial class DeploymentRunner(
             },
             (i, count, hosts, token) => journal.NoteAsync(plan.Record.Id, $"batch {i + 1}/{count}: {string.Join(", ", hosts)}", token),
             control.CancelRequested,
-            ct).ConfigureAwait(false);
+            ct,
+            before).ConfigureAwait(false);
 
         await EndRolloutAsync(plan, control, known.Value, outcome, ct).ConfigureAwait(false);
     }
@@ -191,4 +219,7 @@ public sealed partial class DeploymentRunner(
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Deployment {Id} crashed")]
     private partial void LogCrashed(Exception ex, string id);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Build step {StepId} on {Agent} named release {Sha256}, which it did not upload in that step: refused")]
+    private partial void LogUnboundRelease(string stepId, string agent, string sha256);
 }

@@ -45,6 +45,13 @@ public sealed class DeploymentScheduler(
         Launch(plan.Record.Id, (control, token) => runner.ResumeAsync(plan, artifact, control, token));
     }
 
+    /// <summary>Runs the rest of an interrupted fleet operation in the background; it still holds its deploy lock.</summary>
+    public void Resume(OperationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Launch(plan.Record.Id, (control, token) => operations.ResumeAsync(plan, control, token));
+    }
+
     /// <summary>Asks a running deployment to stop; false when it is not running on this coordinator.</summary>
     public async Task<bool> CancelAsync(string id, string actor, CancellationToken ct)
     {

@@ -45,7 +45,8 @@ public sealed partial class FleetOperationRunner(
                 (host, token) => RunHostAsync(plan, host, token),
                 (i, count, hosts, token) => journal.NoteAsync(r.Id, $"batch {i + 1}/{count}: {string.Join(", ", hosts)}", token),
                 control.CancelRequested,
-                ct).ConfigureAwait(false);
+                ct,
+                plan.DoneBefore).ConfigureAwait(false);
 
             var reason = outcome.Cancelled ? $"cancelled by {control.CancelledBy}" : "the rollout stopped";
             await journal.SkipAsync(r, outcome.NotReached, r.Kind, $"not reached: {reason}", ct).ConfigureAwait(false);
@@ -57,10 +58,17 @@ public sealed partial class FleetOperationRunner(
             {
                 { Cancelled: true } => (DeploymentStates.Cancelled, reason + notReached),
                 { Stopped: true } => (DeploymentStates.Failed, string.Join("; ", failures) + notReached),
-                _ when failures.Count > 0 => (DeploymentStates.Succeeded, $"{Done(plan)}; tolerated failures: {string.Join("; ", failures)}"),
-                _ => (DeploymentStates.Succeeded, Done(plan)),
+                _ when failures.Count > 0 => (DeploymentStates.Succeeded, $"{Done(plan.Record, outcome.Done.Count)}; tolerated failures: {string.Join("; ", failures)}"),
+                _ => (DeploymentStates.Succeeded, Done(plan.Record, outcome.Done.Count)),
             };
             await journal.FinishAsync(r.Id, state, message, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The coordinator is stopping: left unfinished, its steps running on the agents, which keep
+            // their results; the next start reconciles it (DeploymentRecovery).
+            await journal.SetStateAsync(r.Id, DeploymentStates.Interrupted,
+                "interrupted: the coordinator is stopping; it is reconciled when the coordinator starts again", CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -96,11 +104,11 @@ public sealed partial class FleetOperationRunner(
         return new HostOutcome(host, result.Ok, result);
     }
 
-    private static (string State, string Release, string Message) DescribeControl(StepResult result)
+    internal static (string State, string Release, string Message) DescribeControl(StepResult result)
     {
         if (!result.Ok)
         {
-            return (StepStates.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? " (the host's state is unknown)" : ""));
+            return (StepStates.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
         }
 
         var c = result.Control;
@@ -123,12 +131,12 @@ public sealed partial class FleetOperationRunner(
         await deployments.SetBuildAsync(plan.Record.Id, build?.Artifact ?? "", build?.Version ?? "", release, ct).ConfigureAwait(false);
     }
 
-    private static string Done(OperationPlan plan) => Vocabulary.Parse<DeploymentKind>(plan.Record.Kind) switch
+    private static string Done(Deployment record, int hosts) => Vocabulary.Parse<DeploymentKind>(record.Kind) switch
     {
-        DeploymentKind.Rollback => $"{plan.Targets.Count} host(s) rolled back",
-        DeploymentKind.Stop => $"{plan.Record.App} stopped on {plan.Targets.Count} host(s)",
-        DeploymentKind.Start => $"{plan.Record.App} running on {plan.Targets.Count} host(s)",
-        _ => $"{plan.Record.App} restarted on {plan.Targets.Count} host(s)",
+        DeploymentKind.Rollback => $"{hosts} host(s) rolled back",
+        DeploymentKind.Stop => $"{record.App} stopped on {hosts} host(s)",
+        DeploymentKind.Start => $"{record.App} running on {hosts} host(s)",
+        _ => $"{record.App} restarted on {hosts} host(s)",
     };
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Error, Message = "Fleet operation {Id} crashed")]

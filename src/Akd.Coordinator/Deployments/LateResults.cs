@@ -6,8 +6,10 @@ namespace Akd.Coordinator.Deployments;
 
 /// <summary>
 /// Records a step result no step waits for: the coordinator restarted during the step (its deployment
-/// is interrupted) or gave up on it. Only a host step still open (running) takes it, so a duplicate, or
-/// a result for a step that was already decided, changes nothing.
+/// is interrupted) or gave up on it (the host's state was recorded as unknown, perhaps long ago, and the
+/// deployment may have ended since). Only a host step still open, or decided without the host's answer,
+/// takes it, so a duplicate, or a result for a step the host already answered, changes nothing; history
+/// then says what the host's own revisions.log says.
 /// </summary>
 public sealed partial class LateResults(
     DeploymentStore deployments, DeploymentJournal journal, AgentRegistry registry, ILogger<LateResults> logger) : ILateResults
@@ -19,18 +21,27 @@ public sealed partial class LateResults(
     {
         ArgumentNullException.ThrowIfNull(result);
         var record = string.IsNullOrEmpty(result.DeploymentId) ? null : await deployments.GetAsync(result.DeploymentId, ct).ConfigureAwait(false);
-        // The open step must be the one this result is about: not one a live step of the same host stands
-        // for (this is then a resent result of an earlier step), nor one of another kind.
-        var open = record is null || registry.WaitsForStepOf(agent, record.Id) ? null
-            : record.Hosts.FirstOrDefault(h => h.Host == agent && h.State == StepStates.Running && KindFits(h.Step, result));
-        if (record is null || open is null)
+        // The row must be the one this result is about: not one a live step of the same host stands for
+        // (this is then a resent result of an earlier step), nor one of another kind. An open row first.
+        var row = record is null || registry.WaitsForStepOf(agent, record.Id) ? null
+            : record.Hosts.Where(h => h.Host == agent && KindFits(h.Step, result) && (h.State == StepStates.Running || HostUnknown.Is(h)))
+                .OrderBy(h => h.State == StepStates.Running ? 0 : 1).FirstOrDefault();
+        if (record is null || row is null)
         {
             LogIgnored(result.StepId, agent);
             return;
         }
 
-        var (state, release, message) = await DescribeAsync(record, agent, open, result, ct).ConfigureAwait(false);
-        await journal.RecordHostAsync(record.Id, agent, open.Step, state, release, $"{message} (reported after the coordinator lost the step)", ct).ConfigureAwait(false);
+        var (state, release, message) = await DescribeAsync(record, agent, row, result, ct).ConfigureAwait(false);
+        await journal.RecordHostAsync(record.Id, agent, row.Step, state, release, $"{message} (reported after the coordinator lost the step)", ct).ConfigureAwait(false);
+        if (row.State != StepStates.Running)
+        {
+            var ended = record.FinishedAt is null ? "" : $" after the deployment ended {record.State}";
+            await journal.NoteAsync(record.Id,
+                $"a late result from {agent} arrived{ended}: its {row.Step} step {state}{(release.Length > 0 ? $", on {release}" : "")} " +
+                $"(it had been recorded {row.State}: {row.Message})", ct).ConfigureAwait(false);
+        }
+
         LogRecorded(result.StepId, agent, record.Id, state);
         Recorded?.Invoke(record.Id);
     }
@@ -38,13 +49,24 @@ public sealed partial class LateResults(
     private static bool KindFits(string step, StepResult result) => result.DetailCase switch
     {
         StepResult.DetailOneofCase.Build => step == StepKinds.Build,
-        StepResult.DetailOneofCase.Activate => step != StepKinds.Build,
+        StepResult.DetailOneofCase.Activate => step != StepKinds.Build && !DeploymentKinds.IsAppControl(step),
+        StepResult.DetailOneofCase.Control => DeploymentKinds.IsAppControl(step),
         _ => true,
     };
 
     private async Task<(string State, string Release, string Message)> DescribeAsync(
-        Deployment record, string host, HostStatus open, StepResult result, CancellationToken ct)
+        Deployment record, string host, HostStatus row, StepResult result, CancellationToken ct)
     {
+        if (row.Step == StepKinds.Rollback)
+        {
+            return DeploymentRunner.DescribeRollback(result, $"rollback by {record.Actor}");
+        }
+
+        if (result.Control is not null)
+        {
+            return FleetOperationRunner.DescribeControl(result);
+        }
+
         if (result.Activate is { } activate)
         {
             if (result.Ok)
@@ -60,7 +82,7 @@ public sealed partial class LateResults(
         if (result.Ok)
         {
             var built = result.Build is { } build ? $"built {build.App} {build.Version}" : "done";
-            return (StepStates.Succeeded, open.ReleaseId, built);
+            return (StepStates.Succeeded, row.ReleaseId, built);
         }
 
         return (StepStates.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);

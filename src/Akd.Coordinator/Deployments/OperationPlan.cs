@@ -12,4 +12,8 @@ public sealed record OperationPlan(
     AppManifest Manifest,
     string ManifestYaml,
     string Environment,
-    IReadOnlyList<string> Targets);
+    IReadOnlyList<string> Targets)
+{
+    /// <summary>An operation resumed after a coordinator restart: the hosts whose step ended before it.</summary>
+    public IReadOnlyList<HostOutcome> DoneBefore { get; init; } = [];
+}

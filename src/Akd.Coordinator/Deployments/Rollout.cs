@@ -37,15 +37,31 @@ public sealed class Rollout(RollingSettings rolling, TimeProvider clock)
     /// <param name="runHost">Runs the step on one host; it must not throw for a host failure, only report it.</param>
     /// <param name="onBatch">Called before each batch with its index (from 0), the batch count and its hosts.</param>
     /// <param name="cancelRequested">Signalled by a cancel: finish the batch in flight, start no other.</param>
+    /// <param name="before">
+    /// Hosts whose step ran before (a rollout resumed after a coordinator restart): they count against
+    /// <c>max_failures</c> as if this were one rollout, so too many of them stop it before its first batch.
+    /// </param>
     public async Task<RolloutOutcome> RunAsync(
         IReadOnlyList<string> targets,
         Func<string, CancellationToken, Task<HostOutcome>> runHost,
         Func<int, int, IReadOnlyList<string>, CancellationToken, Task> onBatch,
         CancellationToken cancelRequested,
-        CancellationToken ct)
+        CancellationToken ct,
+        IReadOnlyList<HostOutcome>? before = null)
     {
         var batches = Batches(targets, rolling.Batch);
-        var done = new List<HostOutcome>();
+        var done = new List<HostOutcome>(before ?? []);
+        if (done.Count(d => !d.Ok) > rolling.MaxFailures)
+        {
+            return new RolloutOutcome(done, targets.ToList(), [], Stopped: true, Cancelled: false);
+        }
+
+        // The pause an uninterrupted rollout makes after the batch that ran before.
+        if (done.Count > 0 && batches.Count > 0 && rolling.Pause > TimeSpan.Zero && !await PauseAsync(cancelRequested, ct).ConfigureAwait(false))
+        {
+            return new RolloutOutcome(done, targets.ToList(), [], Stopped: false, Cancelled: true);
+        }
+
         for (var i = 0; i < batches.Count; i++)
         {
             if (cancelRequested.IsCancellationRequested)

@@ -126,6 +126,9 @@ internal static class PostgresMigrations
                 at TEXT NOT NULL
             );
             """),
+        (2, "deployments.upgrade_plan: the build's hot-upgrade plan, kept for a rollout resumed after a restart", """
+            ALTER TABLE deployments ADD COLUMN upgrade_plan TEXT NOT NULL DEFAULT '';
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>

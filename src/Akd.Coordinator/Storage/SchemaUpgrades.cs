@@ -14,6 +14,7 @@ internal static class SchemaUpgrades
         ("deployments", "skipped_offline", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "cancelled_by", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "rollback_to", "TEXT NOT NULL DEFAULT ''"),
+        ("deployments", "upgrade_plan", "TEXT NOT NULL DEFAULT ''"),
     ];
 
     private const string Tables = """

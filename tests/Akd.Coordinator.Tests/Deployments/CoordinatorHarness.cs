@@ -53,7 +53,7 @@ internal sealed class CoordinatorHarness : IDisposable
             new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Registry);
         var steps = new HostSteps(Registry, Journal, metrics, Clock);
-        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<DeploymentRunner>.Instance, Artifacts);
+        Runner = new DeploymentRunner(steps, Journal, _db.Deployments, Uploads, options, Clock, NullLogger<DeploymentRunner>.Instance, Artifacts);
         Operations = new FleetOperationRunner(steps, Journal, _db.Deployments, options, Clock, NullLogger<FleetOperationRunner>.Instance);
         LateResults = new LateResults(_db.Deployments, Journal, Registry, NullLogger<LateResults>.Instance);
         Planner = new DeploymentPlanner(Registry, Agents, Artifacts, Clock);
@@ -77,11 +77,13 @@ internal sealed class CoordinatorHarness : IDisposable
 
     public DeploymentStore Deployments => _db.Deployments;
 
+    public ArtifactUploadStore Uploads => _db.Uploads;
+
     public DeployLockStore Locks => _db.Locks;
 
     /// <summary>The start-up reconciler, as a restarted coordinator runs it over this store.</summary>
     public DeploymentRecovery Recovery() => new(
-        Agents, Deployments, Journal, Locks, Registry, Runner, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
+        Agents, Deployments, Journal, Locks, Registry, Runner, Operations, Scheduler, Microsoft.Extensions.Options.Options.Create(Options), Clock,
         NullLogger<DeploymentRecovery>.Instance);
 
     public DeploymentJournal Journal { get; }
@@ -127,6 +129,10 @@ internal sealed class CoordinatorHarness : IDisposable
         await upload.CommitAsync(sha, ct);
         return sha;
     }
+
+    /// <summary>Records <paramref name="agent"/>'s upload of a release within build step <paramref name="stepId"/>, as ArtifactsService does.</summary>
+    public Task UploadedInStepAsync(string agent, string stepId, string sha256, CancellationToken ct) =>
+        Uploads.RecordAsync(sha256, "release", $"agent {agent}", stepId, ct);
 
     public async Task<Deployment> GetAsync(string id, CancellationToken ct) =>
         await Deployments.GetAsync(id, ct) ?? throw new InvalidOperationException($"no deployment {id}");

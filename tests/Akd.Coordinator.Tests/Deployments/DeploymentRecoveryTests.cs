@@ -80,7 +80,174 @@ public sealed class DeploymentRecoveryTests
         Assert.All(web, w => Assert.Empty(w.Pending()));
     }
 
-    private static async Task<(string Id, FakeAgent[] Web)> InterruptedDeploymentAsync(CoordinatorHarness h, bool built)
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_HostFailedBeforeTheRestartWithRollbackAll_StopsAndPutsBackTheHostsThatSwitchedAsOneRolloutWould()
+    {
+        // Arrange: web-1 switched, web-2's step was running and its host rolled back; max_failures 0, rollback: all.
+        using var h = new CoordinatorHarness();
+        var (id, web) = await InterruptedDeploymentAsync(h, built: true, RollbackAll);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-2", StepKinds.Activate, StepStates.Running, "0.2.0-r1", "", CancellationToken.None);
+        await h.LateResults.RecordAsync("web-2", new StepResult
+        {
+            StepId = "s-old", DeploymentId = id, Ok = false, Error = "health check failed",
+            Activate = new ActivateOutput { ReleaseId = "0.2.0-r1", PreviousReleaseId = "0.1.0-r0", RolledBack = true },
+        }, CancellationToken.None);
+
+        // Act: the restarted coordinator reconciles; web-1 is sent back to the release it knows as its previous.
+        await h.Recovery().StartAsync(CancellationToken.None);
+        var back = await web[0].ReceiveStepAsync(CancellationToken.None);
+        web[0].Answer(new StepResult { StepId = back.StepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.1.0-r0" } });
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: failed as the uninterrupted rollout would have, web-3 never touched.
+        Assert.Equal("", back.Rollback.ToRelease);
+        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.StartsWith("web-2: health check failed", d.Error);
+        Assert.Contains("rollback: all put back web-1", d.Error);
+        Assert.Equal((StepStates.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", "rollback").State, CoordinatorHarness.Row(d, "web-1", "rollback").ReleaseId));
+        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-3", "activate").State);
+        Assert.Empty(web[1].Pending());
+        Assert.Empty(web[2].Pending());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_FailureWithinMaxFailures_ResumesAndSucceedsWithTheFailureTolerated()
+    {
+        // Arrange: web-1 failed before the restart; max_failures 1 tolerates it.
+        using var h = new CoordinatorHarness();
+        var (id, web) = await InterruptedDeploymentAsync(h, built: true, Tolerant);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Failed, "0.2.0-r1", "health check failed", CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        foreach (var host in new[] { web[1], web[2] })
+        {
+            var step = await host.ReceiveStepAsync(CancellationToken.None);
+            host.Answer(Ok(id, step.StepId));
+        }
+
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        var finished = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Last(e => e.Kind == EventKind.Deployment);
+        Assert.Equal("0.2.0-r1 is live; tolerated failures: web-1: health check failed", finished.Message);
+        Assert.Empty(web[0].Pending());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_InterruptedRestartOfTheFleet_ResumesOnTheHostsNotReachedAndSucceeds()
+    {
+        // Arrange: a restart of three hosts, one at a time; web-1 had restarted when the coordinator died.
+        using var h = new CoordinatorHarness();
+        var web = new[]
+        {
+            await h.ConnectAsync("web-1", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-3", "role=web", CancellationToken.None),
+        };
+        var record = new Deployment
+        {
+            Id = "d-op-restart", Kind = DeploymentKinds.Restart, App = "hello", Strategy = "remote-build", State = DeploymentStates.Running, Actor = "alice@box",
+            CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(h.Clock.GetUtcNow()), ManifestSha256 = "00",
+        };
+        await h.Operations.CreateAsync(new OperationPlan(record, CoordinatorHarness.Parse(ThreeHosts), ThreeHosts, "", ["web-1", "web-2", "web-3"]), CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(record.Id, "web-1", "restart", StepStates.Succeeded, "0.1.0-r0", "restarted", CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        foreach (var host in new[] { web[1], web[2] })
+        {
+            var step = await host.ReceiveStepAsync(CancellationToken.None);
+            Assert.Equal("restart", step.Control.Action);
+            host.Answer(new StepResult { StepId = step.StepId, DeploymentId = record.Id, Ok = true, Control = new AppControlOutput { ReleaseId = "0.1.0-r0", Running = true } });
+        }
+
+        var d = await WaitFinishedAsync(h, record.Id);
+
+        // Assert
+        Assert.Empty(web[0].Pending());
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.All(d.Hosts, r => Assert.Equal((StepStates.Succeeded, "0.1.0-r0"), (r.State, r.ReleaseId)));
+        Assert.Equal("0.1.0-r0", d.ReleaseId);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_InterruptedHotUpgradeRollout_RemainingHostsGetTheSameUpgradePlanAsTheFirst()
+    {
+        // Arrange: deploy.upgrade auto; the build made a relup from 0.1.0; web-1 got its step, then the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = new[]
+        {
+            await h.ConnectAsync("web-1", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-3", "role=web", CancellationToken.None),
+        };
+        var plan = await h.PlanAsync(HotUpgrade, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var id = plan.Record.Id;
+        using var stopping = new CancellationTokenSource();
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), stopping.Token);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        var release = await h.UploadAsync("release tarball with a relup", CancellationToken.None);
+        await h.UploadedInStepAsync("build-1", build.StepId, release, CancellationToken.None);
+        builder.Answer(new StepResult
+        {
+            StepId = build.StepId, DeploymentId = id, Ok = true,
+            Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = release, Size = 28 }, Upgrade = new UpgradePlan { RelupFrom = "0.1.0" } },
+        });
+        var first = await web[0].ReceiveStepAsync(CancellationToken.None);
+        await stopping.CancelAsync();
+        await run;
+        await h.LateResults.RecordAsync("web-1", Ok(id, first.StepId, first.Activate.ReleaseId), CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        var rest = new List<StepCommand>();
+        foreach (var host in new[] { web[1], web[2] })
+        {
+            var step = await host.ReceiveStepAsync(CancellationToken.None);
+            rest.Add(step);
+            host.Answer(Ok(id, step.StepId, step.Activate.ReleaseId));
+        }
+
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert
+        Assert.Equal("0.1.0", first.Activate.Upgrade.RelupFrom);
+        Assert.All(rest, step => Assert.Equal(first.Activate.Upgrade, step.Activate.Upgrade));
+        Assert.All(rest, step => Assert.Equal(first.Activate.ReleaseId, step.Activate.ReleaseId));
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+    }
+
+    private const string HotUpgrade = """
+        app: hello
+        build: { on: { role: build } }
+        deploy:
+          to: { role: web }
+          upgrade: auto
+          rolling: { batch: 1 }
+        """;
+
+    private const string RollbackAll = """
+        app: hello
+        build: { on: { role: build } }
+        deploy:
+          to: { role: web }
+          rolling: { batch: 1, rollback: all }
+        """;
+
+    private const string Tolerant = """
+        app: hello
+        build: { on: { role: build } }
+        deploy:
+          to: { role: web }
+          rolling: { batch: 1, max_failures: 1 }
+        """;
+
+    private static async Task<(string Id, FakeAgent[] Web)> InterruptedDeploymentAsync(CoordinatorHarness h, bool built, string manifest = ThreeHosts)
     {
         await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
         var web = new[]
@@ -89,7 +256,7 @@ public sealed class DeploymentRecoveryTests
             await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
             await h.ConnectAsync("web-3", "role=web", CancellationToken.None),
         };
-        var plan = await h.PlanAsync(ThreeHosts, CancellationToken.None);
+        var plan = await h.PlanAsync(manifest, CancellationToken.None);
         await h.Runner.CreateAsync(plan, CancellationToken.None);
         var id = plan.Record.Id;
         if (built)
@@ -106,9 +273,9 @@ public sealed class DeploymentRecoveryTests
         return (id, web);
     }
 
-    private static StepResult Ok(string id, string stepId) => new()
+    private static StepResult Ok(string id, string stepId, string releaseId = "0.2.0-r1") => new()
     {
-        StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.2.0-r1" },
+        StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = releaseId },
     };
 
     private static async Task<Deployment> WaitFinishedAsync(CoordinatorHarness h, string id)

@@ -75,6 +75,7 @@ public sealed class DeploymentRunnerTests
         // Act
         var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
         var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        await h.UploadedInStepAsync("build-1", build.StepId, new string('a', 64), CancellationToken.None);
         builder.Answer(new StepResult
         {
             StepId = build.StepId, Ok = true,
@@ -111,7 +112,8 @@ public sealed class DeploymentRunnerTests
         var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
         var build = await builder.ReceiveStepAsync(CancellationToken.None);
 
-        // Act: the build agent answers and waits for its acknowledgement.
+        // Act: the build agent uploads its release, answers and waits for its acknowledgement.
+        await h.UploadedInStepAsync("build-1", build.StepId, new string('a', 64), CancellationToken.None);
         builder.Answer(new StepResult
         {
             StepId = build.StepId, DeploymentId = plan.Record.Id, Ok = true,
@@ -134,5 +136,52 @@ public sealed class DeploymentRunnerTests
         Assert.Equal(StepStates.Succeeded, buildRow.State);
         Assert.Equal(activate.StepId, activateAck.ResultAck?.StepId);
         Assert.Equal(StepStates.Succeeded, activateRow.State);
+    }
+
+    [Theory(Timeout = 10_000)]
+    [InlineData("an operator")]
+    [InlineData("an earlier step")]
+    [InlineData("another agent")]
+    public async Task RunAsync_BuildNamesAReleaseItDidNotUploadInThatStep_FailsTheBuildAndDeliversNothing(string uploader)
+    {
+        // Arrange: the release the build names was stored, but not by this build agent within this step.
+        using var h = new CoordinatorHarness();
+        var builder = await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        var web = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var plan = await h.PlanAsync(CoordinatorHarness.Manifest, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var sha = await h.UploadAsync("a release built elsewhere", CancellationToken.None);
+
+        // Act
+        var run = h.Runner.RunAsync(plan, new DeploymentControl(), CancellationToken.None);
+        var build = await builder.ReceiveStepAsync(CancellationToken.None);
+        switch (uploader)
+        {
+            case "an operator":
+                await h.Uploads.RecordAsync(sha, "release", "token 'ci' (deployer)", "", CancellationToken.None);
+                break;
+            case "an earlier step":
+                await h.UploadedInStepAsync("build-1", "an-earlier-step", sha, CancellationToken.None);
+                break;
+            default:
+                await h.UploadedInStepAsync("build-2", build.StepId, sha, CancellationToken.None);
+                break;
+        }
+
+        builder.Answer(new StepResult
+        {
+            StepId = build.StepId, DeploymentId = plan.Record.Id, Ok = true,
+            Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = sha, Size = 24 } },
+        });
+        await run;
+
+        // Assert
+        var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
+        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal($"build on build-1 failed: the build's result names release {sha[..12]}, which build-1 did not upload in this build step; it is not delivered", d.Error);
+        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
+        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-1", "activate").State);
+        Assert.Empty(web.Pending());
+        Assert.Equal("", d.ArtifactSha256);
     }
 }

@@ -54,6 +54,29 @@ public sealed class FleetOperationRunnerTests
         Assert.Equal((StepStates.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_CoordinatorStopsDuringAStep_LeavesItInterruptedNotFailed()
+    {
+        // Arrange
+        using var h = new CoordinatorHarness();
+        var web1 = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var plan = Plan(h, DeploymentKinds.Stop, ["web-1"]);
+        await h.Operations.CreateAsync(plan, CancellationToken.None);
+        using var stopping = new CancellationTokenSource();
+
+        // Act: the coordinator's stop cancels the runner while web-1 stops the app.
+        var run = h.Operations.RunAsync(plan, new DeploymentControl(), stopping.Token);
+        await web1.ReceiveStepAsync(CancellationToken.None);
+        await stopping.CancelAsync();
+        await run;
+
+        // Assert: nothing is decided; the next start reconciles it.
+        var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
+        Assert.Equal(DeploymentStates.Interrupted, d.State);
+        Assert.Null(d.FinishedAt);
+        Assert.Equal(StepStates.Running, CoordinatorHarness.Row(d, "web-1", "stop").State);
+    }
+
     private static OperationPlan Plan(CoordinatorHarness h, string kind, IReadOnlyList<string> targets)
     {
         var record = new Deployment

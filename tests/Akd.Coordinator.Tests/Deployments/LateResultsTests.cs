@@ -68,6 +68,52 @@ public sealed class LateResultsTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => live);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task RecordAsync_ResultAfterTheDeploymentEndedWithTheHostUnknown_CorrectsTheRowAndSaysALateResultArrived()
+    {
+        // Arrange: web-1 was lost during its step (no answer within the grace), and the deployment ended failed.
+        using var h = new CoordinatorHarness();
+        var id = await NewDeploymentAsync(h, "web-1", StepStates.Running);
+        await h.Journal.RecordHostAsync(id, "web-1", StepKinds.Activate, StepStates.Failed, "",
+            "agent web-1 disconnected during the step and did not come back within 20s (the host's state is unknown)", CancellationToken.None);
+        await h.Journal.FinishAsync(id, DeploymentStates.Failed, "web-1: agent web-1 disconnected", CancellationToken.None);
+        var result = new StepResult
+        {
+            StepId = "s1", DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.2.0-r2", PreviousReleaseId = "0.1.0-r1" },
+        };
+
+        // Act: the agent comes back and resends the result it kept, twice.
+        await h.LateResults.RecordAsync("web-1", result, CancellationToken.None);
+        await h.LateResults.RecordAsync("web-1", result, CancellationToken.None);
+
+        // Assert: the row says what the host's revisions.log says; the deployment's own end is kept.
+        var d = await h.GetAsync(id, CancellationToken.None);
+        var row = CoordinatorHarness.Row(d, "web-1", "activate");
+        Assert.Equal((StepStates.Succeeded, "0.2.0-r2"), (row.State, row.ReleaseId));
+        Assert.Equal(DeploymentStates.Failed, d.State);
+        var notes = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Where(e => e.Message.StartsWith("a late result", StringComparison.Ordinal)).ToList();
+        Assert.Equal("a late result from web-1 arrived after the deployment ended failed: its activate step succeeded, on 0.2.0-r2 " +
+            "(it had been recorded failed: agent web-1 disconnected during the step and did not come back within 20s (the host's state is unknown))",
+            Assert.Single(notes).Message);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task RecordAsync_HostAnsweredWithAFailureBefore_ChangesNothing()
+    {
+        // Arrange: web-1's own result (a failure) was recorded; it is resent after a reconnect.
+        using var h = new CoordinatorHarness();
+        var id = await NewDeploymentAsync(h, "web-1", StepStates.Running);
+        await h.Journal.RecordHostAsync(id, "web-1", StepKinds.Activate, StepStates.Failed, "0.1.0-r1", "health check failed", CancellationToken.None);
+
+        // Act
+        await h.LateResults.RecordAsync("web-1", new StepResult { StepId = "s1", DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.2.0-r2" } },
+            CancellationToken.None);
+
+        // Assert
+        var row = CoordinatorHarness.Row(await h.GetAsync(id, CancellationToken.None), "web-1", "activate");
+        Assert.Equal((StepStates.Failed, "health check failed"), (row.State, row.Message));
+    }
+
     private static async Task<string> NewDeploymentAsync(CoordinatorHarness h, string host, string state)
     {
         await h.ConnectAsync("build-1", "role=build", CancellationToken.None);

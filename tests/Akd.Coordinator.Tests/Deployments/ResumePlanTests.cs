@@ -29,17 +29,64 @@ public sealed class ResumePlanTests
         Assert.Equal((null, 0), (plan.CannotResume, plan.Remaining.Count));
     }
 
-    [Theory]
-    [InlineData("running", "no result came from web-1 after the restart")]
-    [InlineData("failed", "the step failed on web-1")]
-    [InlineData("rolled-back", "the step failed on web-1")]
-    public void For_FirstHostNotSucceeded_CannotResumeAndSaysWhy(string state, string why)
+    [Fact]
+    public void For_FirstHostNeverReported_CannotResumeAndSaysWhy()
     {
         // Act
+        var plan = ResumePlan.For(Built(("web-1", StepStates.Running), ("web-2", StepStates.Pending)), _ => true);
+
+        // Assert
+        Assert.Equal("no result came from web-1 after the restart, so what it runs is unknown", plan.CannotResume);
+    }
+
+    [Theory]
+    [InlineData("failed")]
+    [InlineData("rolled-back")]
+    public void For_FirstHostFailed_ResumesWithTheFailureCountedAsDone(string state)
+    {
+        // Act: whether the failure stops the rollout is max_failures' call, as in one rollout.
         var plan = ResumePlan.For(Built(("web-1", state), ("web-2", StepStates.Pending)), _ => true);
 
         // Assert
-        Assert.Equal(why + (state == "running" ? ", so what it runs is unknown" : ""), plan.CannotResume);
+        Assert.Null(plan.CannotResume);
+        Assert.Equal(["web-2"], plan.Remaining);
+        var done = Assert.Single(plan.Done);
+        Assert.Equal(("web-1", false, "it did not come up"), (done.Host, done.Ok, done.Result.Error));
+    }
+
+    [Fact]
+    public void For_InterruptedFleetOperation_RemainingAreItsUnreachedHostsWithTheDoneOnesReleases()
+    {
+        // Arrange
+        var record = new Deployment { Id = "d2", App = "hello", Kind = DeploymentKinds.Restart, Strategy = "remote-build" };
+        record.Hosts.Add(new HostStatus { Host = "web-1", Step = "restart", State = StepStates.Succeeded, ReleaseId = "0.1.0-r1" });
+        record.Hosts.Add(new HostStatus { Host = "web-2", Step = "restart", State = StepStates.Pending });
+
+        // Act
+        var plan = ResumePlan.For(record, _ => true);
+
+        // Assert
+        Assert.Equal(("restart", null, "web-2"), (plan.Step, plan.CannotResume, Assert.Single(plan.Remaining)));
+        Assert.Equal("0.1.0-r1", Assert.Single(plan.Done).Result.Control.ReleaseId);
+    }
+
+    [Fact]
+    public void For_SourceDeployFromGit_CannotResumeButFromAnArchiveCan()
+    {
+        // Arrange
+        var fromGit = Built(("web-1", StepStates.Succeeded), ("web-2", StepStates.Pending));
+        fromGit.Strategy = "source";
+        fromGit.ArtifactSha256 = "";
+        var fromArchive = fromGit.Clone();
+        fromArchive.SourceSha256 = new string('b', 64);
+
+        // Act
+        var git = ResumePlan.For(fromGit, _ => true);
+        var archive = ResumePlan.For(fromArchive, _ => true);
+
+        // Assert
+        Assert.StartsWith("a source deploy from git is not resumed", git.CannotResume);
+        Assert.Equal((null, "web-2"), (archive.CannotResume, Assert.Single(archive.Remaining)));
     }
 
     [Fact]
@@ -65,7 +112,10 @@ public sealed class ResumePlanTests
             Id = "d1", App = "hello", Kind = DeploymentKinds.Deploy, Strategy = "remote-build", ArtifactSha256 = new string('a', 64), ReleaseId = "0.2.0-r1",
         };
         record.Hosts.Add(new HostStatus { Host = "build-1", Step = StepKinds.Build, State = StepStates.Succeeded });
-        record.Hosts.AddRange(hosts.Select(h => new HostStatus { Host = h.Host, Step = StepKinds.Activate, State = h.State }));
+        record.Hosts.AddRange(hosts.Select(h => new HostStatus
+        {
+            Host = h.Host, Step = StepKinds.Activate, State = h.State, Message = h.State == StepStates.Succeeded ? "" : "it did not come up",
+        }));
         return record;
     }
 }

@@ -94,6 +94,33 @@ public sealed class RolloutTests
         Assert.Equal(["web-3"], outcome.Failed.Select(f => f.Host));
     }
 
+    [Theory(Timeout = 10_000)]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    public async Task Run_FailureDoneBeforeAResume_CountsAgainstMaxFailuresAsInOneRollout(int maxFailures, bool stops)
+    {
+        // Arrange: web-1 succeeded and web-2 failed before a coordinator restart.
+        var rollout = new Rollout(new RollingSettings { Batch = RollingBatch.Count(2), MaxFailures = maxFailures }, TimeProvider.System);
+        var ran = new List<string>();
+
+        // Act
+        var outcome = await rollout.RunAsync(["web-3", "web-4"], (host, _) =>
+        {
+            lock (ran)
+            {
+                ran.Add(host);
+            }
+
+            return Task.FromResult(Ok(host));
+        }, NoBatchNote, CancellationToken.None, CancellationToken.None, [Ok("web-1"), Failed("web-2")]);
+
+        // Assert
+        Assert.Equal(stops, outcome.Stopped);
+        Assert.Equal(stops ? [] : ["web-3", "web-4"], ran.Order());
+        Assert.Equal(stops ? ["web-3", "web-4"] : [], outcome.NotReached);
+        Assert.Equal(["web-2"], outcome.Failed.Select(f => f.Host));
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task Run_CancelDuringBatch_FinishesTheBatchInFlightAndStartsNoOther()
     {

@@ -38,4 +38,22 @@ public sealed class ArtifactUploadStoreTests(PostgresCluster cluster)
         Assert.Equal("token 'ci' (deployer)", known);
         Assert.Equal("", unknown);
     }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task Record_SameBytesUploadedInALaterBuildStep_BoundToThatStep(string engine)
+    {
+        // Arrange: a release uploaded in one build step, the same bytes again in a later one.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await db.Uploads.RecordAsync("dd44", "release", "agent build-1", "step-1", CancellationToken.None);
+
+        // Act
+        await db.Uploads.RecordAsync("dd44", "release", "agent build-2", "step-2", CancellationToken.None);
+
+        // Assert
+        Assert.True(await db.Uploads.UploadedInStepAsync("dd44", "agent build-2", "step-2", CancellationToken.None));
+        Assert.False(await db.Uploads.UploadedInStepAsync("dd44", "agent build-1", "step-1", CancellationToken.None));
+        Assert.False(await db.Uploads.UploadedInStepAsync("dd44", "agent build-2", "", CancellationToken.None));
+        Assert.Equal("agent build-2, build step step-2", await db.Uploads.ProvenanceAsync("dd44", CancellationToken.None));
+    }
 }

@@ -121,6 +121,26 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
         }
     }
 
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task UpgradePlan_KeptForADeploy_ReadBackAsWrittenAndNullForARestartDeploy(string engine)
+    {
+        // Arrange
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await CreateAsync(db, "d-hot", "app: hello", "running", minutesAgo: 1);
+        await CreateAsync(db, "d-cold", "app: hello", "running", minutesAgo: 1);
+        var plan = new Contracts.V1.UpgradePlan { RelupFrom = "0.1.0", Blockers = { "erts changed" } };
+
+        // Act
+        await db.Deployments.SetUpgradePlanAsync("d-hot", plan, CancellationToken.None);
+        await db.Deployments.SetUpgradePlanAsync("d-cold", null, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(plan, await db.Deployments.UpgradePlanAsync("d-hot", CancellationToken.None));
+        Assert.Null(await db.Deployments.UpgradePlanAsync("d-cold", CancellationToken.None));
+        Assert.Null(await db.Deployments.UpgradePlanAsync("no-such-deployment", CancellationToken.None));
+    }
+
     private static async Task CreateAsync(TempDatabase db, string id, string yaml, string state, int minutesAgo, string environment = "")
     {
         var d = TempDatabase.NewDeployment(id, environment: environment);
