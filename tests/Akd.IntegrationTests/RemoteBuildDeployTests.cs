@@ -45,6 +45,12 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         }
 
+        // Assert: cut-through: each target fetched the release while the build agent uploaded it.
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Contains("Prefetched upload", _fleet.Agents[host.Name].Output);
+        }
+
         // Act: bump the version and deploy again, this time as a script would (--output json).
         _app.SetVersion("0.2.0");
         var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest, "--output", "json");
