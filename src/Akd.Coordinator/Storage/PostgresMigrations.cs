@@ -126,6 +126,15 @@ internal static class PostgresMigrations
                 at TEXT NOT NULL
             );
             """),
+        (2, "where each host's release came from: bytes from the coordinator and from peers", """
+            CREATE TABLE artifact_deliveries (
+                deployment_id TEXT NOT NULL,
+                host TEXT NOT NULL,
+                from_coordinator BIGINT NOT NULL,
+                from_peers BIGINT NOT NULL,
+                PRIMARY KEY (deployment_id, host)
+            );
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>
