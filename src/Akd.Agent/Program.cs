@@ -56,6 +56,8 @@ builder.Services.AddSingleton<CoordinatorChannel>();
 builder.Services.AddSingleton(sp => new Outbox(Path.Join(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.DataDir, "results")));
 builder.Services.AddSingleton<AgentToolchain>();
 builder.Services.AddSingleton<ArtifactClient>();
+builder.Services.AddSingleton<ArtifactPrefetcher>();
+builder.Services.AddSingleton<ReleaseFetch>();
 builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, TimeProvider.System));
 builder.Services.AddHostedService<ArtifactCacheSweeper>();
 builder.Services.AddSingleton<StepExecutor>();

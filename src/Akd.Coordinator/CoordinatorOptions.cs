@@ -56,6 +56,12 @@ public sealed class CoordinatorOptions
     public TimeSpan PartialUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Cut-through: how long a build's upload stays readable by its id (Artifacts.Follow) after it ended, for
+    /// a target that was told of it late. Its bytes stay in the store as any artifact's.
+    /// </summary>
+    public TimeSpan LiveUploadRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Deployments that ended longer ago than this are deleted with their events; each app and
     /// environment keeps its last successful deploy, whatever its age.
     /// </summary>

@@ -65,6 +65,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddTrust();
 builder.Services.AddStore();
 builder.Services.AddSingleton<ArtifactStore>();
+builder.Services.AddSingleton<LiveUploads>();
 builder.Services.AddSingleton<AgentRegistry>();
 builder.Services.AddSingleton<DeploymentEvents>();
 builder.Services.AddSingleton<DeploymentPlanner>();

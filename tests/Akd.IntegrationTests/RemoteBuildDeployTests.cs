@@ -45,6 +45,20 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         }
 
+        // Assert: cut-through: each target fetched the release while the build agent uploaded it, all of it
+        // from the coordinator (no peers here), as the deployment's host rows say.
+        var deploymentId = first.StdOut.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"\bd-\d{8}T\d{6}Z-[0-9a-f]{6}\b")).First(m => m.Success).Value;
+        var deployment = await new Akd.Contracts.V1.Control.ControlClient(_fleet.Coordinator.Admin.Invoker)
+            .GetDeploymentAsync(new Akd.Contracts.V1.GetDeploymentRequest { Id = deploymentId });
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(deploymentId, CancellationToken.None)).Length;
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Contains("Prefetched upload", _fleet.Agents[host.Name].Output);
+            var activate = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == "activate");
+            Assert.Equal(artifactSize, activate.Transfer?.BytesFromCoordinator);
+            Assert.Equal(0, activate.Transfer?.BytesFromPeers);
+        }
+
         // Act: bump the version and deploy again, this time as a script would (--output json).
         _app.SetVersion("0.2.0");
         var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest, "--output", "json");

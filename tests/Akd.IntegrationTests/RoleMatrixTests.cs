@@ -29,6 +29,7 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
         ["akd.v1.Artifacts/Upload"] = [Agent, Deployer, Admin],
         ["akd.v1.Artifacts/Download"] = [Agent, Deployer, Admin],
         ["akd.v1.Artifacts/Stat"] = [Agent, Deployer, Admin],
+        ["akd.v1.Artifacts/Follow"] = [Agent, Deployer, Admin],
         ["akd.v1.Control/Deploy"] = [Deployer, Admin],
         ["akd.v1.Control/Rollback"] = [Deployer, Admin],
         ["akd.v1.Control/ControlApp"] = [Deployer, Admin],
@@ -163,6 +164,11 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
         ["akd.v1.Artifacts/Download"] = async i =>
         {
             using var call = new Artifacts.ArtifactsClient(i).Download(new DownloadRequest { Sha256 = new string('a', 64) });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        },
+        ["akd.v1.Artifacts/Follow"] = async i =>
+        {
+            using var call = new Artifacts.ArtifactsClient(i).Follow(new FollowRequest { UploadId = "no-such-upload" });
             await call.ResponseStream.MoveNext(CancellationToken.None);
         },
         ["akd.v1.Artifacts/Stat"] = async i => await new Artifacts.ArtifactsClient(i).StatAsync(new ArtifactRef { Sha256 = new string('a', 64) }),

@@ -23,4 +23,11 @@ public sealed class ArtifactClient(CoordinatorChannel channel, ArtifactCache cac
 
     /// <summary>Returns the path of a verified copy of the artifact in the agent's cache.</summary>
     public Task<string> DownloadAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct) => _transfer.DownloadAsync(artifact, cache.Dir, log, ct);
+
+    /// <summary>As <see cref="DownloadAsync"/>, with the bytes received for it (0 when cached).</summary>
+    public Task<(string Path, long Received)> DownloadCountedAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct) =>
+        _transfer.DownloadCountedAsync(artifact, cache.Dir, log, ct);
+
+    /// <summary>Cut-through: fetches an upload that is still arriving into the cache, verified against its stored digest.</summary>
+    public Task<(ArtifactRef Artifact, long Received)> FollowAsync(string uploadId, CancellationToken ct) => _transfer.FollowAsync(uploadId, cache.Dir, ct);
 }

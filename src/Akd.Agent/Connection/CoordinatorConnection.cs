@@ -1,3 +1,4 @@
+using Akd.Agent.Artifacts;
 using Akd.Agent.Identity;
 using Akd.Agent.Observability;
 using Akd.Agent.Steps;
@@ -22,6 +23,7 @@ public sealed partial class CoordinatorConnection(
     AgentMetrics metrics,
     Enroller enroller,
     AgentIdentity identity,
+    ArtifactPrefetcher prefetcher,
     IHostApplicationLifetime lifetime,
     IOptions<AgentOptions> options,
     ILogger<CoordinatorConnection> logger) : BackgroundService
@@ -164,6 +166,9 @@ public sealed partial class CoordinatorConnection(
                         break;
                     case CoordinatorMessage.BodyOneofCase.CancelStep:
                         executor.Cancel(message.CancelStep.StepId, message.CancelStep.Reason);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.Prefetch:
+                        prefetcher.Start(message.Prefetch);
                         break;
                 }
             }

@@ -15,7 +15,7 @@ namespace Akd.Agent.Steps;
 /// Target side of a deploy: download and verify the artifact, unpack it into <c>releases/ID</c>,
 /// then hand it to the <see cref="ReleaseActivator"/>.
 /// </summary>
-public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
+public sealed class ActivateStepHandler(ReleaseFetch releases, HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
 {
     public async Task<ActivateOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
     {
@@ -24,7 +24,7 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         layout.EnsureCreated();
 
         reporter.Phase(Phase.Download, $"artifact {step.Artifact.Sha256[..12]} ({step.Artifact.Size} bytes)");
-        var tarball = await artifacts.DownloadAsync(step.Artifact, reporter.Log, ct).ConfigureAwait(false);
+        var (tarball, transfer) = await releases.FetchAsync(step.Artifact, reporter.Log, ct).ConfigureAwait(false);
 
         if (layout.CurrentReleaseId() == step.ReleaseId)
         {
@@ -37,7 +37,7 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
         var runner = AppRunners.For(manifest, reporter, options.Value);
         var env = AppEnvironment.For(manifest, options.Value);
         var hooks = DeployHooks.ForRelease(manifest, env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter);
-        return await hooks.RunPipelineAsync(async () =>
+        var output = await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);
             var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
@@ -50,6 +50,8 @@ public sealed class ActivateStepHandler(ArtifactClient artifacts, HttpClient htt
             };
             return await activator.ActivateAsync(step.ReleaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
+        output.Transfer = transfer;
+        return output;
     }
 
     /// <summary>Unpacks into a hidden staging directory first, so <c>releases/</c> never holds a half-written release.</summary>

@@ -63,11 +63,12 @@ internal static class StatusCommand
 
             AnsiConsole.Write(grid);
             // Every step of every host, in the order they ran; a host's last row is where it ended.
-            var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "RECEIVED", "DETAIL");
             foreach (var h in d.Hosts.OrderBy(h => Vocabulary.Parse<StepKind>(h.Step) == StepKind.Build ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
                 .ThenBy(h => h.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue))
             {
-                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)), Markup.Escape(Summary.Truncate(h.Message, 100)));
+                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)),
+                    Markup.Escape(Received(h.Transfer)), Markup.Escape(Summary.Truncate(h.Message, 100)));
             }
 
             AnsiConsole.Write(table);
@@ -75,4 +76,8 @@ internal static class StatusCommand
         });
         return command;
     }
+
+    /// <summary>Where the host's copy of the release came from: "12.3 MiB coordinator, 40.0 MiB peers"; "-" when it did not say.</summary>
+    internal static string Received(TransferStats? transfer) =>
+        transfer is null ? "-" : $"{ByteSize.Text(transfer.BytesFromCoordinator)} coordinator, {ByteSize.Text(transfer.BytesFromPeers)} peers";
 }

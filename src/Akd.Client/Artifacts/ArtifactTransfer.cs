@@ -14,7 +14,7 @@ namespace Akd.Client.Artifacts;
 /// </summary>
 /// <param name="invoker">Asked at each attempt, so a channel made lazily is made on first use.</param>
 /// <param name="bytesMoved">Told the direction ("in", "out") and size of every chunk, for metrics.</param>
-public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransferOptions options, Action<string, long>? bytesMoved = null)
+public sealed partial class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransferOptions options, Action<string, long>? bytesMoved = null)
 {
     private readonly ResiliencePipeline _retry = TransientFaults.Retry(options.Attempts, options.FirstRetryDelay);
 
@@ -58,7 +58,11 @@ public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransfer
     }
 
     /// <summary>Returns the path of a verified copy of the artifact in <paramref name="cacheDir"/> (<c>cacheDir/SHA256</c>).</summary>
-    public async Task<string> DownloadAsync(ArtifactRef artifact, string cacheDir, Action<string> log, CancellationToken ct)
+    public async Task<string> DownloadAsync(ArtifactRef artifact, string cacheDir, Action<string> log, CancellationToken ct) =>
+        (await DownloadCountedAsync(artifact, cacheDir, log, ct).ConfigureAwait(false)).Path;
+
+    /// <summary>As <see cref="DownloadAsync"/>, and how many bytes came over the network for it (0 when it was cached).</summary>
+    public async Task<(string Path, long Received)> DownloadCountedAsync(ArtifactRef artifact, string cacheDir, Action<string> log, CancellationToken ct)
     {
         if (artifact.Sha256.Length != 64 || !artifact.Sha256.All(Uri.IsHexDigit))
         {
@@ -71,11 +75,12 @@ public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransfer
         {
             log($"artifact {artifact.Sha256[..12]} already in the local cache");
             File.SetLastWriteTimeUtc(final, DateTime.UtcNow); // used: a cache sweep deletes the least recently used first
-            return final;
+            return (final, 0);
         }
 
         var partial = final + ".part";
         var digest = Array.Empty<byte>();
+        long received = 0;
         await _retry.ExecuteAsync(async token =>
         {
             await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
@@ -97,6 +102,7 @@ public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransfer
             {
                 hash.AppendData(chunk.Data.Span);
                 await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+                received += chunk.Data.Length;
                 bytesMoved?.Invoke("in", chunk.Data.Length);
             }
 
@@ -105,7 +111,7 @@ public sealed class ArtifactTransfer(Func<CallInvoker> invoker, ArtifactTransfer
 
         Verify(partial, artifact, Convert.ToHexStringLower(digest));
         File.Move(partial, final, overwrite: true);
-        return final;
+        return (final, received);
     }
 
     private static async Task HashPrefixAsync(FileStream file, long length, IncrementalHash hash, CancellationToken ct)

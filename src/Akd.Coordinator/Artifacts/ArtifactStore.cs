@@ -82,10 +82,15 @@ public sealed class ArtifactStore
             _store = store;
             _temp = Path.Combine(store._root, "tmp", $"upload.{Guid.NewGuid():N}.part");
             _expectedSize = expectedSize;
-            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            // Readable while written: targets follow a build's upload as it arrives (LiveUploadReader).
+            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
         }
 
+        /// <summary>Bytes written so far, flushed to the file system (readers of <see cref="TempPath"/> see them).</summary>
         public long Written { get; private set; }
+
+        /// <summary>The file the bytes go to until the upload is committed.</summary>
+        public string TempPath => _temp;
 
         public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
         {
@@ -96,6 +101,7 @@ public sealed class ArtifactStore
 
             _hash.AppendData(data.Span);
             await _file.WriteAsync(data, ct).ConfigureAwait(false);
+            await _file.FlushAsync(ct).ConfigureAwait(false);
             Written += data.Length;
         }
 

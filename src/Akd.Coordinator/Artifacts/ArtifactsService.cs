@@ -12,7 +12,8 @@ namespace Akd.Coordinator.Artifacts;
 
 /// <summary>Streams artifacts in and out in chunks; downloads resume from an offset.</summary>
 public sealed partial class ArtifactsService(
-    ArtifactStore store, ArtifactUploadStore uploads, AgentRegistry registry, IOptions<CoordinatorOptions> options, CoordinatorMetrics metrics, ILogger<ArtifactsService> logger)
+    ArtifactStore store, ArtifactUploadStore uploads, AgentRegistry registry, IOptions<CoordinatorOptions> options, CoordinatorMetrics metrics, ILogger<ArtifactsService> logger,
+    LiveUploads liveUploads)
     : Contracts.V1.Artifacts.ArtifactsBase
 {
     public override async Task<ArtifactRef> Upload(IAsyncStreamReader<UploadRequest> requestStream, ServerCallContext context)
@@ -42,6 +43,7 @@ public sealed partial class ArtifactsService(
         }
 
         await using var upload = store.BeginUpload(header.Size);
+        var live = BeginLive(upload, header.Size, context);
         var sha256 = "";
         try
         {
@@ -54,6 +56,7 @@ public sealed partial class ArtifactsService(
                 }
 
                 await upload.WriteAsync(requestStream.Current.Data.Memory, ct).ConfigureAwait(false);
+                live?.Grew(upload.Written);
                 metrics.ArtifactBytes("in", requestStream.Current.Data.Length);
             }
 
@@ -63,11 +66,16 @@ public sealed partial class ArtifactsService(
             }
 
             await upload.CommitAsync(sha256, ct).ConfigureAwait(false);
+            live?.Stored(sha256);
         }
         catch (InvalidDataException ex)
         {
             LogUploadRefused(sha256.Length == 0 ? "(digest not sent)" : sha256, ex.Message);
             throw new CorruptDataException(ex.Message);
+        }
+        finally
+        {
+            EndLive(live);
         }
 
         LogUploaded(header.Kind, sha256, header.Size);

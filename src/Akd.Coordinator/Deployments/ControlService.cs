@@ -16,7 +16,8 @@ public sealed partial class ControlService(
     DeploymentStore deployments,
     DeploymentEvents events,
     AgentStore agents,
-    ArtifactUploadStore uploads) : Control.ControlBase
+    ArtifactUploadStore uploads,
+    ArtifactDeliveryStore deliveries) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
@@ -66,6 +67,11 @@ public sealed partial class ControlService(
         if (found.ArtifactSha256.Length > 0)
         {
             found.BuiltBy = await uploads.ProvenanceAsync(found.ArtifactSha256, ct).ConfigureAwait(false);
+            var delivered = await deliveries.ForDeploymentAsync(found.Id, ct).ConfigureAwait(false);
+            foreach (var host in found.Hosts.Where(h => h.Step == StepKinds.Activate))
+            {
+                host.Transfer = delivered.GetValueOrDefault(host.Host);
+            }
         }
 
         return found;

@@ -19,7 +19,8 @@ public sealed partial class DeploymentRunner(
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
     ILogger<DeploymentRunner> logger,
-    Artifacts.ArtifactStore? artifacts = null)
+    Artifacts.ArtifactStore? artifacts = null,
+    Artifacts.LiveUploads? liveUploads = null)
 {
     public async Task CreateAsync(DeploymentPlan plan, CancellationToken ct)
     {
@@ -114,6 +115,8 @@ public sealed partial class DeploymentRunner(
         // A build touches no target, so a cancel stops it at once instead of waiting for it.
         using var buildOrCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, control.CancelRequested);
         StepResult result;
+        // Cut-through: the build's upload is announced to the targets as soon as it begins.
+        using var expected = liveUploads?.ExpectBuild(plan.BuildAgent, plan.Record.Id, plan.Targets);
         try
         {
             result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, command, "", buildOrCancel.Token).ConfigureAwait(false);

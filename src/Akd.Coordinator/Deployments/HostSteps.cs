@@ -9,7 +9,8 @@ namespace Akd.Coordinator.Deployments;
 /// Runs one step on one host for a deployment: records it running, stores the agent's output lines and
 /// phases as events in the order they came, and returns the result for the caller to record.
 /// </summary>
-public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal, CoordinatorMetrics metrics, TimeProvider clock)
+public sealed class HostSteps(
+    AgentRegistry registry, DeploymentJournal journal, CoordinatorMetrics metrics, TimeProvider clock, Storage.ArtifactDeliveryStore? deliveries = null)
 {
     public async Task<StepResult> RunAsync(string deploymentId, string host, string step, StepCommand command, string releaseId, CancellationToken ct)
     {
@@ -45,6 +46,15 @@ public sealed class HostSteps(AgentRegistry registry, DeploymentJournal journal,
 
         metrics.StepEnded(step, result.Ok ? "ok" : result.NoAnswer ? "no_answer" : "failed", clock.GetElapsedTime(started));
         await pending.ConfigureAwait(false);
+        if (result.Activate?.Transfer is { } transfer)
+        {
+            metrics.ArtifactDelivered(deploymentId, host, transfer.BytesFromCoordinator, transfer.BytesFromPeers);
+            if (deliveries is not null)
+            {
+                await deliveries.RecordAsync(deploymentId, host, transfer, ct).ConfigureAwait(false);
+            }
+        }
+
         return result;
     }
 

@@ -14,6 +14,7 @@ public sealed class CoordinatorMetrics
     public const string MeterName = "Akd.Coordinator";
 
     private readonly Counter<long> _deployments;
+    private readonly Counter<long> _delivered;
     private readonly StepInstruments _instruments;
     private readonly Counter<long> _lockConflicts;
     private readonly Histogram<double> _storeDuration;
@@ -23,6 +24,8 @@ public sealed class CoordinatorMetrics
         var meter = meters.Create(MeterName);
         _deployments = meter.CreateCounter<long>("akd_deployments", description: "Deployments (deploys, rollbacks, start/stop/restart) that ended, by kind and result.");
         _instruments = new StepInstruments(meter, "akd_", "agents");
+        _delivered = meter.CreateCounter<long>("akd_artifact_delivered", "By",
+            "Release bytes the targets received, as they reported them, by deployment, host and source (coordinator, peer): fan-out at a glance.");
         _lockConflicts = meter.CreateCounter<long>("akd_deploy_lock_waits", description: "Deployments that found their app and environment locked by another one (refused, or waiting with --wait).");
         _storeDuration = meter.CreateHistogram<double>("akd_store_operation_duration", "s", "Store latency: one operation on the coordinator's database, waiting for the connection included.");
         meter.CreateObservableGauge("akd_agents_connected", () => ObserveAgents(agents), description: "Agents connected right now, by state (idle, busy).");
@@ -36,6 +39,13 @@ public sealed class CoordinatorMetrics
     public void PhaseEnded(string step, string phase, TimeSpan elapsed) => _instruments.PhaseEnded(step, phase, elapsed);
 
     public void ArtifactBytes(string direction, long bytes) => _instruments.ArtifactBytes(direction, bytes);
+
+    /// <summary>A target's report of where its copy of the deployment's release came from.</summary>
+    public void ArtifactDelivered(string deploymentId, string host, long fromCoordinator, long fromPeers)
+    {
+        _delivered.Add(fromCoordinator, new("deployment", deploymentId), new("host", host), new("source", "coordinator"));
+        _delivered.Add(fromPeers, new("deployment", deploymentId), new("host", host), new("source", "peer"));
+    }
 
     public void LockConflict(string kind) => _lockConflicts.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -11,6 +11,7 @@ internal static class TrustSetup
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<OperatorTokenStore>();
         services.AddSingleton<ArtifactUploadStore>();
+        services.AddSingleton<ArtifactDeliveryStore>();
         services.AddSingleton<OperatorTokens>();
         services.AddSingleton<AgentIdentities>();
         services.AddSingleton<CertificateRenewal>();

@@ -35,6 +35,7 @@ public sealed partial class DeploymentStore
             """
             DELETE FROM events WHERE deployment_id IN (SELECT id FROM expired);
             DELETE FROM host_steps WHERE deployment_id IN (SELECT id FROM expired);
+            DELETE FROM artifact_deliveries WHERE deployment_id IN (SELECT id FROM expired);
             DELETE FROM deploy_locks WHERE deployment_id IN (SELECT id FROM expired);
             DELETE FROM deployments WHERE id IN (SELECT id FROM expired);
             """);

@@ -129,6 +129,15 @@ internal static class PostgresMigrations
         (2, "deployments.upgrade_plan: the build's hot-upgrade plan, kept for a rollout resumed after a restart", """
             ALTER TABLE deployments ADD COLUMN upgrade_plan TEXT NOT NULL DEFAULT '';
             """),
+        (3, "where each host's release came from: bytes from the coordinator and from peers", """
+            CREATE TABLE artifact_deliveries (
+                deployment_id TEXT NOT NULL,
+                host TEXT NOT NULL,
+                from_coordinator BIGINT NOT NULL,
+                from_peers BIGINT NOT NULL,
+                PRIMARY KEY (deployment_id, host)
+            );
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>

@@ -69,6 +69,13 @@ internal static class SchemaUpgrades
             step_id TEXT NOT NULL,
             at TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS artifact_deliveries (
+            deployment_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            from_coordinator INTEGER NOT NULL,
+            from_peers INTEGER NOT NULL,
+            PRIMARY KEY (deployment_id, host)
+        );
         """;
 
     public static void Apply(DbConnection connection)

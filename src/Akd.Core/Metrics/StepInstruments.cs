@@ -47,6 +47,9 @@ public sealed class StepInstruments
     public void PhaseEnded(string step, string phase, TimeSpan elapsed) =>
         _phaseDuration.Record(elapsed.TotalSeconds, new("step", step), new("phase", phase));
 
-    public void ArtifactBytes(string direction, long bytes) =>
-        _artifactBytes.Add(bytes, new("direction", direction), new("source", "coordinator"));
+    public void ArtifactBytes(string direction, long bytes) => ArtifactBytes(direction, bytes, "coordinator");
+
+    /// <param name="source">Where received bytes came from, or whom sent ones went to: "coordinator" or "peer".</param>
+    public void ArtifactBytes(string direction, long bytes, string source) =>
+        _artifactBytes.Add(bytes, new("direction", direction), new("source", source));
 }
