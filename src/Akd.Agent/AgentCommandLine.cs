@@ -14,6 +14,7 @@ internal static class AgentCommandLine
         ["--join"] = "Agent:Join",
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
+        ["--app-users"] = "Agent:AppUsers",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)

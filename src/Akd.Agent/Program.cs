@@ -68,6 +68,8 @@ builder.Services.AddSingleton<ReleasesQueryHandler>();
 builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
 // Registered first: it must claim the steps a previous run died in before the hello lists what runs.
+// Before anything starts an app: the agent's own files are closed to apps first.
+builder.Services.AddHostedService<Akd.Agent.Sandbox.AgentFilesGuard>();
 builder.Services.AddHostedService<ActivationRecovery>();
 builder.Services.AddAgentObservability(builder.Configuration.GetValue<int>("Agent:MetricsPort"));
 builder.Services.AddHostedService<CoordinatorConnection>();

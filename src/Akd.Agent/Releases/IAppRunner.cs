@@ -1,3 +1,4 @@
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Core.Manifest;
 
@@ -29,12 +30,12 @@ internal interface IAppRunner
 
 internal static class AppRunners
 {
-    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
+    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox) =>
         manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
-            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod)
+            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
             : manifest.Build.Tool == BuildTool.Distillery
-                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod)
-                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
+                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };
 
     private static string SharedDir(AppManifest manifest, AgentOptions options) =>
         new Akd.Core.Releases.ReleaseLayout(DeployPath.Resolve(manifest, options)).SharedDir;
