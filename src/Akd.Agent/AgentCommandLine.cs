@@ -15,6 +15,7 @@ internal static class AgentCommandLine
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
         ["--app-users"] = "Agent:AppUsers",
+        ["--app-runner"] = "Agent:AppRunner",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)

@@ -75,6 +75,12 @@ public sealed class AgentOptions
     public bool AppUsers { get; set; } = true;
 
     /// <summary>
+    /// How releases run (<c>--app-runner</c>): <c>auto</c> (default) runs each as a transient systemd unit where systemd
+    /// is PID 1 and as a detached process elsewhere; <c>systemd</c> or <c>detached</c> force one.
+    /// </summary>
+    public string AppRunner { get; set; } = "auto";
+
+    /// <summary>
     /// An artifact or source archive may unpack to at most this many times its own size (at least
     /// 64 MiB), so a small upload cannot fill the host's disk.
     /// </summary>

@@ -48,6 +48,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
     .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
+    .Validate(o => o.AppRunner is "auto" or "systemd" or "detached", "--app-runner must be auto, systemd or detached")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();

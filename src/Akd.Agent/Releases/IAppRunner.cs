@@ -30,12 +30,35 @@ internal interface IAppRunner
 
 internal static class AppRunners
 {
+    /// <summary>How this host runs releases: <c>systemd</c> (a transient unit per deploy path) or <c>detached</c>.</summary>
+    public static string HostRunner(AgentOptions options) => UsesSystemd(options) ? "systemd" : "detached";
+
+    /// <summary>
+    /// A release runs in a unit of its own where systemd is PID 1 (unless <c>--app-runner detached</c>); a command app
+    /// (the source strategy, <c>deploy.run</c>) and every app elsewhere runs as a detached process group.
+    /// </summary>
     public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox) =>
         manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
             ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
+            : UsesSystemd(options)
+                ? new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options), Foreground(manifest), sandbox, reporter, options.StopGracePeriod)
             : manifest.Build.Tool == BuildTool.Distillery
                 ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
                 : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };
+
+    private static bool UsesSystemd(AgentOptions options) =>
+        options.AppRunner switch
+        {
+            "systemd" => true,
+            "detached" => false,
+            _ => SystemdAppRunner.IsAvailable,
+        };
+
+    /// <summary>The release in the foreground: <c>bin/APP start</c>, or distillery's <c>foreground</c> (node name from the env).</summary>
+    private static Func<string, IReadOnlyList<string>> Foreground(AppManifest manifest) =>
+        manifest.Build.Tool == BuildTool.Distillery
+            ? dir => ["/usr/bin/env", "REPLACE_OS_VARS=true", Path.Combine(dir, "bin", manifest.App), "foreground"]
+            : dir => [Path.Combine(dir, "bin", manifest.App), "start"];
 
     private static string SharedDir(AppManifest manifest, AgentOptions options) =>
         new Akd.Core.Releases.ReleaseLayout(DeployPath.Resolve(manifest, options)).SharedDir;

@@ -12,8 +12,9 @@ public static class AgentProtocol
     /// <summary>
     /// Raised when a field or message is added: each side skips what it does not know.
     /// 1: results carry their deployment, the agent keeps them until a <see cref="ResultAck"/> and lists them in its hello.
+    /// 2: <see cref="Toolchain.AppRunner"/> says how the host runs apps; <see cref="ActivateSpec.User"/> carries deploy.user.
     /// </summary>
-    public const uint Minor = 1;
+    public const uint Minor = 2;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";
