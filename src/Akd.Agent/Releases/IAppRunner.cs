@@ -34,17 +34,30 @@ internal static class AppRunners
     public static string HostRunner(AgentOptions options) => UsesSystemd(options) ? "systemd" : "detached";
 
     /// <summary>
-    /// A release runs in a unit of its own where systemd is PID 1 (unless <c>--app-runner detached</c>); a command app
-    /// (the source strategy, <c>deploy.run</c>) and every app elsewhere runs as a detached process group.
+    /// Every app runs in a unit of its own where systemd is PID 1 (unless <c>--app-runner detached</c>), and as a
+    /// detached process elsewhere: a command app (the source strategy, <c>deploy.run</c>) as a process group, a
+    /// release through its own script.
     /// </summary>
-    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox) =>
-        manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
+    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox)
+    {
+        var isCommand = manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null;
+        if (UsesSystemd(options))
+        {
+            var command = isCommand ? AppCommand.For(manifest, options) : null;
+            return new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options),
+                command is null ? Foreground(manifest) : command.For, sandbox, reporter, options.StopGracePeriod)
+            {
+                ExtraEnv = command?.ExtraEnv ?? new Dictionary<string, string?>(),
+                ReleaseWritable = command?.FromSource == true,
+            };
+        }
+
+        return isCommand
             ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
-            : UsesSystemd(options)
-                ? new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options), Foreground(manifest), sandbox, reporter, options.StopGracePeriod)
             : manifest.Build.Tool == BuildTool.Distillery
                 ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
                 : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };
+    }
 
     private static bool UsesSystemd(AgentOptions options) =>
         options.AppRunner switch

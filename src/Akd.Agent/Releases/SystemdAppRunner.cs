@@ -16,6 +16,15 @@ namespace Akd.Agent.Releases;
 internal sealed class SystemdAppRunner(
     string app, string deployRoot, Func<string, IReadOnlyList<string>> foreground, AppSandbox sandbox, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
 {
+    /// <summary>
+    /// Env the command needs besides the app's (a source-strategy app's MIX_ENV, HOME, MIX_HOME); such an app also
+    /// writes its whole release directory (mix keeps <c>_build</c> there).
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> ExtraEnv { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The whole release directory is writable (a mix project run from source), not only its tmp/.</summary>
+    public bool ReleaseWritable { get; init; }
+
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
 
     public string Unit => SystemdUnit.NameFor(app, deployRoot);
@@ -23,18 +32,48 @@ internal sealed class SystemdAppRunner(
     private string EnvironmentFile => Path.Combine(sandbox.SharedDir, ".akd-unit.env");
 
     /// <summary>True where systemd is PID 1 (sd_booted(3): /run/systemd/system exists).</summary>
-    public static bool IsAvailable => Directory.Exists("/run/systemd/system");
+    public static bool SystemdIsPid1 => Directory.Exists("/run/systemd/system");
+
+    /// <summary>
+    /// The default (<c>--app-runner auto</c>): systemd is PID 1 and the agent runs as root, so it may start system
+    /// units. An agent of another user needs the right to manage units (a polkit rule) and <c>--app-runner systemd</c>.
+    /// </summary>
+    public static bool IsAvailable => SystemdIsPid1 && UserSwitching.AgentUid == 0;
 
     public SystemdUnit UnitFor(string releaseDir) => new(
         Unit, app, releaseDir, foreground(releaseDir),
         sandbox.User ?? new AppUser("(the agent's user)", UserSwitching.AgentUid, UserSwitching.AgentGid), EnvironmentFile,
-        [sandbox.SharedDir, .. AppSandbox.WritableReleaseDirs.Select(d => Path.Combine(releaseDir, d))], stopGrace);
+        ReleaseWritable ? [sandbox.SharedDir, releaseDir] : [sandbox.SharedDir, .. AppSandbox.WritableReleaseDirs.Select(d => Path.Combine(releaseDir, d))],
+        stopGrace);
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         // A unit of this deploy path that failed earlier keeps its name until reset.
         await SystemctlAsync(["reset-failed", Unit], ct, quiet: true).ConfigureAwait(false);
-        DurableFile.Write(EnvironmentFile, System.Text.Encoding.UTF8.GetBytes(SystemdUnit.FormatEnvironment(env)),
+        var environment = new Dictionary<string, string>(env);
+        foreach (var (key, value) in ExtraEnv)
+        {
+            if (value is not null)
+            {
+                environment[key] = value;
+            }
+        }
+
+        if (sandbox.User is not null)
+        {
+            environment.TryAdd("HOME", sandbox.SharedDir);
+        }
+
+        // A unit starts with systemd's environment, not the agent's: the tools (elixir, mix, asdf) are found as the agent finds them.
+        foreach (var name in new[] { "PATH", "LANG" })
+        {
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+            {
+                environment.TryAdd(name, value);
+            }
+        }
+
+        DurableFile.Write(EnvironmentFile, System.Text.Encoding.UTF8.GetBytes(SystemdUnit.FormatEnvironment(environment)),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var spec = new ProcessSpec("systemd-run", UnitFor(releaseDir).RunArguments()) { Timeout = CallTimeout };
