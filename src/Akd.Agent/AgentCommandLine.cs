@@ -14,6 +14,8 @@ internal static class AgentCommandLine
         ["--join"] = "Agent:Join",
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
+        ["--app-users"] = "Agent:AppUsers",
+        ["--app-runner"] = "Agent:AppRunner",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)

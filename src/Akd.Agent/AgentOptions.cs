@@ -68,6 +68,19 @@ public sealed class AgentOptions
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Run each app as a Unix user of its own (<c>deploy.user</c>, default one per app and deploy path) where the
+    /// agent can: as root, or with CAP_SETUID, CAP_SETGID, CAP_CHOWN and CAP_KILL (<c>--app-users false</c> turns it off,
+    /// and the agent says so). Without those rights apps run as the agent's user, and the agent says that too.
+    /// </summary>
+    public bool AppUsers { get; set; } = true;
+
+    /// <summary>
+    /// How releases run (<c>--app-runner</c>): <c>auto</c> (default) runs each as a transient systemd unit where systemd
+    /// is PID 1 and as a detached process elsewhere; <c>systemd</c> or <c>detached</c> force one.
+    /// </summary>
+    public string AppRunner { get; set; } = "auto";
+
+    /// <summary>
     /// An artifact or source archive may unpack to at most this many times its own size (at least
     /// 64 MiB), so a small upload cannot fill the host's disk.
     /// </summary>

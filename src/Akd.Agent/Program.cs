@@ -48,6 +48,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
     .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
+    .Validate(o => o.AppRunner is "auto" or "systemd" or "detached", "--app-runner must be auto, systemd or detached")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();
@@ -70,6 +71,8 @@ builder.Services.AddSingleton<ReleasesQueryHandler>();
 builder.Services.AddSingleton<StepLocks>();
 builder.Services.AddSingleton(_ => new HttpClient());
 // Registered first: it must claim the steps a previous run died in before the hello lists what runs.
+// Before anything starts an app: the agent's own files are closed to apps first.
+builder.Services.AddHostedService<Akd.Agent.Sandbox.AgentFilesGuard>();
 builder.Services.AddHostedService<ActivationRecovery>();
 builder.Services.AddAgentObservability(builder.Configuration.GetValue<int>("Agent:MetricsPort"));
 builder.Services.AddHostedService<CoordinatorConnection>();

@@ -1,5 +1,6 @@
 using Akd.Core.Manifest;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Akd.Manifest.Schema;
 using YamlDotNet.RepresentationModel;
 
@@ -33,8 +34,25 @@ internal sealed partial class ManifestConverter
             RunCommand = Run(map["run"]),
             Upgrade = reader.Choice(map["upgrade"], "deploy.upgrade", UpgradeModes) ?? defaults.Upgrade,
             StepTimeout = reader.Duration(map["step_timeout"], "deploy.step_timeout", allowZero: false),
+            User = User(map["user"]) ?? defaults.User,
         };
     }
+
+    /// <summary><c>deploy.user</c>: a name useradd would accept, so the agent never passes anything else to it.</summary>
+    private string? User(YamlNode? node)
+    {
+        var user = reader.String(node, "deploy.user");
+        if (user is not null && !UserName().IsMatch(user))
+        {
+            reader.Error(node!, "deploy.user", $"expected a Unix user name of lowercase letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters, got '{user}'");
+            return null;
+        }
+
+        return user;
+    }
+
+    [GeneratedRegex(ManifestModel.UserNamePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex UserName();
 
     /// <summary>A step that ends before its health check may is a deploy that can only fail: refuse it up front.</summary>
     private void CheckStepTimeout(MappingView top, AppManifest manifest)

@@ -72,7 +72,10 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         AssertSingle(file, "ProtectClock", "yes");
         AssertSingle(file, "RestrictNamespaces", "yes");
         AssertSingle(file, "SystemCallArchitectures", "native");
-        AssertSingle(file, "CapabilityBoundingSet", "");
+        // The agent runs apps as their own users (setuid/setgid, chown, signals to them); the coordinator needs nothing.
+        var capabilities = unit == "akd-agent.service" ? "CAP_SETUID CAP_SETGID CAP_CHOWN CAP_KILL" : "";
+        AssertSingle(file, "CapabilityBoundingSet", capabilities);
+        AssertSingle(file, "AmbientCapabilities", capabilities);
         Assert.Equal("@system-service", file.Values("Service", "SystemCallFilter")[0]);
 
         var dataDir = "/var/lib/" + Path.GetFileNameWithoutExtension(unit);

@@ -62,6 +62,10 @@ public sealed class AkdPrograms(string repoRoot, string configuration, string? a
 
         // A short reconnect ceiling: agents start while the coordinator may still be warming up, or restart with it.
         var processEnv = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["AKD_Agent__ReconnectMaxDelay"] = "00:00:02" };
+
+        // Per-app users are for the tests that check them (AppSandboxTests pass AKD_Agent__AppUsers=true): the
+        // loopback fleets' data dirs live in temp folders other users may not enter.
+        processEnv.TryAdd("AKD_Agent__AppUsers", "false");
         return ManagedProcess.Start(name, AgentProgram, args, processEnv);
     }
 }

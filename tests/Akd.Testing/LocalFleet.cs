@@ -210,9 +210,10 @@ public sealed class LocalFleet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in Web)
+        // Also the apps of agents a test started itself (StartAgentAsync), not only the fleet's web hosts.
+        foreach (var dataDir in Web.Select(h => h.DataDir).Concat(Agents.Keys.Select(DataDirOf)).Distinct())
         {
-            ReleaseProcesses.StopAll(host.DataDir);
+            ReleaseProcesses.StopAll(dataDir);
         }
 
         foreach (var process in _agentRuns)

@@ -1,3 +1,4 @@
+using Akd.Agent.Releases;
 using Akd.Agent.Builds;
 using Akd.Contracts.V1;
 using Google.Protobuf;
@@ -13,7 +14,7 @@ namespace Akd.Agent.Connection;
 /// </summary>
 public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions> options, ILogger<AgentToolchain> logger)
 {
-    private Toolchain _current = new();
+    private Toolchain _current = new() { AppRunner = AppRunners.HostRunner(options.Value) };
 
     public Toolchain Current => Volatile.Read(ref _current);
 
@@ -26,7 +27,9 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
         {
             if (File.Exists(CachePath))
             {
-                Volatile.Write(ref _current, Toolchain.Parser.ParseFrom(File.ReadAllBytes(CachePath)));
+                var last = Toolchain.Parser.ParseFrom(File.ReadAllBytes(CachePath));
+                last.AppRunner = AppRunners.HostRunner(options.Value);
+                Volatile.Write(ref _current, last);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidProtocolBufferException or UnauthorizedAccessException)
@@ -44,6 +47,7 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
         }
 
         var probed = await ToolchainProbe.DetectAsync(buildEnv, ct).ConfigureAwait(false);
+        probed.AppRunner = AppRunners.HostRunner(options.Value);
         LogToolchain(probed.Elixir, probed.Otp, probed.Asdf, Dash(probed.Hex), Dash(probed.Rebar3));
         var previous = Interlocked.Exchange(ref _current, probed);
         if (!probed.Equals(previous))

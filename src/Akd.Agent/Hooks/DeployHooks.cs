@@ -1,5 +1,6 @@
 using Akd.Agent.Builds;
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Core.Builders;
 using Akd.Core.Hooks;
@@ -18,6 +19,7 @@ internal sealed class DeployHooks : IActivationHooks
     private readonly IReadOnlyDictionary<string, string?> _env;
     private readonly Func<IReadOnlyList<string>, IReadOnlyList<string>> _resolve;
     private readonly TimeSpan _commandTimeout;
+    private Func<IReadOnlyList<string>, IReadOnlyList<string>> _wrap = c => c;
 
     private DeployHooks(AppManifest manifest, IReadOnlyDictionary<string, string?> env, bool useToolchain, TimeSpan commandTimeout, StepReporter reporter)
     {
@@ -32,13 +34,24 @@ internal sealed class DeployHooks : IActivationHooks
     public static DeployHooks ForBuild(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, AgentOptions options, TimeSpan commandTimeout, StepReporter reporter) =>
         new(manifest, WithBuildEnv(manifest, appEnv, options), useToolchain: true, commandTimeout, reporter);
 
-    /// <summary>Hooks on a target that receives a built release: commands such as <c>bin/APP eval ...</c> need only the app's env.</summary>
-    public static DeployHooks ForRelease(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, TimeSpan commandTimeout, StepReporter reporter) =>
-        new(manifest, appEnv.ToDictionary(p => p.Key, p => (string?)p.Value), useToolchain: false, commandTimeout, reporter);
+    /// <summary>
+    /// Hooks on a target that receives a built release: commands such as <c>bin/APP eval ...</c> need only the app's env.
+    /// Where the app has a user of its own, they run as that user, as the app itself does.
+    /// </summary>
+    public static DeployHooks ForRelease(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, TimeSpan commandTimeout, StepReporter reporter, AppSandbox sandbox)
+    {
+        var env = appEnv.ToDictionary(p => p.Key, p => (string?)p.Value);
+        if (sandbox.User is not null)
+        {
+            env.TryAdd("HOME", sandbox.SharedDir);
+        }
+
+        return new(manifest, env, useToolchain: false, commandTimeout, reporter) { _wrap = sandbox.Wrap };
+    }
 
     /// <exception cref="HookFailedException">A hook of this stage failed.</exception>
     public Task RunStageAsync(HookStage stage, string workingDirectory, CancellationToken ct) =>
-        _runner.RunStageAsync(stage, new HookContext(workingDirectory, _env) { Resolve = _resolve, CommandTimeout = _commandTimeout }, ct);
+        _runner.RunStageAsync(stage, new HookContext(workingDirectory, _env) { Resolve = c => _wrap(_resolve(c)), CommandTimeout = _commandTimeout }, ct);
 
     /// <summary>
     /// Runs <paramref name="pipeline"/> and then ends the hook pipeline: ensure always, rollback when it

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Core.Processes;
 
@@ -21,6 +22,9 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
 
     /// <summary>Set in the app's env: tells our app from an unrelated process that got its pid later.</summary>
     private const string MarkerVariable = "AKD_DEPLOY_PATH";
+
+    /// <summary>Who the app runs as: its own user where the agent can switch users.</summary>
+    public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent(sharedDir);
 
     public string PidFile => Path.Combine(sharedDir, "app.pid");
 
@@ -52,13 +56,13 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
 
         environment[MarkerVariable] = DeployRoot;
 
-        var spec = new ProcessSpec("setsid", ["--fork", "sh", "-c", Launcher, "akd-launch", PidFile, LogFile, .. program])
+        var spec = Sandbox.Wrap(new ProcessSpec("setsid", ["--fork", "sh", "-c", Launcher, "akd-launch", PidFile, LogFile, .. program])
         {
             WorkingDirectory = releaseDir,
             Environment = environment,
             Timeout = TimeSpan.FromSeconds(30),
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
-        };
+        });
         reporter.Log($"$ {Display(program)} (detached; output in {LogFile})");
         ProcessResult result;
         try
@@ -151,9 +155,29 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
             var marker = $"{MarkerVariable}={DeployRoot}";
             return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(marker, StringComparer.Ordinal);
         }
+        catch (UnauthorizedAccessException) when (Sandbox.User is { } user)
+        {
+            // Another user's environ needs CAP_SYS_PTRACE, which the agent does not hold. The deploy path's
+            // own user is the marker then: no other app runs as it.
+            return ProcessOwner(pid) == user.Uid;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    /// <summary>The real uid of <paramref name="pid"/>, from /proc/PID/status (readable for every process).</summary>
+    private static int? ProcessOwner(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+            return line is not null && int.TryParse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -1,3 +1,4 @@
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Core.Manifest;
 
@@ -29,12 +30,48 @@ internal interface IAppRunner
 
 internal static class AppRunners
 {
-    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options) =>
-        manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null
-            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod)
+    /// <summary>How this host runs releases: <c>systemd</c> (a transient unit per deploy path) or <c>detached</c>.</summary>
+    public static string HostRunner(AgentOptions options) => UsesSystemd(options) ? "systemd" : "detached";
+
+    /// <summary>
+    /// Every app runs in a unit of its own where systemd is PID 1 (unless <c>--app-runner detached</c>), and as a
+    /// detached process elsewhere: a command app (the source strategy, <c>deploy.run</c>) as a process group, a
+    /// release through its own script.
+    /// </summary>
+    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox)
+    {
+        var isCommand = manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null;
+        if (UsesSystemd(options))
+        {
+            var command = isCommand ? AppCommand.For(manifest, options) : null;
+            return new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options),
+                command is null ? Foreground(manifest) : command.For, sandbox, reporter, options.StopGracePeriod)
+            {
+                ExtraEnv = command?.ExtraEnv ?? new Dictionary<string, string?>(),
+                ReleaseWritable = command?.FromSource == true,
+            };
+        }
+
+        return isCommand
+            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
             : manifest.Build.Tool == BuildTool.Distillery
-                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod)
-                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod);
+                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
+                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };
+    }
+
+    private static bool UsesSystemd(AgentOptions options) =>
+        options.AppRunner switch
+        {
+            "systemd" => true,
+            "detached" => false,
+            _ => SystemdAppRunner.IsAvailable,
+        };
+
+    /// <summary>The release in the foreground: <c>bin/APP start</c>, or distillery's <c>foreground</c> (node name from the env).</summary>
+    private static Func<string, IReadOnlyList<string>> Foreground(AppManifest manifest) =>
+        manifest.Build.Tool == BuildTool.Distillery
+            ? dir => ["/usr/bin/env", "REPLACE_OS_VARS=true", Path.Combine(dir, "bin", manifest.App), "foreground"]
+            : dir => [Path.Combine(dir, "bin", manifest.App), "start"];
 
     private static string SharedDir(AppManifest manifest, AgentOptions options) =>
         new Akd.Core.Releases.ReleaseLayout(DeployPath.Resolve(manifest, options)).SharedDir;

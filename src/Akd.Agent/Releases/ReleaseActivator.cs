@@ -1,3 +1,4 @@
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Akd.Core.Health;
@@ -17,6 +18,9 @@ internal sealed partial class ReleaseActivator(
 {
     /// <summary>The deploy's after-activate and after-start hooks; null for rollbacks and restarts.</summary>
     public IActivationHooks? Hooks { get; init; }
+
+    /// <summary>Who the app runs as and what it may write; the agent's own user unless set.</summary>
+    public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent(layout.SharedDir);
 
     /// <summary>How long putting a host back may take after its step was cancelled or passed its deadline.</summary>
     private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(60);
@@ -190,6 +194,9 @@ internal sealed partial class ReleaseActivator(
         var releaseDir = layout.ReleaseDir(releaseId);
         reporter.Phase(Phase.Start, $"starting {releaseId}");
 
+        Sandbox.SecureDeployPath(layout);
+        Sandbox.SecureRelease(releaseDir);
+
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
         await runner.StartAsync(releaseDir, env, ct).ConfigureAwait(false);
@@ -334,7 +341,12 @@ internal sealed partial class ReleaseActivator(
     private void Prune(string current, string? previous)
     {
         // Never the release a rollback would go to, nor the one this activation replaced.
-        var protect = new[] { current, previous, layout.RollbackTargetId(), RunState.Read(layout.SharedDir)?.VmReleaseId }.OfType<string>();
+        var protect = new[] { current, previous, layout.RollbackTargetId(), RunState.Read(layout.SharedDir)?.VmReleaseId }.OfType<string>().ToList();
+        foreach (var dir in Directory.EnumerateDirectories(layout.ReleasesDir).Where(d => !protect.Contains(Path.GetFileName(d))))
+        {
+            Sandbox.Reclaim(dir);
+        }
+
         var removed = layout.Prune(manifest.Deploy.KeepReleases, protect);
         if (removed.Count > 0)
         {

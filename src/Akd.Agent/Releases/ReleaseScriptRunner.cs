@@ -1,3 +1,4 @@
+using Akd.Agent.Sandbox;
 using Akd.Agent.Steps;
 using Akd.Core.Processes;
 
@@ -16,6 +17,9 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
     protected StepReporter Reporter => reporter;
 
     protected string App => app;
+
+    /// <summary>Who the script runs as: the app's own user where the agent can switch users.</summary>
+    public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent("");
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
@@ -109,12 +113,12 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
     }
 
     private ProcessSpec Spec(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout) =>
-        new(Path.Combine(releaseDir, "bin", app), [command])
+        Sandbox.Wrap(new ProcessSpec(Path.Combine(releaseDir, "bin", app), [command])
         {
             WorkingDirectory = releaseDir,
             Environment = ScriptEnv(env),
             Timeout = timeout,
             // The scripts daemonize (run_erl, epmd); don't wait on pipes those might inherit.
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
-        };
+        });
 }

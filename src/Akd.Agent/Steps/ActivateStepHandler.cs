@@ -1,6 +1,7 @@
 using Akd.Agent.Artifacts;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
@@ -34,14 +35,18 @@ public sealed class ActivateStepHandler(ReleaseFetch releases, HttpClient http, 
         reporter.Phase(Phase.Unpack, $"into releases/{step.ReleaseId}");
         await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, options.Value, ct).ConfigureAwait(false);
 
-        var runner = AppRunners.For(manifest, reporter, options.Value);
+        var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
+        sandbox.SecureDeployPath(layout);
+        sandbox.SecureRelease(layout.ReleaseDir(step.ReleaseId));
+        var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
         var env = AppEnvironment.For(manifest, options.Value);
-        var hooks = DeployHooks.ForRelease(manifest, env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter);
+        var hooks = DeployHooks.ForRelease(manifest, env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter, sandbox);
         var output = await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);
             var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
             {
+                Sandbox = sandbox,
                 Hooks = hooks,
                 Journal = new ActivationJournal(options.Value.DataDir),
                 Command = command.ToByteArray(),

@@ -1,4 +1,5 @@
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
 using Akd.Core.Releases;
 using Google.Protobuf;
@@ -28,12 +29,13 @@ internal sealed partial class ActivationRecovery(
             }
 
             LogRecovering(pending.ReleaseId, pending.DeployRoot, command.StepId);
-            executor.StartRecovery(command, (manifest, reporter, ct) =>
+            executor.StartRecovery(command, async (manifest, reporter, ct) =>
             {
                 var layout = new ReleaseLayout(pending.DeployRoot);
-                var runner = AppRunners.For(manifest, reporter, options.Value);
-                var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Journal = journal };
-                return activator.RecoverAsync(pending, AppEnvironment.For(manifest, options.Value), ct);
+                var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
+                var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
+                var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Journal = journal, Sandbox = sandbox };
+                return await activator.RecoverAsync(pending, AppEnvironment.For(manifest, options.Value), ct).ConfigureAwait(false);
             });
         }
 

@@ -1,4 +1,5 @@
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
@@ -12,8 +13,9 @@ public sealed class AppControlStepHandler(HttpClient http, IOptions<AgentOptions
     public async Task<AppControlOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
     {
         var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
-        var runner = AppRunners.For(manifest, reporter, options.Value);
-        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter);
+        var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
+        var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
+        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Sandbox = sandbox };
         var env = AppEnvironment.For(manifest, options.Value);
         var action = Vocabulary.Parse<DeploymentKind>(command.Control.Action);
         var phase = action switch

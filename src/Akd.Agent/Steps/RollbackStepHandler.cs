@@ -1,4 +1,5 @@
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
@@ -26,9 +27,11 @@ public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> 
         }
 
         reporter.Phase(Phase.Rollback, $"from {current} to {target}");
-        var runner = AppRunners.For(manifest, reporter, options.Value);
+        var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
+        var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
         var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
         {
+            Sandbox = sandbox,
             Journal = new ActivationJournal(options.Value.DataDir),
             Command = command.ToByteArray(),
             // A host that runs a hot-upgraded VM goes back hot when that VM has the target installed.

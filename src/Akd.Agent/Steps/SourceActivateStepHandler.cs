@@ -2,6 +2,7 @@ using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
@@ -49,7 +50,8 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
                 await hooks.RunStageAsync(HookStage.BeforeActivate, releaseDir, ct).ConfigureAwait(false);
 
                 switched = true;
-                var activator = new ReleaseActivator(layout, manifest, AppRunners.For(manifest, reporter, agent), http, clock, reporter) { Hooks = hooks };
+                var sandbox = await AppSandbox.ForAsync(manifest, agent, reporter, ct).ConfigureAwait(false);
+                var activator = new ReleaseActivator(layout, manifest, AppRunners.For(manifest, reporter, agent, sandbox), http, clock, reporter) { Hooks = hooks, Sandbox = sandbox };
                 return await activator.ActivateAsync(releaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         }

@@ -45,6 +45,7 @@ internal static class StepSpecs
             Env = new Dictionary<string, string>(spec.Env, StringComparer.Ordinal),
             RunCommand = spec.Run is null ? null : ArgsOf(spec.Run),
             Upgrade = ModeOf(spec.Upgrade),
+            User = spec.User,
         },
         Health = Health(spec.Health),
         Hooks = [.. spec.Hooks.Select(HookOf)],

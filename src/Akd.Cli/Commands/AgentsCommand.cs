@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Akd.Cli.Commands;
 
-/// <summary><c>akdctl agents</c>: name, labels, state, versions (Hex and rebar3 too: can this host build real apps?), last seen.</summary>
+/// <summary><c>akdctl agents</c>: name, labels, state, versions (Hex and rebar3 too: can this host build real apps?), app runner, last seen.</summary>
 internal static class AgentsCommand
 {
     public static Command Build()
@@ -28,7 +28,7 @@ internal static class AgentsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "LABELS", "STATE", "AGENT", "ELIXIR", "OTP", "ASDF", "HEX", "REBAR3", "LAST SEEN");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "LABELS", "STATE", "AGENT", "ELIXIR", "OTP", "ASDF", "HEX", "REBAR3", "RUNNER", "LAST SEEN");
             foreach (var a in response.Agents)
             {
                 table.AddRow(
@@ -41,6 +41,7 @@ internal static class AgentsCommand
                     Markup.Escape(Cell.Dash(a.Toolchain?.Asdf)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Hex)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Rebar3)),
+                    Markup.Escape(Cell.Dash(a.Toolchain?.AppRunner)),
                     Markup.Escape(TimeText.Ago(a.LastSeen)));
             }
 

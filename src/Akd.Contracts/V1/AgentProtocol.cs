@@ -12,7 +12,8 @@ public static class AgentProtocol
     /// <summary>
     /// Raised when a field or message is added: each side skips what it does not know.
     /// 1: results carry their deployment, the agent keeps them until a <see cref="ResultAck"/> and lists them in its hello.
-    /// 2: the coordinator announces a release while its build uploads it (<see cref="ArtifactPrefetch"/>).
+    /// 2: the coordinator announces a release while its build uploads it (<see cref="ArtifactPrefetch"/>);
+    ///    <see cref="Toolchain.AppRunner"/> says how the host runs apps; <see cref="ActivateSpec.User"/> carries deploy.user.
     /// </summary>
     public const uint Minor = 2;
 

@@ -48,7 +48,7 @@ internal static class FleetPage
                 .Element("td", Cells.Dash(a.Toolchain?.Otp))
                 .Element("td", Cells.Dash(a.Toolchain?.Hex))
                 .Element("td", Cells.Dash(a.Toolchain?.Rebar3))
-                .Element("td", Cells.Dash(a.Hostname))
+                .Element("td", Cells.Dash(a.Toolchain?.AppRunner))
                 .Element("td", runningSteps.TryGetValue(a.Name, out var steps) ? steps.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")
                 .Element("td", Cells.Time(a.LastSeen))
                 .Close("tr");

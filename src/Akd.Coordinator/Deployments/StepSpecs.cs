@@ -41,6 +41,7 @@ internal static class StepSpecs
             Health = Health(manifest.Health),
             Hooks = { manifest.Hooks.Select(HookOf) },
             Upgrade = PolicyOf(manifest.Deploy.Upgrade),
+            User = manifest.Deploy.User,
         };
         if (manifest.Deploy.RunCommand is { } run)
         {

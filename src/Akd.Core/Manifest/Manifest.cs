@@ -90,6 +90,12 @@ public sealed record DeploySettings
     public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
 
     /// <summary>
+    /// <c>deploy.user</c>: the Unix user the app runs as on each target. Empty means the agent's default:
+    /// one system user per app and deploy path, created on first deploy.
+    /// </summary>
+    public string User { get; init; } = "";
+
+    /// <summary>
     /// The longest one host may take for one step (download, switch, restart, health check); null
     /// means the coordinator's default. An agent that dies mid-step fails its host after this at the latest.
     /// </summary>

@@ -11,6 +11,9 @@ internal static class ManifestModel
 
     public const string MixEnvPattern = "^[a-z][a-z0-9_]*$";
 
+    /// <summary>A portable Unix user name (useradd's default NAME_REGEX, at most 32 characters).</summary>
+    public const string UserNamePattern = "^[a-z_][a-z0-9_-]{0,31}$";
+
     public const string EnvNamePattern = "^[A-Za-z_][A-Za-z0-9_]*$";
 
     public const string HttpUrlPattern = "^https?://";
@@ -80,6 +83,7 @@ internal static class ManifestModel
         new("run", new RunField("release (bin/APP daemon|stop), or a command such as [\"mix\", \"phx.server\"] (the source strategy).")),
         new("upgrade", new ChoiceField("restart: stop the old VM, boot the new one; hot: appup/relup into the running VM (release_handler); auto: hot when possible, restart otherwise, saying why (default: restart).", Names(UpgradeModes))),
         new("step_timeout", new DurationField("Longest one host's step may take (default: the coordinator's); must be longer than health.timeout.", AllowZero: false)),
+        new("user", new StringField("Unix user the app, its bin/APP commands and its release hooks run as on each target (default: one system user per app and deploy path, akd-app-APP, created on first deploy).", UserNamePattern)),
     ]);
 
     public static readonly ObjectField Health = new("The check a new release must pass on each host; ${VAR} resolves against the host's final env.",

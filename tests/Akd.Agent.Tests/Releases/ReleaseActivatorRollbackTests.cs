@@ -138,7 +138,7 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
     private ReleaseActivator Activator()
     {
         var reporter = TestMetrics.Reporter(_outbox, "s1");
-        return new ReleaseActivator(_layout, _manifest, AppRunners.For(_manifest, reporter, _options), new HttpClient(), TimeProvider.System, reporter);
+        return new ReleaseActivator(_layout, _manifest, AppRunners.For(_manifest, reporter, _options, Akd.Agent.Sandbox.AppSandbox.AsAgent(_layout.SharedDir)), new HttpClient(), TimeProvider.System, reporter);
     }
 
     private void Release(string id, bool healthy)

@@ -56,11 +56,11 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         await db.Agents.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
 
         // Act
-        await db.Agents.SetToolchainAsync("web-1", new Toolchain { Elixir = "1.14.0", Otp = "25", Rebar3 = "3.19.0" }, CancellationToken.None);
+        await db.Agents.SetToolchainAsync("web-1", new Toolchain { Elixir = "1.14.0", Otp = "25", Rebar3 = "3.19.0", AppRunner = "systemd" }, CancellationToken.None);
 
-        // Assert
+        // Assert: how the host runs apps travels with the toolchain (akdctl agents, the dashboard's runner column).
         var agent = Assert.Single(await db.Agents.ListAsync(CancellationToken.None));
-        Assert.Equal(("1.14.0", "25", "3.19.0"), (agent.Toolchain.Elixir, agent.Toolchain.Otp, agent.Toolchain.Rebar3));
+        Assert.Equal(("1.14.0", "25", "3.19.0", "systemd"), (agent.Toolchain.Elixir, agent.Toolchain.Otp, agent.Toolchain.Rebar3, agent.Toolchain.AppRunner));
     }
 
     private static AgentHello Hello(string name, string elixir, params (string Key, string Value)[] labels)

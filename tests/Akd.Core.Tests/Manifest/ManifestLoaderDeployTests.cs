@@ -111,4 +111,26 @@ public sealed class ManifestLoaderDeployTests
     {
         AssertDeployError("path: \"\"", 9, "deploy.path: expected a non-empty string");
     }
+
+    [Theory]
+    [InlineData("Pinger")]
+    [InlineData("1pinger")]
+    [InlineData("pinger;rm")]
+    [InlineData("a-name-that-is-far-longer-than-32-chars")]
+    public void Parse_DeployUserNotAUnixName_ReportsNamePattern(string user)
+    {
+        AssertDeployError($"user: \"{user}\"", 9, "deploy.user", "Unix user name", $"'{user}'");
+    }
+
+    [Fact]
+    public void Parse_DeployUserGiven_IsKeptAndDefaultIsEmpty()
+    {
+        // Act
+        var given = ManifestAssert.Parse("app: pinger\ndeploy:\n  user: pinger-web\n");
+        var omitted = ManifestAssert.Parse("app: pinger\n");
+
+        // Assert
+        Assert.Equal("pinger-web", given.Deploy.User);
+        Assert.Equal("", omitted.Deploy.User);
+    }
 }

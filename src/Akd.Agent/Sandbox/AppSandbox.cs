@@ -1,0 +1,175 @@
+using Akd.Agent.Releases;
+using Akd.Agent.Steps;
+using Akd.Core.Manifest;
+using Akd.Core.Processes;
+using Akd.Core.Releases;
+
+namespace Akd.Agent.Sandbox;
+
+/// <summary>
+/// Who an app runs as on this host and what it may touch. With a user of its own (<c>deploy.user</c>, default
+/// one per app and deploy path), the app's VM, its <c>bin/APP</c> commands and its release hooks run through
+/// <c>setpriv</c> as that user; it reads its releases, writes only its <c>shared/</c> and each release's
+/// <c>tmp/</c> (and distillery's <c>var/</c>), and cannot enter another app's deploy path or the agent's files.
+/// </summary>
+internal sealed class AppSandbox
+{
+    /// <summary>Directories of a release the app writes to: RELEASE_TMP (mix release, run_erl logs) and distillery's var/.</summary>
+    public static readonly string[] WritableReleaseDirs = ["tmp", "var"];
+
+    private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private const UnixFileMode GroupReadDir = PrivateDir | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
+    private const UnixFileMode GroupWriteDir = GroupReadDir | UnixFileMode.GroupWrite | UnixFileMode.SetGroup;
+
+    private AppSandbox(AppUser? user, string sharedDir)
+    {
+        User = user;
+        SharedDir = sharedDir;
+    }
+
+    /// <summary>The app's own user; null when the app runs as the agent's user.</summary>
+    public AppUser? User { get; }
+
+    /// <summary>The app's <c>shared/</c>: its HOME when it runs as its own user.</summary>
+    public string SharedDir { get; }
+
+    /// <summary>Runs everything as the agent itself: the agent cannot (or must not) switch users.</summary>
+    public static AppSandbox AsAgent(string sharedDir) => new(null, sharedDir);
+
+    /// <summary>
+    /// The sandbox of <paramref name="manifest"/>'s app on this host; makes its user on first deploy when the agent
+    /// is root. Says in the step log which user the app runs as, or why it runs as the agent's.
+    /// </summary>
+    public static async Task<AppSandbox> ForAsync(AppManifest manifest, AgentOptions options, StepReporter reporter, CancellationToken ct)
+    {
+        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options));
+        if (manifest.Strategy == DeployStrategy.Source)
+        {
+            reporter.Log("the source strategy's app runs as the agent's own user: mix needs the agent's MIX_HOME and build caches at run time");
+            return AsAgent(layout.SharedDir);
+        }
+
+        var mode = UserSwitching.Detect(options);
+        if (mode is UserSwitchingMode.Off or UserSwitchingMode.Unavailable)
+        {
+            reporter.Log(UserSwitching.Describe(mode));
+            return AsAgent(layout.SharedDir);
+        }
+
+        var name = manifest.Deploy.User is { Length: > 0 } configured
+            ? configured
+            : AppUser.DefaultName(manifest.App, layout.Root, DeployPath.IsDefault(manifest, options));
+        var user = await UnixUsers.FindAsync(name, ct).ConfigureAwait(false);
+        if (user is null)
+        {
+            if (mode != UserSwitchingMode.Root)
+            {
+                throw new StepFailedException(
+                    $"user {name} does not exist and only root can create it; create it once with: useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {name}");
+            }
+
+            user = await UnixUsers.CreateAsync(name, reporter.Log, ct).ConfigureAwait(false);
+        }
+
+        if (user.Uid == 0 || user.Uid == UserSwitching.AgentUid)
+        {
+            throw new StepFailedException($"deploy.user {name} is root or the agent's own user: an app never runs with the agent's rights");
+        }
+
+        reporter.Log($"{manifest.App} runs as user {user.Name} (uid {user.Uid}, gid {user.Gid})");
+        return new AppSandbox(user, layout.SharedDir);
+    }
+
+    /// <summary>The same program, run as the app's user: setuid/setgid in the child (ProcessStartInfo has no uid).</summary>
+    public ProcessSpec Wrap(ProcessSpec spec)
+    {
+        if (User is null)
+        {
+            return spec;
+        }
+
+        var environment = new Dictionary<string, string?>(spec.Environment);
+
+        // The agent's HOME is not the app's to read; shared/ is the one place the app may keep files.
+        environment.TryAdd("HOME", SharedDir);
+        return spec with
+        {
+            FileName = "setpriv",
+            Arguments = [.. Prefix(User), spec.FileName, .. spec.Arguments],
+            Environment = environment,
+        };
+    }
+
+    /// <summary>A hook command run as the app's user.</summary>
+    public IReadOnlyList<string> Wrap(IReadOnlyList<string> command) =>
+        User is null || command.Count == 0 ? command : [.. Prefix(User), .. command];
+
+    /// <summary>
+    /// setpriv (util-linux, beside setsid): sets uid, gid and groups by number, with no PAM, login shell or
+    /// environment rewrite (runuser would need root and PAM). The agent's ambient capabilities are dropped and
+    /// no-new-privs set, so the app gets none of the agent's rights, nor any from a set-id program.
+    /// </summary>
+    public static IReadOnlyList<string> Prefix(AppUser user) =>
+    [
+        "setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--init-groups",
+        "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs", "--",
+    ];
+
+    /// <summary>
+    /// The deploy path: the agent owns it, the app's group may enter it (no one else), write <c>shared/</c>
+    /// (sticky: the agent's files there stay the agent's) and read <c>releases/</c>.
+    /// </summary>
+    public void SecureDeployPath(ReleaseLayout layout)
+    {
+        if (User is not { } user)
+        {
+            return;
+        }
+
+        var agent = UserSwitching.AgentUid;
+        FileOwnership.Directory(layout.Root, agent, user.Gid, GroupReadDir);
+        FileOwnership.Directory(layout.ReleasesDir, agent, user.Gid, GroupReadDir);
+        FileOwnership.Directory(layout.SharedDir, agent, user.Gid, GroupWriteDir | UnixFileMode.StickyBit);
+        FileOwnership.Directory(Path.Combine(layout.SharedDir, "log"), agent, user.Gid, GroupWriteDir);
+    }
+
+    /// <summary>A release on disk: readable by the app, its <c>tmp/</c> (and <c>var/</c>, if any) the app's own.</summary>
+    public void SecureRelease(string releaseDir)
+    {
+        if (User is not { } user)
+        {
+            return;
+        }
+
+        FileOwnership.ShareReadOnly(releaseDir, user.Gid);
+        foreach (var name in WritableReleaseDirs)
+        {
+            var dir = Path.Combine(releaseDir, name);
+            if (Directory.Exists(dir))
+            {
+                FileOwnership.Give(dir, user.Uid, user.Gid);
+            }
+            else if (name == "tmp")
+            {
+                FileOwnership.Directory(dir, user.Uid, user.Gid, PrivateDir);
+            }
+        }
+    }
+
+    /// <summary>Takes back what the app wrote in a release, so the agent can remove the release without CAP_DAC_OVERRIDE.</summary>
+    public void Reclaim(string releaseDir)
+    {
+        // Root removes anything; only an agent with capabilities alone needs the files back first.
+        if (User is null || UserSwitching.AgentUid == 0)
+        {
+            return;
+        }
+
+        foreach (var name in WritableReleaseDirs)
+        {
+            FileOwnership.Reclaim(Path.Combine(releaseDir, name), UserSwitching.AgentUid, UserSwitching.AgentGid);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Akd.Core.Processes;
+
+namespace Akd.Agent.Sandbox;
+
+/// <summary>Looks up and creates system users through getent and useradd, as argument arrays.</summary>
+internal static class UnixUsers
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The user's uid and primary gid, or null when there is no such user.</summary>
+    public static async Task<AppUser?> FindAsync(string name, CancellationToken ct)
+    {
+        var (result, stdout) = await ProcessRunner.CaptureAsync(
+            new ProcessSpec("getent", ["passwd", name]) { Timeout = CommandTimeout }, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        // name:x:uid:gid:gecos:home:shell
+        var fields = stdout.Trim().Split(':');
+        return fields.Length >= 4
+            && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
+            && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var gid)
+            ? new AppUser(name, uid, gid)
+            : null;
+    }
+
+    /// <summary>
+    /// A system user with a group of its own, no home and no login shell, as Debian packages make theirs.
+    /// Needs root: useradd writes /etc/passwd.
+    /// </summary>
+    public static async Task<AppUser> CreateAsync(string name, Action<string> log, CancellationToken ct)
+    {
+        var spec = new ProcessSpec("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment", "akd app", name])
+        {
+            Timeout = CommandTimeout,
+        };
+        log($"$ {spec.Display}");
+        var output = new List<string>();
+        var result = await ProcessRunner.RunAsync(spec, line =>
+        {
+            lock (output)
+            {
+                output.Add(line.Text);
+            }
+        }, ct).ConfigureAwait(false);
+
+        // Another step may have made it in the meantime (two deploy paths of one app with one deploy.user).
+        if (await FindAsync(name, ct).ConfigureAwait(false) is { } user)
+        {
+            return user;
+        }
+
+        throw new InvalidOperationException($"useradd {name} failed with exit code {result.ExitCode}: {string.Join(' ', output).Trim()}");
+    }
+}
