@@ -6,6 +6,21 @@ public sealed class CoordinatorOptions
     /// <summary>SQLite database and artifact store live here (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "/var/lib/akd-coordinator";
 
+    /// <summary>
+    /// This coordinator's id among the replicas sharing one database (<c>--replica-id</c>). Empty: generated on the
+    /// first start and kept in <c>&lt;data-dir&gt;/replica.id</c>. 1 to 64 letters, digits, '.', '_' or '-'.
+    /// </summary>
+    public string ReplicaId { get; set; } = "";
+
+    /// <summary>How often this replica records in the store that it is alive (and looks for replicas that died).</summary>
+    public TimeSpan ReplicaHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A replica not heard of for this long is dead: the agents it held count as offline, and its unfinished
+    /// deployments may be taken by a replica that starts. Several heartbeats long, so a slow store is not a death.
+    /// </summary>
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>How often agents are asked to send a heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -126,6 +126,15 @@ internal static class PostgresMigrations
                 at TEXT NOT NULL
             );
             """),
+        (2, "replicas: each coordinator's heartbeat, the replica holding each agent's stream and driving each deployment", """
+            CREATE TABLE replicas (
+                id TEXT PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                heartbeat TEXT NOT NULL
+            );
+            ALTER TABLE agents ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+            ALTER TABLE deployments ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>

@@ -14,6 +14,8 @@ internal static class SchemaUpgrades
         ("deployments", "skipped_offline", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "cancelled_by", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "rollback_to", "TEXT NOT NULL DEFAULT ''"),
+        ("deployments", "replica", "TEXT NOT NULL DEFAULT ''"),
+        ("agents", "replica", "TEXT NOT NULL DEFAULT ''"),
     ];
 
     private const string Tables = """
@@ -60,6 +62,11 @@ internal static class SchemaUpgrades
             created_at TEXT NOT NULL,
             expires_at TEXT,
             revoked_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS replicas (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            heartbeat TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS artifact_uploads (
             sha256 TEXT PRIMARY KEY,
