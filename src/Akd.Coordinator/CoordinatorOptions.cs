@@ -21,6 +21,12 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// On a store replicas share (PostgreSQL), how often a watcher of a deployment (<c>akdctl deploy</c>, <c>logs -f</c>)
+    /// reads the store for events another replica stored; its own replica's events reach it at once.
+    /// </summary>
+    public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How often agents are asked to send a heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
