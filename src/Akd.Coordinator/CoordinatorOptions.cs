@@ -27,6 +27,12 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// On PostgreSQL, how often a replica looks for messages routed to it (steps for its agents, their results for its
+    /// deployments) besides being woken by <c>NOTIFY</c>: a notification sent while its listener reconnected is not lost.
+    /// </summary>
+    public TimeSpan RoutePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often agents are asked to send a heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

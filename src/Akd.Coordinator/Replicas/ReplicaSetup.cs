@@ -1,3 +1,4 @@
+using Akd.Coordinator.Agents.Routing;
 using Akd.Coordinator.Storage;
 
 namespace Akd.Coordinator.Replicas;
@@ -10,6 +11,9 @@ internal static class ReplicaSetup
         services.AddSingleton<ReplicaStore>();
         services.AddSingleton<ReplicaPresence>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaPresence>());
+        services.AddSingleton<RouteStore>();
+        services.AddSingleton<ReplicaRouter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicaRouter>());
         return services;
     }
 }

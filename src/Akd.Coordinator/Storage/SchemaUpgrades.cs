@@ -68,6 +68,16 @@ internal static class SchemaUpgrades
             started_at TEXT NOT NULL,
             heartbeat TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS routed_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            to_replica TEXT NOT NULL,
+            from_replica TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            step_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS artifact_uploads (
             sha256 TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
