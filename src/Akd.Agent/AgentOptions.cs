@@ -6,7 +6,10 @@ namespace Akd.Agent;
 /// </summary>
 public sealed class AgentOptions
 {
-    /// <summary>Coordinator URL (<c>--coordinator</c>).</summary>
+    /// <summary>
+    /// Coordinator URL (<c>--coordinator</c>), or several replicas' separated by commas
+    /// (<c>https://c1:7400,https://c2:7400</c>); a name with several addresses also reaches any of them.
+    /// </summary>
     public string Coordinator { get; set; } = "https://127.0.0.1:7400";
 
     /// <summary>

@@ -5,6 +5,7 @@ using Akd.Agent.Connection;
 using Akd.Agent.Observability;
 using Akd.Agent.Identity;
 using Akd.Agent.Steps;
+using Akd.Client.Channels;
 
 if (args is ["--version"])
 {
@@ -43,7 +44,7 @@ builder.Services.AddSystemd();
 builder.Services.AddOptions<AgentOptions>()
     .BindConfiguration("Agent")
     .Configure<IConfiguration>((o, config) => config.GetSection("Agent:build_env").Bind(o.BuildEnv))
-    .Validate(o => Uri.TryCreate(o.Coordinator, UriKind.Absolute, out _), "--coordinator must be an absolute URL")
+    .Validate(o => CoordinatorAddresses.TryParse(o.Coordinator, out _, out _), "--coordinator must be a URL such as https://coord:7400, or several separated by commas")
     .Validate(o => !string.IsNullOrWhiteSpace(o.Name), "--name must be set")
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "--data-dir must be set")
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")

@@ -8,7 +8,7 @@ internal static class CliApp
 {
     public static readonly Option<string?> Coordinator = new("--coordinator")
     {
-        Description = "Coordinator URL (default: $AKD_COORDINATOR, then https://127.0.0.1:7400)",
+        Description = "Coordinator URL, or several replicas' separated by commas (default: $AKD_COORDINATOR, then https://127.0.0.1:7400)",
         Recursive = true,
     };
 

@@ -18,9 +18,9 @@ internal sealed class CliContext : IDisposable
         Address = parse.GetValue(CliApp.Coordinator)
             ?? Environment.GetEnvironmentVariable("AKD_COORDINATOR")
             ?? "https://127.0.0.1:7400";
-        if (!Uri.TryCreate(Address, UriKind.Absolute, out _))
+        if (!CoordinatorAddresses.TryParse(Address, out _, out var error))
         {
-            throw new CliException($"--coordinator '{Address}' is not a URL such as https://127.0.0.1:7400", ExitCodes.Usage);
+            throw new CliException($"--coordinator: {error}", ExitCodes.Usage);
         }
 
         Json = parse.GetValue(CliApp.Output) == "json";

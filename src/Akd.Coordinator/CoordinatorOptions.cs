@@ -6,6 +6,33 @@ public sealed class CoordinatorOptions
     /// <summary>SQLite database and artifact store live here (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "/var/lib/akd-coordinator";
 
+    /// <summary>
+    /// This coordinator's id among the replicas sharing one database (<c>--replica-id</c>). Empty: generated on the
+    /// first start and kept in <c>&lt;data-dir&gt;/replica.id</c>. 1 to 64 letters, digits, '.', '_' or '-'.
+    /// </summary>
+    public string ReplicaId { get; set; } = "";
+
+    /// <summary>How often this replica records in the store that it is alive (and looks for replicas that died).</summary>
+    public TimeSpan ReplicaHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A replica not heard of for this long is dead: the agents it held count as offline, and its unfinished
+    /// deployments may be taken by a replica that starts. Several heartbeats long, so a slow store is not a death.
+    /// </summary>
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// On a store replicas share (PostgreSQL), how often a watcher of a deployment (<c>akdctl deploy</c>, <c>logs -f</c>)
+    /// reads the store for events another replica stored; its own replica's events reach it at once.
+    /// </summary>
+    public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// On PostgreSQL, how often a replica looks for messages routed to it (steps for its agents, their results for its
+    /// deployments) besides being woken by <c>NOTIFY</c>: a notification sent while its listener reconnected is not lost.
+    /// </summary>
+    public TimeSpan RoutePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often agents are asked to send a heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

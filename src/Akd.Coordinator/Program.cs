@@ -6,6 +6,7 @@ using Akd.Coordinator.Dashboard;
 using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Errors;
 using Akd.Coordinator.Observability;
+using Akd.Coordinator.Replicas;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -23,6 +24,7 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--data-dir"] = "Coordinator:DataDir",
     ["--dashboard-urls"] = "Dashboard:Urls",
     ["--postgres"] = StoreSetup.PostgresKey,
+    ["--replica-id"] = "Coordinator:ReplicaId",
 });
 builder.Host.UseSystemd();
 if (builder.AddTransportSecurity(securityFlags) is { } refusal)
@@ -52,6 +54,9 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
     .Validate(o => o.AgentLostGrace >= TimeSpan.Zero && o.QueryDeadline > TimeSpan.Zero, "Coordinator:AgentLostGrace must be >= 0 and Coordinator:QueryDeadline > 0")
     .Validate(o => o.ReconcileWindow >= TimeSpan.Zero && o.ReconcilePoll > TimeSpan.Zero, "Coordinator:ReconcileWindow must be >= 0 and Coordinator:ReconcilePoll > 0")
+    .Validate(o => string.IsNullOrWhiteSpace(o.ReplicaId) || ReplicaIdentity.IsValid(o.ReplicaId.Trim()), "--replica-id must be 1 to 64 letters, digits, '.', '_' or '-'")
+    .Validate(o => o.ReplicaHeartbeatInterval > TimeSpan.Zero && o.ReplicaTimeout >= 2 * o.ReplicaHeartbeatInterval,
+        "Coordinator:ReplicaHeartbeatInterval must be > 0 and Coordinator:ReplicaTimeout at least twice as long")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {
@@ -80,6 +85,8 @@ builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();
 builder.Services.AddSingleton<ReleasesLookup>();
 builder.Services.AddSingleton<UpgradeBaseLookup>();
+// Before recovery: a start first says it is alive, then takes back what is its own or a dead replica's.
+builder.Services.AddReplicas();
 builder.Services.AddHostedService<DeploymentRecovery>();
 builder.Services.AddSingleton<ArtifactCollector>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ArtifactCollector>());

@@ -43,6 +43,15 @@ public sealed class LocalFleet : IAsyncDisposable
 
     public string CoordinatorUrl => Coordinator.Url;
 
+    /// <summary>
+    /// More coordinators (replicas) on the first one's data dir (its CA, admin token and artifact folder) and,
+    /// by their args, its PostgreSQL database: <see cref="AddReplicaAsync"/>.
+    /// </summary>
+    public List<TestCoordinator> Replicas { get; } = [];
+
+    /// <summary>The URL(s) agents started from now on are given with <c>--coordinator</c>; null: the first coordinator's.</summary>
+    public string? AgentCoordinatorUrl { get; set; }
+
     public int CoordinatorPort => Coordinator.Port;
 
     /// <summary>The coordinator's CA certificate, written on its first start: akdctl and the agents trust it.</summary>
@@ -104,6 +113,18 @@ public sealed class LocalFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts another coordinator on the first one's data dir with <paramref name="args"/> (the same <c>--postgres</c>, and
+    /// a <c>--replica-id</c> of its own: the data dir's <c>replica.id</c> is the first one's). The data dir stands for
+    /// what replicas share: the CA that join tokens pin, and the artifacts.
+    /// </summary>
+    public async Task<TestCoordinator> AddReplicaAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var replica = await TestCoordinator.StartAsync(Programs, Coordinator.DataDir, ct, _options.CoordinatorEnv, args).ConfigureAwait(false);
+        Replicas.Add(replica);
+        return replica;
+    }
+
     /// <summary>Kills the coordinator (no graceful shutdown, as in a crash) and starts it again on the same port and data dir.</summary>
     public Task RestartCoordinatorAsync(CancellationToken ct) => Coordinator.RestartAsync(ct);
 
@@ -143,7 +164,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private ManagedProcess StartAgentProcess(
         string name, string dataDir, string? join, IReadOnlyDictionary<string, string>? agentEnv, string? configFile, string[] appEnv)
     {
-        var process = Programs.StartAgent(CoordinatorUrl, name, dataDir, join, agentEnv, configFile, appEnv);
+        var process = Programs.StartAgent(AgentCoordinatorUrl ?? CoordinatorUrl, name, dataDir, join, agentEnv, configFile, appEnv);
         _agentRuns.Add(process);
         Agents[name] = process;
         return process;
@@ -206,7 +227,7 @@ public sealed class LocalFleet : IAsyncDisposable
 
     /// <summary>Everything the processes printed, for the test log when something fails.</summary>
     public string Logs() =>
-        string.Join("\n", (_coordinator?.Runs ?? []).Concat(_agentRuns).Select(p => $"===== {p.Name} =====\n{p.TimedOutput}"));
+        string.Join("\n", (_coordinator?.Runs ?? []).Concat(Replicas.SelectMany(r => r.Runs)).Concat(_agentRuns).Select(p => $"===== {p.Name} =====\n{p.TimedOutput}"));
 
     public async ValueTask DisposeAsync()
     {
@@ -219,6 +240,11 @@ public sealed class LocalFleet : IAsyncDisposable
         foreach (var process in _agentRuns)
         {
             process.Dispose();
+        }
+
+        foreach (var replica in Replicas)
+        {
+            replica.Dispose();
         }
 
         _coordinator?.Dispose();

@@ -8,7 +8,8 @@ namespace Akd.Agent.Connection;
 /// <summary>
 /// One HTTP/2 channel to the coordinator, shared by the command stream and artifact transfers: mutual
 /// TLS with the agent's certificate, trusting only the CA pinned at enrollment. Made on first use,
-/// which comes after enrollment.
+/// which comes after enrollment. With several replicas' URLs it starts at a random one and moves on to
+/// the next when a connection cannot be opened.
 /// </summary>
 public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIdentity identity) : IDisposable
 {
@@ -16,6 +17,9 @@ public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIden
 
     /// <summary>What clients call through.</summary>
     public CallInvoker Invoker => _channel.Value.Invoker;
+
+    /// <summary>The coordinator URL calls go to now.</summary>
+    public Uri Address => _channel.Value.Address;
 
     public void Dispose()
     {

@@ -139,7 +139,7 @@ public sealed partial class CoordinatorConnection(
                         if (!AgentProtocol.IsCompatible(message.Welcome.Protocol))
                         {
                             throw new ProtocolMismatchException(
-                                $"the coordinator at {o.Coordinator} speaks agent protocol {AgentProtocol.Format(message.Welcome.Protocol)} and this agent " +
+                                $"the coordinator at {channel.Address} speaks agent protocol {AgentProtocol.Format(message.Welcome.Protocol)} and this agent " +
                                 $"{AgentProtocol.Format(AgentProtocol.Current)}: the major versions differ; run an agent of the coordinator's major version");
                         }
 
@@ -151,7 +151,7 @@ public sealed partial class CoordinatorConnection(
 
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
                         metrics.SetConnected(true);
-                        LogConnected(o.Coordinator, identity.Name!);
+                        LogConnected(channel.Address.ToString(), identity.Name!);
                         break;
                     case CoordinatorMessage.BodyOneofCase.Renewed:
                         identity.Accept(message.Renewed.Certificate.ToByteArray(), identity.Ca!);

@@ -37,18 +37,22 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
                 : "--join is not a join token (akdctl agents join-token prints one)");
         }
 
+        // Replicas share the CA and the enrollment: any one that answers will do, the next after one that does not.
+        var addresses = CoordinatorAddresses.Parse(o.Coordinator);
+        var next = Random.Shared.Next(addresses.Count);
         var delay = o.ReconnectBaseDelay;
         while (true)
         {
+            var address = addresses[next++ % addresses.Count];
             try
             {
-                await EnrollOnceAsync(token, ct).ConfigureAwait(false);
+                await EnrollOnceAsync(address, token, ct).ConfigureAwait(false);
                 LogEnrolled(identity.Name ?? o.Name, identity.Directory);
                 return;
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal && !ct.IsCancellationRequested)
             {
-                LogRetry(ex.Status.Detail, delay.TotalSeconds);
+                LogRetry(address.ToString(), ex.Status.Detail, delay.TotalSeconds);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(o.ReconnectMaxDelay.Ticks, delay.Ticks * 2));
             }
@@ -59,11 +63,11 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
         }
     }
 
-    private async Task EnrollOnceAsync(JoinTokenText token, CancellationToken ct)
+    private async Task EnrollOnceAsync(Uri address, JoinTokenText token, CancellationToken ct)
     {
         var o = options.Value;
-        var ca = await FetchPinnedCaAsync(token, ct).ConfigureAwait(false);
-        using var channel = new ClientChannel(new ClientChannelOptions { Address = o.Coordinator, Ca = ca });
+        var ca = await FetchPinnedCaAsync(address, token, ct).ConfigureAwait(false);
+        using var channel = new ClientChannel(new ClientChannelOptions { Address = address.ToString(), Ca = ca });
         var client = new Contracts.V1.Enrollment.EnrollmentClient(channel.Invoker);
         var request = new EnrollRequest { JoinToken = token.ToString(), Name = o.Name, Csr = ByteString.CopyFrom(identity.NewRequest(o.Name)) };
         EnrollResponse response;
@@ -73,7 +77,7 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
         }
         catch (RpcException ex) when (ex.Status.DebugException is HttpRequestException { InnerException: AuthenticationException })
         {
-            throw Mismatch(token);
+            throw Mismatch(address, token);
         }
 
         identity.Accept(response.Certificate.ToByteArray(), ca);
@@ -83,7 +87,7 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
     /// The coordinator's CA from <c>/pki/ca.crt</c>, accepted only when its SHA-256 is the token's. The token
     /// itself travels later, on a connection whose server certificate must chain to that CA.
     /// </summary>
-    private async Task<X509Certificate2> FetchPinnedCaAsync(JoinTokenText token, CancellationToken ct)
+    private static async Task<X509Certificate2> FetchPinnedCaAsync(Uri address, JoinTokenText token, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler
         {
@@ -95,11 +99,11 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
         string pem;
         try
         {
-            pem = await http.GetStringAsync(new Uri(new Uri(options.Value.Coordinator), "/pki/ca.crt"), ct).ConfigureAwait(false);
+            pem = await http.GetStringAsync(new Uri(address, "/pki/ca.crt"), ct).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (ex.StatusCode is not null || ex.InnerException is AuthenticationException)
         {
-            throw Mismatch(token);
+            throw Mismatch(address, token);
         }
         catch (HttpRequestException ex)
         {
@@ -107,15 +111,15 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
         }
 
         var ca = X509Certificate2.CreateFromPem(pem);
-        return CaTrust.Fingerprint(ca) == token.CaFingerprint ? ca : throw Mismatch(token);
+        return CaTrust.Fingerprint(ca) == token.CaFingerprint ? ca : throw Mismatch(address, token);
     }
 
-    private EnrollmentRefusedException Mismatch(JoinTokenText token) => new(
-        $"the coordinator at {options.Value.Coordinator} does not present the CA the join token pins (SHA-256 {token.CaFingerprint}); the token was not sent");
+    private static EnrollmentRefusedException Mismatch(Uri address, JoinTokenText token) => new(
+        $"the coordinator at {address} does not present the CA the join token pins (SHA-256 {token.CaFingerprint}); the token was not sent");
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Enrolled as {Name}; key and certificate in {Directory}")]
     private partial void LogEnrolled(string name, string directory);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Cannot reach the coordinator to enroll ({Reason}); retrying in {Seconds:0.0}s")]
-    private partial void LogRetry(string reason, double seconds);
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Cannot reach the coordinator at {Coordinator} to enroll ({Reason}); retrying in {Seconds:0.0}s")]
+    private partial void LogRetry(string coordinator, string reason, double seconds);
 }

@@ -6,12 +6,16 @@ using Grpc.Net.Client;
 namespace Akd.Client.Channels;
 
 /// <summary>
-/// One HTTP/2 channel to the coordinator over TLS: the server certificate must chain to the pinned CA
-/// (or, when asked, to the system store), and every call carries the caller's credential.
+/// HTTP/2 over TLS to the coordinator: the server certificate must chain to the pinned CA (or, when asked,
+/// to the system store), and every call carries the caller's credential. Given several replicas' URLs, one
+/// channel per URL and calls through any that can be reached (<see cref="FailoverCallInvoker"/>); a name with
+/// several addresses is connected to at one of them, picked at random (<see cref="SpreadConnect"/>).
 /// </summary>
 public sealed class ClientChannel : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel[] _channels;
+    private readonly IReadOnlyList<Uri> _addresses;
+    private readonly FailoverCallInvoker? _failover;
 
     public ClientChannel(ClientChannelOptions options)
     {
@@ -20,11 +24,45 @@ public sealed class ClientChannel : IDisposable
             throw new ArgumentException("a caller presents either a bearer token or a client certificate, not both", nameof(options));
         }
 
+        _addresses = CoordinatorAddresses.TryParse(options.Address, out var addresses, out var error)
+            ? addresses
+            : throw new ArgumentException($"--coordinator: {error}", nameof(options));
+        _channels = [.. _addresses.Select(address => Open(address, options))];
+        var invokers = _channels.Select(channel => WithCredential(channel, options.BearerToken)).ToArray();
+        if (invokers.Length == 1)
+        {
+            Invoker = invokers[0];
+        }
+        else
+        {
+            _failover = new FailoverCallInvoker(invokers, options.FirstAddress ?? Random.Shared.Next(invokers.Length));
+            Invoker = _failover;
+        }
+    }
+
+    /// <summary>What generated clients call through.</summary>
+    public CallInvoker Invoker { get; }
+
+    /// <summary>The URL calls go to now (with several, the replica last reached, or next to try).</summary>
+    public Uri Address => _addresses[_failover?.Current ?? 0];
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+
+    private static GrpcChannel Open(Uri address, ClientChannelOptions options)
+    {
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
             InitialHttp2StreamWindowSize = options.InitialHttp2StreamWindowSize,
+            ConnectCallback = (context, ct) => new ValueTask<Stream>(
+                SpreadConnect.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, SpreadConnect.SystemResolver, ct)),
         };
         if (options.KeepAlivePingDelay is { } ping)
         {
@@ -39,23 +77,18 @@ public sealed class ClientChannel : IDisposable
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate();
         }
 
-        _channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
         });
-        var token = options.BearerToken;
-        Invoker = token is null
-            ? _channel.CreateCallInvoker()
-            : _channel.Intercept(headers =>
-            {
-                headers.Add("authorization", $"Bearer {token}");
-                return headers;
-            });
     }
 
-    /// <summary>What generated clients call through.</summary>
-    public CallInvoker Invoker { get; }
-
-    public void Dispose() => _channel.Dispose();
+    private static CallInvoker WithCredential(GrpcChannel channel, string? token) => token is null
+        ? channel.CreateCallInvoker()
+        : channel.Intercept(headers =>
+        {
+            headers.Add("authorization", $"Bearer {token}");
+            return headers;
+        });
 }

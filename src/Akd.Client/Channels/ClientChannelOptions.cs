@@ -5,8 +5,17 @@ namespace Akd.Client.Channels;
 /// <summary>How to reach the coordinator and whom to trust. Exactly one credential, or none for enrollment and health.</summary>
 public sealed class ClientChannelOptions
 {
-    /// <summary>The coordinator's URL, e.g. <c>https://coord:7400</c>.</summary>
+    /// <summary>
+    /// The coordinator's URL, e.g. <c>https://coord:7400</c>, or several replicas' separated by commas
+    /// (<c>https://c1:7400,https://c2:7400</c>): calls go to one that can be reached.
+    /// </summary>
     public required string Address { get; init; }
+
+    /// <summary>
+    /// With several URLs, the index of the one tried first. Null: a random one, so that many clients
+    /// (agents) spread over the replicas.
+    /// </summary>
+    public int? FirstAddress { get; init; }
 
     /// <summary>The coordinator's CA: a server certificate issued by it (for the dialled name) is trusted. Null: the system store alone.</summary>
     public X509Certificate2? Ca { get; init; }

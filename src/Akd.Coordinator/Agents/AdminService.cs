@@ -28,7 +28,7 @@ public sealed class AdminService(AgentRegistry registry) : Admin.AdminBase
         }
 
         var timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : TimeSpan.FromSeconds(10);
-        var agents = registry.Matching(selector);
+        var agents = await registry.MatchingAnywhereAsync(selector, context.CancellationToken).ConfigureAwait(false);
         using var round = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         round.CancelAfter(timeout);
 

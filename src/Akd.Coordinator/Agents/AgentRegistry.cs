@@ -21,6 +21,27 @@ public sealed partial class AgentRegistry(
 
     public IReadOnlyCollection<AgentConnection> Online => _online.Values.ToList();
 
+    /// <summary>Agents connected to other replicas (set by the router when replicas share a store); null: this process alone.</summary>
+    public IRemoteAgents? Remote { get; set; }
+
+    /// <summary>
+    /// The agents the selector names that are online here or on another live replica, by name, with how many steps
+    /// each runs here (0 for another replica's): what a plan may target.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, int RunningSteps)>> MatchingAnywhereAsync(LabelSelector selector, CancellationToken ct)
+    {
+        var here = Matching(selector).Select(a => (a.Name, a.RunningSteps)).ToList();
+        if (Remote is null)
+        {
+            return here;
+        }
+
+        var elsewhere = (await Remote.OnlineElsewhereAsync(ct).ConfigureAwait(false))
+            .Where(a => selector.Matches(a.Labels) && !_online.ContainsKey(a.Name))
+            .Select(a => (a.Name, RunningSteps: 0));
+        return [.. here.Concat(elsewhere).OrderBy(a => a.Name, StringComparer.Ordinal)];
+    }
+
     public bool IsOnline(string name) => _online.ContainsKey(name);
 
     public IReadOnlyList<AgentConnection> Matching(LabelSelector selector) =>
@@ -49,6 +70,11 @@ public sealed partial class AgentRegistry(
 
         LogConnected(connection.Name, string.Join(",", connection.Labels.Select(l => $"{l.Key}={l.Value}")));
     }
+
+    /// <summary>True when <paramref name="agent"/> is connected here and said in its hello it runs, or keeps the result of, <paramref name="stepId"/>.</summary>
+    public bool HasStepHere(string agent, string stepId) =>
+        _online.TryGetValue(agent, out var connection) &&
+        (connection.Hello.RunningStepIds.Contains(stepId) || connection.Hello.UnacknowledgedStepIds.Contains(stepId));
 
     /// <summary>The id of the build step <paramref name="agent"/> is running now, or null: an upload is bound to it.</summary>
     public string? RunningBuildStep(string agent) =>
@@ -150,10 +176,22 @@ public sealed partial class AgentRegistry(
     /// </summary>
     public void Acknowledge(string agent, string stepId)
     {
-        if (_online.TryGetValue(agent, out var connection))
+        if (!AcknowledgeHere(agent, stepId))
         {
-            connection.Send(new CoordinatorMessage { ResultAck = new ResultAck { StepId = stepId } });
+            Remote?.Acknowledge(agent, stepId);
         }
+    }
+
+    /// <summary>Acknowledges on this replica's stream of the agent only; false when it is not connected here.</summary>
+    public bool AcknowledgeHere(string agent, string stepId)
+    {
+        if (!_online.TryGetValue(agent, out var connection))
+        {
+            return false;
+        }
+
+        connection.Send(new CoordinatorMessage { ResultAck = new ResultAck { StepId = stepId } });
+        return true;
     }
 
     public bool Dispatch(AgentMessage message)
@@ -165,9 +203,14 @@ public sealed partial class AgentRegistry(
             AgentMessage.BodyOneofCase.Result => message.Result.StepId,
             _ => null,
         };
-        if (stepId is null || !_steps.TryGetValue(stepId, out var step))
+        if (stepId is null)
         {
             return false;
+        }
+
+        if (!_steps.TryGetValue(stepId, out var step))
+        {
+            return Remote?.TryDeliver(stepId, message) == true;
         }
 
         if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
@@ -183,8 +226,26 @@ public sealed partial class AgentRegistry(
         return true;
     }
 
-    /// <summary>Sends a step to an agent and waits for its result, within the step's deadline.</summary>
+    /// <summary>
+    /// Sends a step to an agent and waits for its result, within the step's deadline: on this replica's stream of the
+    /// agent, or through the replica that holds it.
+    /// </summary>
     public async Task<StepResult> RunStepAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, CancellationToken ct)
+    {
+        if (!_online.ContainsKey(agent) && Remote is { } remote &&
+            await remote.RunStepAsync(agent, command, onEvent, DeadlineOf(command), ct).ConfigureAwait(false) is { } routed)
+        {
+            return routed;
+        }
+
+        return await RunStepHereAsync(agent, command, onEvent, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>How long the coordinator waits for a step: a little longer than the agent's own deadline, so the agent's timeout message wins when it is alive.</summary>
+    public static TimeSpan DeadlineOf(StepCommand command) => TimeSpan.FromSeconds(command.DeadlineSeconds) + TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs a step on this replica's stream of the agent only (an agent offline here fails it as offline).</summary>
+    public async Task<StepResult> RunStepHereAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, CancellationToken ct)
     {
         if (!_online.TryGetValue(agent, out var connection))
         {
@@ -198,8 +259,7 @@ public sealed partial class AgentRegistry(
         {
             connection.Send(new CoordinatorMessage { RunStep = command });
 
-            // A little longer than the agent's own deadline, so the agent's timeout message wins when it is alive.
-            var deadline = TimeSpan.FromSeconds(command.DeadlineSeconds) + TimeSpan.FromSeconds(10);
+            var deadline = DeadlineOf(command);
             try
             {
                 return await pending.Result.Task.WaitAsync(deadline, clock, ct).ConfigureAwait(false);

@@ -2,12 +2,19 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Deployments;
 
-/// <summary>Persists every deployment event, then hands it to whoever is watching that deployment live.</summary>
-public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
+/// <summary>
+/// Persists every deployment event, then hands it to whoever is watching that deployment live. On a store that
+/// replicas share, a watcher also reads the store every <see cref="CoordinatorOptions.EventPollInterval"/>:
+/// the deployment may be driven by another replica, whose events reach this process only through the store.
+/// </summary>
+public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOptions<CoordinatorOptions>? options = null)
 {
+    private readonly TimeSpan? _poll = store.IsShared ? (options?.Value ?? new CoordinatorOptions()).EventPollInterval : null;
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<DeploymentEvent>, byte>> _watchers = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new();
 
@@ -69,24 +76,67 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock)
                 yield break;
             }
 
-            await foreach (var e in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            while (true)
             {
-                if (e.Seq <= last)
-                {
-                    continue;
-                }
-
-                last = e.Seq;
-                yield return e;
-                if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                var polled = await WaitAsync(channel, deploymentId, last, ct).ConfigureAwait(false);
+                if (polled is null)
                 {
                     yield break;
+                }
+
+                // The store's events first (another replica's, in seq order), then this process's own not yet among them.
+                foreach (var e in polled.Concat(Drain(channel)))
+                {
+                    if (e.Seq <= last)
+                    {
+                        continue;
+                    }
+
+                    last = e.Seq;
+                    yield return e;
+                    if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                    {
+                        yield break;
+                    }
                 }
             }
         }
         finally
         {
             set.TryRemove(channel, out _);
+        }
+    }
+
+    /// <summary>
+    /// Waits for this process's next event, or (on a shared store) for the poll interval; returns the stored events
+    /// after <paramref name="last"/> when polling (none otherwise), or null once the channel is closed.
+    /// </summary>
+    private async Task<List<DeploymentEvent>?> WaitAsync(Channel<DeploymentEvent> channel, string deploymentId, long last, CancellationToken ct)
+    {
+        if (_poll is not { } poll)
+        {
+            return await channel.Reader.WaitToReadAsync(ct).ConfigureAwait(false) ? [] : null;
+        }
+
+        using var interval = new CancellationTokenSource(poll, clock);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, interval.Token);
+        try
+        {
+            await channel.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The poll interval passed: look in the store.
+        }
+
+        return await store.ReadAsync(deploymentId, last, ct).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<DeploymentEvent> Drain(Channel<DeploymentEvent> channel)
+    {
+        while (channel.Reader.TryRead(out var e))
+        {
+            yield return e;
         }
     }
 }

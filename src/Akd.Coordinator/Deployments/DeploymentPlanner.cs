@@ -36,12 +36,12 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
 
         // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
-        var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt is not null ? "" : (registry.Matching(manifest.Build.On).OrderBy(a => a.RunningSteps).FirstOrDefault()
-            ?? throw new PreconditionFailedException($"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}")).Name;
+        var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt is not null ? "" : (await BuildAgentAsync(manifest.Build.On, ct).ConfigureAwait(false)
+            ?? throw new PreconditionFailedException($"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}"));
 
         var known = (await agents.ListAsync(ct).ConfigureAwait(false))
             .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
-        var online = registry.Matching(manifest.Deploy.To).Select(a => a.Name).ToList();
+        var online = (await registry.MatchingAnywhereAsync(manifest.Deploy.To, ct).ConfigureAwait(false)).Select(a => a.Name).ToList();
         if (online.Count == 0)
         {
             throw new PreconditionFailedException($"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
@@ -138,6 +138,10 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
                 throw new InvalidRequestException("the deploy request names no source (an uploaded archive or a git repository)");
         }
     }
+
+    /// <summary>The least busy online build agent the selector names (one on another replica counts as idle here), or null.</summary>
+    private async Task<string?> BuildAgentAsync(LabelSelector selector, CancellationToken ct) =>
+        (await registry.MatchingAnywhereAsync(selector, ct).ConfigureAwait(false)).OrderBy(a => a.RunningSteps).Select(a => a.Name).FirstOrDefault();
 
     private async Task<string> KnownAgentsAsync(CancellationToken ct)
     {

@@ -30,8 +30,10 @@ public sealed partial class DeploymentRecovery(
 
     public async Task StartAsync(CancellationToken ct)
     {
-        await agents.MarkAllOfflineAsync(ct).ConfigureAwait(false);
-        var interrupted = await deployments.ListUnfinishedAsync(ct).ConfigureAwait(false);
+        // Only this replica's agents and deployments, and those of replicas that died: a live replica's are its own.
+        var liveSince = clock.GetUtcNow() - options.Value.ReplicaTimeout;
+        await agents.MarkOfflineAfterRestartAsync(liveSince, ct).ConfigureAwait(false);
+        var interrupted = await deployments.ClaimUnfinishedAsync(liveSince, ct).ConfigureAwait(false);
         foreach (var id in interrupted)
         {
             await journal.SetStateAsync(id, DeploymentStates.Interrupted,

@@ -1,24 +1,31 @@
 using System.Text.Json;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Replicas;
 
 namespace Akd.Coordinator.Storage;
 
-/// <summary>Every agent that ever connected, with its last known labels, versions and state.</summary>
-public sealed class AgentStore(Database db, TimeProvider clock)
+/// <summary>
+/// Every agent that ever connected, with its last known labels, versions and state, and which replica holds
+/// its stream. A replica changes the state only of agents it holds: an agent that moved to another replica
+/// is that one's. Without a <paramref name="replica"/>, the one replica of an embedded store ("").
+/// </summary>
+public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity? replica = null)
 {
+    private readonly string _replica = replica?.Id ?? "";
+
     public Task UpsertOnlineAsync(AgentHello hello, CancellationToken ct) => db.UseAsync(c =>
     {
         var now = clock.GetUtcNow().ToDb();
         using var command = c.Command(
             """
-            INSERT INTO agents(name, labels, agent_version, toolchain, hostname, state, last_seen, connected_at)
-            VALUES (@name, @labels, @version, @toolchain, @hostname, 'online', @now, @now)
+            INSERT INTO agents(name, labels, agent_version, toolchain, hostname, state, last_seen, connected_at, replica)
+            VALUES (@name, @labels, @version, @toolchain, @hostname, 'online', @now, @now, @replica)
             ON CONFLICT(name) DO UPDATE SET labels = @labels, agent_version = @version, toolchain = @toolchain,
-                hostname = @hostname, state = 'online', last_seen = @now, connected_at = @now
+                hostname = @hostname, state = 'online', last_seen = @now, connected_at = @now, replica = @replica
             """,
             ("@name", hello.Name), ("@labels", JsonSerializer.Serialize(hello.Labels)), ("@version", hello.AgentVersion),
             ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
-            ("@hostname", hello.Hostname), ("@now", now));
+            ("@hostname", hello.Hostname), ("@now", now), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -30,18 +37,54 @@ public sealed class AgentStore(Database db, TimeProvider clock)
         command.ExecuteNonQuery();
     }, ct);
 
+    /// <summary>Sets the state of an agent this replica holds; an agent that connected to another replica since is left alone.</summary>
     public Task MarkAsync(string name, string state, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name",
-            ("@state", state), ("@now", clock.GetUtcNow().ToDb()), ("@name", name));
+        using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name AND replica = @replica",
+            ("@state", state), ("@now", clock.GetUtcNow().ToDb()), ("@name", name), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
 
-    /// <summary>After a restart no agent is connected yet: they all start offline until they dial in.</summary>
-    public Task MarkAllOfflineAsync(CancellationToken ct) => db.UseAsync(c =>
+    /// <summary>
+    /// After a restart none of this replica's agents is connected yet: they are offline until they dial in,
+    /// as are those of replicas not heard of since <paramref name="liveSince"/> (dead). Agents on live
+    /// replicas keep their state. Returns how many were marked.
+    /// </summary>
+    public Task<int> MarkOfflineAfterRestartAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agents SET state = 'offline' WHERE state <> 'offline'");
-        command.ExecuteNonQuery();
+        using var command = c.Command(
+            """
+            UPDATE agents SET state = 'offline'
+            WHERE state <> 'offline' AND (replica = @replica OR replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since))
+            """,
+            ("@replica", _replica), ("@since", liveSince.ToDb()));
+        return command.ExecuteNonQuery();
+    }, ct);
+
+    /// <summary>Agents shown online on a replica not heard of since <paramref name="liveSince"/> are offline: that replica died with their streams.</summary>
+    public Task<int> MarkOfflineOfDeadReplicasAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            UPDATE agents SET state = 'offline'
+            WHERE state <> 'offline' AND replica <> @replica AND replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            """,
+            ("@replica", _replica), ("@since", liveSince.ToDb()));
+        return command.ExecuteNonQuery();
+    }, ct);
+
+    /// <summary>Which replica holds each agent's stream now ("" for an agent offline or on an embedded store's one replica).</summary>
+    public Task<Dictionary<string, string>> ReplicasAsync(CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("SELECT name, replica FROM agents WHERE state <> 'offline'");
+        using var reader = command.ExecuteReader();
+        var replicas = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            replicas[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return replicas;
     }, ct);
 
     public Task<List<AgentInfo>> ListAsync(CancellationToken ct) => db.UseAsync(c =>

@@ -66,13 +66,20 @@ public sealed class DeployLockStore(Database db, TimeProvider clock, IOptions<Co
 
     public Task ReleaseAsync(string deploymentId, CancellationToken ct) => db.UseAsync(c => Delete(c, deploymentId), ct);
 
-    /// <summary>After a restart nothing runs: drops every lock whose deployment has finished or does not exist.</summary>
+    /// <summary>
+    /// After a restart: drops every lock whose deployment has finished, or was never stored and is older than
+    /// <see cref="CoordinatorOptions.DeployLockClaimGrace"/>. A younger unstored one may be another replica's,
+    /// storing its deployment right now.
+    /// </summary>
     public Task<int> ReleaseStaleAsync(CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
             """
-            DELETE FROM deploy_locks WHERE deployment_id NOT IN (SELECT id FROM deployments WHERE finished_at IS NULL)
-            """);
+            DELETE FROM deploy_locks
+            WHERE deployment_id IN (SELECT id FROM deployments WHERE finished_at IS NOT NULL)
+               OR (deployment_id NOT IN (SELECT id FROM deployments) AND since < @claimed)
+            """,
+            ("@claimed", (clock.GetUtcNow() - options.Value.DeployLockClaimGrace).ToDb()));
         return command.ExecuteNonQuery();
     }, ct);
 

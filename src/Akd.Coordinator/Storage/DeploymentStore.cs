@@ -1,11 +1,17 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Replicas;
 using System.Data.Common;
 
 namespace Akd.Coordinator.Storage;
 
-/// <summary>Deployments and their per-host steps: the persisted half of the deployment state machine.</summary>
-public sealed partial class DeploymentStore(Database db, TimeProvider clock)
+/// <summary>
+/// Deployments and their per-host steps: the persisted half of the deployment state machine. Each records the
+/// replica that drives it (without a <paramref name="replica"/>, the one replica of an embedded store: "").
+/// </summary>
+public sealed partial class DeploymentStore(Database db, TimeProvider clock, ReplicaIdentity? replica = null)
 {
+    private readonly string _replica = replica?.Id ?? "";
+
     private const string Columns =
         "id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, source_sha256, artifact_sha256, version, release_id, error, " +
         "kind, skipped_offline, cancelled_by, rollback_to";
@@ -15,13 +21,13 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
         using var command = c.Command(
             """
             INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, manifest_sha256, manifest_yaml, source_sha256,
-                kind, skipped_offline, rollback_to)
-            VALUES (@id, @app, @env, @strategy, @state, @actor, @created, @msha, @yaml, @ssha, @kind, @skipped, @rollbackTo)
+                kind, skipped_offline, rollback_to, replica)
+            VALUES (@id, @app, @env, @strategy, @state, @actor, @created, @msha, @yaml, @ssha, @kind, @skipped, @rollbackTo, @replica)
             """,
             ("@id", d.Id), ("@app", d.App), ("@env", d.Environment), ("@strategy", d.Strategy), ("@state", d.State),
             ("@actor", d.Actor), ("@created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("@msha", d.ManifestSha256),
             ("@yaml", manifestYaml), ("@ssha", d.SourceSha256), ("@kind", string.IsNullOrEmpty(d.Kind) ? DeploymentKind.Deploy.Text() : d.Kind),
-            ("@skipped", string.Join(",", d.SkippedOffline)), ("@rollbackTo", d.RollbackTo));
+            ("@skipped", string.Join(",", d.SkippedOffline)), ("@rollbackTo", d.RollbackTo), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -119,10 +125,20 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock)
         return list;
     }, ct);
 
-    /// <summary>Ids of deployments that were running when the coordinator stopped.</summary>
-    public Task<List<string>> ListUnfinishedAsync(CancellationToken ct) => db.UseAsync(c =>
+    /// <summary>
+    /// The unfinished deployments this replica drives after a restart: its own, and those of replicas not heard
+    /// of since <paramref name="liveSince"/> (dead), which become its own in the same statement, so two replicas
+    /// starting together never both take one. Those of live replicas are theirs.
+    /// </summary>
+    public Task<List<string>> ClaimUnfinishedAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT id FROM deployments WHERE finished_at IS NULL");
+        using var command = c.Command(
+            """
+            UPDATE deployments SET replica = @replica
+            WHERE finished_at IS NULL AND (replica = @replica OR replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since))
+            RETURNING id
+            """,
+            ("@replica", _replica), ("@since", liveSince.ToDb()));
         using var reader = command.ExecuteReader();
         var ids = new List<string>();
         while (reader.Read())

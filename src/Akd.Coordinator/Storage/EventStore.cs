@@ -7,6 +7,12 @@ namespace Akd.Coordinator.Storage;
 /// <summary>Every event of every deployment, in order; <c>akdctl logs</c> replays from here.</summary>
 public sealed class EventStore(Database db)
 {
+    /// <summary>
+    /// True when other coordinators (replicas) may append to this store too (PostgreSQL): a watcher cannot rely on
+    /// this process's own events alone and also reads the store for new ones.
+    /// </summary>
+    public bool IsShared => db.Engine == "postgres";
+
     /// <summary>Stores the event and sets its <see cref="DeploymentEvent.Seq"/>.</summary>
     public Task AppendAsync(DeploymentEvent e, CancellationToken ct) => db.UseAsync(c =>
     {

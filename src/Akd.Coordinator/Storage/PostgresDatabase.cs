@@ -47,6 +47,9 @@ public sealed class PostgresDatabase : Database
         }
     }
 
+    /// <summary>A connection of the caller's own, kept open (a <c>LISTEN</c>er): the caller disposes it.</summary>
+    public async Task<NpgsqlConnection> OpenDedicatedAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+
     private protected override async Task<T> RunAsync<T>(Func<DbConnection, T> work, CancellationToken ct)
     {
         var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);

@@ -15,6 +15,8 @@ internal static class SchemaUpgrades
         ("deployments", "cancelled_by", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "rollback_to", "TEXT NOT NULL DEFAULT ''"),
         ("deployments", "upgrade_plan", "TEXT NOT NULL DEFAULT ''"),
+        ("deployments", "replica", "TEXT NOT NULL DEFAULT ''"),
+        ("agents", "replica", "TEXT NOT NULL DEFAULT ''"),
     ];
 
     private const string Tables = """
@@ -61,6 +63,21 @@ internal static class SchemaUpgrades
             created_at TEXT NOT NULL,
             expires_at TEXT,
             revoked_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS replicas (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            heartbeat TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS routed_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            to_replica TEXT NOT NULL,
+            from_replica TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            step_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS artifact_uploads (
             sha256 TEXT PRIMARY KEY,

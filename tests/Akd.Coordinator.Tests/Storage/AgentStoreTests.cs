@@ -1,4 +1,6 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Replicas;
+using Akd.Coordinator.Storage;
 using Akd.Testing;
 
 namespace Akd.Coordinator.Tests.Storage;
@@ -6,6 +8,15 @@ namespace Akd.Coordinator.Tests.Storage;
 [Collection(StoreCollection.Name)]
 public sealed class AgentStoreTests(PostgresCluster cluster)
 {
+    /// <summary>How recent a heartbeat must be for its replica to count as alive.</summary>
+    private static readonly TimeSpan LiveFor = new CoordinatorOptions().ReplicaTimeout;
+
+    /// <summary>The agent store as replica <paramref name="id"/> sees the shared database.</summary>
+    private static AgentStore StoreOf(TempDatabase db, string id) => new(db.Database, TimeProvider.System, new ReplicaIdentity(id));
+
+    private static async Task<List<(string Name, string State)>> StatesAsync(TempDatabase db) =>
+        (await db.Agents.ListAsync(CancellationToken.None)).Select(x => (x.Name, x.State)).ToList();
+
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
     public async Task UpsertOnline_SameAgentTwice_OneRowWithTheLatestHello(string engine)
@@ -30,7 +41,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
-    public async Task MarkAllOffline_AfterRestart_EveryAgentOfflineAndListedByName(string engine)
+    public async Task MarkOfflineAfterRestart_OneReplica_EveryAgentOfflineAndListedByName(string engine)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
@@ -39,12 +50,73 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         await db.Agents.MarkAsync("web-2", "draining", CancellationToken.None);
 
         // Act
-        await db.Agents.MarkAllOfflineAsync(CancellationToken.None);
+        var marked = await db.Agents.MarkOfflineAfterRestartAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
         var agents = await db.Agents.ListAsync(CancellationToken.None);
 
         // Assert
+        Assert.Equal(2, marked);
         Assert.Equal(["build-1", "web-2"], agents.Select(a => a.Name));
         Assert.All(agents, a => Assert.Equal("offline", a.State));
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task MarkOfflineAfterRestart_ThreeReplicas_OwnAndDeadReplicasAgentsOfflineLiveOnesKept(string engine)
+    {
+        // Arrange: a restarts; b is alive; c never beat (it died before, or its heartbeat aged out).
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
+        await db.Replicas.BeatAsync("a", CancellationToken.None);
+        await db.Replicas.BeatAsync("b", CancellationToken.None);
+        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
+        await b.UpsertOnlineAsync(Hello("web-2", ""), CancellationToken.None);
+        await c.UpsertOnlineAsync(Hello("web-3", ""), CancellationToken.None);
+
+        // Act
+        var marked = await a.MarkOfflineAfterRestartAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(2, marked);
+        Assert.Equal([("web-1", "offline"), ("web-2", "online"), ("web-3", "offline")], await StatesAsync(db));
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task MarkOfflineOfDeadReplicas_LiveAndDeadReplicas_OnlyTheDeadOnesAgentsOffline(string engine)
+    {
+        // Arrange
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
+        await db.Replicas.BeatAsync("a", CancellationToken.None);
+        await db.Replicas.BeatAsync("b", CancellationToken.None);
+        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
+        await b.UpsertOnlineAsync(Hello("web-2", ""), CancellationToken.None);
+        await c.UpsertOnlineAsync(Hello("web-3", ""), CancellationToken.None);
+
+        // Act
+        var marked = await a.MarkOfflineOfDeadReplicasAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(1, marked);
+        Assert.Equal([("web-1", "online"), ("web-2", "online"), ("web-3", "offline")], await StatesAsync(db));
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task Mark_AgentMovedToAnotherReplica_TheOldReplicasOfflineIgnored(string engine)
+    {
+        // Arrange: web-1's stream moved from a to b; a notices its old stream ended only afterwards.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b) = (StoreOf(db, "a"), StoreOf(db, "b"));
+        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
+        await b.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
+
+        // Act
+        await a.MarkAsync("web-1", "offline", CancellationToken.None);
+
+        // Assert
+        Assert.Equal([("web-1", "online")], await StatesAsync(db));
+        Assert.Equal("b", (await a.ReplicasAsync(CancellationToken.None))["web-1"]);
     }
 
     [SkippableTheory(Timeout = 30_000)]

@@ -143,6 +143,29 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task ReleaseStale_UnstoredLocks_OnlyThoseOlderThanTheClaimGraceDropped(string engine)
+    {
+        // Arrange: two locks whose deployments were never stored; the young one may be another replica's, storing it now.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var young = TempDatabase.LockFor(TempDatabase.NewDeployment("d-young", environment: "staging"));
+        var old = TempDatabase.LockFor(TempDatabase.NewDeployment("d-old", environment: "production")) with
+        {
+            Since = DateTimeOffset.UtcNow - new CoordinatorOptions().DeployLockClaimGrace - TimeSpan.FromMinutes(1),
+        };
+        Assert.Null(await db.Locks.TryAcquireAsync(young, CancellationToken.None));
+        Assert.Null(await db.Locks.TryAcquireAsync(old, CancellationToken.None));
+
+        // Act
+        var released = await db.Locks.ReleaseStaleAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal(1, released);
+        Assert.Equal("d-young", (await db.Locks.GetAsync("hello", "staging", CancellationToken.None))?.DeploymentId);
+        Assert.Null(await db.Locks.GetAsync("hello", "production", CancellationToken.None));
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
     public async Task Release_ByDeploymentId_FreesTheLock(string engine)
     {
         // Arrange

@@ -39,6 +39,7 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
         Identities = new IdentityStore(Database, TimeProvider.System);
         OperatorTokens = new OperatorTokenStore(Database);
         Uploads = new ArtifactUploadStore(Database, TimeProvider.System);
+        Replicas = new ReplicaStore(Database, TimeProvider.System);
     }
 
     public string Dir { get; }
@@ -61,6 +62,8 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
     public OperatorTokenStore OperatorTokens { get; }
 
     public ArtifactUploadStore Uploads { get; }
+
+    public ReplicaStore Replicas { get; }
 
     /// <summary>A store on <paramref name="engine"/> (<see cref="StoreEngines"/>); PostgreSQL skips the test when no cluster runs.</summary>
     public static async Task<TempDatabase> OpenAsync(string engine, PostgresCluster cluster, CancellationToken ct = default)

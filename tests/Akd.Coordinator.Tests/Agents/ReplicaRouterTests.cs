@@ -1,0 +1,138 @@
+using Akd.Contracts.V1;
+using Akd.Coordinator.Agents;
+using Akd.Coordinator.Agents.Routing;
+using Akd.Coordinator.Replicas;
+using Akd.Coordinator.Storage;
+using Akd.Coordinator.Tests.Storage;
+using Akd.Core.Manifest;
+using Akd.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Akd.Coordinator.Tests.Agents;
+
+/// <summary>Two replicas' registries and routers on one real PostgreSQL database (LISTEN/NOTIFY included); the agent is a FAKE in process.</summary>
+[Collection(StoreCollection.Name)]
+public sealed class ReplicaRouterTests(PostgresCluster cluster)
+{
+    [SkippableFact(Timeout = 60_000)]
+    public async Task RunStepAsync_AgentOnAnotherReplica_RoutedThereWithItsOutputResultAndAckInOrder()
+    {
+        // Arrange: web-2 is connected to replica b; replica a runs a step on it. Neither polls: only NOTIFY wakes them.
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var otherStore = store.OtherCoordinator();
+        await using var a = await Replica.StartAsync(store, "a", TimeSpan.FromHours(1));
+        await using var b = await Replica.StartAsync(otherStore, "b", TimeSpan.FromHours(1));
+        var agent = await b.ConnectAsync("web-2", "role=web");
+        var command = new StepCommand { StepId = "step-1", DeadlineSeconds = 30, Ping = new PingStep() };
+        var lines = new List<string>();
+
+        // Act
+        var running = a.Registry.RunStepAsync("web-2", command, m => lines.Add(m.Log.Line), CancellationToken.None);
+        var received = await agent.ReceiveStepAsync(CancellationToken.None);
+        agent.Log("step-1", "first");
+        agent.Log("step-1", "second");
+        agent.Answer(new StepResult { StepId = "step-1", Ok = true });
+        var result = await running;
+        a.Registry.Acknowledge("web-2", "step-1");
+        var ack = await agent.ReceiveAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal(command, received);
+        Assert.True(result.Ok, result.Error);
+        Assert.Equal(["first", "second"], lines);
+        Assert.Equal("step-1", ack.ResultAck?.StepId);
+    }
+
+    [SkippableFact(Timeout = 60_000)]
+    public async Task RunStepAsync_CancelledOnTheAskingReplica_TheAgentIsToldToCancel()
+    {
+        // Arrange
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var otherStore = store.OtherCoordinator();
+        await using var a = await Replica.StartAsync(store, "a");
+        await using var b = await Replica.StartAsync(otherStore, "b");
+        var agent = await b.ConnectAsync("web-2", "role=web");
+        using var cancel = new CancellationTokenSource();
+
+        // Act
+        var running = a.Registry.RunStepAsync("web-2", new StepCommand { StepId = "step-1", DeadlineSeconds = 30, Ping = new PingStep() }, _ => { }, cancel.Token);
+        await agent.ReceiveStepAsync(CancellationToken.None);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        var told = await agent.ReceiveAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal("step-1", told.CancelStep?.StepId);
+    }
+
+    [SkippableFact(Timeout = 60_000)]
+    public async Task MatchingAnywhere_AgentsHereOnALiveAndOnADeadReplica_HereAndLiveOnesByName()
+    {
+        // Arrange: web-1 here on a, web-2 on live b, web-3 on c, which never beats (dead).
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var otherStore = store.OtherCoordinator();
+        await using var a = await Replica.StartAsync(store, "a");
+        await using var b = await Replica.StartAsync(otherStore, "b");
+        await a.ConnectAsync("web-1", "role=web");
+        await b.ConnectAsync("web-2", "role=web");
+        await b.ConnectAsync("build-2", "role=build");
+        await new AgentStore(store.Database, TimeProvider.System, new ReplicaIdentity("c")).UpsertOnlineAsync(
+            new AgentHello { Name = "web-3", Labels = { ["role"] = "web" } }, CancellationToken.None);
+
+        // Act
+        var matching = await a.Registry.MatchingAnywhereAsync(LabelSelector.Parse("role=web"), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(["web-1", "web-2"], matching.Select(m => m.Name));
+    }
+
+    /// <summary>One replica's agent registry, stores and router over its own connections to the shared database.</summary>
+    private sealed class Replica : IAsyncDisposable
+    {
+        private readonly ReplicaRouter _router;
+        private readonly AgentStore _agents;
+
+        private Replica(TempDatabase db, string id, TimeSpan poll)
+        {
+            var options = Options.Create(new CoordinatorOptions { DataDir = db.Dir, RoutePollInterval = poll });
+            var identity = new ReplicaIdentity(id);
+            Registry = new AgentRegistry(TimeProvider.System, options, NullLogger<AgentRegistry>.Instance);
+            _agents = new AgentStore(db.Database, TimeProvider.System, identity);
+            _router = new ReplicaRouter(
+                Registry, new RouteStore(db.Database, TimeProvider.System), _agents, db.Replicas, db.Database, identity, options, TimeProvider.System,
+                NullLogger<ReplicaRouter>.Instance);
+            Id = id;
+        }
+
+        public string Id { get; }
+
+        public AgentRegistry Registry { get; }
+
+        /// <param name="poll">How often it looks for routed messages besides being notified.</param>
+        public static async Task<Replica> StartAsync(TempDatabase db, string id, TimeSpan? poll = null)
+        {
+            var replica = new Replica(db, id, poll ?? TimeSpan.FromMilliseconds(200));
+            await db.Replicas.BeatAsync(id, CancellationToken.None);
+            await replica._router.StartAsync(CancellationToken.None);
+            return replica;
+        }
+
+        /// <summary>A fake agent connected to this replica, recorded in the store as held by it.</summary>
+        public async Task<FakeAgent> ConnectAsync(string name, string label)
+        {
+            var agent = new FakeAgent(Registry, name, label);
+            await _agents.UpsertOnlineAsync(agent.Connect().Hello, CancellationToken.None);
+            return agent;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _router.StopAsync(CancellationToken.None);
+            _router.Dispose();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Akd.IntegrationTests.Fleet;
+using Akd.Testing;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// Two real coordinator processes (replicas a and b) on one throwaway PostgreSQL database: the build agent on a,
+/// the web agents on b (one of them given a dead URL first), akdctl on either.
+/// </summary>
+public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper output) : IClassFixture<PostgresCluster>
+{
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
+
+    [SkippableFact(Timeout = 900_000)]
+    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndTheLockHeldAcross()
+    {
+        // Arrange
+        var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
+        var postgres = cluster.ConnectionString(database);
+        var fleet = await LocalFleet.StartAsync(new FleetOptions { CoordinatorArgs = ["--postgres", postgres, "--replica-id", "a"] }, CancellationToken.None);
+        try
+        {
+            var b = await fleet.AddReplicaAsync(["--postgres", postgres, "--replica-id", "b"], CancellationToken.None);
+            fleet.AgentCoordinatorUrl = b.Url;
+            await fleet.AddWebAgentAsync("1", "role=web", new Dictionary<string, string>(), CancellationToken.None);
+            fleet.AgentCoordinatorUrl = $"https://127.0.0.1:{Ports.Free()},{b.Url}";
+            await fleet.AddWebAgentAsync("2", "role=web", new Dictionary<string, string>(), CancellationToken.None);
+            var app = HelloApp.CopyTo(fleet.Root);
+            var viaB = fleet.CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = fleet.AdminToken });
+
+            // Act: deploy through a; while it runs, a second deploy of the same app through b.
+            var started = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", app.Manifest, "--detach", "--output", "json");
+            output.WriteLine(started.ToString());
+            Assert.Equal(0, started.ExitCode);
+            var id = CliJson.DeploymentId(started);
+            var refused = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, app.Dir, DeployTimeout, viaB, ["deploy", "-f", app.Manifest]);
+            output.WriteLine(refused.ToString());
+            var followedOnB = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, DeployTimeout, viaB, ["logs", id, "-f", "--output", "json"]);
+            var onA = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "logs", id, "--output", "json");
+            var onB = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(60), viaB, ["logs", id, "--output", "json"]);
+            var agentsOnB = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(60), viaB, ["agents", "--output", "json"]);
+
+            // Assert: the deploy driven by a reached b's agents, and both serve the new release.
+            var status = await CliJson.StatusAsync(fleet, id);
+            Assert.Equal("succeeded", status.Str("state"));
+            foreach (var web in fleet.Web)
+            {
+                Assert.Equal("succeeded", CliJson.Hosts(status)[(web.Name, "activate")].Str("state"));
+                Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(web.Port));
+            }
+
+            // Assert: b refused the second deploy on a's lock, naming a's deployment.
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains($"is locked by deploy {id}", refused.StdErr);
+
+            // Assert: the history is the same from either replica, and b's live follower saw all of it, ending with the verdict.
+            var history = CliJson.Lines(onA.StdOut).Select(e => e.GetRawText()).ToList();
+            Assert.Contains(history, e => e.Contains("\"succeeded\"", StringComparison.Ordinal));
+            Assert.Equal(history, CliJson.Lines(onB.StdOut).Select(e => e.GetRawText()));
+            Assert.Equal(history, CliJson.Lines(followedOnB.StdOut).Select(e => e.GetRawText()));
+
+            // Assert: either replica lists every agent online, and b logged the steps it ran for a.
+            Assert.All(CliJson.Lines(agentsOnB.StdOut), a => Assert.Equal("online", a.Str("state")));
+            Assert.Equal(3, CliJson.Lines(agentsOnB.StdOut).Count);
+            Assert.Contains("routed to replica b", fleet.Coordinator.Process.Output);
+        }
+        finally
+        {
+            output.WriteLine(fleet.Logs());
+            await fleet.DisposeAsync();
+            await cluster.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+}
