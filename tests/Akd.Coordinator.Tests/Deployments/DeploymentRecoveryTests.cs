@@ -222,6 +222,30 @@ public sealed class DeploymentRecoveryTests
         Assert.Equal(DeploymentStates.Succeeded, d.State);
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_CancelledBeforeTheRestart_EndsCancelledWithTheBatchInFlightBackAndTheRestUntouched()
+    {
+        // Arrange: bob cancelled while web-1's step ran; then the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var (id, web) = await InterruptedDeploymentAsync(h, built: true);
+        await h.Deployments.SetCancelledByAsync(id, "bob@laptop", CancellationToken.None);
+
+        // Act: the restarted coordinator starts; web-1 comes back with the result it kept (it switched).
+        await h.Recovery().StartAsync(CancellationToken.None);
+        await h.LateResults.RecordAsync("web-1", Ok(id, "s-old"), CancellationToken.None);
+        var back = await PollUntilAsync(h, web[0].ReceiveStepAsync(CancellationToken.None));
+        web[0].Answer(new StepResult { StepId = back.StepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.1.0-r0" } });
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: as the cancel would have ended it without the restart.
+        Assert.Equal(DeploymentStates.Cancelled, d.State);
+        Assert.Equal("cancelled by bob@laptop; 2 hosts not reached; back on their previous release: web-1", d.Error);
+        Assert.Equal((StepStates.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", "rollback").State, CoordinatorHarness.Row(d, "web-1", "rollback").ReleaseId));
+        Assert.All(new[] { "web-2", "web-3" }, host => Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, host, "activate").State));
+        Assert.Empty(web[1].Pending());
+        Assert.Empty(web[2].Pending());
+    }
+
     private const string HotUpgrade = """
         app: hello
         build: { on: { role: build } }
@@ -277,6 +301,18 @@ public sealed class DeploymentRecoveryTests
     {
         StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = releaseId },
     };
+
+    /// <summary>Moves the fake clock a poll at a time (the reconciler waits on it between looks) until <paramref name="task"/> ends.</summary>
+    private static async Task<T> PollUntilAsync<T>(CoordinatorHarness h, Task<T> task)
+    {
+        while (!task.IsCompleted)
+        {
+            h.Clock.Advance(h.Options.ReconcilePoll);
+            await Task.WhenAny(task, Task.Delay(20));
+        }
+
+        return await task;
+    }
 
     private static async Task<Deployment> WaitFinishedAsync(CoordinatorHarness h, string id)
     {
