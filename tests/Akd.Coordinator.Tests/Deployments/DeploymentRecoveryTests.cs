@@ -246,6 +246,43 @@ public sealed class DeploymentRecoveryTests
         Assert.Empty(web[2].Pending());
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_InterruptedSourceDeployFromAnArchive_ResumesWithTheSameArchiveAndReleaseId()
+    {
+        // Arrange: strategy source; web-1 built and switched to 0.2.0-r1 before the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var web = new[]
+        {
+            await h.ConnectAsync("web-1", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
+        };
+        var plan = await h.PlanAsync(SourceDeploy, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var id = plan.Record.Id;
+        await h.Deployments.SetBuildAsync(id, "", "0.2.0", "0.2.0-r1", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        var step = await web[1].ReceiveStepAsync(CancellationToken.None);
+        web[1].Answer(Ok(id, step.StepId));
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: web-2 builds the same uploaded source into the same release id; web-1 is not touched again.
+        Assert.Equal(plan.Record.SourceSha256, step.SourceActivate.Source.Archive.Sha256);
+        Assert.Equal("0.2.0-r1", step.SourceActivate.ReleaseId);
+        Assert.Empty(web[0].Pending());
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+    }
+
+    private const string SourceDeploy = """
+        app: hello
+        strategy: source
+        deploy:
+          to: { role: web }
+          rolling: { batch: 1 }
+        """;
+
     private const string HotUpgrade = """
         app: hello
         build: { on: { role: build } }
