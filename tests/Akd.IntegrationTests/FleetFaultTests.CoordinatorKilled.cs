@@ -3,9 +3,9 @@ using Akd.IntegrationTests.Fleet;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// The coordinator stopped in the middle of a rolling deploy, by kill -9 or by SIGTERM: its hosts keep the
-/// results of the steps they ran meanwhile and resend them, and the restarted coordinator resumes the
-/// rollout from the next batch instead of declaring the deployment failed blind.
+/// The coordinator stopped in the middle of a rolling deploy or fleet operation, by kill -9 or by SIGTERM: its
+/// hosts keep the results of the steps they ran meanwhile and resend them, and the restarted coordinator
+/// resumes the rollout from the next batch instead of declaring it failed blind.
 /// </summary>
 public sealed partial class FleetFaultTests
 {
@@ -20,19 +20,51 @@ public sealed partial class FleetFaultTests
     }
 
     [Fact(Timeout = 600_000)]
-    public async Task Deploy_CoordinatorSigtermMidRollout_RecordedInterruptedAndResumedAfterStart()
+    public async Task DeployThenRestart_CoordinatorSigtermMidRolloutAndMidOperation_RecordedInterruptedAndResumedAfterStart()
     {
         // Arrange, Act: SIGTERM (as systemd stops it) during the first host's step, then start it again.
-        var (id, version, follow) = await DeployAndStopCoordinatorAsync("akd.sigterm.yaml", async () =>
-        {
-            Assert.True(await _fleet.Coordinator.Process.TerminateAsync(TimeSpan.FromSeconds(30)), "the coordinator was still running 30 s after SIGTERM");
-            await _fleet.RestartCoordinatorAsync(CancellationToken.None);
-        });
+        var (id, version, follow) = await DeployAndStopCoordinatorAsync("akd.sigterm.yaml", SigtermAndStartAsync);
 
         // Assert: not failed by the stop, and not cancelled on the host.
         Assert.Contains("interrupted: the coordinator is stopping", follow.StdOut);
         Assert.DoesNotContain("internal error", follow.StdOut);
         await AssertResumedAsync(id, version, follow);
+
+        // Arrange: a fleet operation with the manifest just deployed (one host at a time, an 8 s health check).
+        var before = _fleet.Web.Select(host => host.RunState()?.Pid).ToList();
+        var restart = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello", "--detach", "--output", "json");
+        output.WriteLine(restart.ToString());
+        Assert.Equal(0, restart.ExitCode);
+        var opId = CliJson.DeploymentId(restart);
+
+        // Act: SIGTERM while the first host restarts (its new VM is up, its health check runs), then start again.
+        await RollingDeployTests.WaitUntilAsync(() => _fleet.Web[0].RunState() is { Pid: { } pid } && pid != before[0], TimeSpan.FromMinutes(2));
+        var restartedFirst = _fleet.Web[0].RunState()?.Pid;
+        await SigtermAndStartAsync();
+        await _fleet.WaitForAgentsAsync(_fleet.Web.Count + 1, CancellationToken.None);
+        var opFollow = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "logs", opId, "-f");
+        output.WriteLine(opFollow.ToString());
+
+        // Assert: interrupted, not an internal error; resumed on the hosts it had not reached; each host restarted once.
+        Assert.Contains("interrupted: the coordinator is stopping", opFollow.StdOut);
+        Assert.DoesNotContain("internal error", opFollow.StdOut);
+        Assert.Contains("resuming after a coordinator restart", opFollow.StdOut);
+        var op = await CliJson.StatusAsync(_fleet, opId);
+        Assert.Equal("succeeded", op.Str("state"));
+        var rows = CliJson.Hosts(op);
+        Assert.All(_fleet.Web, host => Assert.Equal("succeeded", rows[(host.Name, "restart")].Str("state")));
+        Assert.Equal(restartedFirst, _fleet.Web[0].RunState()?.Pid);
+        Assert.All(_fleet.Web.Skip(1).Select((host, i) => (host, old: before[i + 1])), h => Assert.NotEqual(h.old, h.host.RunState()?.Pid));
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
+        }
+    }
+
+    private async Task SigtermAndStartAsync()
+    {
+        Assert.True(await _fleet.Coordinator.Process.TerminateAsync(TimeSpan.FromSeconds(30)), "the coordinator was still running 30 s after SIGTERM");
+        await _fleet.RestartCoordinatorAsync(CancellationToken.None);
     }
 
     /// <summary>A detached deploy, one host at a time with an 8 s health check; the coordinator stops during the first host's step.</summary>

@@ -9,10 +9,14 @@ namespace Akd.Bench.Scale;
 /// <summary>
 /// Scenario 4: one coordinator with many agent streams. A load generator in the bench process opens
 /// them (fake agents speaking the real protocol), then the coordinator's RSS and CPU are read from /proc
-/// while the fleet only sends heartbeats, and a no-op command round (Admin.PingAgents) is timed.
+/// while the fleet only sends heartbeats, a no-op command round (Admin.PingAgents) is timed, and last the
+/// time from SIGTERM to the coordinator's exit with every stream open.
 /// </summary>
 public static class ScaleScenario
 {
+    /// <summary>How long the bench waits for the coordinator to exit after SIGTERM before it calls the figure a failure.</summary>
+    private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(60);
+
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
         var o = ctx.Options;
@@ -58,10 +62,19 @@ public static class ScaleScenario
         }
 
         var afterRss = ProcStats.RssBytes(coordinator.Process.Pid);
-        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss);
+
+        // Last, as it ends the coordinator: SIGTERM (as systemd stops it) with every stream still open.
+        ctx.Log($"scale: SIGTERM with {o.FakeAgents} agents connected");
+        var signalled = Stopwatch.StartNew();
+        var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
+        var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
+        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss, shutdown);
     }
 
-    private static void Report(BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss)
+
+    /// <param name="shutdown">SIGTERM to exit; null when it had not exited after <see cref="ShutdownPatience"/>.</param>
+    private static void Report(
+        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss, TimeSpan? shutdown)
     {
         var o = ctx.Options;
         var section = ctx.Report.Section($"4. Coordinator at scale: {o.FakeAgents} agent streams");
@@ -69,7 +82,8 @@ public static class ScaleScenario
             $"A load generator in the bench process opens {o.FakeAgents} fake agents, each on its own HTTP/2 connection, speaking the " +
             "real protocol (AgentHub.Connect: hello, heartbeats every 5 s as the coordinator's welcome asks, a result for each step). " +
             "The round: `Admin.PingAgents` (proto/akd/v1/admin.proto) sends a no-op `PingStep` down every stream and returns when " +
-            "every agent's result is back; timed by the caller and by the coordinator. RSS and CPU are the coordinator process's (/proc).");
+            "every agent's result is back; timed by the caller and by the coordinator. RSS and CPU are the coordinator process's (/proc). " +
+            "Last, the coordinator gets SIGTERM with every stream still open (as systemd stops it), timed from the signal to the process's exit, once.");
         var table = section.Table("measure", "value");
         table.Row("coordinator RSS before any agent", Samples.MB(startRss));
         table.Row($"time to open {o.FakeAgents} streams (all welcomed)", Samples.Seconds(connect.TotalSeconds));
@@ -78,9 +92,12 @@ public static class ScaleScenario
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
         table.Row($"no-op round to all {o.FakeAgents}, coordinator's view", roundServer.Format(Samples.Millis));
         table.Row("coordinator RSS after the rounds", Samples.MB(afterRss));
+        var stopped = shutdown is { } took ? Samples.Seconds(took.TotalSeconds) : $"still running after {ShutdownPatience.TotalSeconds:0} s";
+        table.Row($"SIGTERM → exit with {o.FakeAgents} agents connected", stopped);
 
         var peak = Math.Max(idleRss.Max, afterRss);
         ctx.Report.Target("4 scale", $"coordinator RSS ≤ 400 MB with {o.FakeAgents} agents", Samples.MB(peak), peak <= 400e6, "highest sample");
         ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ 2 s", Samples.Millis(round.Median), round.Median <= 2000, "caller's view, median");
+        ctx.Report.Target("4 scale", $"SIGTERM → exit < 5 s with {o.FakeAgents} agents connected", stopped, shutdown < TimeSpan.FromSeconds(5), "one stop");
     }
 }

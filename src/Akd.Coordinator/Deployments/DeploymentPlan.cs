@@ -22,4 +22,7 @@ public sealed record DeploymentPlan(
 
     /// <summary>A rollout resumed after a coordinator restart: the hosts whose step ended before it.</summary>
     public IReadOnlyList<HostOutcome> DoneBefore { get; init; } = [];
+
+    /// <summary>A resumed rollout: the hosts whose step ran when the coordinator stopped (the batch in flight).</summary>
+    public IReadOnlyList<string> InFlightAtRestart { get; init; } = [];
 }

@@ -34,8 +34,12 @@ public sealed partial class DeploymentRecovery(
         var liveSince = clock.GetUtcNow() - options.Value.ReplicaTimeout;
         await agents.MarkOfflineAfterRestartAsync(liveSince, ct).ConfigureAwait(false);
         var interrupted = await deployments.ClaimUnfinishedAsync(liveSince, ct).ConfigureAwait(false);
+        var inFlight = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var id in interrupted)
         {
+            // Before any late result: the hosts whose step ran when the coordinator stopped.
+            var record = await deployments.GetAsync(id, ct).ConfigureAwait(false);
+            inFlight[id] = record?.Hosts.Where(h => h.State == StepStates.Running).Select(h => h.Host).ToList() ?? [];
             await journal.SetStateAsync(id, DeploymentStates.Interrupted,
                 $"interrupted by a coordinator restart: waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming", ct).ConfigureAwait(false);
             LogInterrupted(id);
@@ -49,7 +53,7 @@ public sealed partial class DeploymentRecovery(
         }
 
         // Not awaited: agents can only reconnect once the coordinator has started.
-        _reconciling = Task.WhenAll(interrupted.Select(id => Task.Run(() => ReconcileAsync(id, _stop.Token), CancellationToken.None)));
+        _reconciling = Task.WhenAll(interrupted.Select(id => Task.Run(() => ReconcileAsync(id, inFlight[id], _stop.Token), CancellationToken.None)));
     }
 
     public async Task StopAsync(CancellationToken ct)
@@ -58,12 +62,12 @@ public sealed partial class DeploymentRecovery(
         await _reconciling.WaitAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task ReconcileAsync(string id, CancellationToken ct)
+    private async Task ReconcileAsync(string id, IReadOnlyList<string> inFlight, CancellationToken ct)
     {
         try
         {
             var record = await WaitForHostsAsync(id, ct).ConfigureAwait(false);
-            var plan = ResumePlan.For(record, registry.IsOnline);
+            var plan = ResumePlan.For(record, registry.IsOnline) with { InFlightAtRestart = inFlight };
             if (plan.CannotResume is not null)
             {
                 await EndAsync(record, plan.Step, plan.CannotResume, ct).ConfigureAwait(false);

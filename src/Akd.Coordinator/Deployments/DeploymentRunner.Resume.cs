@@ -29,6 +29,7 @@ public sealed partial class DeploymentRunner
         {
             SourceVersion = source ? record.Version : "",
             DoneBefore = resume.Done,
+            InFlightAtRestart = resume.InFlightAtRestart,
         };
         return (plan, reference);
     }
@@ -44,6 +45,16 @@ public sealed partial class DeploymentRunner
         var record = plan.Record;
         try
         {
+            if (control.IsCancelRequested)
+            {
+                // Cancelled before the coordinator stopped: it ends as that cancel would have, the batch then in flight going back.
+                await journal.NoteAsync(record.Id, $"after a coordinator restart: ending the rollout {control.CancelledBy} cancelled before it", ct).ConfigureAwait(false);
+                var inFlight = plan.DoneBefore.Where(d => plan.InFlightAtRestart.Contains(d.Host, StringComparer.Ordinal)).ToList();
+                await EndRolloutAsync(plan, control, record.ReleaseId, new RolloutOutcome(plan.DoneBefore, plan.Targets, inFlight, Stopped: false, Cancelled: true), ct)
+                    .ConfigureAwait(false);
+                return;
+            }
+
             var what = plan.Targets.Count == 0
                 ? "every host had ended its step"
                 : $"{(record.ReleaseId.Length > 0 ? record.ReleaseId : "the source")} to {string.Join(", ", plan.Targets)} (hosts already done are not touched again)";

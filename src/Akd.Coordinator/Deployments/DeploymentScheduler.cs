@@ -42,14 +42,14 @@ public sealed class DeploymentScheduler(
     public void Resume(DeploymentPlan plan, ArtifactRef artifact)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        Launch(plan.Record.Id, (control, token) => runner.ResumeAsync(plan, artifact, control, token));
+        Launch(plan.Record.Id, (control, token) => runner.ResumeAsync(plan, artifact, control, token), plan.Record.CancelledBy);
     }
 
     /// <summary>Runs the rest of an interrupted fleet operation in the background; it still holds its deploy lock.</summary>
     public void Resume(OperationPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        Launch(plan.Record.Id, (control, token) => operations.ResumeAsync(plan, control, token));
+        Launch(plan.Record.Id, (control, token) => operations.ResumeAsync(plan, control, token), plan.Record.CancelledBy);
     }
 
     /// <summary>Asks a running deployment to stop; false when it is not running on this coordinator.</summary>
@@ -110,9 +110,15 @@ public sealed class DeploymentScheduler(
         return id;
     }
 
-    private void Launch(string id, Func<DeploymentControl, CancellationToken, Task> run)
+    /// <param name="cancelledBy">Who asked to cancel it before a coordinator restart: the resumed run honours it.</param>
+    private void Launch(string id, Func<DeploymentControl, CancellationToken, Task> run, string cancelledBy = "")
     {
         var control = new DeploymentControl();
+        if (cancelledBy.Length > 0)
+        {
+            control.RequestCancel(cancelledBy);
+        }
+
         _running[id] = control;
         _ = Task.Run(async () =>
         {

@@ -16,6 +16,9 @@ namespace Akd.Coordinator.Deployments;
 /// <param name="CannotResume">Why the rollout cannot go on; null when it can (or only has to be ended).</param>
 public sealed record ResumePlan(string Step, IReadOnlyList<HostOutcome> Done, IReadOnlyList<string> Remaining, string? CannotResume)
 {
+    /// <summary>The hosts whose step ran when the coordinator stopped: the batch in flight, should a cancel asked before the stop put them back.</summary>
+    public IReadOnlyList<string> InFlightAtRestart { get; init; } = [];
+
     /// <param name="hostsOnline">Whether a host is connected now.</param>
     public static ResumePlan For(Deployment record, Func<string, bool> hostsOnline)
     {

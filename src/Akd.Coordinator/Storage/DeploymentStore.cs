@@ -66,6 +66,10 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         command.ExecuteNonQuery();
     }, ct);
 
+    /// <summary>
+    /// Records a host's step. A step ends once: a row corrected later (a late result for a host whose state was
+    /// unknown) keeps the time it ended, so it does not pass the host's later deployments in history's order.
+    /// </summary>
     public Task SetHostStepAsync(string id, string host, string step, string state, string releaseId, string message, CancellationToken ct) =>
         db.UseAsync(c =>
         {
@@ -77,7 +81,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
                 VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @state = 'pending' THEN NULL ELSE @now END, CASE WHEN @terminal THEN @now END)
                 ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message,
                     started_at = COALESCE(host_steps.started_at, CASE WHEN @state = 'pending' THEN NULL ELSE @now END),
-                    finished_at = CASE WHEN @terminal THEN @now ELSE host_steps.finished_at END
+                    finished_at = CASE WHEN @terminal THEN COALESCE(host_steps.finished_at, @now) ELSE host_steps.finished_at END
                 """,
                 ("@id", id), ("@host", host), ("@step", step), ("@state", state), ("@release", releaseId),
                 ("@message", message), ("@now", now), ("@terminal", terminal));

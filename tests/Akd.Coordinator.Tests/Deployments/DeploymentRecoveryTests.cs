@@ -222,6 +222,67 @@ public sealed class DeploymentRecoveryTests
         Assert.Equal(DeploymentStates.Succeeded, d.State);
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_CancelledBeforeTheRestart_EndsCancelledWithTheBatchInFlightBackAndTheRestUntouched()
+    {
+        // Arrange: bob cancelled while web-1's step ran; then the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var (id, web) = await InterruptedDeploymentAsync(h, built: true);
+        await h.Deployments.SetCancelledByAsync(id, "bob@laptop", CancellationToken.None);
+
+        // Act: the restarted coordinator starts; web-1 comes back with the result it kept (it switched).
+        await h.Recovery().StartAsync(CancellationToken.None);
+        await h.LateResults.RecordAsync("web-1", Ok(id, "s-old"), CancellationToken.None);
+        var back = await PollUntilAsync(h, web[0].ReceiveStepAsync(CancellationToken.None));
+        web[0].Answer(new StepResult { StepId = back.StepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.1.0-r0" } });
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: as the cancel would have ended it without the restart.
+        Assert.Equal(DeploymentStates.Cancelled, d.State);
+        Assert.Equal("cancelled by bob@laptop; 2 hosts not reached; back on their previous release: web-1", d.Error);
+        Assert.Equal((StepStates.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", "rollback").State, CoordinatorHarness.Row(d, "web-1", "rollback").ReleaseId));
+        Assert.All(new[] { "web-2", "web-3" }, host => Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, host, "activate").State));
+        Assert.Empty(web[1].Pending());
+        Assert.Empty(web[2].Pending());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_InterruptedSourceDeployFromAnArchive_ResumesWithTheSameArchiveAndReleaseId()
+    {
+        // Arrange: strategy source; web-1 built and switched to 0.2.0-r1 before the coordinator stopped.
+        using var h = new CoordinatorHarness();
+        var web = new[]
+        {
+            await h.ConnectAsync("web-1", "role=web", CancellationToken.None),
+            await h.ConnectAsync("web-2", "role=web", CancellationToken.None),
+        };
+        var plan = await h.PlanAsync(SourceDeploy, CancellationToken.None);
+        await h.Runner.CreateAsync(plan, CancellationToken.None);
+        var id = plan.Record.Id;
+        await h.Deployments.SetBuildAsync(id, "", "0.2.0", "0.2.0-r1", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        var step = await web[1].ReceiveStepAsync(CancellationToken.None);
+        web[1].Answer(Ok(id, step.StepId));
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: web-2 builds the same uploaded source into the same release id; web-1 is not touched again.
+        Assert.Equal(plan.Record.SourceSha256, step.SourceActivate.Source.Archive.Sha256);
+        Assert.Equal("0.2.0-r1", step.SourceActivate.ReleaseId);
+        Assert.Empty(web[0].Pending());
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+    }
+
+    private const string SourceDeploy = """
+        app: hello
+        strategy: source
+        deploy:
+          to: { role: web }
+          rolling: { batch: 1 }
+        """;
+
     private const string HotUpgrade = """
         app: hello
         build: { on: { role: build } }
@@ -277,6 +338,18 @@ public sealed class DeploymentRecoveryTests
     {
         StepId = stepId, DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = releaseId },
     };
+
+    /// <summary>Moves the fake clock a poll at a time (the reconciler waits on it between looks) until <paramref name="task"/> ends.</summary>
+    private static async Task<T> PollUntilAsync<T>(CoordinatorHarness h, Task<T> task)
+    {
+        while (!task.IsCompleted)
+        {
+            h.Clock.Advance(h.Options.ReconcilePoll);
+            await Task.WhenAny(task, Task.Delay(20));
+        }
+
+        return await task;
+    }
 
     private static async Task<Deployment> WaitFinishedAsync(CoordinatorHarness h, string id)
     {

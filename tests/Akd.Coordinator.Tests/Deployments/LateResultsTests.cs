@@ -77,6 +77,8 @@ public sealed class LateResultsTests
         await h.Journal.RecordHostAsync(id, "web-1", StepKinds.Activate, StepStates.Failed, "",
             "agent web-1 disconnected during the step and did not come back within 20s (the host's state is unknown)", CancellationToken.None);
         await h.Journal.FinishAsync(id, DeploymentStates.Failed, "web-1: agent web-1 disconnected", CancellationToken.None);
+        var ended = CoordinatorHarness.Row(await h.GetAsync(id, CancellationToken.None), "web-1", "activate").FinishedAt;
+        await Task.Delay(10);
         var result = new StepResult
         {
             StepId = "s1", DeploymentId = id, Ok = true, Activate = new ActivateOutput { ReleaseId = "0.2.0-r2", PreviousReleaseId = "0.1.0-r1" },
@@ -90,6 +92,7 @@ public sealed class LateResultsTests
         var d = await h.GetAsync(id, CancellationToken.None);
         var row = CoordinatorHarness.Row(d, "web-1", "activate");
         Assert.Equal((StepStates.Succeeded, "0.2.0-r2"), (row.State, row.ReleaseId));
+        Assert.Equal(ended, row.FinishedAt); // history's order: it does not pass the host's later deployments
         Assert.Equal(DeploymentStates.Failed, d.State);
         var notes = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Where(e => e.Message.StartsWith("a late result", StringComparison.Ordinal)).ToList();
         Assert.Equal("a late result from web-1 arrived after the deployment ended failed: its activate step succeeded, on 0.2.0-r2 " +
