@@ -149,6 +149,29 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         return ids;
     }, ct);
 
+    /// <summary>
+    /// The unfinished deployments of replicas not heard of since <paramref name="liveSince"/> (their driver died), made
+    /// this replica's in one statement: of replicas looking at once, exactly one takes each.
+    /// </summary>
+    public Task<List<string>> ClaimOrphanedAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            UPDATE deployments SET replica = @replica
+            WHERE finished_at IS NULL AND replica <> @replica AND replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            RETURNING id
+            """,
+            ("@replica", _replica), ("@since", liveSince.ToDb()));
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }, ct);
+
     /// <summary>Marks a host step that never finished as failed.</summary>
     public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
     {

@@ -40,6 +40,23 @@ public sealed class RouteStore(Database db, TimeProvider clock)
         using var command = c.Command(
             "DELETE FROM routed_messages WHERE to_replica = @to RETURNING id, to_replica, from_replica, agent, step_id, kind, body",
             ("@to", replica));
+        return Read(command);
+    }, ct);
+
+    /// <summary>Takes the messages left for replicas not heard of since <paramref name="liveSince"/> (dead): whoever takes them first handles them.</summary>
+    public Task<List<RoutedMessage>> TakeOrphanedAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            DELETE FROM routed_messages WHERE to_replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            RETURNING id, to_replica, from_replica, agent, step_id, kind, body
+            """,
+            ("@since", liveSince.ToDb()));
+        return Read(command);
+    }, ct);
+
+    private static List<RoutedMessage> Read(System.Data.Common.DbCommand command)
+    {
         using var reader = command.ExecuteReader();
         var messages = new List<RoutedMessage>();
         while (reader.Read())
@@ -51,5 +68,5 @@ public sealed class RouteStore(Database db, TimeProvider clock)
 
         messages.Sort((a, b) => a.Id.CompareTo(b.Id));
         return messages;
-    }, ct);
+    }
 }
