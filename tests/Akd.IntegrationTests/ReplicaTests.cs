@@ -13,7 +13,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
 
     [SkippableFact(Timeout = 900_000)]
-    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndTheLockHeldAcross()
+    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndLockAndCancelAcross()
     {
         // Arrange
         var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
@@ -64,6 +64,23 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             Assert.All(CliJson.Lines(agentsOnB.StdOut), a => Assert.Equal("online", a.Str("state")));
             Assert.Equal(3, CliJson.Lines(agentsOnB.StdOut).Count);
             Assert.Contains("routed to replica b", fleet.Coordinator.Process.Output);
+
+            // Act: a slow rolling deploy through a, cancelled through b.
+            app.SetVersion("0.3.0");
+            var slow = FleetManifest.Write(app, "akd.slow.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"6\"], timeout: 30s }");
+            var second = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", slow, "--detach", "--output", "json");
+            Assert.Equal(0, second.ExitCode);
+            var secondId = CliJson.DeploymentId(second);
+            await RollingDeployTests.WaitUntilAsync(() => fleet.Web[0].CurrentRelease()?.StartsWith("0.3.0-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
+            var cancel = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromMinutes(2), viaB, ["cancel", secondId]);
+            output.WriteLine(cancel.ToString());
+
+            // Assert: b handed the cancel to a, which drives it; it ended cancelled, by whom is recorded.
+            Assert.Equal(0, cancel.ExitCode);
+            var cancelled = await CliJson.StatusAsync(fleet, secondId);
+            Assert.Equal("cancelled", cancelled.Str("state"));
+            Assert.NotEqual("", cancelled.Str("cancelledBy"));
+            Assert.Equal("skipped", CliJson.Hosts(cancelled)[(fleet.Web[1].Name, "activate")].Str("state"));
         }
         finally
         {

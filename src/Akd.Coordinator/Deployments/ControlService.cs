@@ -14,7 +14,9 @@ public sealed partial class ControlService(
     DeploymentStore deployments,
     DeploymentEvents events,
     AgentStore agents,
-    ArtifactUploadStore uploads) : Control.ControlBase
+    ArtifactUploadStore uploads,
+    RouteStore routes,
+    Replicas.ReplicaIdentity replica) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {

@@ -172,6 +172,13 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         return ids;
     }, ct);
 
+    /// <summary>The replica driving deployment <paramref name="id"/> ("" on an embedded store), or null when there is no such deployment.</summary>
+    public Task<string?> DriverOfAsync(string id, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("SELECT replica FROM deployments WHERE id = @id", ("@id", id));
+        return command.ExecuteScalar() as string;
+    }, ct);
+
     /// <summary>Marks a host step that never finished as failed.</summary>
     public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
     {

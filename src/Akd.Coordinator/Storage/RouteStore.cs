@@ -2,8 +2,15 @@ using System.Globalization;
 
 namespace Akd.Coordinator.Storage;
 
+/// <summary>The kinds of <see cref="RoutedMessage"/> that are not about one agent's step.</summary>
+public static class RoutedKinds
+{
+    /// <summary>Cancel a deployment the recipient drives; the body is the actor's name (UTF-8, base64), the step id the deployment's id.</summary>
+    public const string CancelDeployment = "cancel-deployment";
+}
+
 /// <summary>What one replica asks of an agent on another, or tells the replica that asked, in order of <see cref="Id"/>.</summary>
-/// <param name="Kind">run, cancel or ack (to the agent's replica); event or result (back to the asking one).</param>
+/// <param name="Kind">run, cancel or ack (to the agent's replica); event or result (back to the asking one); or one of <see cref="RoutedKinds"/>.</param>
 /// <param name="Body">The protobuf message, base64: a <c>CoordinatorMessage</c> to the agent, an <c>AgentMessage</c> from it.</param>
 public sealed record RoutedMessage(long Id, string To, string From, string Agent, string StepId, string Kind, string Body);
 

@@ -45,6 +45,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         }
     }
 
+    /// <summary>Cancels a deployment this replica drives (deployment id, actor): another replica was asked to. Set where the deployments are wired.</summary>
+    public Func<string, string, CancellationToken, Task<bool>>? CancelDeployment { get; set; }
+
     private sealed record RemoteStep(string Replica, string Agent, Action<AgentMessage> OnEvent, TaskCompletionSource<StepResult> Result);
 
     public bool TryDeliver(string stepId, AgentMessage message)
@@ -304,6 +307,11 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
             case Kinds.Ack:
                 _registry.AcknowledgeHere(message.Agent, message.StepId);
                 break;
+            case RoutedKinds.CancelDeployment when CancelDeployment is { } cancelDeployment:
+                var actor = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(message.Body));
+                _ = Task.Run(() => cancelDeployment(message.StepId, actor, CancellationToken.None), CancellationToken.None);
+                LogCancelRouted(message.StepId, message.From);
+                break;
             case Kinds.Event or Kinds.Result:
                 var reply = AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body));
                 // The holder lost the agent, which came here with the step: the agent's own result will follow here.
@@ -413,6 +421,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     [LoggerMessage(EventId = 973, Level = LogLevel.Information, Message = "Result of step {StepId} from {Agent} was for a replica that died; recorded as a late result")]
     private partial void LogOrphanedResult(string stepId, string agent);
+
+    [LoggerMessage(EventId = 974, Level = LogLevel.Information, Message = "Cancel of deployment {Id} asked on replica {Replica}")]
+    private partial void LogCancelRouted(string id, string replica);
 
     [LoggerMessage(EventId = 972, Level = LogLevel.Warning, Message = "Listening for routed messages failed ({Reason}); polling meanwhile")]
     private partial void LogListenFailed(string reason);
