@@ -94,6 +94,8 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
+// A cancel asked on another replica reaches the deployment where it runs.
+app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
 app.CloseAgentStreamsOnStop();
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();

@@ -13,7 +13,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
 
     [SkippableFact(Timeout = 900_000)]
-    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndTheLockHeldAcross()
+    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndLockAndCancelAcross()
     {
         // Arrange
         var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
@@ -64,6 +64,96 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             Assert.All(CliJson.Lines(agentsOnB.StdOut), a => Assert.Equal("online", a.Str("state")));
             Assert.Equal(3, CliJson.Lines(agentsOnB.StdOut).Count);
             Assert.Contains("routed to replica b", fleet.Coordinator.Process.Output);
+
+            // Act: a slow rolling deploy through a, cancelled through b.
+            app.SetVersion("0.3.0");
+            var slow = FleetManifest.Write(app, "akd.slow.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"6\"], timeout: 30s }");
+            var second = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", slow, "--detach", "--output", "json");
+            Assert.Equal(0, second.ExitCode);
+            var secondId = CliJson.DeploymentId(second);
+            await RollingDeployTests.WaitUntilAsync(() => fleet.Web[0].CurrentRelease()?.StartsWith("0.3.0-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
+            var cancel = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromMinutes(2), viaB, ["cancel", secondId]);
+            output.WriteLine(cancel.ToString());
+
+            // Assert: b handed the cancel to a, which drives it; it ended cancelled, by whom is recorded.
+            Assert.Equal(0, cancel.ExitCode);
+            var cancelled = await CliJson.StatusAsync(fleet, secondId);
+            Assert.Equal("cancelled", cancelled.Str("state"));
+            Assert.NotEqual("", cancelled.Str("cancelledBy"));
+            Assert.Equal("skipped", CliJson.Hosts(cancelled)[(fleet.Web[1].Name, "activate")].Str("state"));
+        }
+        finally
+        {
+            output.WriteLine(fleet.Logs());
+            await fleet.DisposeAsync();
+            await cluster.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+
+    [SkippableFact(Timeout = 900_000)]
+    public async Task Deploy_DrivingReplicaKilledMidRollout_TheOtherTakesOverAndFinishesEveryHostOnce()
+    {
+        // Arrange: replica a with the build agent and web-1 (both also know b, which is not up yet, so they settle on a);
+        // replica b with web-2. A rolling deploy through a, one host at a time, each health check taking 8 s.
+        var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
+        var postgres = cluster.ConnectionString(database);
+        var bPort = Ports.Free();
+        var bUrl = $"https://127.0.0.1:{bPort}";
+        var fleet = await LocalFleet.StartAsync(new FleetOptions
+        {
+            WebAgents = 1,
+            CoordinatorArgs = ["--postgres", postgres, "--replica-id", "a"],
+            AgentCoordinatorUrls = a => $"{a},{bUrl}",
+        }, CancellationToken.None);
+        try
+        {
+            var b = await fleet.AddReplicaAsync(["--postgres", postgres, "--replica-id", "b"], CancellationToken.None, bPort);
+            fleet.AgentCoordinatorUrl = b.Url;
+            await fleet.AddWebAgentAsync("2", "role=web", new Dictionary<string, string>(), CancellationToken.None);
+            var both = $"{fleet.CoordinatorUrl},{b.Url}";
+            var env = fleet.CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = fleet.AdminToken });
+            var app = HelloApp.CopyTo(fleet.Root);
+            app.SetVersion("0.2.0");
+            var manifest = FleetManifest.Write(app, "akd.takeover.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"8\"], timeout: 30s }", "  step_timeout: 120s");
+            var started = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
+            output.WriteLine(started.ToString());
+            Assert.Equal(0, started.ExitCode);
+            var id = CliJson.DeploymentId(started);
+            var first = fleet.Web[0];
+            await RollingDeployTests.WaitUntilAsync(() => first.CurrentRelease()?.StartsWith("0.2.0-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
+
+            // Act: kill -9 of the driving replica during web-1's step; akdctl names both replicas and reaches b.
+            fleet.Coordinator.Process.Kill();
+            var follow = await CliRun.RunAsync(fleet.Programs.Cli, both, fleet.Root, DeployTimeout, env, ["logs", id, "-f"]);
+            output.WriteLine(follow.ToString());
+            var status = await CliRun.RunAsync(fleet.Programs.Cli, both, fleet.Root, TimeSpan.FromSeconds(60), env, ["status", id, "--output", "json"]);
+            var agents = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(60), env, ["agents", "--output", "json"]);
+            var onB = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(60), env, ["logs", id, "--output", "json"]);
+            await fleet.RestartCoordinatorAsync(CancellationToken.None);
+            var onA = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "logs", id, "--output", "json");
+
+            // Assert: b took it over and finished it; every host runs the new release, deployed once.
+            output.WriteLine(status.ToString());
+            var deployment = Assert.Single(CliJson.Lines(status.StdOut));
+            Assert.Equal("succeeded", deployment.Str("state"));
+            Assert.Contains("taken over", follow.StdOut);
+            var rows = CliJson.Hosts(deployment);
+            var release = first.CurrentRelease();
+            Assert.StartsWith("0.2.0-", release);
+            foreach (var host in fleet.Web)
+            {
+                Assert.Equal(release, host.CurrentRelease());
+                Assert.Equal(("succeeded", release), (rows[(host.Name, "activate")].Str("state"), rows[(host.Name, "activate")].Str("releaseId")));
+                var lines = host.Revisions().Where(l => l.Contains($"\t{id}\t", StringComparison.Ordinal)).ToList();
+                Assert.EndsWith($"\t{release}\t{id}\tdeployed", Assert.Single(lines));
+                Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(host.Port));
+            }
+
+            // Assert: the agents of the dead replica came back on b; the history is the same from b and from a restarted.
+            Assert.Equal(3, CliJson.Lines(agents.StdOut).Count(a => a.Str("state") == "online"));
+            var history = CliJson.Lines(onB.StdOut).Select(e => e.GetRawText()).ToList();
+            Assert.Contains(history, e => e.Contains("taken over", StringComparison.Ordinal));
+            Assert.Equal(history, CliJson.Lines(onA.StdOut).Select(e => e.GetRawText()));
         }
         finally
         {

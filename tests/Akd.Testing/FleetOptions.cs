@@ -31,6 +31,12 @@ public sealed class FleetOptions
     /// <summary>Extra coordinator flags, on every start, e.g. <c>--postgres CONNECTION-STRING</c>.</summary>
     public IReadOnlyList<string>? CoordinatorArgs { get; init; }
 
+    /// <summary>
+    /// What agents get as <c>--coordinator</c>, from the first coordinator's URL (e.g. that URL and a replica's);
+    /// null: that URL alone. Sets <see cref="LocalFleet.AgentCoordinatorUrl"/> before the first agent starts.
+    /// </summary>
+    public Func<string, string>? AgentCoordinatorUrls { get; init; }
+
     public AkdPrograms Programs { get; init; } = AkdPrograms.Current;
 
     /// <summary>How long agents may take to come online (or go offline) before the start fails with their logs.</summary>

@@ -94,6 +94,7 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             fleet._coordinator = await TestCoordinator.StartAsync(options.Programs, Path.Combine(root, "coordinator"), ct, options.CoordinatorEnv, options.CoordinatorArgs).ConfigureAwait(false);
             fleet.AdminToken = fleet._coordinator.AdminToken;
+            fleet.AgentCoordinatorUrl = options.AgentCoordinatorUrls?.Invoke(fleet._coordinator.Url);
             await fleet.StartAgentAsync(fleet.BuildAgentName, options.BuildLabels, ct: ct).ConfigureAwait(false);
             for (var i = 1; i <= options.WebAgents; i++)
             {
@@ -118,9 +119,10 @@ public sealed class LocalFleet : IAsyncDisposable
     /// a <c>--replica-id</c> of its own: the data dir's <c>replica.id</c> is the first one's). The data dir stands for
     /// what replicas share: the CA that join tokens pin, and the artifacts.
     /// </summary>
-    public async Task<TestCoordinator> AddReplicaAsync(IReadOnlyList<string> args, CancellationToken ct)
+    /// <param name="port">The port it listens on (e.g. one already named to agents); null: a free one.</param>
+    public async Task<TestCoordinator> AddReplicaAsync(IReadOnlyList<string> args, CancellationToken ct, int? port = null)
     {
-        var replica = await TestCoordinator.StartAsync(Programs, Coordinator.DataDir, ct, _options.CoordinatorEnv, args).ConfigureAwait(false);
+        var replica = await TestCoordinator.StartAsync(Programs, Coordinator.DataDir, ct, _options.CoordinatorEnv, args, port).ConfigureAwait(false);
         Replicas.Add(replica);
         return replica;
     }

@@ -9,12 +9,12 @@ public sealed class TestCoordinator : IDisposable
     private readonly AkdPrograms _programs;
     private TestChannel? _admin;
 
-    private TestCoordinator(AkdPrograms programs, string dataDir, IReadOnlyDictionary<string, string>? env, IReadOnlyList<string>? args)
+    private TestCoordinator(AkdPrograms programs, string dataDir, IReadOnlyDictionary<string, string>? env, IReadOnlyList<string>? args, int? port)
     {
         Args.AddRange(args ?? []);
         _programs = programs;
         DataDir = dataDir;
-        Port = Ports.Free();
+        Port = port ?? Ports.Free();
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
             Env[key] = value;
@@ -50,10 +50,12 @@ public sealed class TestCoordinator : IDisposable
     public TestChannel Admin => _admin ??= new TestChannel(Url, CaFile, AdminToken);
 
     /// <summary>Starts it and returns once it listens and its trust files are written.</summary>
+    /// <param name="port">The port to listen on; null: a free one.</param>
     public static async Task<TestCoordinator> StartAsync(
-        AkdPrograms programs, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<string>? args = null)
+        AkdPrograms programs, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<string>? args = null,
+        int? port = null)
     {
-        var coordinator = new TestCoordinator(programs, dataDir, env, args);
+        var coordinator = new TestCoordinator(programs, dataDir, env, args, port);
         try
         {
             await coordinator.StartProcessAsync(ct).ConfigureAwait(false);

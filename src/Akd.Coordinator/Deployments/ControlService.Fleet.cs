@@ -1,6 +1,7 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
+using Akd.Coordinator.Storage;
 using Grpc.Core;
 
 namespace Akd.Coordinator.Deployments;
@@ -42,7 +43,14 @@ public sealed partial class ControlService
         var actor = Caller.Of(context).Name;
         if (!await scheduler.CancelAsync(deployment.Id, actor, ct).ConfigureAwait(false))
         {
-            throw new PreconditionFailedException($"deployment {deployment.Id} is not running on this coordinator");
+            // Driven by another replica: the cancel goes to it, and takes effect there as if asked there.
+            if (await deployments.DriverOfAsync(deployment.Id, ct).ConfigureAwait(false) is not { Length: > 0 } driver || driver == replica.Id)
+            {
+                throw new PreconditionFailedException($"deployment {deployment.Id} is not running on this coordinator");
+            }
+
+            await routes.SendAsync(new RoutedMessage(0, driver, replica.Id, "", deployment.Id, RoutedKinds.CancelDeployment,
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(actor))), ct).ConfigureAwait(false);
         }
 
         return await GetOrThrowAsync(deployment.Id, ct).ConfigureAwait(false);

@@ -17,7 +17,9 @@ public sealed partial class ControlService(
     DeploymentEvents events,
     AgentStore agents,
     ArtifactUploadStore uploads,
-    ArtifactDeliveryStore deliveries) : Control.ControlBase
+    ArtifactDeliveryStore deliveries,
+    RouteStore routes,
+    Replicas.ReplicaIdentity replica) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {

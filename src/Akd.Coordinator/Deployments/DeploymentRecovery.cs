@@ -1,6 +1,8 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Agents;
 using Akd.Coordinator.Storage;
+using Akd.Coordinator.Replicas;
+using Akd.Core.Manifest;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Deployments;
@@ -23,10 +25,12 @@ public sealed partial class DeploymentRecovery(
     DeploymentScheduler scheduler,
     IOptions<CoordinatorOptions> options,
     TimeProvider clock,
-    ILogger<DeploymentRecovery> logger) : IHostedService
+    ILogger<DeploymentRecovery> logger,
+    ReplicaIdentity? replica = null) : IHostedService
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _reconciling = Task.CompletedTask;
+    private Task _takingOver = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -37,9 +41,7 @@ public sealed partial class DeploymentRecovery(
         var inFlight = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var id in interrupted)
         {
-            // Before any late result: the hosts whose step ran when the coordinator stopped.
-            var record = await deployments.GetAsync(id, ct).ConfigureAwait(false);
-            inFlight[id] = record?.Hosts.Where(h => h.State == StepStates.Running).Select(h => h.Host).ToList() ?? [];
+            inFlight[id] = await InFlightAsync(id, ct).ConfigureAwait(false);
             await journal.SetStateAsync(id, DeploymentStates.Interrupted,
                 $"interrupted by a coordinator restart: waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming", ct).ConfigureAwait(false);
             LogInterrupted(id);
@@ -54,12 +56,55 @@ public sealed partial class DeploymentRecovery(
 
         // Not awaited: agents can only reconnect once the coordinator has started.
         _reconciling = Task.WhenAll(interrupted.Select(id => Task.Run(() => ReconcileAsync(id, inFlight[id], _stop.Token), CancellationToken.None)));
+        _takingOver = Task.Run(() => TakeOverAsync(_stop.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken ct)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _reconciling.WaitAsync(ct).ConfigureAwait(false);
+        await _takingOver.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// While this replica runs: a deployment whose driving replica stopped beating is taken over (by exactly one
+    /// live replica) and reconciled as after a restart: its hosts' results come in, then it resumes or ends.
+    /// </summary>
+    private async Task TakeOverAsync(CancellationToken ct)
+    {
+        var taken = new List<Task>();
+        try
+        {
+            using var timer = new PeriodicTimer(options.Value.ReplicaHeartbeatInterval, clock);
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                List<string> orphaned;
+                try
+                {
+                    orphaned = await deployments.ClaimOrphanedAsync(clock.GetUtcNow() - options.Value.ReplicaTimeout, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+                {
+                    LogTakeOverFailed(ex.Message);
+                    continue;
+                }
+
+                foreach (var id in orphaned)
+                {
+                    var inFlight = await InFlightAsync(id, ct).ConfigureAwait(false);
+                    await journal.SetStateAsync(id, DeploymentStates.Interrupted,
+                        $"its driving coordinator replica stopped; taken over by replica {replica?.Id}, waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming",
+                        ct).ConfigureAwait(false);
+                    LogTakenOver(id);
+                    taken.Add(Task.Run(() => ReconcileAsync(id, inFlight, ct), CancellationToken.None));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(taken).ConfigureAwait(false);
     }
 
     private async Task ReconcileAsync(string id, IReadOnlyList<string> inFlight, CancellationToken ct)
@@ -67,7 +112,8 @@ public sealed partial class DeploymentRecovery(
         try
         {
             var record = await WaitForHostsAsync(id, ct).ConfigureAwait(false);
-            var plan = ResumePlan.For(record, registry.IsOnline) with { InFlightAtRestart = inFlight };
+            var online = await OnlineAnywhereAsync(ct).ConfigureAwait(false);
+            var plan = ResumePlan.For(record, online.Contains) with { InFlightAtRestart = inFlight };
             if (plan.CannotResume is not null)
             {
                 await EndAsync(record, plan.Step, plan.CannotResume, ct).ConfigureAwait(false);
@@ -107,8 +153,9 @@ public sealed partial class DeploymentRecovery(
         while (true)
         {
             var record = await deployments.GetAsync(id, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"deployment {id} vanished");
+            var online = await OnlineAnywhereAsync(ct).ConfigureAwait(false);
             var settled = !record.Hosts.Any(h => h.State == StepStates.Running) &&
-                record.Hosts.Where(h => h.State == StepStates.Pending).All(h => registry.IsOnline(h.Host));
+                record.Hosts.Where(h => h.State == StepStates.Pending).All(h => online.Contains(h.Host));
             if (settled || clock.GetUtcNow() >= until)
             {
                 return record;
@@ -117,6 +164,17 @@ public sealed partial class DeploymentRecovery(
             await Task.Delay(options.Value.ReconcilePoll, clock, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Read before any late result: the hosts whose step ran when the driving coordinator stopped.</summary>
+    private async Task<IReadOnlyList<string>> InFlightAsync(string id, CancellationToken ct)
+    {
+        var record = await deployments.GetAsync(id, ct).ConfigureAwait(false);
+        return record?.Hosts.Where(h => h.State == StepStates.Running).Select(h => h.Host).ToList() ?? [];
+    }
+
+    /// <summary>The agents online here or on another live replica: a host on either can be deployed to.</summary>
+    private async Task<HashSet<string>> OnlineAnywhereAsync(CancellationToken ct) =>
+        (await registry.MatchingAnywhereAsync(LabelSelector.Parse(""), ct).ConfigureAwait(false)).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ends the deployment with what each host is known to run: no result means unknown, never reached means untouched.</summary>
     private async Task EndAsync(Deployment record, string step, string why, CancellationToken ct)
@@ -145,6 +203,12 @@ public sealed partial class DeploymentRecovery(
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Interrupted deployment {Id} ends: {Why}")]
     private partial void LogEnded(string id, string why);
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Warning, Message = "Deployment {Id} lost its driving replica; this replica takes it over")]
+    private partial void LogTakenOver(string id);
+
+    [LoggerMessage(EventId = 216, Level = LogLevel.Warning, Message = "Looking for deployments of dead replicas failed: {Reason}")]
+    private partial void LogTakeOverFailed(string reason);
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Error, Message = "Reconciling deployment {Id} failed; it stays interrupted until the next start")]
     private partial void LogReconcileFailed(Exception ex, string id);

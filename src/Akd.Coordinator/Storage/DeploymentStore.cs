@@ -153,6 +153,36 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         return ids;
     }, ct);
 
+    /// <summary>
+    /// The unfinished deployments of replicas not heard of since <paramref name="liveSince"/> (their driver died), made
+    /// this replica's in one statement: of replicas looking at once, exactly one takes each.
+    /// </summary>
+    public Task<List<string>> ClaimOrphanedAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            UPDATE deployments SET replica = @replica
+            WHERE finished_at IS NULL AND replica <> @replica AND replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            RETURNING id
+            """,
+            ("@replica", _replica), ("@since", liveSince.ToDb()));
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }, ct);
+
+    /// <summary>The replica driving deployment <paramref name="id"/> ("" on an embedded store), or null when there is no such deployment.</summary>
+    public Task<string?> DriverOfAsync(string id, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("SELECT replica FROM deployments WHERE id = @id", ("@id", id));
+        return command.ExecuteScalar() as string;
+    }, ct);
+
     /// <summary>Marks a host step that never finished as failed.</summary>
     public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
     {

@@ -2,8 +2,15 @@ using System.Globalization;
 
 namespace Akd.Coordinator.Storage;
 
+/// <summary>The kinds of <see cref="RoutedMessage"/> that are not about one agent's step.</summary>
+public static class RoutedKinds
+{
+    /// <summary>Cancel a deployment the recipient drives; the body is the actor's name (UTF-8, base64), the step id the deployment's id.</summary>
+    public const string CancelDeployment = "cancel-deployment";
+}
+
 /// <summary>What one replica asks of an agent on another, or tells the replica that asked, in order of <see cref="Id"/>.</summary>
-/// <param name="Kind">run, cancel or ack (to the agent's replica); event or result (back to the asking one).</param>
+/// <param name="Kind">run, cancel or ack (to the agent's replica); event or result (back to the asking one); or one of <see cref="RoutedKinds"/>.</param>
 /// <param name="Body">The protobuf message, base64: a <c>CoordinatorMessage</c> to the agent, an <c>AgentMessage</c> from it.</param>
 public sealed record RoutedMessage(long Id, string To, string From, string Agent, string StepId, string Kind, string Body);
 
@@ -40,6 +47,23 @@ public sealed class RouteStore(Database db, TimeProvider clock)
         using var command = c.Command(
             "DELETE FROM routed_messages WHERE to_replica = @to RETURNING id, to_replica, from_replica, agent, step_id, kind, body",
             ("@to", replica));
+        return Read(command);
+    }, ct);
+
+    /// <summary>Takes the messages left for replicas not heard of since <paramref name="liveSince"/> (dead): whoever takes them first handles them.</summary>
+    public Task<List<RoutedMessage>> TakeOrphanedAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command(
+            """
+            DELETE FROM routed_messages WHERE to_replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            RETURNING id, to_replica, from_replica, agent, step_id, kind, body
+            """,
+            ("@since", liveSince.ToDb()));
+        return Read(command);
+    }, ct);
+
+    private static List<RoutedMessage> Read(System.Data.Common.DbCommand command)
+    {
         using var reader = command.ExecuteReader();
         var messages = new List<RoutedMessage>();
         while (reader.Read())
@@ -51,5 +75,5 @@ public sealed class RouteStore(Database db, TimeProvider clock)
 
         messages.Sort((a, b) => a.Id.CompareTo(b.Id));
         return messages;
-    }, ct);
+    }
 }

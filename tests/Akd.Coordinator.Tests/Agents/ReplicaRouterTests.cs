@@ -90,21 +90,84 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
         Assert.Equal(["web-1", "web-2"], matching.Select(m => m.Name));
     }
 
+    [SkippableFact(Timeout = 60_000)]
+    public async Task Drain_ResultRoutedToADeadReplica_RecordedAsALateResultOnce()
+    {
+        // Arrange: b ran a step for c and routed its result back, but c died before reading it.
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var otherStore = store.OtherCoordinator();
+        var lateOnA = new RecordingLateResultsFake();
+        var lateOnB = new RecordingLateResultsFake();
+        var result = new StepResult { StepId = "step-1", DeploymentId = "d-1", Ok = true };
+        await new RouteStore(store.Database, TimeProvider.System).SendAsync(
+            new RoutedMessage(0, "c", "b", "web-2", "step-1", "result", Convert.ToBase64String(Google.Protobuf.MessageExtensions.ToByteArray(new AgentMessage { Result = result }))),
+            CancellationToken.None);
+
+        // Act: two live replicas look for orphaned messages.
+        await using var a = await Replica.StartAsync(store, "a", late: lateOnA);
+        await using var b = await Replica.StartAsync(otherStore, "b", late: lateOnB);
+        while (lateOnA.Recorded.Count + lateOnB.Recorded.Count == 0)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(500);
+
+        // Assert: exactly one of them recorded it, as the agent's.
+        var recorded = Assert.Single(lateOnA.Recorded.Concat(lateOnB.Recorded));
+        Assert.Equal(("web-2", result), recorded);
+    }
+
+    [SkippableFact(Timeout = 60_000)]
+    public async Task Drain_CancelOfADeploymentAskedOnAnotherReplica_HandedToTheDriversCancelWithTheActor()
+    {
+        // Arrange: b drives d-1; a was asked to cancel it and routed the request, as ControlService does.
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var otherStore = store.OtherCoordinator();
+        await using var b = await Replica.StartAsync(otherStore, "b", TimeSpan.FromHours(1));
+        var asked = new TaskCompletionSource<(string Id, string Actor)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Router.CancelDeployment = (id, actor, _) =>
+        {
+            asked.TrySetResult((id, actor));
+            return Task.FromResult(true);
+        };
+
+        // Act
+        await new RouteStore(store.Database, TimeProvider.System).SendAsync(
+            new RoutedMessage(0, "b", "a", "", "d-1", RoutedKinds.CancelDeployment, Convert.ToBase64String("alice@box"u8.ToArray())), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(("d-1", "alice@box"), await asked.Task);
+    }
+
+    /// <summary>FAKE late results: records what it is given (the deployments' real one is tested in LateResultsTests).</summary>
+    private sealed class RecordingLateResultsFake : ILateResults
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string Agent, StepResult Result)> Recorded { get; } = new();
+
+        public Task RecordAsync(string agent, StepResult result, CancellationToken ct)
+        {
+            Recorded.Enqueue((agent, result));
+            return Task.CompletedTask;
+        }
+    }
+
     /// <summary>One replica's agent registry, stores and router over its own connections to the shared database.</summary>
     private sealed class Replica : IAsyncDisposable
     {
-        private readonly ReplicaRouter _router;
         private readonly AgentStore _agents;
 
-        private Replica(TempDatabase db, string id, TimeSpan poll)
+        private Replica(TempDatabase db, string id, TimeSpan poll, ILateResults? late)
         {
             var options = Options.Create(new CoordinatorOptions { DataDir = db.Dir, RoutePollInterval = poll });
             var identity = new ReplicaIdentity(id);
             Registry = new AgentRegistry(TimeProvider.System, options, NullLogger<AgentRegistry>.Instance);
             _agents = new AgentStore(db.Database, TimeProvider.System, identity);
-            _router = new ReplicaRouter(
+            Router = new ReplicaRouter(
                 Registry, new RouteStore(db.Database, TimeProvider.System), _agents, db.Replicas, db.Database, identity, options, TimeProvider.System,
-                NullLogger<ReplicaRouter>.Instance);
+                NullLogger<ReplicaRouter>.Instance, late: late);
             Id = id;
         }
 
@@ -112,12 +175,15 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
 
         public AgentRegistry Registry { get; }
 
+        public ReplicaRouter Router { get; }
+
         /// <param name="poll">How often it looks for routed messages besides being notified.</param>
-        public static async Task<Replica> StartAsync(TempDatabase db, string id, TimeSpan? poll = null)
+        /// <param name="late">Where results nobody waits for go (those routed to a dead replica).</param>
+        public static async Task<Replica> StartAsync(TempDatabase db, string id, TimeSpan? poll = null, ILateResults? late = null)
         {
-            var replica = new Replica(db, id, poll ?? TimeSpan.FromMilliseconds(200));
+            var replica = new Replica(db, id, poll ?? TimeSpan.FromMilliseconds(200), late);
             await db.Replicas.BeatAsync(id, CancellationToken.None);
-            await replica._router.StartAsync(CancellationToken.None);
+            await replica.Router.StartAsync(CancellationToken.None);
             return replica;
         }
 
@@ -131,8 +197,8 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
 
         public async ValueTask DisposeAsync()
         {
-            await _router.StopAsync(CancellationToken.None);
-            _router.Dispose();
+            await Router.StopAsync(CancellationToken.None);
+            Router.Dispose();
         }
     }
 }

@@ -76,5 +76,25 @@ public sealed class ReplicaStoreTests(PostgresCluster cluster)
         Assert.Equal(["d-1", "d-2"], claimed.Order(StringComparer.Ordinal));
     }
 
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task ClaimOrphaned_TwoLiveReplicasLook_OnlyTheDeadOnesDeploymentTakenAndByOne(string engine)
+    {
+        // Arrange: a and b are alive; c died driving d-c; a's own d-a is not orphaned.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
+        await db.Replicas.BeatAsync("a", CancellationToken.None);
+        await db.Replicas.BeatAsync("b", CancellationToken.None);
+        await a.CreateAsync(TempDatabase.NewDeployment("d-a"), "app: hello", CancellationToken.None);
+        await c.CreateAsync(TempDatabase.NewDeployment("d-c"), "app: hello", CancellationToken.None);
+        var since = DateTimeOffset.UtcNow - LiveFor;
+
+        // Act: both look at once.
+        var claims = await Task.WhenAll(a.ClaimOrphanedAsync(since, CancellationToken.None), b.ClaimOrphanedAsync(since, CancellationToken.None));
+
+        // Assert
+        Assert.Equal(["d-c"], claims.SelectMany(ids => ids));
+    }
+
     private static DeploymentStore StoreOf(TempDatabase db, string id) => new(db.Database, TimeProvider.System, new ReplicaIdentity(id));
 }

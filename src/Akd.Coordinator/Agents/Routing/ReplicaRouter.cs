@@ -25,14 +25,17 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
     private readonly TimeProvider _clock;
     private readonly ILogger<ReplicaRouter> _logger;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly ILateResults? _late;
     private readonly ConcurrentDictionary<string, RemoteStep> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
     public ReplicaRouter(
         AgentRegistry registry, RouteStore routes, AgentStore agents, ReplicaStore replicas, Database database, ReplicaIdentity identity,
-        IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<ReplicaRouter> logger, IHostApplicationLifetime? lifetime = null)
+        IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<ReplicaRouter> logger, IHostApplicationLifetime? lifetime = null,
+        ILateResults? late = null)
     {
+        _late = late;
         (_registry, _routes, _agents, _replicas, _me, _options, _clock, _logger, _lifetime) =
             (registry, routes, agents, replicas, identity.Id, options.Value, clock, logger, lifetime);
         _postgres = database as PostgresDatabase;
@@ -41,6 +44,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
             registry.Remote = this;
         }
     }
+
+    /// <summary>Cancels a deployment this replica drives (deployment id, actor): another replica was asked to. Set where the deployments are wired.</summary>
+    public Func<string, string, CancellationToken, Task<bool>>? CancelDeployment { get; set; }
 
     private sealed record RemoteStep(string Replica, string Agent, Action<AgentMessage> OnEvent, TaskCompletionSource<StepResult> Result);
 
@@ -250,6 +256,37 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         {
             Handle(message);
         }
+
+        await TakeOrphanedAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A result routed to a replica that died before reading it is recorded as a late result, for the replica that takes
+    /// over its deployment, and acknowledged to the agent; other messages for the dead die with it.
+    /// </summary>
+    private async Task TakeOrphanedAsync(CancellationToken ct)
+    {
+        try
+        {
+            foreach (var message in await _routes.TakeOrphanedAsync(_clock.GetUtcNow() - _options.ReplicaTimeout, ct).ConfigureAwait(false))
+            {
+                if (message.Kind == Kinds.Result && _late is not null)
+                {
+                    await RecordLateAsync(message.Agent, AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body)).Result, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+        {
+            LogRouteFailed(ex.Message);
+        }
+    }
+
+    private async Task RecordLateAsync(string agent, StepResult result, CancellationToken ct)
+    {
+        await _late!.RecordAsync(agent, result, ct).ConfigureAwait(false);
+        _registry.Acknowledge(agent, result.StepId);
+        LogOrphanedResult(result.StepId, agent);
     }
 
     private void Handle(RoutedMessage message)
@@ -269,6 +306,11 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
                 break;
             case Kinds.Ack:
                 _registry.AcknowledgeHere(message.Agent, message.StepId);
+                break;
+            case RoutedKinds.CancelDeployment when CancelDeployment is { } cancelDeployment:
+                var actor = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(message.Body));
+                _ = Task.Run(() => cancelDeployment(message.StepId, actor, CancellationToken.None), CancellationToken.None);
+                LogCancelRouted(message.StepId, message.From);
                 break;
             case Kinds.Event or Kinds.Result:
                 var reply = AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body));
@@ -307,6 +349,13 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
             }
 
             await sent.ConfigureAwait(false);
+            if (_late is not null && !await IsLiveAsync(origin, CancellationToken.None).ConfigureAwait(false))
+            {
+                // The replica that asked died: the one that takes over its deployment finds the result recorded.
+                await RecordLateAsync(agent, result, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
             await SendAsync(origin, agent, command.StepId, Kinds.Result, new AgentMessage { Result = result }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -369,6 +418,12 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     [LoggerMessage(EventId = 971, Level = LogLevel.Warning, Message = "Routing between replicas failed: {Reason}")]
     private partial void LogRouteFailed(string reason);
+
+    [LoggerMessage(EventId = 973, Level = LogLevel.Information, Message = "Result of step {StepId} from {Agent} was for a replica that died; recorded as a late result")]
+    private partial void LogOrphanedResult(string stepId, string agent);
+
+    [LoggerMessage(EventId = 974, Level = LogLevel.Information, Message = "Cancel of deployment {Id} asked on replica {Replica}")]
+    private partial void LogCancelRouted(string id, string replica);
 
     [LoggerMessage(EventId = 972, Level = LogLevel.Warning, Message = "Listening for routed messages failed ({Reason}); polling meanwhile")]
     private partial void LogListenFailed(string reason);
