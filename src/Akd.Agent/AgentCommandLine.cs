@@ -14,6 +14,8 @@ internal static class AgentCommandLine
         ["--join"] = "Agent:Join",
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
+        ["--peer-port"] = "Agent:PeerPort",
+        ["--peer-host"] = "Agent:PeerHost",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)
