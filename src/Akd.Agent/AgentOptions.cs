@@ -22,6 +22,12 @@ public sealed class AgentOptions
     /// </summary>
     public int PeerPort { get; set; }
 
+    /// <summary>
+    /// Cut-through: fetch a release while the build still uploads it, when the coordinator announces it (<c>Agent:Prefetch</c>).
+    /// Off: the release is downloaded when the host's activation starts. Agents with a peer port never prefetch.
+    /// </summary>
+    public bool Prefetch { get; set; } = true;
+
     /// <summary>The host or address peers dial for <see cref="PeerPort"/> (<c>--peer-host</c>); empty: the address the coordinator sees.</summary>
     public string PeerHost { get; set; } = "";
 

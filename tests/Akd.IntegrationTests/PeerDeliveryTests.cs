@@ -39,7 +39,7 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         // Arrange: six web agents with peer ports, all activated at once.
         for (var i = 1; i <= 6; i++)
         {
-            await AddPeerAsync($"{i}", corrupt: false);
+            await AddPeerAsync($"{i}");
         }
 
         var manifest = FleetManifest.Write(_app, "akd.peers.yaml", "{ batch: all }");
@@ -79,8 +79,8 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         // Arrange: web-1 (first in the rollout, one host at a time) flips a byte in every piece it serves (the
         // test-only fault switch), so web-2 can only get its pieces from a corrupt peer first.
         await AddPeerAsync("1", corrupt: true);
-        await AddPeerAsync("2", corrupt: false);
-        await AddPeerAsync("3", corrupt: false);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
         var manifest = FleetManifest.Write(_app, "akd.corrupt.yaml", "{ batch: 1 }");
 
         // Act
@@ -99,12 +99,52 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains($"Peer {corrupt} sent a bad piece", _fleet.Coordinator.Process.Output);
     }
 
-    private async Task AddPeerAsync(string id, bool corrupt)
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_FirstHostStopsAnsweringMidTransfer_OthersGiveItUpAndGetTheReleaseElsewhere()
     {
-        var env = new Dictionary<string, string> { ["AKD_Agent__PeerPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        // Arrange: web-1 (first in the rollout) takes piece requests and never answers, as a peer that hung or died
+        // with its connections open (the test-only stall switch); the others give a peer 3 s per piece.
+        await AddPeerAsync("1", stall: true);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
+        var manifest = FleetManifest.Write(_app, "akd.stall.yaml", "{ batch: 1 }");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: every host got the release; web-2 gave web-1 up and fetched from the coordinator; web-3 then had web-2.
+        Assert.Equal(0, result.ExitCode);
+        var id = CliJson.DeploymentId(result);
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+        }
+
+        var (stalled, second, third) = (_fleet.Web[0].Name, _fleet.Web[1].Name, _fleet.Web[2].Name);
+        Assert.Contains($"from {stalled} failed", _fleet.Agents[second].Output);
+        var deployment = await GetDeploymentAsync(id);
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        Assert.Equal(artifactSize, Of(second).BytesFromCoordinator + Of(second).BytesFromPeers);
+        Assert.True(Of(third).BytesFromPeers > 0, $"web-3 got {Of(third).BytesFromPeers} bytes from peers");
+    }
+
+    private async Task AddPeerAsync(string id, bool corrupt = false, bool stall = false)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["AKD_Agent__PeerPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AKD_Agent__PeerPieceTimeout"] = "00:00:03",
+        };
         if (corrupt)
         {
             env["AKD_TEST_ONLY_CORRUPT_PEER_PIECES"] = "1";
+        }
+
+        if (stall)
+        {
+            env["AKD_TEST_ONLY_STALL_PEER_PIECES"] = "1";
         }
 
         await _fleet.AddWebAgentAsync(id, "role=web", env, CancellationToken.None);

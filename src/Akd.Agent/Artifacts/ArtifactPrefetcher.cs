@@ -17,7 +17,7 @@ public sealed partial class ArtifactPrefetcher(
     /// <summary>Starts fetching the announced upload in the background; an upload already being fetched is left alone.</summary>
     public void Start(ArtifactPrefetch prefetch)
     {
-        if (options.Value.PeerPort > 0)
+        if (options.Value.PeerPort > 0 || !options.Value.Prefetch)
         {
             return;
         }

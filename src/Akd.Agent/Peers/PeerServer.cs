@@ -24,6 +24,12 @@ internal sealed partial class PeerServer(
     /// </summary>
     internal static readonly bool TestOnlyCorruptServedPieces = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_CORRUPT_PEER_PIECES") == "1";
 
+    /// <summary>
+    /// TEST HOOK ONLY, read from the environment once: when "1", this agent takes piece requests and never answers
+    /// them, as a peer that hangs or dies mid-transfer with its connections left open. Never set it in production.
+    /// </summary>
+    internal static readonly bool TestOnlyStallServedPieces = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_STALL_PEER_PIECES") == "1";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -39,7 +45,7 @@ internal sealed partial class PeerServer(
 
         var listener = new TcpListener(IPAddress.Parse(o.PeerListenAddress), o.PeerPort);
         listener.Start();
-        LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces);
+        LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces, TestOnlyStallServedPieces);
         using var slots = new SemaphoreSlim(Math.Max(1, o.PeerMaxConnections));
         try
         {
@@ -100,6 +106,11 @@ internal sealed partial class PeerServer(
 
     private async Task<PieceResponse> AnswerAsync(PieceRequest request, string peer, CancellationToken ct)
     {
+        if (TestOnlyStallServedPieces)
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+
         if (PeerGrants.Check(request.Grant, request.Sha256, peer, identity.Ca!, clock.GetUtcNow()) is { } refused)
         {
             LogRefused(peer, request.Sha256, refused);
@@ -130,8 +141,8 @@ internal sealed partial class PeerServer(
         return new PieceResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
     }
 
-    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Serving artifact pieces to peers on {Address}:{Port} (test-only corruption: {Corrupt})")]
-    private partial void LogListening(string address, int port, bool corrupt);
+    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Serving artifact pieces to peers on {Address}:{Port} (test-only faults: corrupt {Corrupt}, stall {Stall})")]
+    private partial void LogListening(string address, int port, bool corrupt, bool stall);
 
     [LoggerMessage(EventId = 151, Level = LogLevel.Debug, Message = "Peer connection ended: {Reason}")]
     private partial void LogConnectionEnded(string reason);
