@@ -52,6 +52,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.ArtifactChunkBytes is >= 4096 and <= 3 * 1024 * 1024, "Coordinator:ArtifactChunkBytes must be between 4 KiB and 3 MiB")
     .Validate(o => o.AgentLostGrace >= TimeSpan.Zero && o.QueryDeadline > TimeSpan.Zero, "Coordinator:AgentLostGrace must be >= 0 and Coordinator:QueryDeadline > 0")
     .Validate(o => o.ReconcileWindow >= TimeSpan.Zero && o.ReconcilePoll > TimeSpan.Zero, "Coordinator:ReconcileWindow must be >= 0 and Coordinator:ReconcilePoll > 0")
+    .Validate(o => o.PieceBytes is >= 64 * 1024 and <= Akd.Contracts.V1.PieceBits.MaxPieceBytes, "Coordinator:PieceBytes must be between 64 KiB and 16 MiB")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {

@@ -29,7 +29,7 @@ public sealed class PeerPieces(Artifacts.ArtifactCache cache)
     /// <summary>The file, offset and length of a piece this agent holds verified, or null.</summary>
     public (string Path, long Offset, int Length)? Find(string sha256, int piece, int pieceBytes)
     {
-        if (!Akd.Contracts.V1.PieceBits.IsDigest(sha256) || piece < 0 || pieceBytes <= 0)
+        if (!Akd.Contracts.V1.PieceBits.IsDigest(sha256) || piece < 0 || pieceBytes is <= 0 or > Akd.Contracts.V1.PieceBits.MaxPieceBytes)
         {
             return null;
         }

@@ -3,6 +3,9 @@ namespace Akd.Contracts.V1;
 /// <summary>The piece bitfields of <see cref="PlanRequest.Held"/> and <see cref="SwarmPeer.Pieces"/>: bit i is piece i, least significant first.</summary>
 public static class PieceBits
 {
+    /// <summary>The largest piece peers exchange: a peer asked for a larger one refuses, so one request cannot make it read a whole file into memory.</summary>
+    public const int MaxPieceBytes = 16 * 1024 * 1024;
+
     public static bool Has(ReadOnlySpan<byte> bits, int piece) => piece / 8 < bits.Length && (bits[piece / 8] & (1 << (piece % 8))) != 0;
 
     public static byte[] Of(IEnumerable<int> pieces, int count)

@@ -19,8 +19,13 @@ public sealed class SwarmTracker(AgentRegistry registry, IOptions<CoordinatorOpt
 
     private readonly ConcurrentDictionary<string, Swarm> _swarms = new(StringComparer.Ordinal);
 
+    /// <summary>A swarm nobody asked about for this long is forgotten: its downloads are long over.</summary>
+    private static readonly TimeSpan IdleSwarm = TimeSpan.FromHours(1);
+
     private sealed class Swarm
     {
+        public DateTimeOffset LastUsed;
+
         public readonly Dictionary<string, byte[]> Held = new(StringComparer.Ordinal);
         // Per peer network: a downloader in another network cannot get the piece from the claimant anyway.
         public readonly Dictionary<(string Network, int Piece), (string Agent, DateTimeOffset Until)> Claims = [];
@@ -30,13 +35,19 @@ public sealed class SwarmTracker(AgentRegistry registry, IOptions<CoordinatorOpt
     /// <summary>Records what <paramref name="agent"/> holds and returns its peers and the pieces it should fetch from the coordinator.</summary>
     public (List<SwarmPeer> Peers, List<uint> FromCoordinator) Plan(string agent, string sha256, int pieces, byte[] held, IEnumerable<string> excluded)
     {
-        var swarm = _swarms.GetOrAdd(sha256, _ => new Swarm());
+        var now = clock.GetUtcNow();
+        foreach (var (idle, _) in _swarms.Where(s => now - s.Value.LastUsed > IdleSwarm))
+        {
+            _swarms.TryRemove(idle, out _);
+        }
+
+        var swarm = _swarms.GetOrAdd(sha256, _ => new Swarm { LastUsed = clock.GetUtcNow() });
         var me = registry.Online.FirstOrDefault(a => a.Name == agent);
         var excludedSet = excluded.ToHashSet(StringComparer.Ordinal);
-        var now = clock.GetUtcNow();
         var network = me is null ? "" : NetworkOf(me);
         lock (swarm)
         {
+            swarm.LastUsed = now;
             if (me is not null && me.Hello.PeerPort > 0)
             {
                 swarm.Held[agent] = held;
@@ -88,7 +99,7 @@ public sealed class SwarmTracker(AgentRegistry registry, IOptions<CoordinatorOpt
     /// <summary><paramref name="peer"/> sent <paramref name="downloader"/> a bad piece: never offered to it again for this artifact.</summary>
     public void Ban(string downloader, string sha256, string peer)
     {
-        var swarm = _swarms.GetOrAdd(sha256, _ => new Swarm());
+        var swarm = _swarms.GetOrAdd(sha256, _ => new Swarm { LastUsed = clock.GetUtcNow() });
         lock (swarm)
         {
             swarm.Banned.Add((downloader, peer));
