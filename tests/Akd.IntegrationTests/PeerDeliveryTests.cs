@@ -130,7 +130,36 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(Of(third).BytesFromPeers > 0, $"web-3 got {Of(third).BytesFromPeers} bytes from peers");
     }
 
-    private async Task AddPeerAsync(string id, bool corrupt = false, bool stall = false)
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_FirstHostKilledAfterServingOnePiece_NextHostFinishesFromTheCoordinatorAndTheDeploySucceeds()
+    {
+        // Arrange: web-1 (first in the rollout) kills its own process right after it sent a peer its first piece (the
+        // test-only switch), so web-2, for which web-1 is the only holder, loses its peer mid-transfer.
+        await AddPeerAsync("1", die: true);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
+        var manifest = FleetManifest.Write(_app, "akd.kill.yaml", "{ batch: 1 }");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: web-1 died; web-2 got part of the release from it and the rest from the coordinator; web-3 from web-2.
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(_fleet.Agents[_fleet.Web[0].Name].HasExited, "web-1 killed itself");
+        var id = CliJson.DeploymentId(result);
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
+        var deployment = await GetDeploymentAsync(id);
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        var (second, third) = (_fleet.Web[1], _fleet.Web[2]);
+        Assert.InRange(Of(second.Name).BytesFromPeers, 1, artifactSize - 1);
+        Assert.Equal(artifactSize, Of(second.Name).BytesFromCoordinator + Of(second.Name).BytesFromPeers);
+        Assert.Equal(artifactSize, Of(third.Name).BytesFromPeers);
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(second.Port));
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(third.Port));
+    }
+
+    private async Task AddPeerAsync(string id, bool corrupt = false, bool stall = false, bool die = false)
     {
         var env = new Dictionary<string, string>
         {
@@ -145,6 +174,11 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         if (stall)
         {
             env["AKD_TEST_ONLY_STALL_PEER_PIECES"] = "1";
+        }
+
+        if (die)
+        {
+            env["AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE"] = "1";
         }
 
         await _fleet.AddWebAgentAsync(id, "role=web", env, CancellationToken.None);

@@ -30,6 +30,12 @@ internal sealed partial class PeerServer(
     /// </summary>
     internal static readonly bool TestOnlyStallServedPieces = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_STALL_PEER_PIECES") == "1";
 
+    /// <summary>
+    /// TEST HOOK ONLY, read from the environment once: when "1", the agent process kills itself (as SIGKILL would) right
+    /// after it sent its first piece to a peer, so a downloader loses a peer mid-transfer. Never set it in production.
+    /// </summary>
+    internal static readonly bool TestOnlyDieAfterFirstPiece = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE") == "1";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -45,7 +51,7 @@ internal sealed partial class PeerServer(
 
         var listener = new TcpListener(IPAddress.Parse(o.PeerListenAddress), o.PeerPort);
         listener.Start();
-        LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces, TestOnlyStallServedPieces);
+        LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces, TestOnlyStallServedPieces, TestOnlyDieAfterFirstPiece);
         using var slots = new SemaphoreSlim(Math.Max(1, o.PeerMaxConnections));
         try
         {
@@ -91,7 +97,12 @@ internal sealed partial class PeerServer(
             var peer = PeerTls.NameOf(tls.RemoteCertificate) ?? "";
             while (await Frames.ReadAsync(tls, PieceRequest.Parser, ct).ConfigureAwait(false) is { } request)
             {
-                await Frames.WriteAsync(tls, await AnswerAsync(request, peer, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                var answer = await AnswerAsync(request, peer, ct).ConfigureAwait(false);
+                await Frames.WriteAsync(tls, answer, ct).ConfigureAwait(false);
+                if (TestOnlyDieAfterFirstPiece && !answer.Data.IsEmpty)
+                {
+                    System.Diagnostics.Process.GetCurrentProcess().Kill();
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or InvalidDataException
@@ -141,8 +152,8 @@ internal sealed partial class PeerServer(
         return new PieceResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
     }
 
-    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Serving artifact pieces to peers on {Address}:{Port} (test-only faults: corrupt {Corrupt}, stall {Stall})")]
-    private partial void LogListening(string address, int port, bool corrupt, bool stall);
+    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Serving artifact pieces to peers on {Address}:{Port} (test-only faults: corrupt {Corrupt}, stall {Stall}, die {Die})")]
+    private partial void LogListening(string address, int port, bool corrupt, bool stall, bool die);
 
     [LoggerMessage(EventId = 151, Level = LogLevel.Debug, Message = "Peer connection ended: {Reason}")]
     private partial void LogConnectionEnded(string reason);
