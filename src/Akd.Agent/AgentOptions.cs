@@ -44,7 +44,7 @@ public sealed class AgentOptions
     public int PeerParallelPieces { get; set; } = 4;
 
     /// <summary>Peer-to-peer: how often a download that waits for pieces others are fetching asks the tracker again.</summary>
-    public TimeSpan PeerPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PeerPollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Peer-to-peer: connections served at once on the peer port; more wait for a free slot.</summary>
     public int PeerMaxConnections { get; set; } = 16;

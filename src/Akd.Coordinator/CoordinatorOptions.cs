@@ -71,7 +71,7 @@ public sealed class CoordinatorOptions
     public TimeSpan PieceClaimTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Peer-to-peer: at most this many pieces one downloader is told to fetch from the coordinator at once.</summary>
-    public int PieceClaimsPerDownloader { get; set; } = 2;
+    public int PieceClaimsPerDownloader { get; set; } = 4;
 
     /// <summary>Peer-to-peer: how long a grant to read an artifact from peers is valid; a downloader asks the tracker for a new one often.</summary>
     public TimeSpan PeerGrantLifetime { get; set; } = TimeSpan.FromMinutes(5);
