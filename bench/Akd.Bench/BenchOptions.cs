@@ -3,7 +3,7 @@ namespace Akd.Bench;
 /// <summary>What to run and how big. The defaults are the parameters; the smoke test shrinks them.</summary>
 public sealed class BenchOptions
 {
-    public static readonly IReadOnlyList<string> AllScenarios = ["fleet", "transfer", "footprint", "scale", "rebuild", "upgrade"];
+    public static readonly IReadOnlyList<string> AllScenarios = ["fleet", "transfer", "footprint", "scale", "rebuild", "upgrade", "fan-out"];
 
     /// <summary>The repository (for the built programs, examples/hello and bench/shell).</summary>
     public required string RepoRoot { get; init; }
@@ -33,6 +33,12 @@ public sealed class BenchOptions
 
     /// <summary>Simulated agent streams opened against one coordinator.</summary>
     public int FakeAgents { get; init; } = 1000;
+
+    /// <summary>Scenario "fan-out": the fleet sizes delivered to, star (from the coordinator) and peer-to-peer (<c>--fanout-sizes</c>).</summary>
+    public IReadOnlyList<int> FanOutSizes { get; init; } = [2, 5, 10, 20];
+
+    /// <summary>Scenario "fan-out": the random payload in the release's priv/, so the artifact is about this big (<c>--fanout-mb</c>).</summary>
+    public long FanOutBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>How long an idle process is watched for its CPU use (one coordinator heartbeat period by default).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(5);

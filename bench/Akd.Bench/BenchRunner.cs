@@ -35,6 +35,7 @@ public static class BenchRunner
                     "scale" => ScaleScenario.RunAsync(ctx, ct),
                     "rebuild" => RebuildScenario.RunAsync(ctx, ct),
                     "upgrade" => UpgradeScenario.RunAsync(ctx, ct),
+                    "fan-out" => FanOut.FanOutScenario.RunAsync(ctx, ct),
                     _ => throw new ArgumentException($"unknown scenario '{scenario}' (known: {string.Join(", ", BenchOptions.AllScenarios)})"),
                 };
                 try

@@ -16,6 +16,8 @@ internal static class AgentCommandLine
         ["--metrics-port"] = "Agent:MetricsPort",
         ["--app-users"] = "Agent:AppUsers",
         ["--app-runner"] = "Agent:AppRunner",
+        ["--peer-port"] = "Agent:PeerPort",
+        ["--peer-host"] = "Agent:PeerHost",
     };
 
     public static Dictionary<string, string?> Parse(string[] args)

@@ -18,6 +18,40 @@ public sealed class AgentOptions
     /// </summary>
     public string Join { get; set; } = "";
 
+    /// <summary>
+    /// Peer-to-peer delivery (<c>--peer-port</c>): the TCP port this agent serves the pieces of artifacts it holds on,
+    /// to peers of its peer network (the enrollment label <c>peer-network</c>), over mutual TLS. 0 (the default):
+    /// no port is opened and downloads come from the coordinator alone.
+    /// </summary>
+    public int PeerPort { get; set; }
+
+    /// <summary>
+    /// Cut-through: fetch a release while the build still uploads it, when the coordinator announces it (<c>Agent:Prefetch</c>).
+    /// Off: the release is downloaded when the host's activation starts. Agents with a peer port never prefetch.
+    /// </summary>
+    public bool Prefetch { get; set; } = true;
+
+    /// <summary>The host or address peers dial for <see cref="PeerPort"/> (<c>--peer-host</c>); empty: the address the coordinator sees.</summary>
+    public string PeerHost { get; set; } = "";
+
+    /// <summary>The address the peer port listens on.</summary>
+    public string PeerListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Peer-to-peer: connecting to a peer and its TLS handshake must end within this.</summary>
+    public TimeSpan PeerConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Peer-to-peer: one piece from a peer must arrive within this, or the peer is given up for the download.</summary>
+    public TimeSpan PeerPieceTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Peer-to-peer: pieces fetched at once by one download.</summary>
+    public int PeerParallelPieces { get; set; } = 4;
+
+    /// <summary>Peer-to-peer: how often a download that waits for pieces others are fetching asks the tracker again.</summary>
+    public TimeSpan PeerPollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Peer-to-peer: connections served at once on the peer port; more wait for a free slot.</summary>
+    public int PeerMaxConnections { get; set; } = 16;
+
     /// <summary>The share of its lifetime after which the agent renews its certificate over its stream.</summary>
     public double RenewAt { get; set; } = 2.0 / 3.0;
 

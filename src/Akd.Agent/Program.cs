@@ -50,6 +50,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
     .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
     .Validate(o => o.AppRunner is "auto" or "systemd" or "detached", "--app-runner must be auto, systemd or detached")
+    .Validate(o => o.PeerPort is >= 0 and <= 65535, "--peer-port must be a TCP port (0: no peer-to-peer delivery)")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();
@@ -60,6 +61,9 @@ builder.Services.AddSingleton<AgentToolchain>();
 builder.Services.AddSingleton<ArtifactClient>();
 builder.Services.AddSingleton<ArtifactPrefetcher>();
 builder.Services.AddSingleton<ReleaseFetch>();
+builder.Services.AddSingleton<Akd.Agent.Peers.PeerPieces>();
+builder.Services.AddSingleton<Akd.Agent.Peers.SwarmDownload>();
+builder.Services.AddHostedService<Akd.Agent.Peers.PeerServer>();
 builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, TimeProvider.System));
 builder.Services.AddHostedService<ArtifactCacheSweeper>();
 builder.Services.AddSingleton<StepExecutor>();

@@ -88,6 +88,21 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan LiveUploadRetention { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Peer-to-peer delivery: the size of one piece of an artifact; each has its own SHA-256 in the piece manifest.</summary>
+    public int PieceBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Peer-to-peer: a piece the tracker told one downloader to fetch from the coordinator is not given to
+    /// another for this long, unless that downloader announces it or goes offline first.
+    /// </summary>
+    public TimeSpan PieceClaimTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Peer-to-peer: at most this many pieces one downloader is told to fetch from the coordinator at once.</summary>
+    public int PieceClaimsPerDownloader { get; set; } = 4;
+
+    /// <summary>Peer-to-peer: how long a grant to read an artifact from peers is valid; a downloader asks the tracker for a new one often.</summary>
+    public TimeSpan PeerGrantLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// Deployments that ended longer ago than this are deleted with their events; each app and
     /// environment keeps its last successful deploy, whatever its age.

@@ -57,6 +57,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => string.IsNullOrWhiteSpace(o.ReplicaId) || ReplicaIdentity.IsValid(o.ReplicaId.Trim()), "--replica-id must be 1 to 64 letters, digits, '.', '_' or '-'")
     .Validate(o => o.ReplicaHeartbeatInterval > TimeSpan.Zero && o.ReplicaTimeout >= 2 * o.ReplicaHeartbeatInterval,
         "Coordinator:ReplicaHeartbeatInterval must be > 0 and Coordinator:ReplicaTimeout at least twice as long")
+    .Validate(o => o.PieceBytes is >= 64 * 1024 and <= Akd.Contracts.V1.PieceBits.MaxPieceBytes, "Coordinator:PieceBytes must be between 64 KiB and 16 MiB")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {
@@ -71,6 +72,9 @@ builder.Services.AddTrust();
 builder.Services.AddStore();
 builder.Services.AddSingleton<ArtifactStore>();
 builder.Services.AddSingleton<LiveUploads>();
+builder.Services.AddSingleton<Akd.Coordinator.Peers.PieceManifests>();
+builder.Services.AddSingleton<Akd.Coordinator.Peers.SwarmTracker>();
+builder.Services.AddSingleton<ArtifactsService>();
 builder.Services.AddSingleton<AgentRegistry>();
 builder.Services.AddSingleton<DeploymentEvents>();
 builder.Services.AddSingleton<DeploymentPlanner>();
@@ -99,6 +103,7 @@ app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().
 app.CloseAgentStreamsOnStop();
 app.MapGrpcService<AgentHubService>();
 app.MapGrpcService<ArtifactsService>();
+app.MapGrpcService<Akd.Coordinator.Peers.SwarmService>();
 app.MapGrpcService<ControlService>();
 app.MapGrpcService<AdminService>();
 app.MapAkdObservability();

@@ -24,6 +24,17 @@ public sealed class AgentCommandLineTests
     }
 
     [Fact]
+    public void Parse_PeerPortAndHost_MapToTheAgentSection()
+    {
+        // Arrange + Act
+        var values = AgentCommandLine.Parse(["--peer-port", "7401", "--peer-host=web-1.internal"]);
+
+        // Assert
+        Assert.Equal("7401", values["Agent:PeerPort"]);
+        Assert.Equal("web-1.internal", values["Agent:PeerHost"]);
+    }
+
+    [Fact]
     public void Parse_MetricsPort_MapsToTheAgentSection()
     {
         // Arrange + Act

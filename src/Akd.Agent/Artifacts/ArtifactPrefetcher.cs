@@ -7,14 +7,21 @@ namespace Akd.Agent.Artifacts;
 /// Cut-through on a target: when the coordinator announces a release its build is uploading
 /// (<see cref="ArtifactPrefetch"/>), the agent fetches it into its cache while it arrives, so the activation that
 /// follows finds it there. A prefetch that fails is only logged: the activation downloads as before.
+/// An agent with a peer port does not prefetch: its release comes from peers, so the coordinator sends it about once.
 /// </summary>
-public sealed partial class ArtifactPrefetcher(ArtifactClient artifacts, IHostApplicationLifetime lifetime, ILogger<ArtifactPrefetcher> logger)
+public sealed partial class ArtifactPrefetcher(
+    ArtifactClient artifacts, IHostApplicationLifetime lifetime, Microsoft.Extensions.Options.IOptions<AgentOptions> options, ILogger<ArtifactPrefetcher> logger)
 {
     private readonly ConcurrentDictionary<string, (long Size, Task<(ArtifactRef Artifact, long Received)?> Fetch)> _running = new(StringComparer.Ordinal);
 
     /// <summary>Starts fetching the announced upload in the background; an upload already being fetched is left alone.</summary>
     public void Start(ArtifactPrefetch prefetch)
     {
+        if (options.Value.PeerPort > 0 || !options.Value.Prefetch)
+        {
+            return;
+        }
+
         _running.GetOrAdd(prefetch.UploadId, id => (prefetch.Size, Task.Run(() => FetchAsync(id, prefetch.DeploymentId, lifetime.ApplicationStopping))));
     }
 

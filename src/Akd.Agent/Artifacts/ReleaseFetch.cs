@@ -1,15 +1,31 @@
+using Akd.Agent.Peers;
 using Akd.Contracts.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Artifacts;
 
 /// <summary>
 /// Gets a release onto a target for its activation: from the cache, where a prefetch during the build may have
-/// put it (cut-through), or else downloaded from the coordinator; says where its bytes came from.
+/// put it (cut-through), from peers and the coordinator (peer-to-peer, with a peer port), or else downloaded from
+/// the coordinator; says where its bytes came from.
 /// </summary>
-public sealed class ReleaseFetch(ArtifactClient artifacts, ArtifactPrefetcher prefetcher)
+public sealed class ReleaseFetch(ArtifactClient artifacts, ArtifactPrefetcher prefetcher, SwarmDownload swarm, IOptions<AgentOptions> options)
 {
     public async Task<(string Path, TransferStats Transfer)> FetchAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct)
     {
+        if (options.Value.PeerPort > 0)
+        {
+            try
+            {
+                return await swarm.DownloadAsync(artifact, log, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && ex is RpcException or IOException or InvalidDataException)
+            {
+                log($"peer-to-peer download failed ({ex.Message}): downloading from the coordinator");
+            }
+        }
+
         var prefetched = await prefetcher.SettleAsync(artifact, ct).ConfigureAwait(false);
         if (prefetched is { } bytes)
         {

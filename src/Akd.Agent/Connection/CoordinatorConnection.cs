@@ -119,6 +119,8 @@ public sealed partial class CoordinatorConnection(
             Toolchain = toolchain,
             Hostname = Environment.MachineName,
             Protocol = AgentProtocol.Current,
+            PeerPort = (uint)Math.Max(0, o.PeerPort),
+            PeerHost = o.PeerHost,
         };
         hello.RunningStepIds.AddRange(executor.RunningStepIds);
         hello.UnacknowledgedStepIds.AddRange(outbox.UnacknowledgedStepIds);

@@ -29,6 +29,9 @@ public sealed class AgentMetrics
 
     public void ArtifactBytes(string direction, long bytes) => _instruments.ArtifactBytes(direction, bytes);
 
+    /// <param name="source">"coordinator" or "peer".</param>
+    public void ArtifactBytes(string direction, long bytes, string source) => _instruments.ArtifactBytes(direction, bytes, source);
+
     public void LockWaited() => _lockWaits.Add(1);
 
     public void SetConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);

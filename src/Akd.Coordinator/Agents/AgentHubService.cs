@@ -52,6 +52,11 @@ public sealed partial class AgentHubService(
         var labels = identities.LabelsOf(caller.Name);
         hello.Labels.Clear();
         hello.Labels.Add(labels.ToDictionary());
+        if (hello.PeerPort > 0 && hello.PeerHost.Length == 0)
+        {
+            hello.PeerHost = Peers.PeerAddress.Host(context.Peer);
+        }
+
         var connection = new AgentConnection(hello, labels);
         await agents.UpsertOnlineAsync(connection.Hello, ct).ConfigureAwait(false);
         registry.Connected(connection);

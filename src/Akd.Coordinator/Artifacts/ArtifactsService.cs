@@ -118,11 +118,18 @@ public sealed partial class ArtifactsService(
             throw new PositionOutOfRangeException($"offset {request.Offset} is outside the artifact's {file.Length} bytes");
         }
 
+        if (request.Length < 0)
+        {
+            throw new InvalidRequestException($"invalid length {request.Length}");
+        }
+
         file.Seek(request.Offset, SeekOrigin.Begin);
         var buffer = new byte[options.Value.ArtifactChunkBytes];
+        var left = request.Length > 0 ? Math.Min(request.Length, file.Length - request.Offset) : file.Length - request.Offset;
         int read;
-        while ((read = await file.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false)) > 0)
+        while (left > 0 && (read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), context.CancellationToken).ConfigureAwait(false)) > 0)
         {
+            left -= read;
             await responseStream.WriteAsync(new DownloadChunk { Data = ByteString.CopyFrom(buffer, 0, read), Size = file.Length }, context.CancellationToken).ConfigureAwait(false);
             metrics.ArtifactBytes("out", read);
         }
@@ -140,7 +147,7 @@ public sealed partial class ArtifactsService(
     /// it activates, its source tree), or what it uploaded itself. Production hosts never see each
     /// other's artifacts, nor the source.
     /// </summary>
-    private async Task AuthorizeReadAsync(string sha256, ServerCallContext context)
+    internal async Task AuthorizeReadAsync(string sha256, ServerCallContext context)
     {
         var caller = Caller.Of(context);
         if (caller.Kind != CallerKind.Agent || registry.StepNeeds(caller.Name, sha256) ||

@@ -76,6 +76,13 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>True when <paramref name="certificate"/> is one this CA issued for client authentication, valid now.</summary>
+    /// <summary>Signs <paramref name="data"/> with the CA's key (ECDSA, SHA-256): peers check it against the CA certificate they pinned.</summary>
+    public byte[] Sign(byte[] data)
+    {
+        using var key = Certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("the CA has no ECDSA key");
+        return key.SignData(data, HashAlgorithmName.SHA256);
+    }
+
     public bool IssuedClientCertificate(X509Certificate2 certificate) => CaTrust.ChainsTo(certificate, PublicCertificate, CaTrust.ClientAuth);
 
     public void Dispose()

@@ -32,6 +32,8 @@ public static class RpcPolicy
         ["/akd.v1.Artifacts/Download"] = Access.AgentOr(Role.Deployer),
         ["/akd.v1.Artifacts/Stat"] = Access.AgentOr(Role.Deployer),
         ["/akd.v1.Artifacts/Follow"] = Access.AgentOr(Role.Deployer),
+        ["/akd.v1.Swarm/Plan"] = Access.Agent,
+        ["/akd.v1.Swarm/ReportBadPiece"] = Access.Agent,
         ["/akd.v1.Control/Deploy"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Control/Rollback"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Control/ControlApp"] = Access.Operator(Role.Deployer),

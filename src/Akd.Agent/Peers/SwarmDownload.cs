@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using Akd.Agent.Artifacts;
+using Akd.Agent.Connection;
+using Akd.Agent.Identity;
+using Akd.Agent.Observability;
+using Akd.Contracts.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+
+namespace Akd.Agent.Peers;
+
+/// <summary>
+/// Downloads an artifact piece by piece, from peers where the tracker says they hold a piece and from the coordinator
+/// where it tells this agent to: every piece is checked against the manifest's SHA-256 before it is kept or served,
+/// a peer that sends a bad piece is reported and not asked again, a peer that fails or stalls is given up, and the
+/// whole file's SHA-256 is checked before the file is put into the cache.
+/// </summary>
+public sealed partial class SwarmDownload(
+    CoordinatorChannel channel, ArtifactCache cache, PeerPieces held, AgentIdentity identity, IOptions<AgentOptions> options,
+    AgentMetrics metrics, TimeProvider clock, ILogger<SwarmDownload> logger)
+{
+    private enum Source { Coordinator, Peer }
+
+    public async Task<(string Path, TransferStats Transfer)> DownloadAsync(ArtifactRef artifact, Action<string> log, CancellationToken ct)
+    {
+        var o = options.Value;
+        var final = Path.Combine(cache.Dir, artifact.Sha256);
+        if (File.Exists(final) && new FileInfo(final).Length == artifact.Size)
+        {
+            log($"artifact {artifact.Sha256[..12]} already in the local cache");
+            File.SetLastWriteTimeUtc(final, DateTime.UtcNow);
+            return (final, new TransferStats());
+        }
+
+        var tracker = new Contracts.V1.Swarm.SwarmClient(channel.Invoker);
+        var plan = await tracker.PlanAsync(new PlanRequest { Sha256 = artifact.Sha256, WantManifest = true }, cancellationToken: ct).ConfigureAwait(false);
+        var manifest = plan.Manifest;
+        if (manifest is null || manifest.Size != artifact.Size || manifest.PieceBytes <= 0)
+        {
+            throw new InvalidDataException($"the tracker's piece manifest does not describe artifact {artifact.Sha256} of {artifact.Size} bytes");
+        }
+
+        Directory.CreateDirectory(cache.Dir);
+        var partial = final + ".swarm.part";
+        var count = manifest.PieceSha256.Count;
+        var have = new bool[count];
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var stats = new TransferStats();
+        held.Started(artifact.Sha256, partial, manifest.PieceBytes, manifest.Size, count);
+        try
+        {
+            using (var file = File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+            {
+                RandomAccess.SetLength(file, manifest.Size);
+                var running = new Dictionary<int, (Task<bool> Fetch, string? Peer)>();
+                var grant = plan.Grant;
+                while (have.Any(h => !h))
+                {
+                    var random = Random.Shared;
+                    foreach (var piece in Enumerable.Range(0, count).Where(p => !have[p] && !running.ContainsKey(p)).OrderBy(_ => random.Next()).ToList())
+                    {
+                        if (running.Count >= o.PeerParallelPieces)
+                        {
+                            break;
+                        }
+
+                        var holders = plan.Peers.Where(p => !excluded.Contains(p.Name) && PieceBits.Has(p.Pieces.Span, piece)).ToList();
+                        if (holders.Count > 0)
+                        {
+                            var peer = holders[random.Next(holders.Count)];
+                            running[piece] = (FetchAsync(file, manifest, artifact.Sha256, piece, peer, grant, stats, ct), peer.Name);
+                        }
+                        else if (plan.FromCoordinator.Contains((uint)piece))
+                        {
+                            running[piece] = (FetchAsync(file, manifest, artifact.Sha256, piece, null, grant, stats, ct), null);
+                        }
+                    }
+
+                    var poll = Task.Delay(o.PeerPollInterval, clock, ct);
+                    await Task.WhenAny(running.Values.Select(r => (Task)r.Fetch).Append(poll)).ConfigureAwait(false);
+                    foreach (var (piece, (fetch, peer)) in running.Where(r => r.Value.Fetch.IsCompleted).ToList())
+                    {
+                        running.Remove(piece);
+                        if (await fetch.ConfigureAwait(false))
+                        {
+                            have[piece] = true;
+                            held.Verified(artifact.Sha256, piece);
+                        }
+                        else if (peer is not null)
+                        {
+                            excluded.Add(peer);
+                        }
+                    }
+
+                    ct.ThrowIfCancellationRequested();
+                    plan = await tracker.PlanAsync(Request(artifact.Sha256, have, excluded), cancellationToken: ct).ConfigureAwait(false);
+                    grant = plan.Grant ?? grant;
+                }
+            }
+
+            await VerifyWholeAsync(partial, artifact, ct).ConfigureAwait(false);
+            File.Move(partial, final, overwrite: true);
+            log($"artifact {artifact.Sha256[..12]}: {stats.BytesFromCoordinator} bytes from the coordinator, {stats.BytesFromPeers} from peers" +
+                (excluded.Count > 0 ? $" (gave up on {string.Join(", ", excluded.Order())})" : ""));
+            return (final, stats);
+        }
+        finally
+        {
+            held.Ended(artifact.Sha256);
+            File.Delete(partial);
+        }
+    }
+
+    /// <summary>One piece, from a peer or (peer null) the coordinator; true when it arrived and matched the manifest.</summary>
+    private async Task<bool> FetchAsync(
+        SafeFileHandle file, PieceManifest manifest, string sha256, int piece, SwarmPeer? peer, PeerGrant grant, TransferStats stats, CancellationToken ct)
+    {
+        var offset = (long)piece * manifest.PieceBytes;
+        var length = (int)Math.Min(manifest.PieceBytes, manifest.Size - offset);
+        byte[] data;
+        try
+        {
+            data = peer is null
+                ? await FromCoordinatorAsync(sha256, offset, length, ct).ConfigureAwait(false)
+                : await PeerClient.FetchAsync(peer, new PieceRequest { Sha256 = sha256, Piece = (uint)piece, Grant = grant, PieceBytes = manifest.PieceBytes },
+                    identity, options.Value, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogPieceFailed(piece, peer?.Name ?? "the coordinator", ex.Message);
+            return false;
+        }
+
+        var source = peer is null ? Source.Coordinator : Source.Peer;
+        lock (stats)
+        {
+            if (source == Source.Coordinator)
+            {
+                stats.BytesFromCoordinator += data.Length;
+            }
+            else
+            {
+                stats.BytesFromPeers += data.Length;
+            }
+        }
+
+        metrics.ArtifactBytes("in", data.Length, source == Source.Coordinator ? "coordinator" : "peer");
+        if (data.Length != length || !SHA256.HashData(data).AsSpan().SequenceEqual(manifest.PieceSha256[piece].Span))
+        {
+            LogBadPiece(piece, peer?.Name ?? "the coordinator");
+            if (peer is not null)
+            {
+                await ReportAsync(sha256, peer.Name, piece, ct).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        await RandomAccess.WriteAsync(file, data, offset, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<byte[]> FromCoordinatorAsync(string sha256, long offset, int length, CancellationToken ct)
+    {
+        var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
+        using var call = client.Download(new DownloadRequest { Sha256 = sha256, Offset = offset, Length = length }, cancellationToken: ct);
+        var data = new byte[length];
+        var at = 0;
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            if (at + chunk.Data.Length > length)
+            {
+                throw new InvalidDataException($"the coordinator sent more than the {length} bytes asked for");
+            }
+
+            chunk.Data.Span.CopyTo(data.AsSpan(at));
+            at += chunk.Data.Length;
+        }
+
+        return at == length ? data : throw new IOException($"the coordinator sent {at} of {length} bytes");
+    }
+
+    private async Task ReportAsync(string sha256, string peer, int piece, CancellationToken ct)
+    {
+        try
+        {
+            await new Contracts.V1.Swarm.SwarmClient(channel.Invoker)
+                .ReportBadPieceAsync(new BadPiece { Sha256 = sha256, Peer = peer, Piece = (uint)piece }, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            LogReportFailed(peer, ex.Status.Detail);
+        }
+    }
+
+    private static PlanRequest Request(string sha256, bool[] have, IEnumerable<string> excluded)
+    {
+        var request = new PlanRequest { Sha256 = sha256, Held = Google.Protobuf.ByteString.CopyFrom(PieceBits.Of(Enumerable.Range(0, have.Length).Where(i => have[i]), have.Length)) };
+        request.ExcludedPeers.AddRange(excluded);
+        return request;
+    }
+
+    private static async Task VerifyWholeAsync(string path, ArtifactRef artifact, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, useAsync: true);
+        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
+        if (file.Length != artifact.Size || actual != artifact.Sha256)
+        {
+            throw new InvalidDataException($"the assembled artifact's SHA-256 is {actual}, expected {artifact.Sha256}: discarded");
+        }
+    }
+
+    [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "Piece {Piece} from {Source} failed: {Reason}")]
+    private partial void LogPieceFailed(int piece, string source, string reason);
+
+    [LoggerMessage(EventId = 161, Level = LogLevel.Warning, Message = "Piece {Piece} from {Source} does not match the manifest: discarded, source given up and reported")]
+    private partial void LogBadPiece(int piece, string source);
+
+    [LoggerMessage(EventId = 162, Level = LogLevel.Warning, Message = "Could not report peer {Peer}'s bad piece: {Reason}")]
+    private partial void LogReportFailed(string peer, string reason);
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Akd.Contracts.V1;
+using Akd.IntegrationTests.Fleet;
+using Akd.IntegrationTests.Observability;
+using Xunit.Abstractions;
+
+namespace Akd.IntegrationTests;
+
+/// <summary>
+/// Peer-to-peer delivery on loopback: web agents started with a peer port deploy examples/hello carrying 64 MB of
+/// random bytes in priv/, so the release is a 64 MB artifact; the coordinator's own byte counter says what it sent.
+/// </summary>
+public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int PayloadBytes = 64 * 1024 * 1024;
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(8);
+    private LocalFleet _fleet = null!;
+    private HelloApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await LocalFleet.StartAsync(new FleetOptions { WebAgents = 0 }, CancellationToken.None);
+        _app = HelloApp.CopyTo(_fleet.Root);
+        Directory.CreateDirectory(Path.Combine(_app.Dir, "priv"));
+        File.WriteAllBytes(Path.Combine(_app.Dir, "priv", "payload.bin"), RandomNumberGenerator.GetBytes(PayloadBytes));
+    }
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_fleet.Logs());
+        await _fleet.DisposeAsync();
+    }
+
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_SixAgentsWithPeerPorts_ReleaseReachesAllWithCoordinatorEgressUnderOneAndAHalfArtifacts()
+    {
+        // Arrange: six web agents with peer ports, all activated at once.
+        for (var i = 1; i <= 6; i++)
+        {
+            await AddPeerAsync($"{i}");
+        }
+
+        var manifest = FleetManifest.Write(_app, "akd.peers.yaml", "{ batch: all }");
+        var before = await CoordinatorBytesOutAsync();
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: every host serves the release; the coordinator sent at most 1.5 artifacts; peers carried the rest.
+        Assert.Equal(0, result.ExitCode);
+        var id = CliJson.DeploymentId(result);
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
+        Assert.True(artifactSize > PayloadBytes, $"the release holds the payload ({artifactSize} bytes)");
+        var deployment = await GetDeploymentAsync(id);
+        // The build agent's download of the source (which carries the payload too) is egress of the build, not the delivery.
+        var sourceSize = new FileInfo(Path.Combine(_fleet.Coordinator.DataDir, "artifacts", "sha256", deployment.SourceSha256[..2], deployment.SourceSha256)).Length;
+        var egress = await CoordinatorBytesOutAsync() - before - sourceSize;
+        output.WriteLine($"artifact {artifactSize} bytes, coordinator sent {egress} for it ({egress / artifactSize:0.00}x)");
+        Assert.InRange(egress, artifactSize, 1.5 * artifactSize);
+        long fromPeers = 0;
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+            var transfer = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == "activate").Transfer;
+            Assert.NotNull(transfer);
+            Assert.Equal(artifactSize, transfer.BytesFromCoordinator + transfer.BytesFromPeers);
+            fromPeers += transfer.BytesFromPeers;
+        }
+
+        Assert.True(fromPeers >= 4 * artifactSize, $"peers carried {fromPeers} bytes");
+    }
+
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_FirstHostServesCorruptPieces_DetectedBannedAndEveryHostGetsTheRelease()
+    {
+        // Arrange: web-1 (first in the rollout, one host at a time) flips a byte in every piece it serves (the
+        // test-only fault switch), so web-2 can only get its pieces from a corrupt peer first.
+        await AddPeerAsync("1", corrupt: true);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
+        var manifest = FleetManifest.Write(_app, "akd.corrupt.yaml", "{ batch: 1 }");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: the deploy succeeded on every host; web-2 caught the bad piece, the coordinator banned web-1 for it.
+        Assert.Equal(0, result.ExitCode);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+        }
+
+        var corrupt = _fleet.Web[0].Name;
+        Assert.Contains("does not match the manifest", _fleet.Agents[_fleet.Web[1].Name].Output);
+        Assert.Contains($"Peer {corrupt} sent a bad piece", _fleet.Coordinator.Process.Output);
+    }
+
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_FirstHostStopsAnsweringMidTransfer_OthersGiveItUpAndGetTheReleaseElsewhere()
+    {
+        // Arrange: web-1 (first in the rollout) takes piece requests and never answers, as a peer that hung or died
+        // with its connections open (the test-only stall switch); the others give a peer 3 s per piece.
+        await AddPeerAsync("1", stall: true);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
+        var manifest = FleetManifest.Write(_app, "akd.stall.yaml", "{ batch: 1 }");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: every host got the release; web-2 gave web-1 up and fetched from the coordinator; web-3 then had web-2.
+        Assert.Equal(0, result.ExitCode);
+        var id = CliJson.DeploymentId(result);
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
+        }
+
+        var (stalled, second, third) = (_fleet.Web[0].Name, _fleet.Web[1].Name, _fleet.Web[2].Name);
+        Assert.Contains($"from {stalled} failed", _fleet.Agents[second].Output);
+        var deployment = await GetDeploymentAsync(id);
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        Assert.Equal(artifactSize, Of(second).BytesFromCoordinator + Of(second).BytesFromPeers);
+        Assert.True(Of(third).BytesFromPeers > 0, $"web-3 got {Of(third).BytesFromPeers} bytes from peers");
+    }
+
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_FirstHostKilledAfterServingOnePiece_NextHostFinishesFromTheCoordinatorAndTheDeploySucceeds()
+    {
+        // Arrange: web-1 (first in the rollout) kills its own process right after it sent a peer its first piece (the
+        // test-only switch), so web-2, for which web-1 is the only holder, loses its peer mid-transfer.
+        await AddPeerAsync("1", die: true);
+        await AddPeerAsync("2");
+        await AddPeerAsync("3");
+        var manifest = FleetManifest.Write(_app, "akd.kill.yaml", "{ batch: 1 }");
+
+        // Act
+        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
+        output.WriteLine(result.ToString());
+
+        // Assert: web-1 died; web-2 got part of the release from it and the rest from the coordinator; web-3 from web-2.
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(_fleet.Agents[_fleet.Web[0].Name].HasExited, "web-1 killed itself");
+        var id = CliJson.DeploymentId(result);
+        var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
+        var deployment = await GetDeploymentAsync(id);
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        var (second, third) = (_fleet.Web[1], _fleet.Web[2]);
+        Assert.InRange(Of(second.Name).BytesFromPeers, 1, artifactSize - 1);
+        Assert.Equal(artifactSize, Of(second.Name).BytesFromCoordinator + Of(second.Name).BytesFromPeers);
+        Assert.Equal(artifactSize, Of(third.Name).BytesFromPeers);
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(second.Port));
+        Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(third.Port));
+    }
+
+    private async Task AddPeerAsync(string id, bool corrupt = false, bool stall = false, bool die = false)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["AKD_Agent__PeerPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AKD_Agent__PeerPieceTimeout"] = "00:00:03",
+        };
+        if (corrupt)
+        {
+            env["AKD_TEST_ONLY_CORRUPT_PEER_PIECES"] = "1";
+        }
+
+        if (stall)
+        {
+            env["AKD_TEST_ONLY_STALL_PEER_PIECES"] = "1";
+        }
+
+        if (die)
+        {
+            env["AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE"] = "1";
+        }
+
+        await _fleet.AddWebAgentAsync(id, "role=web", env, CancellationToken.None);
+    }
+
+    private Task<Deployment> GetDeploymentAsync(string id) =>
+        new Control.ControlClient(_fleet.Coordinator.Admin.Invoker).GetDeploymentAsync(new GetDeploymentRequest { Id = id }).ResponseAsync;
+
+    /// <summary>The coordinator's own count of artifact bytes it sent (downloads and followed uploads), from /metrics.</summary>
+    private async Task<double> CoordinatorBytesOutAsync()
+    {
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = Akd.Contracts.Trust.CaTrust.ServerValidator(Akd.Contracts.Trust.CaTrust.LoadCertificate(_fleet.CaFile), trustSystem: false) },
+        }) { Timeout = TimeSpan.FromSeconds(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_fleet.CoordinatorUrl}/metrics")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _fleet.AdminToken);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return new PrometheusText(await response.Content.ReadAsStringAsync()).Sum("akd_artifact_bytes_total", ("direction", "out"));
+    }
+}
