@@ -149,11 +149,20 @@ internal sealed class AppSandbox
         FileOwnership.ShareReadOnly(releaseDir, user.Gid);
 
         // release_handler in the app's VM keeps releases/RELEASES and start_erl.data there (hot upgrades); the
-        // agent copies new versions in beside them. The files of each version stay the agent's, read-only.
+        // agent copies new versions in beside them. The files of each version (releases/VSN/) stay the agent's, read-only.
         var versions = Path.Combine(releaseDir, "releases");
         if (Directory.Exists(versions) && new DirectoryInfo(versions).LinkTarget is null)
         {
             File.SetUnixFileMode(versions, GroupWriteDir & ~UnixFileMode.SetGroup);
+
+            // start_erl.data (and RELEASES, once written) are rewritten in place by release_handler.
+            foreach (var file in new DirectoryInfo(versions).EnumerateFiles())
+            {
+                if (file.LinkTarget is null)
+                {
+                    FileOwnership.Chown(file.FullName, user.Uid, user.Gid);
+                }
+            }
         }
 
         foreach (var name in WritableReleaseDirs)
