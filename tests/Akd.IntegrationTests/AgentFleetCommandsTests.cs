@@ -102,5 +102,9 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
         var toolchain = web.GetProperty("toolchain");
         Assert.StartsWith("1.", toolchain.GetProperty("elixir").GetString());
         Assert.Matches("^[0-9]+$", toolchain.GetProperty("otp").GetString()!);
+
+        // Assert: how the host runs apps (akdctl agents' RUNNER): in units only where systemd is PID 1 and the agent is root.
+        var expected = Directory.Exists("/run/systemd/system") && Environment.UserName == "root" ? "systemd" : "detached";
+        Assert.Equal(expected, toolchain.GetProperty("appRunner").GetString());
     }
 }

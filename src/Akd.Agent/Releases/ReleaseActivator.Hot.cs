@@ -58,6 +58,9 @@ internal sealed partial class ReleaseActivator
         {
             var added = ReleaseInstaller.Install(layout.ReleaseDir(releaseId), vmRoot, to);
             reporter.Log($"installed {to} into releases/{running.VmRelease} (lib: {(added.Count == 0 ? "nothing new" : string.Join(", ", added))})");
+
+            // The copied code must be readable by the app's user, whose VM loads it.
+            Sandbox.SecureRelease(vmRoot);
         }
 
         var upgrader = new HotUpgrader(reporter);

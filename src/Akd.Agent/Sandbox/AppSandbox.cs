@@ -135,7 +135,10 @@ internal sealed class AppSandbox
         FileOwnership.Directory(Path.Combine(layout.SharedDir, "log"), agent, user.Gid, GroupWriteDir);
     }
 
-    /// <summary>A release on disk: readable by the app, its <c>tmp/</c> (and <c>var/</c>, if any) the app's own.</summary>
+    /// <summary>
+    /// A release on disk: readable by the app, its <c>tmp/</c> (and <c>var/</c>, if any) the app's own, and the
+    /// version list in its <c>releases/</c> writable by the app's VM.
+    /// </summary>
     public void SecureRelease(string releaseDir)
     {
         if (User is not { } user)
@@ -144,6 +147,24 @@ internal sealed class AppSandbox
         }
 
         FileOwnership.ShareReadOnly(releaseDir, user.Gid);
+
+        // release_handler in the app's VM keeps releases/RELEASES and start_erl.data there (hot upgrades); the
+        // agent copies new versions in beside them. The files of each version (releases/VSN/) stay the agent's, read-only.
+        var versions = Path.Combine(releaseDir, "releases");
+        if (Directory.Exists(versions) && new DirectoryInfo(versions).LinkTarget is null)
+        {
+            File.SetUnixFileMode(versions, GroupWriteDir & ~UnixFileMode.SetGroup);
+
+            // start_erl.data (and RELEASES, once written) are rewritten in place by release_handler.
+            foreach (var file in new DirectoryInfo(versions).EnumerateFiles())
+            {
+                if (file.LinkTarget is null)
+                {
+                    FileOwnership.Chown(file.FullName, user.Uid, user.Gid);
+                }
+            }
+        }
+
         foreach (var name in WritableReleaseDirs)
         {
             var dir = Path.Combine(releaseDir, name);

@@ -127,7 +127,14 @@ internal static partial class FileOwnership
         var wanted = (mode & UserBits) | group;
         if (wanted != mode)
         {
-            entry.UnixFileMode = wanted;
+            try
+            {
+                entry.UnixFileMode = wanted;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // A file the app's VM wrote (releases/RELEASES): only its owner, or CAP_FOWNER, may change its mode.
+            }
         }
 
         Chown(entry.FullName, -1, gid);

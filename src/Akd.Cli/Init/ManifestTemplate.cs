@@ -83,6 +83,8 @@ internal static class ManifestTemplate
             yaml.AppendLine("  # upgrade: auto              # restart (default) | hot | auto: relup into the running VM (needs :sasl)");
         }
 
+        yaml.AppendLine($"  # user: {app}                  # the Unix user it runs as on each host (default: akd-app-{app}, made on first deploy)");
+
         yaml.AppendLine();
         yaml.Append(Health(facts, strategy, distillery));
         yaml.AppendLine();

@@ -26,7 +26,7 @@ public sealed class AppSandboxFilesTests : IDisposable
     }
 
     [SkippableFact(Timeout = 60_000)]
-    public async Task SecureRelease_AppRunsAsItsUser_ReadsItsReleaseWritesOnlyTmpAndShared()
+    public async Task SecureRelease_AppRunsAsItsUser_ReadsItsReleaseWritesOnlyTmpSharedAndReleaseHandlersFiles()
     {
         // Arrange
         Skip.IfNot(UserSwitching.AgentUid == 0, "needs root to create the app's user (CI runs as root)");
@@ -36,11 +36,14 @@ public sealed class AppSandboxFilesTests : IDisposable
         // Act
         var result = await AsAppAsync(sandbox, layout.Root,
             "id -u; cat releases/0.1.0-r1/VERSION; touch releases/0.1.0-r1/tmp/written shared/written; "
+            + "echo '13.1.5 0.1.0' > releases/0.1.0-r1/releases/start_erl.data; touch releases/0.1.0-r1/releases/RELEASES; "
             + "if touch releases/0.1.0-r1/mine 2>/dev/null; then echo release-writable; fi; "
+            + "if touch releases/0.1.0-r1/releases/0.1.0/sys.config 2>/dev/null; then echo version-writable; fi; "
             + "if cat shared/.env 2>/dev/null; then echo env-readable; fi");
 
-        // Assert
+        // Assert: release_handler's files (hot upgrades) are the app's to rewrite, the versions' files are not.
         Assert.Equal([sandbox.User!.Uid.ToString(), "0.1.0"], result);
+        Assert.True(File.Exists(Path.Combine(release, "releases", "RELEASES")));
         Assert.True(File.Exists(Path.Combine(release, "tmp", "written")));
         Assert.True(File.Exists(Path.Combine(layout.SharedDir, "written")));
     }
@@ -81,6 +84,9 @@ public sealed class AppSandboxFilesTests : IDisposable
         var release = layout.ReleaseDir("0.1.0-r1");
         Directory.CreateDirectory(release);
         await File.WriteAllTextAsync(Path.Combine(release, "VERSION"), "0.1.0\n");
+        Directory.CreateDirectory(Path.Combine(release, "releases", "0.1.0"));
+        await File.WriteAllTextAsync(Path.Combine(release, "releases", "start_erl.data"), "13.1.5 0.1.0\n");
+        await File.WriteAllTextAsync(Path.Combine(release, "releases", "0.1.0", "sys.config"), "[].\n");
         layout.WriteEnvFile(new Dictionary<string, string> { ["SECRET"] = app });
         File.SetUnixFileMode(Path.GetDirectoryName(layout.Root)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
 
