@@ -45,7 +45,7 @@ internal sealed partial class ReleaseActivator
             // release_handler never installed the new version (or went back to the old one itself): the VM serves the old code.
             layout.SwitchCurrent(previousId);
             running.Write(layout.SharedDir);
-            return await HotFailedAsync(output, running, releaseId, deploymentId, $"{what}, before release_handler installed {hot.ToVsn}", upgrader, request, ct)
+            return await HotFailedAsync(output, running, releaseId, deploymentId, $"{what}; the VM runs {version.Vsn}, release_handler had not installed {hot.ToVsn}", upgrader, request, ct)
                 .ConfigureAwait(false);
         }
 
@@ -56,7 +56,13 @@ internal sealed partial class ReleaseActivator
         output.HealthDetail = health.Detail;
         if (health.Healthy && (version.Permanent || await RunningRelease.MakePermanentAsync(request, reporter, ct).ConfigureAwait(false)))
         {
-            layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, $"{verb} {hot.FromVsn} -> {hot.ToVsn}"));
+            // The agent may have died after recording it, just before removing the journal entry.
+            var done = $"{verb} {hot.FromVsn} -> {hot.ToVsn}";
+            if (layout.ReadRevisions() is not [.., var last] || last.ReleaseId != releaseId || last.DeploymentId != deploymentId || last.Result != done)
+            {
+                layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, done));
+            }
+
             reporter.Log($"{verb} {hot.FromVsn} -> {hot.ToVsn}; the VM kept pid {hot.Pid}");
             Prune(releaseId, previousId);
             return output;

@@ -101,7 +101,7 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
         var failure = await Assert.ThrowsAsync<ActivationFailedException>(RecoverAsync);
 
         // Assert
-        Assert.Contains("the agent restarted during the hot upgrade 0.1.0 -> 0.2.0", failure.Message);
+        Assert.Contains($"the agent restarted during the hot upgrade 0.1.0 -> 0.2.0 of the VM (pid {pid}); the VM runs 0.1.0", failure.Message);
         Assert.Contains($"the VM (pid {pid}) is back on {A}, healthy", failure.Message);
         Assert.True(failure.Output.RolledBack);
         Assert.Equal(A, _layout.CurrentReleaseId());
