@@ -5,6 +5,7 @@ using Akd.Agent.Steps;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
+using Akd.Core.Processes;
 using Akd.Core.Releases;
 using Akd.Core.Upgrades;
 using Akd.Manifest;
@@ -92,6 +93,29 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     }
 
     [Fact(Timeout = 600_000)]
+    public async Task RecoverAsync_KilledBetweenInstallAndMakePermanent_MakesTheNewVersionPermanentAndRecordsIt()
+    {
+        // Arrange: release_handler installed 0.2.0 (status current), the agent died before make_permanent.
+        var pid = await KilledDuringHotUpgradeAsync(applied: false);
+        var expression = HotUpgrader.ErlangExpression(Request(RunState.Read(_layout.SharedDir)!.Env));
+        var installOnly = expression.Replace("ok = release_handler:make_permanent(To),", "", StringComparison.Ordinal);
+        Assert.NotEqual(expression, installOnly);
+        await EvalAsync(installOnly);
+        var startErl = Path.Combine(_layout.ReleaseDir(A), "releases", "start_erl.data");
+        Assert.EndsWith(" 0.1.0", (await File.ReadAllTextAsync(startErl)).Trim());
+
+        // Act
+        var result = await RecoverAsync();
+
+        // Assert: make_permanent rewrote start_erl.data, so a restart of this VM boots 0.2.0.
+        Assert.False(result.RolledBack);
+        Assert.EndsWith(" 0.2.0", (await File.ReadAllTextAsync(startErl)).Trim());
+        Assert.Equal([(A, "deployed"), (B, "hot-upgraded 0.1.0 -> 0.2.0")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(("counter 0.2.0", "3"), (await GetAsync("/"), await GetAsync("/count")));
+        Assert.Equal(pid, RunState.Read(_layout.SharedDir)!.Pid);
+    }
+
+    [Fact(Timeout = 600_000)]
     public async Task RecoverAsync_KilledBeforeReleaseHandlerRan_PutsTheHostBackOnTheOldVersionAndSaysSo()
     {
         // Arrange: the agent died after installing 0.2.0's files into the VM's root, before release_handler was called.
@@ -144,12 +168,24 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
         ReleaseInstaller.Install(_layout.ReleaseDir(B), _layout.ReleaseDir(A), "0.2.0");
         if (applied)
         {
-            var request = new HotUpgradeRequest { App = "counter", RunningRoot = _layout.ReleaseDir(A), FromVsn = "0.1.0", ToVsn = "0.2.0", Env = running.Env };
-            var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s2")).ApplyAsync(request, CancellationToken.None);
+            var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s2")).ApplyAsync(Request(running.Env), CancellationToken.None);
             Assert.True(up.Applied, up.Detail);
         }
 
         return running.Pid!.Value;
+    }
+
+    private HotUpgradeRequest Request(Dictionary<string, string> env) =>
+        new() { App = "counter", RunningRoot = _layout.ReleaseDir(A), FromVsn = "0.1.0", ToVsn = "0.2.0", Env = env };
+
+    /// <summary>Evaluates Erlang in the counter VM with the release's erl_call, as the agent does.</summary>
+    private async Task EvalAsync(string erlang)
+    {
+        var home = Path.Combine(_root, "erl-call-home");
+        var spec = ErlCall.Spec(ErlCall.Find(_layout.ReleaseDir(A))!, _layout.ReleaseDir(A), Env, erlang, TimeSpan.FromSeconds(60), home)!;
+        var (result, text) = await ProcessRunner.CaptureAsync(spec, CancellationToken.None);
+        output.WriteLine(text);
+        Assert.True(result.Succeeded && text.Contains("akd:hot ok 0.1.0", StringComparison.Ordinal), text);
     }
 
     /// <summary>A restarted agent: a new activator that reads the journal from disk.</summary>
