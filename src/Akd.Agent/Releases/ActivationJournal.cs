@@ -14,7 +14,22 @@ namespace Akd.Agent.Releases;
 /// <param name="Command">The step's <c>StepCommand</c>, protobuf-encoded (it carries the manifest and ids).</param>
 /// <param name="PreviousEnv">The env the previous release ran with; a rollback restarts it with that. Mode 0600: it may hold secrets.</param>
 internal sealed record PendingActivation(
-    byte[] Command, string DeployRoot, string ReleaseId, string? PreviousId, Dictionary<string, string> PreviousEnv, string DeploymentId, string Result);
+    byte[] Command, string DeployRoot, string ReleaseId, string? PreviousId, Dictionary<string, string> PreviousEnv, string DeploymentId, string Result)
+{
+    /// <summary>
+    /// Set for a hot upgrade (or downgrade) of a running VM, written before release_handler is called: then
+    /// <c>current</c> has not switched yet, and only the VM can tell which version it runs.
+    /// </summary>
+    public PendingHotUpgrade? Hot { get; init; }
+}
+
+/// <summary>A hot upgrade in flight: <see cref="PendingActivation.PreviousId"/> is the release the VM ran before it.</summary>
+/// <param name="FromVsn">The version the VM ran.</param>
+/// <param name="ToVsn">The version release_handler was asked to install.</param>
+/// <param name="Pid">The VM's OS pid: a hot upgrade never changes it.</param>
+/// <param name="VmReleaseId">The release directory the VM booted from (its <c>code:root_dir()</c>).</param>
+/// <param name="IsRollback">An <c>akdctl rollback</c> going back hot (recorded as hot-downgraded).</param>
+internal sealed record PendingHotUpgrade(string FromVsn, string ToVsn, int Pid, string VmReleaseId, bool IsRollback);
 
 /// <summary>The pending activations of this agent, one file per deploy path under <c>&lt;data-dir&gt;/pending/</c>.</summary>
 internal sealed class ActivationJournal(string dataDir)

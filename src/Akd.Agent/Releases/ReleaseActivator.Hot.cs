@@ -54,6 +54,30 @@ internal sealed partial class ReleaseActivator
             App = manifest.App, RunningRoot = vmRoot, FromVsn = from, ToVsn = to, Env = running.Env, Timeout = manifest.Health.Timeout,
         };
         reporter.Phase(Phase.HotUpgrade, $"{from} -> {to} in the running VM (pid {pid})");
+
+        // Before anything touches the VM: an agent killed from here on finds out on restart which version the VM runs.
+        Journal?.Begin(HotJournalEntry(releaseId, running, from, to, deploymentId, result, policy.IsRollback));
+        try
+        {
+            return await HotAsync(releaseId, policy, running, request, deploymentId, output, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Journal?.End(layout.Root);
+        }
+    }
+
+    /// <summary>The activation journal's entry for a hot upgrade of <paramref name="running"/>'s VM to <paramref name="releaseId"/>.</summary>
+    internal PendingActivation HotJournalEntry(string releaseId, RunState running, string from, string to, string deploymentId, string result, bool isRollback) =>
+        new(Command, layout.Root, releaseId, running.ReleaseId, new Dictionary<string, string>(running.Env), deploymentId, result)
+        {
+            Hot = new PendingHotUpgrade(from, to, running.Pid!.Value, running.VmRelease, isRollback),
+        };
+
+    private async Task<ActivateOutput> HotAsync(
+        string releaseId, HotUpgradePolicy policy, RunState running, HotUpgradeRequest request, string deploymentId, ActivateOutput output, CancellationToken ct)
+    {
+        var (from, to, pid, vmRoot) = (request.FromVsn, request.ToVsn, running.Pid!.Value, request.RunningRoot);
         if (!policy.IsRollback)
         {
             var added = ReleaseInstaller.Install(layout.ReleaseDir(releaseId), vmRoot, to);

@@ -84,6 +84,11 @@ internal sealed partial class ReleaseActivator(
         var output = new ActivateOutput { ReleaseId = pending.ReleaseId, DeployPath = layout.Root, PreviousReleaseId = pending.PreviousId ?? "" };
         try
         {
+            if (pending.Hot is { } hot)
+            {
+                return await RecoverHotAsync(pending, hot, output, ct).ConfigureAwait(false);
+            }
+
             var current = layout.CurrentReleaseId();
             if (current != pending.ReleaseId)
             {
@@ -196,6 +201,11 @@ internal sealed partial class ReleaseActivator(
 
         Sandbox.SecureDeployPath(layout);
         Sandbox.SecureRelease(releaseDir);
+
+        if (ReleaseId.TryParse(releaseId, out var vsn, out _) && Upgrades.ReleaseInstaller.BootOwnVersion(releaseDir, vsn) is { } upgraded)
+        {
+            reporter.Log($"releases/{releaseId} was hot-upgraded to {upgraded} in place; it boots its own version {vsn} again");
+        }
 
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);

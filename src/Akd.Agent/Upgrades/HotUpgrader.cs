@@ -73,7 +73,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
         return new HotUpgradeResult(false, detail);
     }
 
-    private static ProcessSpec RpcSpec(string root, string app, IReadOnlyDictionary<string, string> env, string expression, TimeSpan timeout) =>
+    internal static ProcessSpec RpcSpec(string root, string app, IReadOnlyDictionary<string, string> env, string expression, TimeSpan timeout) =>
         new(Path.Combine(root, "bin", app), ["rpc", expression])
         {
             WorkingDirectory = root,

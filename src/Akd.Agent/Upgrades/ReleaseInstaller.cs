@@ -7,6 +7,26 @@ namespace Akd.Agent.Upgrades;
 /// </summary>
 internal static class ReleaseInstaller
 {
+    /// <summary>
+    /// Before a cold start of a release directory a VM was once hot-upgraded in: <c>make_permanent</c> rewrote its
+    /// <c>releases/start_erl.data</c> (which <c>bin/APP</c> boots) to the newer version. Points it back at the
+    /// directory's own version and removes <c>releases/RELEASES</c> (a hot upgrade of the new VM writes it afresh).
+    /// </summary>
+    /// <returns>The version start_erl.data named instead, or null when it already named <paramref name="vsn"/>.</returns>
+    public static string? BootOwnVersion(string releaseDir, string vsn)
+    {
+        var startErl = Path.Combine(releaseDir, "releases", "start_erl.data");
+        var parts = File.Exists(startErl) ? File.ReadAllText(startErl).Trim().Split(' ') : [];
+        if (parts is not [var erts, var booted] || booted == vsn || !Directory.Exists(Path.Combine(releaseDir, "releases", vsn)))
+        {
+            return null;
+        }
+
+        Core.Files.DurableFile.Write(startErl, System.Text.Encoding.UTF8.GetBytes($"{erts} {vsn}\n"), File.GetUnixFileMode(startErl));
+        File.Delete(Path.Combine(releaseDir, "releases", "RELEASES"));
+        return booted;
+    }
+
     /// <returns>The <c>lib/</c> directories that were added (relative names).</returns>
     public static IReadOnlyList<string> Install(string newRoot, string runningRoot, string vsn)
     {

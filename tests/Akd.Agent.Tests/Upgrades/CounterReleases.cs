@@ -3,7 +3,7 @@ using Akd.Core.Processes;
 namespace Akd.Agent.Tests.Upgrades;
 
 /// <summary>
-/// examples/counter built with <c>mix release</c> three times, once per test class: 0.1.0 as checked in,
+/// examples/counter built with <c>mix release</c> three times, once for the test collection: 0.1.0 as checked in,
 /// 0.2.0 (versions/0.2.0: code_change/3 turns the count into a map) and a 0.2.0 whose code_change/3
 /// crashes (versions/0.2.0-crash). Each is a real release with ERTS included.
 /// </summary>
@@ -77,6 +77,13 @@ public sealed class CounterReleases : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>The counter releases are built once for every test class that runs them (each build takes a minute on 2 cores).</summary>
+[CollectionDefinition(Name)]
+public sealed class CounterReleasesCollection : ICollectionFixture<CounterReleases>
+{
+    public const string Name = "counter releases";
 }
 
 /// <summary>The repository checkout the tests run from (where Akd.sln is).</summary>

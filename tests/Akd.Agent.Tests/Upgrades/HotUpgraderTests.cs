@@ -12,7 +12,8 @@ namespace Akd.Agent.Tests.Upgrades;
 /// Hot upgrades of a running examples/counter release: relup from <see cref="RelupGenerator"/>, applied by
 /// release_handler through <c>bin/counter rpc</c>. The VM, its HTTP port and a 10 ms poller are real.
 /// </summary>
-public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper output) : IClassFixture<CounterReleases>, IAsyncLifetime
+[Collection(CounterReleasesCollection.Name)]
+public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly Outbox _outbox = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Akd.Agent.Connection;
+using Akd.Agent.Releases;
+using Akd.Agent.Upgrades;
+using Akd.Core.Manifest;
+using Akd.Core.Releases;
+using Akd.Core.Upgrades;
+using Akd.Manifest;
+using Akd.Testing;
+using Xunit.Abstractions;
+
+namespace Akd.Agent.Tests.Upgrades;
+
+/// <summary>
+/// <c>deploy.upgrade: auto</c> when the ERTS changed: the build side's relup generator blocks the hot upgrade and the
+/// target restarts the VM, saying why. Only one Erlang is installed here, so the previous release the build side
+/// compares against is the real 0.1.0 release rewritten to name another ERTS where a release records it: its
+/// <c>releases/0.1.0/counter.rel</c> (<c>{erts, Vsn}</c>, the only place the generator reads it, as
+/// <c>systools</c> does), <c>releases/start_erl.data</c> and the <c>erts-VSN</c> directory. A release built by another
+/// OTP differs from this one in exactly those names (the VM's bytes inside <c>erts-VSN</c> are never read by the
+/// generator). The running VM and the restart are real.
+/// </summary>
+[Collection(CounterReleasesCollection.Name)]
+public sealed class AutoUpgradeErtsTests(CounterReleases releases, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string A = "0.1.0-20261101T000000Z";
+    private const string B = "0.2.0-20261102T000000Z";
+
+    /// <summary>OTP 24.3.4's ERTS: what a 0.1.0 built before an OTP upgrade of the build host would name.</summary>
+    private const string OtherErts = "12.3.2.17";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("akd-auto-erts-").FullName;
+    private readonly Outbox _outbox = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly int _port = Ports.Free();
+    private readonly string _node = $"counter_erts_{Guid.NewGuid():N}"[..24];
+    private ReleaseLayout _layout = null!;
+    private AppManifest _manifest = null!;
+
+    private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(CultureInfo.InvariantCulture) };
+
+    public Task InitializeAsync()
+    {
+        _manifest = ManifestLoader.Parse($$"""
+            app: counter
+            deploy:
+              path: {{_root}}/app
+              upgrade: auto
+            health: { http: "http://127.0.0.1:${PORT}/health", timeout: 20s, interval: 100ms }
+            """, "akd.yaml", null, null);
+        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
+        _layout.EnsureCreated();
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
+        {
+            ProcessSignals.Send(pid, ProcessSignals.SigKill);
+        }
+
+        _http.Dispose();
+        Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task ActivateAsync_AutoAndThePreviousReleaseHadAnotherErts_RestartsTheVmAndSaysWhy()
+    {
+        // Arrange: 0.1.0 runs; the build side generated 0.2.0 against a 0.1.0 built with another ERTS.
+        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        await Activator(null).ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        var pid = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        var ourErts = Path.GetFileName(Directory.EnumerateDirectories(releases.V1, "erts-*").Single())["erts-".Length..];
+        var previous = WithErts(releases.V1, OtherErts);
+        var plan = await RelupGenerator.GenerateAsync(
+            new RelupRequest { OldRoot = previous, OldVsn = "0.1.0", NewRoot = _layout.ReleaseDir(B), NewVsn = "0.2.0", ReleaseName = "counter" },
+            line => output.WriteLine(line.Text), CancellationToken.None);
+
+        // Act: the step carries what the build found (BuildStepHandler: relup_from empty, the blockers).
+        var activated = await Activator(new HotUpgradePolicy(UpgradeMode.Auto, plan.CanHotUpgrade ? "0.1.0" : null, plan.Blockers))
+            .ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None);
+
+        // Assert: a new VM serves 0.2.0, and the step says why it restarted.
+        var why = $"ERTS changed ({OtherErts} -> {ourErts}): the VM must restart";
+        Assert.Equal([why], plan.Blockers);
+        Assert.Null(plan.RelupPath);
+        Assert.False(activated.RolledBack);
+        Assert.Contains($"upgrade: restart ({why})", Logs());
+        Assert.Equal("counter 0.2.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } newPid } state && state.ReleaseId == B && newPid != pid && state.VmReleaseId is null);
+        Assert.Equal([(A, "deployed"), (B, "deployed")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+    }
+
+    /// <summary>A copy of <paramref name="release"/> as the same release built with ERTS <paramref name="erts"/> would name it.</summary>
+    private string WithErts(string release, string erts)
+    {
+        var copy = Path.Combine(_root, "previous");
+        CounterReleases.CopyTree(release, copy, []);
+        var ertsDir = Directory.EnumerateDirectories(copy, "erts-*").Single();
+        var ours = Path.GetFileName(ertsDir)["erts-".Length..];
+        Directory.Move(ertsDir, Path.Combine(copy, $"erts-{erts}"));
+        foreach (var file in new[] { Path.Combine(copy, "releases", "start_erl.data"), Path.Combine(copy, "releases", "0.1.0", "counter.rel") })
+        {
+            var text = File.ReadAllText(file);
+            Assert.Contains(ours, text, StringComparison.Ordinal);
+            File.WriteAllText(file, text.Replace(ours, erts, StringComparison.Ordinal));
+        }
+
+        return copy;
+    }
+
+    private List<string> Logs()
+    {
+        var lines = new List<string>();
+        while (_outbox.Reader.TryRead(out var message))
+        {
+            if (message.Log is { } log)
+            {
+                output.WriteLine(log.Line);
+                lines.Add(log.Line);
+            }
+        }
+
+        return lines;
+    }
+
+    private ReleaseActivator Activator(HotUpgradePolicy? upgrade)
+    {
+        var reporter = TestMetrics.Reporter(_outbox, "s1");
+        return new ReleaseActivator(_layout, _manifest, new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(10)), _http, TimeProvider.System, reporter)
+        {
+            Upgrade = upgrade,
+        };
+    }
+}
