@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Akd.Contracts.V1;
 using Akd.Coordinator.Dashboard;
 using Akd.Coordinator.Security;
@@ -128,6 +129,31 @@ public sealed class DashboardPagesTests
         Assert.Equal("log", json.RootElement.GetProperty("kind").GetString());
         Assert.Equal(DeploymentPage.LogLine(e), json.RootElement.GetProperty("line").GetString());
         Assert.EndsWith("[coordinator] <b>batch 1</b>", json.RootElement.GetProperty("line").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FleetPage_AgentsOfEachRunner_RunnerColumnSaysHowEachHostRunsApps()
+    {
+        // Arrange: one host with transient systemd units, one with detached processes, one agent from before protocol 2.2.
+        var agents = new[]
+        {
+            new AgentInfo { Name = "web-1", State = "online", Hostname = "host-a", Toolchain = new Toolchain { AppRunner = "systemd" }, LastSeen = Now() },
+            new AgentInfo { Name = "web-2", State = "online", Hostname = "host-b", Toolchain = new Toolchain { AppRunner = "detached" }, LastSeen = Now() },
+            new AgentInfo { Name = "web-3", State = "offline", Hostname = "host-c", LastSeen = Now() },
+        };
+        var html = new Html();
+
+        // Act
+        FleetPage.Render(html, agents, new Dictionary<string, int>());
+
+        // Assert: the Runner cell of each row, not the host's name.
+        var page = html.ToString();
+        var runnerColumn = Array.IndexOf(Regex.Matches(page, "<th>([^<]*)</th>").Select(m => m.Groups[1].Value).ToArray(), "Runner");
+        Assert.True(runnerColumn >= 0, page);
+        string RunnerOf(string agent) =>
+            Regex.Matches(Regex.Match(page, $"<tr data-agent=\"{agent}\">(.*?)</tr>", RegexOptions.Singleline).Groups[1].Value, "<td>(.*?)</td>", RegexOptions.Singleline)[runnerColumn].Groups[1].Value;
+        Assert.Equal(["systemd", "detached", "-"], new[] { RunnerOf("web-1"), RunnerOf("web-2"), RunnerOf("web-3") });
+        Assert.DoesNotContain("host-a", page, StringComparison.Ordinal);
     }
 
     private static string Render(Deployment d, List<DeploymentEvent> events, Role role) =>
