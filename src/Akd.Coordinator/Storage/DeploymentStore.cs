@@ -143,14 +143,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
             RETURNING id
             """,
             ("@replica", _replica), ("@since", liveSince.ToDb()));
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return command.ReadStrings();
     }, ct);
 
     /// <summary>
@@ -166,14 +159,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
             RETURNING id
             """,
             ("@replica", _replica), ("@since", liveSince.ToDb()));
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return command.ReadStrings();
     }, ct);
 
     /// <summary>The replica driving deployment <paramref name="id"/> ("" on an embedded store), or null when there is no such deployment.</summary>

@@ -31,13 +31,6 @@ public sealed class ReplicaStore(Database db, TimeProvider clock)
     public Task<List<string>> ListLiveAsync(DateTimeOffset liveSince, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command("SELECT id FROM replicas WHERE heartbeat >= @since ORDER BY id", ("@since", liveSince.ToDb()));
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return command.ReadStrings();
     }, ct);
 }

@@ -33,6 +33,19 @@ internal static class SqlExtensions
         return command;
     }
 
+    /// <summary>Runs the command and returns the first column of every row, as text.</summary>
+    public static List<string> ReadStrings(this DbCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
     public static string ToDb(this DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     public static Timestamp? ReadTimestamp(this DbDataReader reader, int ordinal) =>
