@@ -38,6 +38,9 @@ internal sealed class AppSandbox
     /// <summary>Runs everything as the agent itself: the agent cannot (or must not) switch users.</summary>
     public static AppSandbox AsAgent(string sharedDir) => new(null, sharedDir);
 
+    /// <summary>A sandbox for a user that exists already (tests, and callers that resolved it themselves).</summary>
+    public static AppSandbox As(AppUser user, string sharedDir) => new(user, sharedDir);
+
     /// <summary>
     /// The sandbox of <paramref name="manifest"/>'s app on this host; makes its user on first deploy when the agent
     /// is root. Says in the step log which user the app runs as, or why it runs as the agent's.
@@ -96,8 +99,8 @@ internal sealed class AppSandbox
         environment.TryAdd("HOME", SharedDir);
         return spec with
         {
-            FileName = "setpriv",
-            Arguments = [.. Prefix(User), spec.FileName, .. spec.Arguments],
+            FileName = Prefix(User)[0],
+            Arguments = [.. Prefix(User).Skip(1), spec.FileName, .. spec.Arguments],
             Environment = environment,
         };
     }

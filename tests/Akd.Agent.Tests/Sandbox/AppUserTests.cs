@@ -44,6 +44,23 @@ public sealed class AppUserTests
     }
 
     [Fact]
+    public void Wrap_AppUser_RunsTheProgramThroughOneSetprivWithTheAppsHome()
+    {
+        // Arrange
+        var spec = new ProcessSpec("bin/hello", ["daemon"]) { WorkingDirectory = "/tmp" };
+
+        // Act
+        var wrapped = AppSandbox.As(new AppUser("akd-app-hello", 1234, 5678), "/srv/hello/shared").Wrap(spec);
+
+        // Assert: setpriv once, then the program and its arguments as they were.
+        Assert.Equal("setpriv", wrapped.FileName);
+        Assert.Equal(["--reuid=1234", "--regid=5678", "--init-groups", "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs", "--", "bin/hello", "daemon"],
+            wrapped.Arguments);
+        Assert.Equal("/srv/hello/shared", wrapped.Environment["HOME"]);
+        Assert.Equal("/tmp", wrapped.WorkingDirectory);
+    }
+
+    [Fact]
     public void Wrap_AgentsOwnUser_LeavesTheCommandAsItIs()
     {
         // Arrange
