@@ -63,9 +63,8 @@ public sealed class AkdPrograms(string repoRoot, string configuration, string? a
         // A short reconnect ceiling: agents start while the coordinator may still be warming up, or restart with it.
         var processEnv = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["AKD_Agent__ReconnectMaxDelay"] = "00:00:02" };
 
-        // Per-app users are for the tests that check them (AppSandboxTests pass AKD_Agent__AppUsers=true): the
-        // loopback fleets' data dirs live in temp folders other users may not enter.
-        processEnv.TryAdd("AKD_Agent__AppUsers", "false");
+        // Per-app users are the agent's default, so the fleets use them too wherever the agent can switch users
+        // (as root, which CI is); a test may still pass AKD_Agent__AppUsers=false to see the agent's own-user mode.
         return ManagedProcess.Start(name, AgentProgram, args, processEnv);
     }
 }
