@@ -12,6 +12,18 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
     private static readonly TimeSpan LiveFor = new CoordinatorOptions().ReplicaTimeout;
 
     /// <summary>The agent store as replica <paramref name="id"/> sees the shared database.</summary>
+    /// <summary>Replicas a and b beat, c does not; web-1, web-2 and web-3 are online on a, b and c. Returns a's store.</summary>
+    private static async Task<AgentStore> ThreeReplicasOneAgentEachAsync(TempDatabase db)
+    {
+        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
+        await db.Replicas.BeatAsync("a", CancellationToken.None);
+        await db.Replicas.BeatAsync("b", CancellationToken.None);
+        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
+        await b.UpsertOnlineAsync(Hello("web-2", ""), CancellationToken.None);
+        await c.UpsertOnlineAsync(Hello("web-3", ""), CancellationToken.None);
+        return a;
+    }
+
     private static AgentStore StoreOf(TempDatabase db, string id) => new(db.Database, TimeProvider.System, new ReplicaIdentity(id));
 
     private static async Task<List<(string Name, string State)>> StatesAsync(TempDatabase db) =>
@@ -65,12 +77,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
     {
         // Arrange: a restarts; b is alive; c never beat (it died before, or its heartbeat aged out).
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
-        await db.Replicas.BeatAsync("a", CancellationToken.None);
-        await db.Replicas.BeatAsync("b", CancellationToken.None);
-        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
-        await b.UpsertOnlineAsync(Hello("web-2", ""), CancellationToken.None);
-        await c.UpsertOnlineAsync(Hello("web-3", ""), CancellationToken.None);
+        var a = await ThreeReplicasOneAgentEachAsync(db);
 
         // Act
         var marked = await a.MarkOfflineAfterRestartAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
@@ -86,12 +93,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        var (a, b, c) = (StoreOf(db, "a"), StoreOf(db, "b"), StoreOf(db, "c"));
-        await db.Replicas.BeatAsync("a", CancellationToken.None);
-        await db.Replicas.BeatAsync("b", CancellationToken.None);
-        await a.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
-        await b.UpsertOnlineAsync(Hello("web-2", ""), CancellationToken.None);
-        await c.UpsertOnlineAsync(Hello("web-3", ""), CancellationToken.None);
+        var a = await ThreeReplicasOneAgentEachAsync(db);
 
         // Act
         var marked = await a.MarkOfflineOfDeadReplicasAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
