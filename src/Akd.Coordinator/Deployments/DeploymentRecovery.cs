@@ -111,7 +111,7 @@ public sealed partial class DeploymentRecovery(
     {
         try
         {
-            var record = await WaitForHostsAsync(id, ct).ConfigureAwait(false);
+            var record = await MarkUnknownAsync(await WaitForHostsAsync(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             var online = await OnlineAnywhereAsync(ct).ConfigureAwait(false);
             var plan = ResumePlan.For(record, online.Contains) with { InFlightAtRestart = inFlight };
             if (plan.CannotResume is not null)
@@ -176,15 +176,26 @@ public sealed partial class DeploymentRecovery(
     private async Task<HashSet<string>> OnlineAnywhereAsync(CancellationToken ct) =>
         (await registry.MatchingAnywhereAsync(LabelSelector.Parse(""), ct).ConfigureAwait(false)).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Ends the deployment with what each host is known to run: no result means unknown, never reached means untouched.</summary>
-    private async Task EndAsync(Deployment record, string step, string why, CancellationToken ct)
+    /// <summary>
+    /// A step still open once the window passed failed as far as the rollout goes, as a step whose host never answered
+    /// by its deadline does in an uninterrupted rollout: it counts against <c>max_failures</c>, and a result that comes
+    /// later still corrects the row.
+    /// </summary>
+    private async Task<Deployment> MarkUnknownAsync(Deployment record, CancellationToken ct)
     {
-        foreach (var open in record.Hosts.Where(h => h.State == StepStates.Running))
+        var open = record.Hosts.Where(h => h.State == StepStates.Running).ToList();
+        foreach (var row in open)
         {
-            await journal.RecordHostAsync(record.Id, open.Host, open.Step, StepStates.Failed, "",
+            await journal.RecordHostAsync(record.Id, row.Host, row.Step, StepStates.Failed, "",
                 "no result came after the coordinator restarted" + HostUnknown.Note, ct).ConfigureAwait(false);
         }
 
+        return open.Count == 0 ? record : await deployments.GetAsync(record.Id, ct).ConfigureAwait(false) ?? record;
+    }
+
+    /// <summary>Ends the deployment with what each host is known to run: no result means unknown (see <see cref="MarkUnknownAsync"/>), never reached means untouched.</summary>
+    private async Task EndAsync(Deployment record, string step, string why, CancellationToken ct)
+    {
         var reason = $"interrupted by a coordinator restart and not resumed: {why}";
         await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepStates.Pending && h.Step == step).Select(h => h.Host).ToList(), step,
             "not reached: " + reason, ct).ConfigureAwait(false);

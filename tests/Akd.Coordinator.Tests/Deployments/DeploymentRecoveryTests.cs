@@ -61,9 +61,9 @@ public sealed class DeploymentRecoveryTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task StartAsync_HostNeverReportsItsStep_EndsFailedWithThatHostUnknownAndTheRestUntouched()
+    public async Task StartAsync_HostNeverReportsItsStep_CountsAsAFailureStoppingTheRolloutWithThatHostUnknownAndTheRestUntouched()
     {
-        // Arrange
+        // Arrange: web-1's step was running; no result comes and the window is over at once (max_failures 0).
         using var h = new CoordinatorHarness();
         h.Options.ReconcileWindow = TimeSpan.Zero;
         var (id, web) = await InterruptedDeploymentAsync(h, built: true);
@@ -72,12 +72,40 @@ public sealed class DeploymentRecoveryTests
         await h.Recovery().StartAsync(CancellationToken.None);
         var d = await WaitFinishedAsync(h, id);
 
-        // Assert
+        // Assert: failed as a host that never answered fails an uninterrupted rollout.
         Assert.Equal(DeploymentStates.Failed, d.State);
-        Assert.Contains("no result came from web-1 after the restart", d.Error);
-        Assert.Contains("state is unknown", CoordinatorHarness.Row(d, "web-1", "activate").Message);
+        Assert.StartsWith("web-1: no result came after the coordinator restarted (the host's state is unknown)", d.Error);
+        Assert.Contains("2 hosts not reached", d.Error);
+        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", "activate")));
         Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "activate").State);
         Assert.All(web, w => Assert.Empty(w.Pending()));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task StartAsync_HostNeverReportsItsStepWithinMaxFailures_ResumesOnTheOtherHostsAndSucceedsWithThatHostTolerated()
+    {
+        // Arrange: as above, with max_failures 1.
+        using var h = new CoordinatorHarness();
+        h.Options.ReconcileWindow = TimeSpan.Zero;
+        var (id, web) = await InterruptedDeploymentAsync(h, built: true, Tolerant);
+
+        // Act
+        await h.Recovery().StartAsync(CancellationToken.None);
+        foreach (var host in new[] { web[1], web[2] })
+        {
+            var step = await host.ReceiveStepAsync(CancellationToken.None);
+            host.Answer(Ok(id, step.StepId));
+        }
+
+        var d = await WaitFinishedAsync(h, id);
+
+        // Assert: web-1 is not sent its step again; it stays unknown until its own result corrects it.
+        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Empty(web[0].Pending());
+        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", "activate")));
+        Assert.Equal(StepStates.Succeeded, CoordinatorHarness.Row(d, "web-3", "activate").State);
+        var finished = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Last(e => e.Kind == EventKind.Deployment);
+        Assert.Equal("0.2.0-r1 is live; tolerated failures: web-1: no result came after the coordinator restarted (the host's state is unknown)", finished.Message);
     }
 
     [Fact(Timeout = 20_000)]
