@@ -55,6 +55,12 @@ public sealed class BenchOptions
     /// <summary>Keep <see cref="WorkDir"/> after the run (to look at logs).</summary>
     public bool KeepWork { get; init; }
 
+    /// <summary>
+    /// Replace only the figures of <see cref="Scenarios"/> in the existing <see cref="OutputFile"/>, keeping the other
+    /// scenarios' from the run that measured them (<c>--merge on</c>; see <see cref="Infra.ReportMerge"/>).
+    /// </summary>
+    public bool Merge { get; init; }
+
     /// <summary>The batch sizes tried: always 1 and all hosts (compared with the SSH way's two modes).</summary>
     public IReadOnlyList<int> EffectiveBatchSizes =>
         BatchSizes.Where(b => b >= 1 && b <= Hosts).Append(1).Append(Hosts).Distinct().Order().ToList();

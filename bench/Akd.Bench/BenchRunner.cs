@@ -46,8 +46,8 @@ public static class BenchRunner
                 {
                     // One broken scenario must not cost the others' figures: report it and go on.
                     ctx.Log($"scenario {scenario} failed: {ex}");
-                    report.Failures.Add($"{scenario}: {ex.Message}");
-                    report.Section($"{scenario}: failed").Text($"```\n{ex.Message}\n```");
+                    report.Failures.Add($"{scenario}: {BenchReport.FirstLine(ex.Message)}");
+                    report.Section($"{scenario}: failed").Text($"```\n{BenchReport.Excerpt(ex.Message)}\n```");
                 }
 
                 var (load1, busy) = load.Between(started, load.Now);
@@ -65,7 +65,10 @@ public static class BenchRunner
 
         if (options.OutputFile is { } output)
         {
-            await File.WriteAllTextAsync(output, report.ToMarkdown(), ct).ConfigureAwait(false);
+            var markdown = options.Merge && File.Exists(output)
+                ? ReportMerge.Merge(await File.ReadAllTextAsync(output, ct).ConfigureAwait(false), report.ToMarkdown(), options.Scenarios.ToList())
+                : report.ToMarkdown();
+            await File.WriteAllTextAsync(output, markdown, ct).ConfigureAwait(false);
             log($"wrote {output}");
         }
 

@@ -38,6 +38,7 @@ var options = new BenchOptions
     Ssh = Text("ssh") != "off",
     GeneratedModules = Int("generated-modules", defaults.GeneratedModules),
     KeepWork = Text("keep-work") == "on",
+    Merge = Text("merge") == "on",
 };
 
 using var cancel = new CancellationTokenSource();

@@ -70,7 +70,7 @@ public static class FanOutScenario
             }
         }
 
-        var section = ctx.Report.Section($"Fan-out: a {Samples.MiB(o.FanOutBytes)} release to N targets at once, star vs peer-to-peer");
+        var section = ctx.Report.Section($"7. Fan-out: a {Samples.MiB(o.FanOutBytes)} release to N targets at once, star vs peer-to-peer");
         section.Text(
             "examples/hello with a random payload in priv/ (the release tarball is a little larger than the payload), deployed with " +
             "`rolling: { batch: all }`. *Star*: targets without a peer port download from the coordinator (with `Agent:Prefetch` off, so they do not fetch it during the build). *Peer*: targets with " +
@@ -90,8 +90,8 @@ public static class FanOutScenario
 
         var largest = o.FanOutSizes.Max();
         var (peerEgress, peerTime) = results[("peer", largest)];
-        ctx.Report.Target("fan-out egress", $"peer mode: coordinator egress ≤ 1.2× the artifact at N = {largest}", $"{peerEgress.Median:0.00}×", peerEgress.Median <= 1.2, "");
-        ctx.Report.Target("fan-out time", $"peer mode: fleet time ≤ 2× one download at N = {largest}", Samples.Ratio(peerTime.Median / single.Median),
+        ctx.Report.Target("7 fan-out", $"peer mode: coordinator egress ≤ 1.2× the artifact at N = {largest}", $"{peerEgress.Median:0.00}×", peerEgress.Median <= 1.2, "");
+        ctx.Report.Target("7 fan-out", $"peer mode: fleet time ≤ 2× one download at N = {largest}", Samples.Ratio(peerTime.Median / single.Median),
             peerTime.Median / single.Median <= 2, $"{peerTime.Median:0.0} s vs {single.Median:0.0} s");
     }
 

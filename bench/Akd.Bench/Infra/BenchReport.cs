@@ -25,6 +25,21 @@ public sealed class BenchReport
         return section;
     }
 
+    /// <summary>The first line of a failure (a failed akdctl run's message carries its whole output).</summary>
+    public static string FirstLine(string message) => message.Split('\n', 2)[0];
+
+    /// <summary>
+    /// A failure as the report shows it: its first line and its last lines, where the reason usually is. The whole
+    /// of it is in the run's log; a report of megabytes helps no reader.
+    /// </summary>
+    public static string Excerpt(string message, int lastLines = 20)
+    {
+        var lines = message.Split('\n');
+        return lines.Length <= lastLines + 1
+            ? message
+            : string.Join('\n', [lines[0], $"… ({lines.Length - lastLines - 1} lines left out; the run's log has them)", .. lines[^lastLines..]]);
+    }
+
     public void Target(string scenario, string target, string measured, bool met, string note = "") =>
         Targets.Add(new TargetCheck(scenario, target, measured, met, note));
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Akd.Bench.Fleet;
 using Akd.Bench.Infra;
 using Akd.Contracts.V1;
+using Akd.Testing;
 
 namespace Akd.Bench.Upgrade;
 
@@ -19,8 +20,13 @@ public static class UpgradeScenario
         var app = CounterSource.CopyFrom(Path.Combine(ctx.Options.RepoRoot, "examples", "counter"), ctx.Work("upgrade-src"));
         var manifests = new[] { "restart", "hot" }.ToDictionary(m => m, m => app.WriteManifest($"akd.{m}.yaml", m, o.Hosts));
 
-        // The fleet scenario leaves hello running on the same PORT of each host.
-        await cluster.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(2), "stop", "hello").ConfigureAwait(false);
+        // The fleet scenario leaves hello running on the same PORT of each host. `akdctl stop hello` would reach only the
+        // hosts of hello's last deploy (the rebuild scenario's, one host), so the bench stops every host's apps itself.
+        foreach (var host in cluster.Web)
+        {
+            ReleaseProcesses.StopAll(host.DataDir);
+        }
+
         ctx.Log("upgrade: warm-up deploy of counter 0.1.0, then 0.2.0 (its code_change/3 migrates the count)");
         await AkdDeploy.RunAsync(cluster, manifests["restart"], ct).ConfigureAwait(false);
         app.UseVersion2();
