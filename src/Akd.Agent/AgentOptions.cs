@@ -81,6 +81,12 @@ public sealed class AgentOptions
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// After a session that was up ends, the agent redials after a random pause between a fifth of this and this
+    /// (then the reconnect backoff starts over), so agents dropped together do not all redial at once.
+    /// </summary>
+    public TimeSpan SessionEndPause { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Used until the coordinator's welcome says otherwise.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

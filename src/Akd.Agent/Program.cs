@@ -51,6 +51,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
     .Validate(o => o.AppRunner is "auto" or "systemd" or "detached", "--app-runner must be auto, systemd or detached")
     .Validate(o => o.PeerPort is >= 0 and <= 65535, "--peer-port must be a TCP port (0: no peer-to-peer delivery)")
+    .Validate(o => o.SessionEndPause >= TimeSpan.Zero, "Agent:SessionEndPause must be >= 0")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();

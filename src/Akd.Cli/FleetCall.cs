@@ -20,7 +20,7 @@ internal static class FleetCall
             }
 
             var final = await view.FollowAsync(LockWait.Events(first, call.ResponseStream, ct), ct).ConfigureAwait(false);
-            if (Vocabulary.Parse<DeploymentState>(final) != DeploymentState.Succeeded)
+            if (final != DeploymentState.Succeeded)
             {
                 return ExitCodes.Failed;
             }
@@ -30,8 +30,7 @@ internal static class FleetCall
             var deployment = await context.Control.GetDeploymentAsync(
                 new GetDeploymentRequest { Id = first.DeploymentId }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             var missed = deployment.Hosts
-                .Where(h => Vocabulary.Parse<StepState>(h.State) is var state && (state == StepState.Failed
-                    || (Vocabulary.Parse<StepKind>(h.Step) == StepKind.Activate && state is StepState.RolledBack or StepState.Skipped)))
+                .Where(h => h.State == StepState.Failed || (h.Step == StepKind.Activate && h.State is StepState.RolledBack or StepState.Skipped))
                 .Select(h => h.Host).Distinct().ToList();
             if (missed.Count > 0)
             {

@@ -65,6 +65,8 @@ builder.Services.AddGrpc(grpc =>
     // First, so that it maps what the interceptors after it throw too.
     grpc.Interceptors.Add<RpcErrorInterceptor>();
     grpc.Interceptors.Add<AuthInterceptor>();
+    // Older agents and akdctl builds read and write the vocabulary as text: every message in and out gets both.
+    grpc.Interceptors.Add<Akd.Contracts.V1.VocabularyInterceptor>();
 });
 builder.AddQuickShutdown();
 builder.Services.AddSingleton(TimeProvider.System);

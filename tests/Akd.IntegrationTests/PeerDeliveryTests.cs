@@ -64,7 +64,7 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var host in _fleet.Web)
         {
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
-            var transfer = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == "activate").Transfer;
+            var transfer = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == StepKind.Activate).Transfer;
             Assert.NotNull(transfer);
             Assert.Equal(artifactSize, transfer.BytesFromCoordinator + transfer.BytesFromPeers);
             fromPeers += transfer.BytesFromPeers;
@@ -125,7 +125,7 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         var (stalled, second, third) = (_fleet.Web[0].Name, _fleet.Web[1].Name, _fleet.Web[2].Name);
         Assert.Contains($"from {stalled} failed", _fleet.Agents[second].Output);
         var deployment = await GetDeploymentAsync(id);
-        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == StepKind.Activate).Transfer;
         Assert.Equal(artifactSize, Of(second).BytesFromCoordinator + Of(second).BytesFromPeers);
         Assert.True(Of(third).BytesFromPeers > 0, $"web-3 got {Of(third).BytesFromPeers} bytes from peers");
     }
@@ -150,7 +150,7 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         var id = CliJson.DeploymentId(result);
         var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
         var deployment = await GetDeploymentAsync(id);
-        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == "activate").Transfer;
+        TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == StepKind.Activate).Transfer;
         var (second, third) = (_fleet.Web[1], _fleet.Web[2]);
         Assert.InRange(Of(second.Name).BytesFromPeers, 1, artifactSize - 1);
         Assert.Equal(artifactSize, Of(second.Name).BytesFromCoordinator + Of(second.Name).BytesFromPeers);

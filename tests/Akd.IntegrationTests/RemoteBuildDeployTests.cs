@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -54,7 +55,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         foreach (var host in _fleet.Web)
         {
             Assert.Contains("Prefetched upload", _fleet.Agents[host.Name].Output);
-            var activate = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == "activate");
+            var activate = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == StepKind.Activate);
             Assert.Equal(artifactSize, activate.Transfer?.BytesFromCoordinator);
             Assert.Equal(0, activate.Transfer?.BytesFromPeers);
         }

@@ -174,7 +174,7 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
         ["akd.v1.Artifacts/Stat"] = async i => await new Artifacts.ArtifactsClient(i).StatAsync(new ArtifactRef { Sha256 = new string('a', 64) }),
         ["akd.v1.Control/Deploy"] = async i => await Drain(new Control.ControlClient(i).Deploy(new DeployRequest { ManifestYaml = "app: [" }).ResponseStream),
         ["akd.v1.Control/Rollback"] = async i => await Drain(new Control.ControlClient(i).Rollback(new RollbackRequest { App = "no-such-app" }).ResponseStream),
-        ["akd.v1.Control/ControlApp"] = async i => await Drain(new Control.ControlClient(i).ControlApp(new ControlAppRequest { App = "no-such-app", Action = "bogus" }).ResponseStream),
+        ["akd.v1.Control/ControlApp"] = async i => await Drain(new Control.ControlClient(i).ControlApp(new ControlAppRequest { App = "no-such-app", Action = DeploymentKind.Deploy }).ResponseStream),
         ["akd.v1.Control/CancelDeployment"] = async i => await new Control.ControlClient(i).CancelDeploymentAsync(new CancelDeploymentRequest { Id = "no-such-id" }),
         ["akd.v1.Control/WatchDeployment"] = async i => await Drain(new Control.ControlClient(i).WatchDeployment(new WatchDeploymentRequest { Id = "no-such-id" }).ResponseStream),
         ["akd.v1.Control/GetDeployment"] = async i => await new Control.ControlClient(i).GetDeploymentAsync(new GetDeploymentRequest { Id = "no-such-id" }),

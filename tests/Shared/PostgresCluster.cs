@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Akd.Testing;
@@ -108,7 +106,7 @@ public sealed class PostgresCluster : Xunit.IAsyncLifetime
         }
 
         await RunToolAsync(ct, "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions");
-        Port = FreePort();
+        Port = Ports.Free();
         // Settings go into the file, not through pg_ctl -o (a string pg_ctl hands to a shell).
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), $"""
 
@@ -167,10 +165,4 @@ public sealed class PostgresCluster : Xunit.IAsyncLifetime
                 .FirstOrDefault()
             : null;
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

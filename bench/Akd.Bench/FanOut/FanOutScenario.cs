@@ -110,8 +110,8 @@ public static class FanOutScenario
         var artifact = SizeOf(record.ArtifactSha256);
         var egress = after - before - SizeOf(record.SourceSha256);
 
-        var downloads = deploy.Events.Where(e => e.Kind == EventKind.Progress && e.Step == "activate" && e.State == "download").Select(e => e.At.ToDateTimeOffset()).ToList();
-        var held = deploy.Events.Where(e => e.Kind == EventKind.Progress && e.Step == "activate" && e.State == "unpack").Select(e => e.At.ToDateTimeOffset()).ToList();
+        var downloads = deploy.Events.Where(e => e.Step == StepKind.Activate && e.Phase == Phase.Download).Select(e => e.At.ToDateTimeOffset()).ToList();
+        var held = deploy.Events.Where(e => e.Step == StepKind.Activate && e.Phase == Phase.Unpack).Select(e => e.At.ToDateTimeOffset()).ToList();
         var time = (held.Max() - downloads.Min()).TotalSeconds;
         ctx.Log($"fan-out: {n} {mode}: egress {egress / (double)artifact:0.00}× of {Samples.MiB(artifact)}, every target held it after {time:0.0} s");
         return (egress / (double)artifact, time);

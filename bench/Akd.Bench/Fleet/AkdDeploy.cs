@@ -8,30 +8,30 @@ namespace Akd.Bench.Fleet;
 /// One <c>akdctl deploy --output json</c> and what its stored events say about time: the coordinator
 /// stamps state changes, the agents stamp their phases (same machine, same clock).
 /// </summary>
-public sealed record AkdDeploy(string Id, string State, IReadOnlyList<DeploymentEvent> Events)
+public sealed record AkdDeploy(string Id, DeploymentState State, IReadOnlyList<DeploymentEvent> Events)
 {
-    public bool Succeeded => State == "succeeded";
+    public bool Succeeded => State == DeploymentState.Succeeded;
 
     /// <summary>From the coordinator announcing delivery (the artifact is stored) to the deployment's end.</summary>
-    public TimeSpan Delivery => At(e => e.Kind == EventKind.Deployment && e.State == "succeeded") - At(e => e.Kind == EventKind.Deployment && e.State == "delivering");
+    public TimeSpan Delivery => At(e => e.DeploymentState == DeploymentState.Succeeded) - At(e => e.DeploymentState == DeploymentState.Delivering);
 
     /// <summary>The build step on the build agent: source in, mix, pack, upload.</summary>
-    public TimeSpan Build => At(e => IsStep(e, "build") && e.State == "succeeded") - At(e => IsStep(e, "build") && e.State == "running");
+    public TimeSpan Build => At(e => IsStep(e, StepKind.Build) && e.StepState == StepState.Succeeded) - At(e => IsStep(e, StepKind.Build) && e.StepState == StepState.Running);
 
     /// <summary>Time between two progress phases of the build step (e.g. "build" to "upload": the mix part).</summary>
-    public TimeSpan BuildPhase(string from, string to) =>
-        At(e => e.Kind == EventKind.Progress && e.Step == "build" && e.State == to) - At(e => e.Kind == EventKind.Progress && e.Step == "build" && e.State == from);
+    public TimeSpan BuildPhase(Phase from, Phase to) =>
+        At(e => e.Step == StepKind.Build && e.Phase == to) - At(e => e.Step == StepKind.Build && e.Phase == from);
 
     public List<HostPhases> Hosts()
     {
         var hosts = new List<HostPhases>();
-        foreach (var host in Events.Where(e => IsStep(e, "activate")).Select(e => e.Host).Distinct())
+        foreach (var host in Events.Where(e => IsStep(e, StepKind.Activate)).Select(e => e.Host).Distinct())
         {
-            var events = Events.Where(e => e.Host == host && e.Step == "activate").ToList();
-            DateTimeOffset? Phase(string name) => events.FirstOrDefault(e => e.Kind == EventKind.Progress && e.State == name)?.At.ToDateTimeOffset();
-            var running = events.First(e => e.Kind == EventKind.Step && e.State == "running").At.ToDateTimeOffset();
+            var events = Events.Where(e => e.Host == host && e.Step == StepKind.Activate).ToList();
+            DateTimeOffset? PhaseAt(Phase phase) => events.FirstOrDefault(e => e.Phase == phase)?.At.ToDateTimeOffset();
+            var running = events.First(e => e.StepState == StepState.Running).At.ToDateTimeOffset();
             var end = events.Last(e => e.Kind == EventKind.Step).At.ToDateTimeOffset();
-            var (download, unpack, stop, @switch, health) = (Phase("download")!.Value, Phase("unpack")!.Value, Phase("stop"), Phase("switch")!.Value, Phase("health")!.Value);
+            var (download, unpack, stop, @switch, health) = (PhaseAt(Phase.Download)!.Value, PhaseAt(Phase.Unpack)!.Value, PhaseAt(Phase.Stop), PhaseAt(Phase.Switch)!.Value, PhaseAt(Phase.Health)!.Value);
             hosts.Add(new HostPhases(
                 Transfer: (unpack - download).TotalSeconds,
                 Unpack: ((stop ?? @switch) - unpack).TotalSeconds,
@@ -47,18 +47,26 @@ public sealed record AkdDeploy(string Id, string State, IReadOnlyList<Deployment
     public static async Task<AkdDeploy> RunAsync(LocalFleet cluster, string manifest, CancellationToken ct)
     {
         var result = await cluster.AkdctlAsync(Path.GetDirectoryName(manifest)!, TimeSpan.FromMinutes(10), "deploy", "-f", manifest, "--output", "json").ConfigureAwait(false);
-        var events = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).Select(l => JsonParser.Default.Parse<DeploymentEvent>(l)).ToList();
-        var final = events.LastOrDefault(e => e.Kind == EventKind.Deployment)?.State ?? "unknown";
+        var events = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).Select(Parse).ToList();
+        var final = events.LastOrDefault(e => e.Kind == EventKind.Deployment)?.DeploymentState ?? DeploymentState.Unspecified;
         var deploy = new AkdDeploy(events.FirstOrDefault()?.DeploymentId ?? "", final, events);
         if (!deploy.Succeeded || result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"akdctl deploy ended {final} ({result}):\n{cluster.Logs()}");
+            throw new InvalidOperationException($"akdctl deploy ended {final.Text()} ({result}):\n{cluster.Logs()}");
         }
 
         return deploy;
     }
 
-    private static bool IsStep(DeploymentEvent e, string step) => e.Kind == EventKind.Step && e.Step == step;
+    private static bool IsStep(DeploymentEvent e, StepKind step) => e.Kind == EventKind.Step && e.Step == step;
+
+    /// <summary>One line of akdctl's JSON, which prints the vocabulary as text: the enums are read from it.</summary>
+    private static DeploymentEvent Parse(string line)
+    {
+        var e = JsonParser.Default.Parse<DeploymentEvent>(line);
+        WireVocabulary.Complete(e);
+        return e;
+    }
 
     private DateTimeOffset At(Func<DeploymentEvent, bool> match) =>
         (Events.FirstOrDefault(match) ?? throw new InvalidOperationException($"deployment {Id} lacks an expected event")).At.ToDateTimeOffset();

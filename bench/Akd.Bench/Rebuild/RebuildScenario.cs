@@ -1,5 +1,6 @@
 using Akd.Bench.Fleet;
 using Akd.Bench.Infra;
+using Akd.Contracts.V1;
 
 namespace Akd.Bench.Rebuild;
 
@@ -53,12 +54,12 @@ public static class RebuildScenario
 
                 var c = await AkdDeploy.RunAsync(cluster, manifest, ct).ConfigureAwait(false);
                 clean.Add(c.Build.TotalSeconds);
-                cleanMix.Add(c.BuildPhase("build", "upload").TotalSeconds);
+                cleanMix.Add(c.BuildPhase(Phase.Build, Phase.Upload).TotalSeconds);
 
                 app.ChangeOneModule(rep);
                 var w = await AkdDeploy.RunAsync(cluster, manifest, ct).ConfigureAwait(false);
                 warm.Add(w.Build.TotalSeconds);
-                warmMix.Add(w.BuildPhase("build", "upload").TotalSeconds);
+                warmMix.Add(w.BuildPhase(Phase.Build, Phase.Upload).TotalSeconds);
             }
 
             var ratio = warm.Median / clean.Median;

@@ -67,8 +67,8 @@ public static class UpgradeScenario
 
     private static double StepSeconds(AkdDeploy deploy, string host)
     {
-        var steps = deploy.Events.Where(e => e.Kind == EventKind.Step && e.Step == "activate" && e.Host == host).ToList();
-        return (steps.Last().At.ToDateTimeOffset() - steps.First(e => e.State == "running").At.ToDateTimeOffset()).TotalSeconds;
+        var steps = deploy.Events.Where(e => e.Kind == EventKind.Step && e.Step == StepKind.Activate && e.Host == host).ToList();
+        return (steps.Last().At.ToDateTimeOffset() - steps.First(e => e.StepState == StepState.Running).At.ToDateTimeOffset()).TotalSeconds;
     }
 
     private static void Report(BenchContext ctx, Dictionary<string, ModeRuns> runs)

@@ -26,6 +26,7 @@ public sealed partial class CoordinatorConnection(
     ArtifactPrefetcher prefetcher,
     IHostApplicationLifetime lifetime,
     IOptions<AgentOptions> options,
+    TimeProvider clock,
     ILogger<CoordinatorConnection> logger) : BackgroundService
 {
     private int _renewing;
@@ -83,7 +84,7 @@ public sealed partial class CoordinatorConnection(
                 // The retry pipeline covers failed connection attempts; once a session was up, its
                 // end starts a fresh sequence, so the backoff after a coordinator restart starts small.
                 await reconnect.ExecuteAsync(ct => new ValueTask(RunSessionAsync(toolchain.Current, ct)), stoppingToken).ConfigureAwait(false);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 250)), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(o.SessionEndPause * (0.2 + (0.8 * Random.Shared.NextDouble())), clock, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -128,7 +129,7 @@ public sealed partial class CoordinatorConnection(
 
         Interlocked.Exchange(ref _renewing, 0);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var heartbeat = new HeartbeatTimer(o.HeartbeatInterval);
+        var heartbeat = new HeartbeatTimer(o.HeartbeatInterval, clock);
         var writer = WriteAsync(call.RequestStream, heartbeat, session.Token);
         var welcomed = false;
         try
@@ -205,8 +206,8 @@ public sealed partial class CoordinatorConnection(
         {
             while (!ct.IsCancellationRequested)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(heartbeat.Interval);
+                using var interval = new CancellationTokenSource(heartbeat.Interval, clock);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, interval.Token);
                 try
                 {
                     if (await outbox.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
@@ -231,7 +232,7 @@ public sealed partial class CoordinatorConnection(
 
                 if (heartbeat.Due())
                 {
-                    await stream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
+                    await stream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } }, ct).ConfigureAwait(false);
                 }
             }
         }
@@ -241,20 +242,20 @@ public sealed partial class CoordinatorConnection(
         }
     }
 
-    private sealed class HeartbeatTimer(TimeSpan interval)
+    private sealed class HeartbeatTimer(TimeSpan interval, TimeProvider clock)
     {
-        private DateTime _last = DateTime.UtcNow;
+        private long _last = clock.GetTimestamp();
 
         public TimeSpan Interval { get; set; } = interval;
 
         public bool Due()
         {
-            if (DateTime.UtcNow - _last < Interval)
+            if (clock.GetElapsedTime(_last) < Interval)
             {
                 return false;
             }
 
-            _last = DateTime.UtcNow;
+            _last = clock.GetTimestamp();
             return true;
         }
     }

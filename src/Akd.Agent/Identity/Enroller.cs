@@ -19,7 +19,7 @@ public sealed class EnrollmentRefusedException(string message) : Exception(messa
 /// First start: pins the coordinator's CA by the join token's fingerprint before anything is sent,
 /// makes a key here, and trades the token and a CSR for a client certificate.
 /// </summary>
-public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptions> options, ILogger<Enroller> logger)
+public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptions> options, ILogger<Enroller> logger, TimeProvider? clock = null)
 {
     /// <summary>Loads the identity, or enrolls with the join token; retries while the coordinator cannot be reached.</summary>
     public async Task EnsureEnrolledAsync(CancellationToken ct)
@@ -53,7 +53,7 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal && !ct.IsCancellationRequested)
             {
                 LogRetry(address.ToString(), ex.Status.Detail, delay.TotalSeconds);
-                await Task.Delay(delay, ct).ConfigureAwait(false);
+                await Task.Delay(delay, clock ?? TimeProvider.System, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(o.ReconnectMaxDelay.Ticks, delay.Ticks * 2));
             }
             catch (RpcException ex)

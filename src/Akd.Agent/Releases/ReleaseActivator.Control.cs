@@ -9,7 +9,7 @@ internal sealed partial class ReleaseActivator
     public async Task<AppControlOutput> StartCurrentAsync(IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var current = layout.CurrentReleaseId() ?? throw new StepFailedException($"nothing is deployed in {layout.Root}: deploy first");
-        var output = new AppControlOutput { Action = "start", ReleaseId = current };
+        var output = new AppControlOutput { Action = DeploymentKind.Start, ReleaseId = current };
         if (RunState.Read(layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == current && ProcessSignals.IsAlive(pid))
         {
             reporter.Log($"release {current} already runs as pid {pid}");
@@ -46,14 +46,14 @@ internal sealed partial class ReleaseActivator
         }
 
         await StopRunningAsync(ct).ConfigureAwait(false);
-        return new AppControlOutput { Action = "stop", ReleaseId = current ?? "", Running = false };
+        return new AppControlOutput { Action = DeploymentKind.Stop, ReleaseId = current ?? "", Running = false };
     }
 
     public async Task<AppControlOutput> RestartCurrentAsync(IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         await StopCurrentAsync(env, ct).ConfigureAwait(false);
         var output = await StartCurrentAsync(env, ct).ConfigureAwait(false);
-        output.Action = "restart";
+        output.Action = DeploymentKind.Restart;
         return output;
     }
 }

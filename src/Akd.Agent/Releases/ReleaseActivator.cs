@@ -265,7 +265,7 @@ internal sealed partial class ReleaseActivator(
         }
 
         reporter.Phase(Phase.Health, "waiting for the health check");
-        var health = await new HealthChecker(http).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
+        var health = await new HealthChecker(http, clock).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
         if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
         {
             health = health with { Healthy = false, Detail = "the new release's process is not running" };

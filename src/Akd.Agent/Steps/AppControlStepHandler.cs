@@ -17,15 +17,15 @@ public sealed class AppControlStepHandler(HttpClient http, IOptions<AgentOptions
         var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
         var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Sandbox = sandbox };
         var env = AppEnvironment.For(manifest, options.Value);
-        var action = Vocabulary.Parse<DeploymentKind>(command.Control.Action);
+        var action = command.Control.Action;
         var phase = action switch
         {
             DeploymentKind.Start => Phase.Start,
             DeploymentKind.Stop => Phase.Stop,
             DeploymentKind.Restart => Phase.Restart,
-            _ => throw new StepFailedException($"unknown action '{command.Control.Action}'; expected start, stop or restart"),
+            _ => throw new StepFailedException($"unknown action '{action.Text()}'; expected start, stop or restart"),
         };
-        reporter.Phase(phase, $"{command.Control.Action} {manifest.App} in {layout.Root}");
+        reporter.Phase(phase, $"{action.Text()} {manifest.App} in {layout.Root}");
         try
         {
             return action switch

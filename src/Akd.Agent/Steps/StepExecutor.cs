@@ -22,6 +22,7 @@ public sealed partial class StepExecutor(
     StepLocks locks,
     AgentMetrics metrics,
     IHostApplicationLifetime lifetime,
+    TimeProvider clock,
     ILogger<StepExecutor> logger)
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
@@ -60,23 +61,30 @@ public sealed partial class StepExecutor(
 
     private void Launch(StepCommand command, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+        var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, command.DeadlineSeconds)), clock);
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, deadline.Token);
         if (!_running.TryAdd(command.StepId, cts))
         {
             cts.Dispose();
+            deadline.Dispose();
             return;
         }
 
-        cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, command.DeadlineSeconds)));
-        _ = Task.Run(() => RunAsync(command, cts, recovery), CancellationToken.None);
+        _ = Task.Run(async () =>
+        {
+            using (deadline)
+            {
+                await RunAsync(command, cts, recovery).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
     }
 
     private async Task RunAsync(
         StepCommand command, CancellationTokenSource cts, Func<AppManifest, StepReporter, CancellationToken, Task<ActivateOutput>>? recovery = null)
     {
         var kind = KindLabel(command.KindCase);
-        var reporter = new StepReporter(outbox, command.StepId, metrics, kind);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reporter = new StepReporter(outbox, command.StepId, metrics, kind, clock);
+        var started = clock.GetTimestamp();
         var result = new StepResult { StepId = command.StepId, DeploymentId = command.DeploymentId };
         try
         {
@@ -124,7 +132,7 @@ public sealed partial class StepExecutor(
         }
 
         reporter.Finished();
-        metrics.StepEnded(kind, result.Ok, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        metrics.StepEnded(kind, result.Ok, clock.GetElapsedTime(started));
 
         // Kept on disk before the step leaves the running list: a hello always names it one way or the other.
         outbox.Send(new AgentMessage { Result = result });

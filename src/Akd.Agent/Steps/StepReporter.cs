@@ -7,10 +7,11 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace Akd.Agent.Steps;
 
-/// <summary>Sends one step's output lines and phases to the coordinator, and times the phases.</summary>
-public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metrics, string kind)
+/// <summary>Sends one step's output lines and phases to the coordinator, stamped and timed on <paramref name="clock"/> (the system's by default).</summary>
+public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metrics, string kind, TimeProvider? clock = null)
 {
-    private readonly PhaseClock _phases = new(TimeProvider.System);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly PhaseClock _phases = new(clock ?? TimeProvider.System);
 
     public string StepId => stepId;
 
@@ -25,7 +26,7 @@ public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metr
     {
         var text = phase.Text();
         EnterPhase(text);
-        outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = text, Message = message, At = Now() } });
+        outbox.Send(new AgentMessage { Progress = new StepProgress { StepId = stepId, Phase = phase, Message = message, At = Now() } });
     }
 
     /// <summary>The step ended: its last phase ends with it.</summary>
@@ -42,7 +43,7 @@ public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metr
         }
     }
 
-    private static Timestamp Now() => Timestamp.FromDateTime(DateTime.UtcNow);
+    private Timestamp Now() => Timestamp.FromDateTimeOffset(_clock.GetUtcNow());
 }
 
 /// <summary>A step failed for a reason the user can act on; the message is shown as is.</summary>

@@ -7,10 +7,10 @@ namespace Akd.Cli.Commands;
 /// <summary>What start, stop and restart share: one request to the coordinator, rolled out like a deploy.</summary>
 internal static class AppControl
 {
-    public static Command Build(string action, string description)
+    public static Command Build(DeploymentKind action, string description)
     {
         var options = new AppOptions();
-        var command = options.Operation(action, description);
+        var command = options.Operation(action.Text(), description);
         command.SetAction(async (context, parse, ct) =>
         {
             var request = new ControlAppRequest

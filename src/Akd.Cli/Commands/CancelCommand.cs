@@ -37,9 +37,9 @@ internal static class CancelCommand
 
             using var call = context.Control.WatchDeployment(new WatchDeploymentRequest { Id = deployment.Id, Follow = true }, cancellationToken: ct);
             var final = await view.FollowAsync(call.ResponseStream.ReadAllAsync(ct), ct).ConfigureAwait(false);
-            if (Vocabulary.Parse<DeploymentState>(final) != DeploymentState.Cancelled)
+            if (final != DeploymentState.Cancelled)
             {
-                throw new CliException($"deployment {deployment.Id} ended {final} before the cancel took effect");
+                throw new CliException($"deployment {deployment.Id} ended {Words.Of(final)} before the cancel took effect");
             }
 
             return ExitCodes.Ok;

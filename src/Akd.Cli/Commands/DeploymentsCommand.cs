@@ -32,7 +32,7 @@ internal static class DeploymentsCommand
             {
                 var hosts = HostResults.Final(d);
                 table.AddRow(
-                    Markup.Escape(d.Id), Markup.Escape(HostResults.Kind(d)), Markup.Escape(d.App), Markup.Escape(Cell.Dash(d.Environment)),
+                    Markup.Escape(d.Id), Markup.Escape(HostResults.Kind(d).Text()), Markup.Escape(d.App), Markup.Escape(Cell.Dash(d.Environment)),
                     Summary.StateMarkup(d.State), Markup.Escape(Cell.Dash(d.ReleaseId)), Markup.Escape(Cell.Dash(d.Actor)), Markup.Escape(TimeText.At(d.CreatedAt)),
                     $"{hosts.Count(h => HostResults.IsOk(d, h))}/{hosts.Count}");
             }

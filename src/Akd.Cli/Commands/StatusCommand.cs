@@ -31,7 +31,7 @@ internal static class StatusCommand
             var grid = new Grid().AddColumn().AddColumn();
             void Add(string key, string value) => grid.AddRow($"[bold]{key}[/]", Markup.Escape(value));
             Add("deployment", d.Id);
-            Add("kind", HostResults.Kind(d) + (string.IsNullOrEmpty(d.RollbackTo) ? "" : $" to {d.RollbackTo}"));
+            Add("kind", HostResults.Kind(d).Text() + (string.IsNullOrEmpty(d.RollbackTo) ? "" : $" to {d.RollbackTo}"));
             grid.AddRow("[bold]state[/]", Summary.StateMarkup(d.State));
             Add("app", d.App + (string.IsNullOrEmpty(d.Environment) ? "" : $" ({d.Environment})"));
             Add("release", string.IsNullOrEmpty(d.ReleaseId) ? "-" : $"{d.ReleaseId} (version {d.Version})");
@@ -64,15 +64,15 @@ internal static class StatusCommand
             AnsiConsole.Write(grid);
             // Every step of every host, in the order they ran; a host's last row is where it ended.
             var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "RECEIVED", "DETAIL");
-            foreach (var h in d.Hosts.OrderBy(h => Vocabulary.Parse<StepKind>(h.Step) == StepKind.Build ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
+            foreach (var h in d.Hosts.OrderBy(h => h.Step == StepKind.Build ? 0 : 1).ThenBy(h => h.Host, StringComparer.Ordinal)
                 .ThenBy(h => h.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue))
             {
-                table.AddRow(Markup.Escape(h.Host), h.Step, Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)),
+                table.AddRow(Markup.Escape(h.Host), h.Step.Text(), Summary.StateMarkup(h.State), Markup.Escape(Cell.Dash(h.ReleaseId)),
                     Markup.Escape(Received(h.Transfer)), Markup.Escape(Summary.Truncate(h.Message, 100)));
             }
 
             AnsiConsole.Write(table);
-            return Vocabulary.Parse<DeploymentState>(d.State) is DeploymentState.Failed or DeploymentState.Cancelled ? ExitCodes.Failed : ExitCodes.Ok;
+            return d.State is DeploymentState.Failed or DeploymentState.Cancelled ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }

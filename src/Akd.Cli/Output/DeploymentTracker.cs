@@ -5,15 +5,15 @@ namespace Akd.Cli.Output;
 /// <summary>Folds the event stream into the current picture: the deployment's state and each host's step.</summary>
 internal sealed class DeploymentTracker
 {
-    public sealed class HostRow(string host, string step)
+    public sealed class HostRow(string host, StepKind step)
     {
         public string Host { get; } = host;
 
-        public string Step { get; set; } = step;
+        public StepKind Step { get; set; } = step;
 
-        public string State { get; set; } = StepState.Pending.Text();
+        public StepState State { get; set; } = StepState.Pending;
 
-        public string Phase { get; set; } = "";
+        public Phase Phase { get; set; }
 
         public string Message { get; set; } = "";
 
@@ -27,7 +27,8 @@ internal sealed class DeploymentTracker
 
     public string Id { get; private set; } = "";
 
-    public string State { get; private set; } = "unknown";
+    /// <summary>Unspecified until the stream says (printed "unknown").</summary>
+    public DeploymentState State { get; private set; }
 
     public string Message { get; private set; } = "";
 
@@ -46,18 +47,18 @@ internal sealed class DeploymentTracker
         switch (e.Kind)
         {
             case EventKind.Deployment:
-                State = e.State;
+                State = e.DeploymentState;
                 Message = e.Message;
                 break;
             case EventKind.Step:
                 var row = Row(e.Host, e.Step);
                 row.Order = ++_order;
-                row.State = e.State;
+                row.State = e.StepState;
                 row.Message = e.Message;
                 row.ReleaseId = e.ReleaseId;
                 break;
             case EventKind.Progress:
-                Row(e.Host, e.Step).Phase = e.State;
+                Row(e.Host, e.Step).Phase = e.Phase;
                 Row(e.Host, e.Step).Message = e.Message;
                 break;
             case EventKind.Log when !string.IsNullOrEmpty(e.Host):
@@ -69,14 +70,14 @@ internal sealed class DeploymentTracker
     /// <summary>Every build row, then one row per host: its latest step, which holds the release it ended on.</summary>
     public IEnumerable<HostRow> Final()
     {
-        var builds = Hosts.Where(h => Vocabulary.Parse<StepKind>(h.Step) == StepKind.Build);
-        var hosts = Hosts.Where(h => Vocabulary.Parse<StepKind>(h.Step) != StepKind.Build)
+        var builds = Hosts.Where(h => h.Step == StepKind.Build);
+        var hosts = Hosts.Where(h => h.Step != StepKind.Build)
             .GroupBy(h => h.Host)
             .Select(g => g.MaxBy(h => h.Order)!);
         return builds.Concat(hosts);
     }
 
-    private HostRow Row(string host, string step)
+    private HostRow Row(string host, StepKind step)
     {
         var row = Hosts.FirstOrDefault(h => h.Host == host && h.Step == step);
         if (row is null)

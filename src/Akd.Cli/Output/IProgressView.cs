@@ -11,7 +11,7 @@ internal interface IProgressView
     void Detached(DeploymentEvent first);
 
     /// <summary>Shows events until the deployment ends; returns its final state.</summary>
-    Task<string> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct);
+    Task<DeploymentState> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct);
 }
 
 internal static class ProgressViews

@@ -9,15 +9,15 @@ internal sealed class JsonProgressView : IProgressView
 
     public void Detached(DeploymentEvent first) => Json.WriteLine(first);
 
-    public async Task<string> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
+    public async Task<DeploymentState> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
     {
-        var state = "unknown";
+        var state = DeploymentState.Unspecified;
         await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
         {
             Json.WriteLine(e);
             if (e.Kind == EventKind.Deployment)
             {
-                state = e.State;
+                state = e.DeploymentState;
             }
         }
 

@@ -15,7 +15,7 @@ internal sealed class LiveProgressView : IProgressView
     public void Detached(DeploymentEvent first) =>
         AnsiConsole.MarkupLine($"deployment [bold]{Markup.Escape(first.DeploymentId)}[/] started; follow it with: akdctl logs {Markup.Escape(first.DeploymentId)} -f");
 
-    public async Task<string> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
+    public async Task<DeploymentState> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
     {
         await AnsiConsole.Live(Render()).AutoClear(true).StartAsync(async live =>
         {
@@ -42,11 +42,11 @@ internal sealed class LiveProgressView : IProgressView
     private Rows Render()
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"deployment {Markup.Escape(_tracker.Id)} [bold]{Markup.Escape(_tracker.State)}[/]")
+            .Title($"deployment {Markup.Escape(_tracker.Id)} [bold]{Markup.Escape(Words.Of(_tracker.State))}[/]")
             .AddColumns("HOST", "STEP", "STATE", "PHASE", "LATEST");
         foreach (var row in _tracker.Hosts)
         {
-            table.AddRow(Markup.Escape(row.Host), row.Step, Summary.StateMarkup(row.State), Markup.Escape(row.Phase),
+            table.AddRow(Markup.Escape(row.Host), row.Step.Text(), Summary.StateMarkup(row.State), Markup.Escape(row.Phase.Text()),
                 Markup.Escape(Summary.Truncate(row.Message, 70)));
         }
 

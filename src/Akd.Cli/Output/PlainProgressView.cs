@@ -11,7 +11,7 @@ internal sealed class PlainProgressView : IProgressView
 
     public void Detached(DeploymentEvent first) => Console.Out.WriteLine($"deployment {first.DeploymentId} started; follow it with: akdctl logs {first.DeploymentId} -f");
 
-    public async Task<string> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
+    public async Task<DeploymentState> FollowAsync(IAsyncEnumerable<DeploymentEvent> events, CancellationToken ct)
     {
         await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
         {
@@ -28,5 +28,5 @@ internal sealed class PlainProgressView : IProgressView
 
     /// <summary>The deployment's end: the summary's last line says it, once.</summary>
     private static bool IsEnd(DeploymentEvent e) =>
-        e.Kind == EventKind.Deployment && Vocabulary.Parse<DeploymentState>(e.State) is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
+        e.Kind == EventKind.Deployment && e.DeploymentState is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
 }

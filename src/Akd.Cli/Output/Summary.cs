@@ -17,15 +17,15 @@ internal static class Summary
         var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "STEP", "STATE", "RELEASE", "DETAIL");
         foreach (var row in tracker.Final())
         {
-            table.AddRow(Markup.Escape(row.Host), row.Step, StateMarkup(row.State), Markup.Escape(Cell.Dash(row.ReleaseId)), Markup.Escape(Truncate(row.Message, 100)));
+            table.AddRow(Markup.Escape(row.Host), row.Step.Text(), StateMarkup(row.State), Markup.Escape(Cell.Dash(row.ReleaseId)), Markup.Escape(Truncate(row.Message, 100)));
         }
 
         AnsiConsole.Write(table);
-        var verdict = Vocabulary.Parse<DeploymentState>(tracker.State) switch
+        var verdict = tracker.State switch
         {
             DeploymentState.Succeeded => "[green]succeeded[/]",
             DeploymentState.Cancelled => "[yellow]cancelled[/]",
-            _ => $"[red]{Markup.Escape(tracker.State)}[/]",
+            _ => $"[red]{Markup.Escape(Words.Of(tracker.State))}[/]",
         };
         AnsiConsole.MarkupLine($"deployment {Markup.Escape(tracker.Id)} {verdict}: {Markup.Escape(tracker.Message)}");
     }
@@ -40,26 +40,34 @@ internal static class Summary
         foreach (var row in rows)
         {
             var release = Cell.Dash(row.ReleaseId);
-            Console.Out.WriteLine($"{row.Host.PadRight(hostWidth)}  {row.Step,-8}  {row.State,-11}  {release.PadRight(releaseWidth)}  {row.Message}");
+            Console.Out.WriteLine($"{row.Host.PadRight(hostWidth)}  {row.Step.Text(),-8}  {row.State.Text(),-11}  {release.PadRight(releaseWidth)}  {row.Message}");
         }
 
-        Console.Out.WriteLine($"deployment {tracker.Id} {tracker.State}: {tracker.Message}");
+        Console.Out.WriteLine($"deployment {tracker.Id} {Words.Of(tracker.State)}: {tracker.Message}");
     }
 
-    /// <summary>A deployment's or a host step's state (the two share words), coloured.</summary>
-    public static string StateMarkup(string state)
+    /// <summary>A host step's state, coloured.</summary>
+    public static string StateMarkup(StepState state) => Coloured(state.Text(), state switch
     {
-        var colour = Vocabulary.Parse<StepState>(state) switch
-        {
-            StepState.Succeeded => "green",
-            StepState.Failed => "red",
-            StepState.RolledBack => "yellow",
-            StepState.Running => "blue",
-            StepState.Skipped => "grey",
-            _ => Vocabulary.Parse<DeploymentState>(state) is DeploymentState.Cancelling or DeploymentState.Cancelled ? "yellow" : null,
-        };
-        return colour is null ? Markup.Escape(state) : $"[{colour}]{state}[/]";
-    }
+        StepState.Succeeded => "green",
+        StepState.Failed => "red",
+        StepState.RolledBack => "yellow",
+        StepState.Running => "blue",
+        StepState.Skipped => "grey",
+        _ => null,
+    });
+
+    /// <summary>A deployment's state, coloured as a step's of the same word.</summary>
+    public static string StateMarkup(DeploymentState state) => Coloured(Words.Of(state), state switch
+    {
+        DeploymentState.Succeeded => "green",
+        DeploymentState.Failed => "red",
+        DeploymentState.Running => "blue",
+        DeploymentState.Cancelling or DeploymentState.Cancelled => "yellow",
+        _ => null,
+    });
+
+    private static string Coloured(string word, string? colour) => colour is null ? Markup.Escape(word) : $"[{colour}]{word}[/]";
 
     public static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -1,4 +1,5 @@
 using Akd.Contracts.Trust;
+using Akd.Contracts.V1;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -31,12 +32,12 @@ public sealed class ClientChannel : IDisposable
         var invokers = _channels.Select(channel => WithCredential(channel, options.BearerToken)).ToArray();
         if (invokers.Length == 1)
         {
-            Invoker = invokers[0];
+            Invoker = invokers[0].Intercept(VocabularyInterceptor.Instance);
         }
         else
         {
             _failover = new FailoverCallInvoker(invokers, options.FirstAddress ?? Random.Shared.Next(invokers.Length));
-            Invoker = _failover;
+            Invoker = _failover.Intercept(VocabularyInterceptor.Instance);
         }
     }
 

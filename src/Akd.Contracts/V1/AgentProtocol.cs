@@ -14,8 +14,10 @@ public static class AgentProtocol
     /// 1: results carry their deployment, the agent keeps them until a <see cref="ResultAck"/> and lists them in its hello.
     /// 2: the coordinator announces a release while its build uploads it (<see cref="ArtifactPrefetch"/>);
     ///    <see cref="Toolchain.AppRunner"/> says how the host runs apps; <see cref="ActivateSpec.User"/> carries deploy.user.
+    /// 3: states, step kinds, phases and operations travel as the vocabulary's enums, each beside the text field it
+    ///    replaces, still filled for older peers (<see cref="WireVocabulary"/>).
     /// </summary>
-    public const uint Minor = 2;
+    public const uint Minor = 3;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";

@@ -12,7 +12,7 @@ namespace Akd.Coordinator.Agents;
 /// <summary>The agents' long-lived stream: hello first, then heartbeats and step events up, commands down.</summary>
 public sealed partial class AgentHubService(
     AgentRegistry registry, AgentStore agents, AgentIdentities identities, CertificateRenewal renewal, ILateResults lateResults,
-    IOptions<CoordinatorOptions> options, ILogger<AgentHubService> logger)
+    IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<AgentHubService> logger)
     : AgentHub.AgentHubBase
 {
     public override async Task Connect(
@@ -35,11 +35,9 @@ public sealed partial class AgentHubService(
             var theirs = AgentProtocol.Format(hello.Protocol);
             var ours = AgentProtocol.Format(AgentProtocol.Current);
             LogProtocolRefused(hello.Name, theirs, ours);
-            throw new RpcException(
-                new Status(StatusCode.FailedPrecondition,
-                    $"agent {hello.Name} speaks agent protocol {theirs} and this coordinator {ours}: the major versions differ; " +
-                    "run an agent and a coordinator of the same major version (upgrade the older one)"),
-                new Metadata { { AgentProtocol.RefusedTrailer, ours } });
+            throw new ProtocolRefusedException(
+                $"agent {hello.Name} speaks agent protocol {theirs} and this coordinator {ours}: the major versions differ; " +
+                "run an agent and a coordinator of the same major version (upgrade the older one)", ours);
         }
 
         // The certificate says who this is; the hello may only agree.
@@ -80,7 +78,7 @@ public sealed partial class AgentHubService(
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
                 {
                     await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
-                    connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } });
+                    connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
                 {

@@ -109,7 +109,7 @@ internal static partial class DashboardActions
             case Cancel:
                 if (d.FinishedAt is not null)
                 {
-                    throw new PreconditionFailedException($"deployment {d.Id} already ended {d.State}; nothing to cancel");
+                    throw new PreconditionFailedException($"deployment {d.Id} already ended {d.State.Text()}; nothing to cancel");
                 }
 
                 return await scheduler.CancelAsync(d.Id, actor, ct).ConfigureAwait(false)
@@ -117,7 +117,7 @@ internal static partial class DashboardActions
                     : throw new PreconditionFailedException($"deployment {d.Id} is not running on this coordinator");
             case Rollback:
                 var rollback = await services.GetRequiredService<OperationPlanner>()
-                    .PlanAsync(DeploymentKinds.Rollback, d.App, d.Environment, actor, skipOffline: false, rollbackTo: "", ct).ConfigureAwait(false);
+                    .PlanAsync(DeploymentKind.Rollback, d.App, d.Environment, actor, skipOffline: false, rollbackTo: "", ct).ConfigureAwait(false);
                 return await scheduler.StartAsync(rollback, ct).ConfigureAwait(false);
             default:
                 var request = await RedeployRequestAsync(d, store, services.GetRequiredService<ArtifactStore>(), actor, ct).ConfigureAwait(false);
@@ -129,9 +129,9 @@ internal static partial class DashboardActions
     /// <summary>The request akdctl sent for <paramref name="d"/>, rebuilt from history: its manifest and its uploaded source archive.</summary>
     private static async Task<DeployRequest> RedeployRequestAsync(Deployment d, DeploymentStore store, ArtifactStore artifacts, string actor, CancellationToken ct)
     {
-        if (d.Kind != DeploymentKinds.Deploy || d.FinishedAt is null)
+        if (d.Kind != DeploymentKind.Deploy || d.FinishedAt is null)
         {
-            throw new PreconditionFailedException($"{d.Id} is a {d.Kind} that {(d.FinishedAt is null ? "still runs" : "ended")}: only a finished deploy can be deployed again");
+            throw new PreconditionFailedException($"{d.Id} is a {d.Kind.Text()} that {(d.FinishedAt is null ? "still runs" : "ended")}: only a finished deploy can be deployed again");
         }
 
         var yaml = await store.ManifestYamlAsync(d.Id, ct).ConfigureAwait(false);

@@ -40,8 +40,8 @@ internal static class DeploymentPage
     public static void Render(Html html, Deployment d, IReadOnlyList<DeploymentEvent> events, SignedIn signedIn, int logLines)
     {
         var finished = d.FinishedAt is not null;
-        html.Open("h1").Text($"{d.App}{(d.Environment.Length == 0 ? "" : $" ({d.Environment})")} · {d.Kind} ")
-            .Element("span", d.State, ("id", "state"), ("class", Cells.StateClass(d.State))).Close("h1");
+        html.Open("h1").Text($"{d.App}{(d.Environment.Length == 0 ? "" : $" ({d.Environment})")} · {d.Kind.Text()} ")
+            .Element("span", d.State.Text(), ("id", "state"), ("class", Cells.StateClass(d.State.Text()))).Close("h1");
         html.Open("dl", ("class", "facts"));
         Fact(html, "Id", d.Id);
         Fact(html, "Strategy", d.Strategy);
@@ -68,9 +68,9 @@ internal static class DeploymentPage
         html.Close("tr").Close("thead").Open("tbody");
         foreach (var h in d.Hosts)
         {
-            html.Open("tr", ("data-key", $"{h.Host}/{h.Step}"))
-                .Element("td", h.Host).Element("td", h.Step)
-                .Open("td").Element("span", h.State, ("class", Cells.StateClass(h.State))).Close("td")
+            html.Open("tr", ("data-key", $"{h.Host}/{h.Step.Text()}"))
+                .Element("td", h.Host).Element("td", h.Step.Text())
+                .Open("td").Element("span", h.State.Text(), ("class", Cells.StateClass(h.State.Text()))).Close("td")
                 .Element("td", Cells.Dash(h.ReleaseId)).Element("td", h.Message)
                 .Close("tr");
         }
@@ -83,8 +83,8 @@ internal static class DeploymentPage
             html.Open("section", ("class", "host"), ("data-host", host.Key)).Element("h3", host.Key).Open("ol");
             foreach (var e in host)
             {
-                html.Open("li", ("class", e.Kind == EventKind.Step ? Cells.StateClass(e.State) : "phase"))
-                    .Element("time", Cells.Clock(e.At)).Text(" ").Element("b", e.Step).Text($" {e.State} {e.Message}".TrimEnd())
+                html.Open("li", ("class", e.Kind == EventKind.Step ? Cells.StateClass(e.StatusText()) : "phase"))
+                    .Element("time", Cells.Clock(e.At)).Text(" ").Element("b", e.Step.Text()).Text($" {e.StatusText()} {e.Message}".TrimEnd())
                     .Close("li");
             }
 
@@ -114,7 +114,7 @@ internal static class DeploymentPage
             links.Add(("Cancel", DashboardActions.Cancel));
         }
 
-        if (d.FinishedAt is not null && d.Kind == DeploymentKinds.Deploy && DashboardAccess.May(signedIn.Caller, DashboardAccess.Deploy))
+        if (d.FinishedAt is not null && d.Kind == DeploymentKind.Deploy && DashboardAccess.May(signedIn.Caller, DashboardAccess.Deploy))
         {
             links.Add(("Deploy again", DashboardActions.Redeploy));
         }

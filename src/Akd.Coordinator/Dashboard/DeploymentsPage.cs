@@ -7,7 +7,8 @@ namespace Akd.Coordinator.Dashboard;
 /// <summary>What the deployments page shows: by app, environment and result (running, succeeded, failed, cancelled).</summary>
 internal sealed record DeploymentFilter(string App, string Environment, string Result)
 {
-    public static readonly string[] Results = ["", "running", "succeeded", "failed", "cancelled"];
+    /// <summary>The result filter: any, still running (not ended), or ended in one of these states.</summary>
+    public static readonly string[] Results = ["", "running", DeploymentState.Succeeded.Text(), DeploymentState.Failed.Text(), DeploymentState.Cancelled.Text()];
 
     public static DeploymentFilter From(IQueryCollection query) => new(
         query["app"].ToString().Trim(), query["env"].ToString().Trim(),
@@ -16,7 +17,7 @@ internal sealed record DeploymentFilter(string App, string Environment, string R
     public bool Matches(Deployment d) =>
         (App.Length == 0 || d.App == App) &&
         (Environment.Length == 0 || d.Environment == Environment) &&
-        (Result.Length == 0 || (Result == "running" ? d.FinishedAt is null : d.FinishedAt is not null && d.State == Result));
+        (Result.Length == 0 || (Result == "running" ? d.FinishedAt is null : d.FinishedAt is not null && d.State.Text() == Result));
 }
 
 /// <summary><c>/deployments</c>: the history, newest first, filtered; each row links to its live page.</summary>
@@ -70,8 +71,8 @@ internal static class DeploymentsPage
                 .Open("td").Element("a", d.Id, ("href", $"/deployments/{Uri.EscapeDataString(d.Id)}")).Close("td")
                 .Element("td", d.App)
                 .Element("td", Cells.Dash(d.Environment))
-                .Element("td", d.Kind)
-                .Open("td").Element("span", d.State, ("class", Cells.StateClass(d.State))).Close("td")
+                .Element("td", d.Kind.Text())
+                .Open("td").Element("span", d.State.Text(), ("class", Cells.StateClass(d.State.Text()))).Close("td")
                 .Element("td", Cells.Dash(d.Version))
                 .Element("td", Cells.Dash(d.ReleaseId))
                 .Element("td", d.Actor)

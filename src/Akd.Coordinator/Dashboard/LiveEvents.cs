@@ -44,7 +44,7 @@ internal static class LiveEvents
             }
 
             var final = await store.GetAsync(id, ct).ConfigureAwait(false);
-            await context.Response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(final?.State ?? "")}\n\n", ct).ConfigureAwait(false);
+            await context.Response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(final?.State.Text() ?? "")}\n\n", ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -64,8 +64,8 @@ internal static class LiveEvents
             _ => "log",
         },
         ["host"] = e.Host,
-        ["step"] = e.Step,
-        ["state"] = e.State,
+        ["step"] = e.Step.Text(),
+        ["state"] = e.StatusText(),
         ["message"] = e.Message,
         ["releaseId"] = e.ReleaseId,
         ["version"] = e.Version,

@@ -12,7 +12,7 @@ public sealed partial class ControlService
     public override async Task Rollback(RollbackRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var plan = await operations.PlanAsync(DeploymentKinds.Rollback, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, request.ToRelease.Trim(), ct)
+        var plan = await operations.PlanAsync(DeploymentKind.Rollback, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, request.ToRelease.Trim(), ct)
             .ConfigureAwait(false);
         var id = await AdmitAsync(() => scheduler.StartAsync(plan, ct)).ConfigureAwait(false);
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, ct).ConfigureAwait(false);
@@ -21,9 +21,9 @@ public sealed partial class ControlService
     public override async Task ControlApp(ControlAppRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        if (!DeploymentKinds.IsAppControl(request.Action))
+        if (!request.Action.IsAppControl())
         {
-            throw new InvalidRequestException($"unknown action '{request.Action}'; expected start, stop or restart");
+            throw new InvalidRequestException($"unknown action '{request.Action.Text()}'; expected start, stop or restart");
         }
 
         var plan = await operations.PlanAsync(request.Action, request.App, request.Environment, Caller.Of(context).Name, request.SkipOffline, "", ct).ConfigureAwait(false);
@@ -37,7 +37,7 @@ public sealed partial class ControlService
         var deployment = await GetOrThrowAsync(request.Id, ct).ConfigureAwait(false);
         if (deployment.FinishedAt is not null)
         {
-            throw new PreconditionFailedException($"deployment {deployment.Id} already ended {deployment.State}; nothing to cancel");
+            throw new PreconditionFailedException($"deployment {deployment.Id} already ended {deployment.State.Text()}; nothing to cancel");
         }
 
         var actor = Caller.Of(context).Name;

@@ -70,7 +70,7 @@ public sealed partial class ControlService(
         {
             found.BuiltBy = await uploads.ProvenanceAsync(found.ArtifactSha256, ct).ConfigureAwait(false);
             var delivered = await deliveries.ForDeploymentAsync(found.Id, ct).ConfigureAwait(false);
-            foreach (var host in found.Hosts.Where(h => h.Step == StepKinds.Activate))
+            foreach (var host in found.Hosts.Where(h => h.Step == StepKind.Activate))
             {
                 host.Transfer = delivered.GetValueOrDefault(host.Host);
             }

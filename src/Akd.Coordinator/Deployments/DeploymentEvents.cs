@@ -18,8 +18,7 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOpti
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<DeploymentEvent>, byte>> _watchers = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new();
 
-    public static bool IsTerminal(string state) =>
-        Vocabulary.Parse<DeploymentState>(state) is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
+    public static bool IsTerminal(DeploymentState state) => state is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled;
 
     public async Task PublishAsync(DeploymentEvent e, CancellationToken ct)
     {
@@ -44,7 +43,7 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOpti
             gate.Release();
         }
 
-        if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+        if (e.Kind == EventKind.Deployment && IsTerminal(e.DeploymentState))
         {
             _order.TryRemove(e.DeploymentId, out _);
         }
@@ -65,7 +64,7 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOpti
             {
                 last = e.Seq;
                 yield return e;
-                if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                if (e.Kind == EventKind.Deployment && IsTerminal(e.DeploymentState))
                 {
                     yield break;
                 }
@@ -94,7 +93,7 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOpti
 
                     last = e.Seq;
                     yield return e;
-                    if (e.Kind == EventKind.Deployment && IsTerminal(e.State))
+                    if (e.Kind == EventKind.Deployment && IsTerminal(e.DeploymentState))
                     {
                         yield break;
                     }
@@ -139,43 +138,4 @@ public sealed class DeploymentEvents(EventStore store, TimeProvider clock, IOpti
             yield return e;
         }
     }
-}
-
-/// <summary>The text of each <see cref="DeploymentState"/>, as <see cref="Deployment.State"/> and the store carry it.</summary>
-public static class DeploymentStates
-{
-    public static readonly string Pending = DeploymentState.Pending.Text();
-    public static readonly string Building = DeploymentState.Building.Text();
-    public static readonly string Delivering = DeploymentState.Delivering.Text();
-
-    /// <summary>A fleet operation (rollback, start, stop, restart) is going through its hosts.</summary>
-    public static readonly string Running = DeploymentState.Running.Text();
-
-    /// <summary>Cancel was asked for: the hosts in flight finish their step, then those that switched go back.</summary>
-    public static readonly string Cancelling = DeploymentState.Cancelling.Text();
-    public static readonly string Succeeded = DeploymentState.Succeeded.Text();
-    public static readonly string Failed = DeploymentState.Failed.Text();
-    public static readonly string Cancelled = DeploymentState.Cancelled.Text();
-
-    /// <summary>The coordinator stopped while it ran: reconciled at start (resumed, or ended with each host's true state).</summary>
-    public static readonly string Interrupted = DeploymentState.Interrupted.Text();
-}
-
-/// <summary>The text of each <see cref="StepState"/>, as <see cref="HostStatus.State"/> and the store carry it.</summary>
-public static class StepStates
-{
-    public static readonly string Pending = StepState.Pending.Text();
-    public static readonly string Running = StepState.Running.Text();
-    public static readonly string Succeeded = StepState.Succeeded.Text();
-    public static readonly string Failed = StepState.Failed.Text();
-    public static readonly string RolledBack = StepState.RolledBack.Text();
-    public static readonly string Skipped = StepState.Skipped.Text();
-}
-
-/// <summary>The text of each <see cref="StepKind"/>, as <see cref="HostStatus.Step"/> and events carry it.</summary>
-public static class StepKinds
-{
-    public static readonly string Build = StepKind.Build.Text();
-    public static readonly string Activate = StepKind.Activate.Text();
-    public static readonly string Rollback = StepKind.Rollback.Text();
 }

@@ -9,7 +9,7 @@ namespace Akd.Coordinator.Deployments;
 /// </summary>
 public sealed partial class DeploymentJournal(DeploymentStore deployments, DeploymentEvents events, ILogger<DeploymentJournal> logger)
 {
-    public async Task SetStateAsync(string id, string state, string message, CancellationToken ct, string releaseId = "", string version = "")
+    public async Task SetStateAsync(string id, DeploymentState state, string message, CancellationToken ct, string releaseId = "", string version = "")
     {
         if (!await deployments.SetStateAsync(id, state, null, finished: false, ct).ConfigureAwait(false))
         {
@@ -18,40 +18,40 @@ public sealed partial class DeploymentJournal(DeploymentStore deployments, Deplo
 
         await PublishAsync(new DeploymentEvent
         {
-            DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message, ReleaseId = releaseId, Version = version,
+            DeploymentId = id, Kind = EventKind.Deployment, DeploymentState = state, Message = message, ReleaseId = releaseId, Version = version,
         }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Ends the deployment (which releases its deploy lock) and announces it.</summary>
-    public async Task FinishAsync(string id, string state, string message, CancellationToken ct)
+    public async Task FinishAsync(string id, DeploymentState state, string message, CancellationToken ct)
     {
-        var error = state == DeploymentStates.Succeeded ? "" : message;
+        var error = state == DeploymentState.Succeeded ? "" : message;
         if (!await deployments.SetStateAsync(id, state, error, finished: true, ct).ConfigureAwait(false))
         {
             return;
         }
 
-        await PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, State = state, Message = message }, ct).ConfigureAwait(false);
-        LogFinished(id, state, message);
+        await PublishAsync(new DeploymentEvent { DeploymentId = id, Kind = EventKind.Deployment, DeploymentState = state, Message = message }, ct).ConfigureAwait(false);
+        LogFinished(id, state.Text(), message);
     }
 
-    public async Task RecordHostAsync(string id, string host, string step, string state, string releaseId, string message, CancellationToken ct, string version = "")
+    public async Task RecordHostAsync(string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct, string version = "")
     {
         await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct).ConfigureAwait(false);
         await PublishAsync(new DeploymentEvent
         {
-            DeploymentId = id, Kind = EventKind.Step, Host = host, Step = step, State = state, Message = message, ReleaseId = releaseId, Version = version,
+            DeploymentId = id, Kind = EventKind.Step, Host = host, Step = step, StepState = state, Message = message, ReleaseId = releaseId, Version = version,
         }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Hosts the rollout never reached: recorded with the release they were last known to run.</summary>
-    public async Task SkipAsync(Deployment record, IEnumerable<string> hosts, string step, string reason, CancellationToken ct)
+    public async Task SkipAsync(Deployment record, IEnumerable<string> hosts, StepKind step, string reason, CancellationToken ct)
     {
         foreach (var host in hosts)
         {
             var release = await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false);
             var message = string.IsNullOrEmpty(release) ? $"{reason}; untouched" : $"{reason}; untouched, still on {release}";
-            await RecordHostAsync(record.Id, host, step, StepStates.Skipped, release, message, ct).ConfigureAwait(false);
+            await RecordHostAsync(record.Id, host, step, StepState.Skipped, release, message, ct).ConfigureAwait(false);
         }
     }
 

@@ -2,14 +2,21 @@ using Akd.Contracts.V1;
 
 namespace Akd.Coordinator.Deployments;
 
-/// <summary>What a deployment in the history did (the text of each <see cref="DeploymentKind"/>). All of them take the app's deploy lock.</summary>
+/// <summary>What a deployment in the history did (a <see cref="DeploymentKind"/>), and the step it runs on each host. All of them take the app's deploy lock.</summary>
 public static class DeploymentKinds
 {
-    public static readonly string Deploy = DeploymentKind.Deploy.Text();
-    public static readonly string Rollback = DeploymentKind.Rollback.Text();
-    public static readonly string Start = DeploymentKind.Start.Text();
-    public static readonly string Stop = DeploymentKind.Stop.Text();
-    public static readonly string Restart = DeploymentKind.Restart.Text();
+    public static bool IsAppControl(this DeploymentKind kind) => kind is DeploymentKind.Start or DeploymentKind.Stop or DeploymentKind.Restart;
 
-    public static bool IsAppControl(string kind) => Vocabulary.Parse<DeploymentKind>(kind) is DeploymentKind.Start or DeploymentKind.Stop or DeploymentKind.Restart;
+    public static bool IsAppControl(this StepKind step) => step is StepKind.Start or StepKind.Stop or StepKind.Restart;
+
+    /// <summary>The step a fleet operation of this kind runs on each host (a deploy's targets activate).</summary>
+    public static StepKind HostStep(this DeploymentKind kind) => kind switch
+    {
+        DeploymentKind.Deploy => StepKind.Activate,
+        DeploymentKind.Rollback => StepKind.Rollback,
+        DeploymentKind.Start => StepKind.Start,
+        DeploymentKind.Stop => StepKind.Stop,
+        DeploymentKind.Restart => StepKind.Restart,
+        _ => StepKind.Unspecified,
+    };
 }

@@ -57,11 +57,11 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var record = new Deployment
         {
             Id = DeploymentIds.New(now),
-            Kind = DeploymentKinds.Deploy,
+            Kind = DeploymentKind.Deploy,
             App = manifest.App,
             Environment = manifest.Environment ?? "",
             Strategy = prebuilt is not null ? "local-build" : manifest.Strategy == DeployStrategy.Source ? "source" : "remote-build",
-            State = DeploymentStates.Pending,
+            State = DeploymentState.Pending,
             Actor = string.IsNullOrEmpty(request.Actor) ? "unknown" : request.Actor,
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
             ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.ManifestYaml))),

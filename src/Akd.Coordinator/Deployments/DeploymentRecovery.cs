@@ -42,7 +42,7 @@ public sealed partial class DeploymentRecovery(
         foreach (var id in interrupted)
         {
             inFlight[id] = await InFlightAsync(id, ct).ConfigureAwait(false);
-            await journal.SetStateAsync(id, DeploymentStates.Interrupted,
+            await journal.SetStateAsync(id, DeploymentState.Interrupted,
                 $"interrupted by a coordinator restart: waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming", ct).ConfigureAwait(false);
             LogInterrupted(id);
         }
@@ -92,7 +92,7 @@ public sealed partial class DeploymentRecovery(
                 foreach (var id in orphaned)
                 {
                     var inFlight = await InFlightAsync(id, ct).ConfigureAwait(false);
-                    await journal.SetStateAsync(id, DeploymentStates.Interrupted,
+                    await journal.SetStateAsync(id, DeploymentState.Interrupted,
                         $"its driving coordinator replica stopped; taken over by replica {replica?.Id}, waiting up to {options.Value.ReconcileWindow.TotalSeconds:0.#}s for its hosts' results, then resuming",
                         ct).ConfigureAwait(false);
                     LogTakenOver(id);
@@ -118,7 +118,7 @@ public sealed partial class DeploymentRecovery(
             {
                 await EndAsync(record, plan.Step, plan.CannotResume, ct).ConfigureAwait(false);
             }
-            else if (record.Kind != DeploymentKinds.Deploy)
+            else if (record.Kind != DeploymentKind.Deploy)
             {
                 // Even with no host left, the runner ends it: as one rollout would have, failures counted.
                 LogResuming(id, plan.Remaining.Count);
@@ -154,8 +154,8 @@ public sealed partial class DeploymentRecovery(
         {
             var record = await deployments.GetAsync(id, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"deployment {id} vanished");
             var online = await OnlineAnywhereAsync(ct).ConfigureAwait(false);
-            var settled = !record.Hosts.Any(h => h.State == StepStates.Running) &&
-                record.Hosts.Where(h => h.State == StepStates.Pending).All(h => online.Contains(h.Host));
+            var settled = !record.Hosts.Any(h => h.State == StepState.Running) &&
+                record.Hosts.Where(h => h.State == StepState.Pending).All(h => online.Contains(h.Host));
             if (settled || clock.GetUtcNow() >= until)
             {
                 return record;
@@ -169,7 +169,7 @@ public sealed partial class DeploymentRecovery(
     private async Task<IReadOnlyList<string>> InFlightAsync(string id, CancellationToken ct)
     {
         var record = await deployments.GetAsync(id, ct).ConfigureAwait(false);
-        return record?.Hosts.Where(h => h.State == StepStates.Running).Select(h => h.Host).ToList() ?? [];
+        return record?.Hosts.Where(h => h.State == StepState.Running).Select(h => h.Host).ToList() ?? [];
     }
 
     /// <summary>The agents online here or on another live replica: a host on either can be deployed to.</summary>
@@ -183,10 +183,10 @@ public sealed partial class DeploymentRecovery(
     /// </summary>
     private async Task<Deployment> MarkUnknownAsync(Deployment record, CancellationToken ct)
     {
-        var open = record.Hosts.Where(h => h.State == StepStates.Running).ToList();
+        var open = record.Hosts.Where(h => h.State == StepState.Running).ToList();
         foreach (var row in open)
         {
-            await journal.RecordHostAsync(record.Id, row.Host, row.Step, StepStates.Failed, "",
+            await journal.RecordHostAsync(record.Id, row.Host, row.Step, StepState.Failed, "",
                 "no result came after the coordinator restarted" + HostUnknown.Note, ct).ConfigureAwait(false);
         }
 
@@ -194,12 +194,12 @@ public sealed partial class DeploymentRecovery(
     }
 
     /// <summary>Ends the deployment with what each host is known to run: no result means unknown (see <see cref="MarkUnknownAsync"/>), never reached means untouched.</summary>
-    private async Task EndAsync(Deployment record, string step, string why, CancellationToken ct)
+    private async Task EndAsync(Deployment record, StepKind step, string why, CancellationToken ct)
     {
         var reason = $"interrupted by a coordinator restart and not resumed: {why}";
-        await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepStates.Pending && h.Step == step).Select(h => h.Host).ToList(), step,
+        await journal.SkipAsync(record, record.Hosts.Where(h => h.State == StepState.Pending && h.Step == step).Select(h => h.Host).ToList(), step,
             "not reached: " + reason, ct).ConfigureAwait(false);
-        await journal.FinishAsync(record.Id, DeploymentStates.Failed, reason, ct).ConfigureAwait(false);
+        await journal.FinishAsync(record.Id, DeploymentState.Failed, reason, ct).ConfigureAwait(false);
         LogEnded(record.Id, why);
     }
 

@@ -13,12 +13,12 @@ public sealed partial class DeploymentRunner
         if (outcome.Cancelled)
         {
             var reason = $"cancelled by {control.CancelledBy}";
-            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKinds.Activate, $"not reached: {reason}", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKind.Activate, $"not reached: {reason}", ct).ConfigureAwait(false);
 
             // The hosts in flight finished their step; those that switched go back. With rollback: all, every host that switched does.
             var revert = (rolling.Rollback == RollbackScope.All ? outcome.Succeeded : outcome.InFlightAtCancel.Where(o => o.Ok)).ToList();
             var reverted = await RevertAsync(plan, revert, reason, ct).ConfigureAwait(false);
-            await FinishAsync(plan, DeploymentStates.Cancelled,
+            await FinishAsync(plan, DeploymentState.Cancelled,
                 $"{reason}; {Count(outcome.NotReached.Count, "host")} not reached" + (reverted.Length == 0 ? "" : $"; back on their previous release: {reverted}"),
                 ct).ConfigureAwait(false);
             return;
@@ -26,18 +26,18 @@ public sealed partial class DeploymentRunner
 
         if (outcome.Stopped)
         {
-            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKinds.Activate, "not reached: the rollout stopped", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, outcome.NotReached, StepKind.Activate, "not reached: the rollout stopped", ct).ConfigureAwait(false);
             var reverted = rolling.Rollback == RollbackScope.All
                 ? await RevertAsync(plan, outcome.Succeeded.ToList(), "rollback: all, the rollout failed", ct).ConfigureAwait(false)
                 : "";
-            await FinishAsync(plan, DeploymentStates.Failed,
+            await FinishAsync(plan, DeploymentState.Failed,
                 string.Join("; ", failures) + (outcome.NotReached.Count == 0 ? "" : $"; {Count(outcome.NotReached.Count, "host")} not reached") +
                 (reverted.Length == 0 ? "" : $"; rollback: all put back {reverted}"),
                 ct).ConfigureAwait(false);
             return;
         }
 
-        await FinishAsync(plan, DeploymentStates.Succeeded,
+        await FinishAsync(plan, DeploymentState.Succeeded,
             failures.Count == 0 ? $"{releaseId} is live on {Count(outcome.Done.Count, "host")}" : $"{releaseId} is live; tolerated failures: {string.Join("; ", failures)}",
             ct).ConfigureAwait(false);
     }
@@ -55,16 +55,16 @@ public sealed partial class DeploymentRunner
                 var previous = activate?.PreviousReleaseId ?? "";
                 if (activate is not null && previous.Length == 0)
                 {
-                    await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, StepStates.Skipped, "",
+                    await journal.RecordHostAsync(plan.Record.Id, host, StepKind.Rollback, StepState.Skipped, "",
                         $"{reason}, but this was the host's first release: nothing to go back to", ct).ConfigureAwait(false);
                     return;
                 }
 
                 var command = NewCommand(plan, StepDeadline(plan.Manifest));
                 command.Rollback = new RollbackStep { ToRelease = previous };
-                var result = await steps.RunAsync(plan.Record.Id, host, StepKinds.Rollback, command, previous, ct).ConfigureAwait(false);
+                var result = await steps.RunAsync(plan.Record.Id, host, StepKind.Rollback, command, previous, ct).ConfigureAwait(false);
                 var (state, release, message) = DescribeRollback(result, reason);
-                await journal.RecordHostAsync(plan.Record.Id, host, StepKinds.Rollback, state, release, message, ct).ConfigureAwait(false);
+                await journal.RecordHostAsync(plan.Record.Id, host, StepKind.Rollback, state, release, message, ct).ConfigureAwait(false);
                 steps.Acknowledge(host, command);
                 if (result.Ok)
                 {
@@ -80,42 +80,42 @@ public sealed partial class DeploymentRunner
     }
 
     /// <summary>The row for a rollback step: the release the host is on afterwards, as far as it is known.</summary>
-    internal static (string State, string Release, string Message) DescribeRollback(StepResult result, string reason)
+    internal static (StepState State, string Release, string Message) DescribeRollback(StepResult result, string reason)
     {
         if (result.Ok)
         {
-            return (StepStates.RolledBack, result.Activate.ReleaseId, $"back on {result.Activate.ReleaseId} ({reason})");
+            return (StepState.RolledBack, result.Activate.ReleaseId, $"back on {result.Activate.ReleaseId} ({reason})");
         }
 
         var release = result.Activate is { RolledBack: true } a ? a.PreviousReleaseId : "";
-        return (StepStates.Failed, release, result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
+        return (StepState.Failed, release, result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
     }
 
     /// <summary>
     /// The row for an activate step. A host that was put back reports the release it runs now, not the
     /// one it refused; one that failed before switching is still on the release it was last known on.
     /// </summary>
-    private async Task<(string State, string Release, string Message)> DescribeActivateAsync(
+    private async Task<(StepState State, string Release, string Message)> DescribeActivateAsync(
         Deployment record, string host, string releaseId, StepResult result, CancellationToken ct)
     {
         if (result.Ok)
         {
-            return (StepStates.Succeeded, releaseId, Describe(result));
+            return (StepState.Succeeded, releaseId, Describe(result));
         }
 
         if (result.Activate is { } activate)
         {
             return activate.RolledBack
-                ? (StepStates.RolledBack, activate.PreviousReleaseId, result.Error)
-                : (StepStates.Failed, releaseId, result.Error);
+                ? (StepState.RolledBack, activate.PreviousReleaseId, result.Error)
+                : (StepState.Failed, releaseId, result.Error);
         }
 
         if (result.NoAnswer)
         {
-            return (StepStates.Failed, "", result.Error + HostUnknown.Note);
+            return (StepState.Failed, "", result.Error + HostUnknown.Note);
         }
 
-        return (StepStates.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);
+        return (StepState.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);
     }
 
     private static string Describe(StepResult result) => result.DetailCase switch

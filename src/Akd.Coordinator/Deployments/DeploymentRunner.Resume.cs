@@ -82,7 +82,7 @@ public sealed partial class DeploymentRunner
         catch (Exception ex)
         {
             LogCrashed(ex, record.Id);
-            await FinishAsync(plan, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            await FinishAsync(plan, DeploymentState.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -91,6 +91,6 @@ public sealed partial class DeploymentRunner
     /// the agents, which keep their results; the next start reconciles it.
     /// </summary>
     private Task InterruptedAsync(string id) =>
-        journal.SetStateAsync(id, DeploymentStates.Interrupted, "interrupted: the coordinator is stopping; it is reconciled when the coordinator starts again",
+        journal.SetStateAsync(id, DeploymentState.Interrupted, "interrupted: the coordinator is stopping; it is reconciled when the coordinator starts again",
             CancellationToken.None);
 }

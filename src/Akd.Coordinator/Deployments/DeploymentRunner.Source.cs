@@ -18,7 +18,7 @@ public sealed partial class DeploymentRunner
             }
             catch (ArgumentException ex)
             {
-                await FinishAsync(plan, DeploymentStates.Failed, ex.Message, ct).ConfigureAwait(false);
+                await FinishAsync(plan, DeploymentState.Failed, ex.Message, ct).ConfigureAwait(false);
                 return;
             }
 

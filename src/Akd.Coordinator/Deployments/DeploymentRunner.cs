@@ -28,11 +28,11 @@ public sealed partial class DeploymentRunner(
         var build = plan.Prebuilt is { } prebuilt ? $"release {prebuilt.Version} built by akdctl"
             : plan.BuildAgent.Length > 0 ? $"build on {plan.BuildAgent}" : "build from source on each target";
         var skipped = plan.Record.SkippedOffline.Count == 0 ? "" : $"; skipping offline {string.Join(", ", plan.Record.SkippedOffline)} (--skip-offline)";
-        await SetStateAsync(plan, DeploymentStates.Pending,
+        await SetStateAsync(plan, DeploymentState.Pending,
             $"{plan.Record.App}: {build}, deliver to {string.Join(", ", plan.Targets)} (by {plan.Record.Actor}){skipped}", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
         {
-            await deployments.SetHostStepAsync(plan.Record.Id, host, StepKinds.Activate, StepStates.Pending, "", "", ct).ConfigureAwait(false);
+            await deployments.SetHostStepAsync(plan.Record.Id, host, StepKind.Activate, StepState.Pending, "", "", ct).ConfigureAwait(false);
         }
     }
 
@@ -69,7 +69,7 @@ public sealed partial class DeploymentRunner(
         catch (Exception ex)
         {
             LogCrashed(ex, id);
-            await FinishAsync(plan, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            await FinishAsync(plan, DeploymentState.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -103,7 +103,7 @@ public sealed partial class DeploymentRunner(
 
     private async Task<BuildOutput?> BuildAsync(DeploymentPlan plan, DeploymentControl control, CancellationToken ct)
     {
-        await SetStateAsync(plan, DeploymentStates.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
+        await SetStateAsync(plan, DeploymentState.Building, $"building on {plan.BuildAgent}", ct).ConfigureAwait(false);
         // A BuildSpec: deploy.env is for the targets, the build host does not get it.
         var command = StepCommands.ForBuild(plan.Record.Id, options.Value.BuildDeadline, plan.Manifest);
         command.Build = new BuildStep { Source = plan.Source };
@@ -119,14 +119,14 @@ public sealed partial class DeploymentRunner(
         using var expected = liveUploads?.ExpectBuild(plan.BuildAgent, plan.Record.Id, plan.Targets);
         try
         {
-            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, command, "", buildOrCancel.Token).ConfigureAwait(false);
+            result = await steps.RunAsync(plan.Record.Id, plan.BuildAgent, StepKind.Build, command, "", buildOrCancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (control.IsCancelRequested && !ct.IsCancellationRequested)
         {
             var reason = $"cancelled by {control.CancelledBy} during the build";
-            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, StepStates.Failed, "", reason, ct).ConfigureAwait(false);
-            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: " + reason, ct).ConfigureAwait(false);
-            await FinishAsync(plan, DeploymentStates.Cancelled, $"{reason}; no host was touched", ct).ConfigureAwait(false);
+            await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKind.Build, StepState.Failed, "", reason, ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKind.Activate, "not reached: " + reason, ct).ConfigureAwait(false);
+            await FinishAsync(plan, DeploymentState.Cancelled, $"{reason}; no host was touched", ct).ConfigureAwait(false);
             return null;
         }
 
@@ -136,13 +136,13 @@ public sealed partial class DeploymentRunner(
             (ok, result.Error) = (false, unbound);
         }
 
-        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKinds.Build, ok ? StepStates.Succeeded : StepStates.Failed, "",
+        await journal.RecordHostAsync(plan.Record.Id, plan.BuildAgent, StepKind.Build, ok ? StepState.Succeeded : StepState.Failed, "",
             ok ? Describe(result) : result.Error, ct, result.Build?.Version ?? "").ConfigureAwait(false);
         steps.Acknowledge(plan.BuildAgent, command);
         if (!ok)
         {
-            await journal.SkipAsync(plan.Record, plan.Targets, StepKinds.Activate, "not reached: the build failed", ct).ConfigureAwait(false);
-            await FinishAsync(plan, DeploymentStates.Failed, $"build on {plan.BuildAgent} failed: {result.Error}", ct).ConfigureAwait(false);
+            await journal.SkipAsync(plan.Record, plan.Targets, StepKind.Activate, "not reached: the build failed", ct).ConfigureAwait(false);
+            await FinishAsync(plan, DeploymentState.Failed, $"build on {plan.BuildAgent} failed: {result.Error}", ct).ConfigureAwait(false);
             return null;
         }
 
@@ -174,7 +174,7 @@ public sealed partial class DeploymentRunner(
     {
         var rolling = plan.Manifest.Deploy.Rolling;
         var batchSize = rolling.Batch.SizeFor(plan.Targets.Count);
-        await SetStateAsync(plan, DeploymentStates.Delivering,
+        await SetStateAsync(plan, DeploymentState.Delivering,
             $"delivering {(releaseId.Length > 0 ? releaseId : "the source")} to {plan.Targets.Count} host(s), {batchSize} at a time" +
             (rolling.Rollback == RollbackScope.All ? ", rollback: all" : ""),
             ct, releaseId, version).ConfigureAwait(false);
@@ -187,7 +187,7 @@ public sealed partial class DeploymentRunner(
                 var command = NewCommand(plan, StepDeadline(plan.Manifest));
                 var id = known.Value;
                 setStep(command, id);
-                var result = await RunHostStepAsync(plan, host, StepKinds.Activate, command, id, token).ConfigureAwait(false);
+                var result = await RunHostStepAsync(plan, host, StepKind.Activate, command, id, token).ConfigureAwait(false);
                 await LearnReleaseIdAsync(plan, known, result, token).ConfigureAwait(false);
                 return new HostOutcome(host, result.Ok, result);
             },
@@ -199,7 +199,7 @@ public sealed partial class DeploymentRunner(
         await EndRolloutAsync(plan, control, known.Value, outcome, ct).ConfigureAwait(false);
     }
 
-    private async Task<StepResult> RunHostStepAsync(DeploymentPlan plan, string host, string step, StepCommand command, string releaseId, CancellationToken ct)
+    private async Task<StepResult> RunHostStepAsync(DeploymentPlan plan, string host, StepKind step, StepCommand command, string releaseId, CancellationToken ct)
     {
         var result = await steps.RunAsync(plan.Record.Id, host, step, command, releaseId, ct).ConfigureAwait(false);
         var (state, release, message) = await DescribeActivateAsync(plan.Record, host, releaseId, result, ct).ConfigureAwait(false);
@@ -214,10 +214,10 @@ public sealed partial class DeploymentRunner(
     private static StepCommand NewCommand(DeploymentPlan plan, TimeSpan deadline) =>
         StepCommands.ForTarget(plan.Record.Id, deadline, plan.Manifest);
 
-    private Task SetStateAsync(DeploymentPlan plan, string state, string message, CancellationToken ct, string releaseId = "", string version = "") =>
+    private Task SetStateAsync(DeploymentPlan plan, DeploymentState state, string message, CancellationToken ct, string releaseId = "", string version = "") =>
         journal.SetStateAsync(plan.Record.Id, state, message, ct, releaseId, version);
 
-    private Task FinishAsync(DeploymentPlan plan, string state, string message, CancellationToken ct) =>
+    private Task FinishAsync(DeploymentPlan plan, DeploymentState state, string message, CancellationToken ct) =>
         journal.FinishAsync(plan.Record.Id, state, message, ct);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Deployment {Id} crashed")]

@@ -70,7 +70,7 @@ public sealed class DeploymentScheduler(
         await deployments.SetCancelledByAsync(id, actor, ct).ConfigureAwait(false);
         if (control.RequestCancel(actor))
         {
-            await journal.SetStateAsync(id, DeploymentStates.Cancelling,
+            await journal.SetStateAsync(id, DeploymentState.Cancelling,
                 $"cancel requested by {actor}: the hosts in flight finish their step, then those that switched go back", ct).ConfigureAwait(false);
         }
 
@@ -87,7 +87,7 @@ public sealed class DeploymentScheduler(
             var wanted = new DeployLock(record.App, record.Environment, id, record.Kind, record.Actor, record.CreatedAt.ToDateTimeOffset());
             if (await locks.TryAcquireAsync(wanted, ct).ConfigureAwait(false) is { } holder)
             {
-                metrics.LockConflict(record.Kind);
+                metrics.LockConflict(record.Kind.Text());
                 throw new DeployLockedException(holder);
             }
 
@@ -134,7 +134,7 @@ public sealed class DeploymentScheduler(
                 var record = await deployments.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
                 if (record is { FinishedAt: not null } ended)
                 {
-                    metrics.DeploymentEnded(ended.Kind, ended.State);
+                    metrics.DeploymentEnded(ended.Kind.Text(), ended.State.Text());
                 }
 
                 if (record is { FinishedAt: not null } || !lifetime.ApplicationStopping.IsCancellationRequested)

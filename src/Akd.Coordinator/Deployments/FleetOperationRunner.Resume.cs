@@ -22,7 +22,7 @@ public sealed partial class FleetOperationRunner
         ArgumentNullException.ThrowIfNull(plan);
         try
         {
-            var what = plan.Targets.Count == 0 ? "every host had ended its step" : $"{plan.Record.Kind} on {string.Join(", ", plan.Targets)} (hosts already done are not touched again)";
+            var what = plan.Targets.Count == 0 ? "every host had ended its step" : $"{plan.Record.Kind.Text()} on {string.Join(", ", plan.Targets)} (hosts already done are not touched again)";
             await journal.NoteAsync(plan.Record.Id, $"resuming after a coordinator restart: {what}", ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

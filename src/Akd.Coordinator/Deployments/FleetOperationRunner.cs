@@ -20,14 +20,14 @@ public sealed partial class FleetOperationRunner(
     {
         var r = plan.Record;
         await deployments.CreateAsync(r, plan.ManifestYaml, ct).ConfigureAwait(false);
-        var what = r.Kind == DeploymentKinds.Rollback
+        var what = r.Kind == DeploymentKind.Rollback
             ? $"rollback of {r.App} to {(string.IsNullOrEmpty(r.RollbackTo) ? "each host's previous release" : r.RollbackTo)}"
-            : $"{r.Kind} {r.App}";
+            : $"{r.Kind.Text()} {r.App}";
         var skipped = r.SkippedOffline.Count == 0 ? "" : $"; skipping offline {string.Join(", ", r.SkippedOffline)} (--skip-offline)";
-        await journal.SetStateAsync(r.Id, DeploymentStates.Pending, $"{what} on {string.Join(", ", plan.Targets)} (by {r.Actor}){skipped}", ct).ConfigureAwait(false);
+        await journal.SetStateAsync(r.Id, DeploymentState.Pending, $"{what} on {string.Join(", ", plan.Targets)} (by {r.Actor}){skipped}", ct).ConfigureAwait(false);
         foreach (var host in plan.Targets)
         {
-            await deployments.SetHostStepAsync(r.Id, host, r.Kind, StepStates.Pending, "", "", ct).ConfigureAwait(false);
+            await deployments.SetHostStepAsync(r.Id, host, r.Kind.HostStep(), StepState.Pending, "", "", ct).ConfigureAwait(false);
         }
     }
 
@@ -38,8 +38,8 @@ public sealed partial class FleetOperationRunner(
         try
         {
             var rolling = plan.Manifest.Deploy.Rolling;
-            await journal.SetStateAsync(r.Id, DeploymentStates.Running,
-                $"{r.Kind} on {plan.Targets.Count} host(s), {rolling.Batch.SizeFor(plan.Targets.Count)} at a time", ct).ConfigureAwait(false);
+            await journal.SetStateAsync(r.Id, DeploymentState.Running,
+                $"{r.Kind.Text()} on {plan.Targets.Count} host(s), {rolling.Batch.SizeFor(plan.Targets.Count)} at a time", ct).ConfigureAwait(false);
             var outcome = await new Rollout(rolling, clock).RunAsync(
                 plan.Targets,
                 (host, token) => RunHostAsync(plan, host, token),
@@ -49,17 +49,17 @@ public sealed partial class FleetOperationRunner(
                 plan.DoneBefore).ConfigureAwait(false);
 
             var reason = outcome.Cancelled ? $"cancelled by {control.CancelledBy}" : "the rollout stopped";
-            await journal.SkipAsync(r, outcome.NotReached, r.Kind, $"not reached: {reason}", ct).ConfigureAwait(false);
+            await journal.SkipAsync(r, outcome.NotReached, r.Kind.HostStep(), $"not reached: {reason}", ct).ConfigureAwait(false);
             await RecordReleaseAsync(plan, outcome, ct).ConfigureAwait(false);
 
             var failures = outcome.Failed.Select(f => $"{f.Host}: {f.Result.Error}").ToList();
             var notReached = outcome.NotReached.Count == 0 ? "" : $"; {outcome.NotReached.Count} host(s) not reached";
             var (state, message) = outcome switch
             {
-                { Cancelled: true } => (DeploymentStates.Cancelled, reason + notReached),
-                { Stopped: true } => (DeploymentStates.Failed, string.Join("; ", failures) + notReached),
-                _ when failures.Count > 0 => (DeploymentStates.Succeeded, $"{Done(plan.Record, outcome.Done.Count)}; tolerated failures: {string.Join("; ", failures)}"),
-                _ => (DeploymentStates.Succeeded, Done(plan.Record, outcome.Done.Count)),
+                { Cancelled: true } => (DeploymentState.Cancelled, reason + notReached),
+                { Stopped: true } => (DeploymentState.Failed, string.Join("; ", failures) + notReached),
+                _ when failures.Count > 0 => (DeploymentState.Succeeded, $"{Done(plan.Record, outcome.Done.Count)}; tolerated failures: {string.Join("; ", failures)}"),
+                _ => (DeploymentState.Succeeded, Done(plan.Record, outcome.Done.Count)),
             };
             await journal.FinishAsync(r.Id, state, message, ct).ConfigureAwait(false);
         }
@@ -67,13 +67,13 @@ public sealed partial class FleetOperationRunner(
         {
             // The coordinator is stopping: left unfinished, its steps running on the agents, which keep
             // their results; the next start reconciles it (DeploymentRecovery).
-            await journal.SetStateAsync(r.Id, DeploymentStates.Interrupted,
+            await journal.SetStateAsync(r.Id, DeploymentState.Interrupted,
                 "interrupted: the coordinator is stopping; it is reconciled when the coordinator starts again", CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             LogCrashed(ex, r.Id);
-            await journal.FinishAsync(r.Id, DeploymentStates.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            await journal.FinishAsync(r.Id, DeploymentState.Failed, $"internal error: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -81,7 +81,7 @@ public sealed partial class FleetOperationRunner(
     {
         var r = plan.Record;
         var command = StepCommands.ForTarget(r.Id, StepCommands.HostDeadline(plan.Manifest, options.Value), plan.Manifest);
-        if (r.Kind == DeploymentKinds.Rollback)
+        if (r.Kind == DeploymentKind.Rollback)
         {
             command.Rollback = new RollbackStep { ToRelease = r.RollbackTo };
         }
@@ -90,8 +90,8 @@ public sealed partial class FleetOperationRunner(
             command.Control = new AppControlStep { Action = r.Kind };
         }
 
-        var result = await steps.RunAsync(r.Id, host, r.Kind, command, r.RollbackTo, ct).ConfigureAwait(false);
-        var (state, release, message) = r.Kind == DeploymentKinds.Rollback
+        var result = await steps.RunAsync(r.Id, host, r.Kind.HostStep(), command, r.RollbackTo, ct).ConfigureAwait(false);
+        var (state, release, message) = r.Kind == DeploymentKind.Rollback
             ? DeploymentRunner.DescribeRollback(result, $"rollback by {r.Actor}")
             : DescribeControl(result);
         if (!result.Ok && release.Length == 0 && !result.NoAnswer)
@@ -99,23 +99,23 @@ public sealed partial class FleetOperationRunner(
             release = await deployments.LastKnownReleaseAsync(r.App, r.Environment, host, ct).ConfigureAwait(false);
         }
 
-        await journal.RecordHostAsync(r.Id, host, r.Kind, state, release, message, ct).ConfigureAwait(false);
+        await journal.RecordHostAsync(r.Id, host, r.Kind.HostStep(), state, release, message, ct).ConfigureAwait(false);
         steps.Acknowledge(host, command);
         return new HostOutcome(host, result.Ok, result);
     }
 
-    internal static (string State, string Release, string Message) DescribeControl(StepResult result)
+    internal static (StepState State, string Release, string Message) DescribeControl(StepResult result)
     {
         if (!result.Ok)
         {
-            return (StepStates.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
+            return (StepState.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
         }
 
         var c = result.Control;
         var message = c.Running
             ? $"{c.ReleaseId} runs as pid {c.Pid}" + (string.IsNullOrEmpty(c.HealthTarget) ? "" : $", healthy ({c.HealthTarget} {c.HealthDetail})")
             : $"{(string.IsNullOrEmpty(c.ReleaseId) ? "nothing" : c.ReleaseId)} is stopped";
-        return (StepStates.Succeeded, c.ReleaseId, message);
+        return (StepState.Succeeded, c.ReleaseId, message);
     }
 
     /// <summary>When every host went back to one release, the history names it with its artifact and version.</summary>
@@ -131,7 +131,7 @@ public sealed partial class FleetOperationRunner(
         await deployments.SetBuildAsync(plan.Record.Id, build?.Artifact ?? "", build?.Version ?? "", release, ct).ConfigureAwait(false);
     }
 
-    private static string Done(Deployment record, int hosts) => Vocabulary.Parse<DeploymentKind>(record.Kind) switch
+    private static string Done(Deployment record, int hosts) => record.Kind switch
     {
         DeploymentKind.Rollback => $"{hosts} host(s) rolled back",
         DeploymentKind.Stop => $"{record.App} stopped on {hosts} host(s)",

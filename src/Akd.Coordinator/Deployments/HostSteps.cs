@@ -12,9 +12,9 @@ namespace Akd.Coordinator.Deployments;
 public sealed class HostSteps(
     AgentRegistry registry, DeploymentJournal journal, CoordinatorMetrics metrics, TimeProvider clock, Storage.ArtifactDeliveryStore? deliveries = null)
 {
-    public async Task<StepResult> RunAsync(string deploymentId, string host, string step, StepCommand command, string releaseId, CancellationToken ct)
+    public async Task<StepResult> RunAsync(string deploymentId, string host, StepKind step, StepCommand command, string releaseId, CancellationToken ct)
     {
-        await journal.RecordHostAsync(deploymentId, host, step, StepStates.Running, releaseId, "", ct).ConfigureAwait(false);
+        await journal.RecordHostAsync(deploymentId, host, step, StepState.Running, releaseId, "", ct).ConfigureAwait(false);
 
         // Agent events arrive on the agent's stream; they are chained so they are stored in the order they came.
         var chain = Task.CompletedTask;
@@ -26,9 +26,9 @@ public sealed class HostSteps(
             var e = ToEvent(deploymentId, host, step, message);
             lock (chainLock)
             {
-                if (message.BodyCase == AgentMessage.BodyOneofCase.Progress && phases.Enter(message.Progress.Phase) is { } ended)
+                if (message.BodyCase == AgentMessage.BodyOneofCase.Progress && phases.Enter(message.Progress.Phase.Text()) is { } ended)
                 {
-                    metrics.PhaseEnded(step, ended.Phase, ended.Elapsed);
+                    metrics.PhaseEnded(step.Text(), ended.Phase, ended.Elapsed);
                 }
 
                 chain = chain.ContinueWith(_ => journal.PublishAsync(e, CancellationToken.None), TaskScheduler.Default).Unwrap();
@@ -40,11 +40,11 @@ public sealed class HostSteps(
             pending = chain;
             if (phases.Enter(null) is { } last)
             {
-                metrics.PhaseEnded(step, last.Phase, last.Elapsed);
+                metrics.PhaseEnded(step.Text(), last.Phase, last.Elapsed);
             }
         }
 
-        metrics.StepEnded(step, result.Ok ? "ok" : result.NoAnswer ? "no_answer" : "failed", clock.GetElapsedTime(started));
+        metrics.StepEnded(step.Text(), result.Ok ? "ok" : result.NoAnswer ? "no_answer" : "failed", clock.GetElapsedTime(started));
         await pending.ConfigureAwait(false);
         if (result.Activate?.Transfer is { } transfer)
         {
@@ -61,7 +61,7 @@ public sealed class HostSteps(
     /// <summary>The step's result is recorded: the host may forget it (it keeps it on disk until then).</summary>
     public void Acknowledge(string host, StepCommand command) => registry.Acknowledge(host, command.StepId);
 
-    public static DeploymentEvent ToEvent(string id, string host, string step, AgentMessage message) => message.BodyCase switch
+    public static DeploymentEvent ToEvent(string id, string host, StepKind step, AgentMessage message) => message.BodyCase switch
     {
         AgentMessage.BodyOneofCase.Log => new DeploymentEvent
         {
@@ -69,7 +69,7 @@ public sealed class HostSteps(
         },
         _ => new DeploymentEvent
         {
-            DeploymentId = id, Kind = EventKind.Progress, Host = host, Step = step, State = message.Progress.Phase, Message = message.Progress.Message, At = message.Progress.At,
+            DeploymentId = id, Kind = EventKind.Progress, Host = host, Step = step, Phase = message.Progress.Phase, Message = message.Progress.Message, At = message.Progress.At,
         },
     };
 }

@@ -11,5 +11,5 @@ internal static class HostUnknown
     /// <summary>Ends the message of such a row; a row corrected by the host's own result no longer does.</summary>
     public const string Note = " (the host's state is unknown)";
 
-    public static bool Is(HostStatus row) => row.State == StepStates.Failed && row.Message.EndsWith(Note, StringComparison.Ordinal);
+    public static bool Is(HostStatus row) => row.State == StepState.Failed && row.Message.EndsWith(Note, StringComparison.Ordinal);
 }

@@ -24,8 +24,8 @@ public sealed partial class LateResults(
         // The row must be the one this result is about: not one a live step of the same host stands for
         // (this is then a resent result of an earlier step), nor one of another kind. An open row first.
         var row = record is null || registry.WaitsForStepOf(agent, record.Id) ? null
-            : record.Hosts.Where(h => h.Host == agent && KindFits(h.Step, result) && (h.State == StepStates.Running || HostUnknown.Is(h)))
-                .OrderBy(h => h.State == StepStates.Running ? 0 : 1).FirstOrDefault();
+            : record.Hosts.Where(h => h.Host == agent && KindFits(h.Step, result) && (h.State == StepState.Running || HostUnknown.Is(h)))
+                .OrderBy(h => h.State == StepState.Running ? 0 : 1).FirstOrDefault();
         if (record is null || row is null)
         {
             LogIgnored(result.StepId, agent);
@@ -34,30 +34,30 @@ public sealed partial class LateResults(
 
         var (state, release, message) = await DescribeAsync(record, agent, row, result, ct).ConfigureAwait(false);
         await journal.RecordHostAsync(record.Id, agent, row.Step, state, release, $"{message} (reported after the coordinator lost the step)", ct).ConfigureAwait(false);
-        if (row.State != StepStates.Running)
+        if (row.State != StepState.Running)
         {
-            var ended = record.FinishedAt is null ? "" : $" after the deployment ended {record.State}";
+            var ended = record.FinishedAt is null ? "" : $" after the deployment ended {record.State.Text()}";
             await journal.NoteAsync(record.Id,
-                $"a late result from {agent} arrived{ended}: its {row.Step} step {state}{(release.Length > 0 ? $", on {release}" : "")} " +
-                $"(it had been recorded {row.State}: {row.Message})", ct).ConfigureAwait(false);
+                $"a late result from {agent} arrived{ended}: its {row.Step.Text()} step {state.Text()}{(release.Length > 0 ? $", on {release}" : "")} " +
+                $"(it had been recorded {row.State.Text()}: {row.Message})", ct).ConfigureAwait(false);
         }
 
-        LogRecorded(result.StepId, agent, record.Id, state);
+        LogRecorded(result.StepId, agent, record.Id, state.Text());
         Recorded?.Invoke(record.Id);
     }
 
-    private static bool KindFits(string step, StepResult result) => result.DetailCase switch
+    private static bool KindFits(StepKind step, StepResult result) => result.DetailCase switch
     {
-        StepResult.DetailOneofCase.Build => step == StepKinds.Build,
-        StepResult.DetailOneofCase.Activate => step != StepKinds.Build && !DeploymentKinds.IsAppControl(step),
-        StepResult.DetailOneofCase.Control => DeploymentKinds.IsAppControl(step),
+        StepResult.DetailOneofCase.Build => step == StepKind.Build,
+        StepResult.DetailOneofCase.Activate => step != StepKind.Build && !step.IsAppControl(),
+        StepResult.DetailOneofCase.Control => step.IsAppControl(),
         _ => true,
     };
 
-    private async Task<(string State, string Release, string Message)> DescribeAsync(
+    private async Task<(StepState State, string Release, string Message)> DescribeAsync(
         Deployment record, string host, HostStatus row, StepResult result, CancellationToken ct)
     {
-        if (row.Step == StepKinds.Rollback)
+        if (row.Step == StepKind.Rollback)
         {
             return DeploymentRunner.DescribeRollback(result, $"rollback by {record.Actor}");
         }
@@ -71,21 +71,21 @@ public sealed partial class LateResults(
         {
             if (result.Ok)
             {
-                return (StepStates.Succeeded, activate.ReleaseId, $"{activate.ReleaseId} is current and healthy");
+                return (StepState.Succeeded, activate.ReleaseId, $"{activate.ReleaseId} is current and healthy");
             }
 
             return activate.RolledBack
-                ? (StepStates.RolledBack, activate.PreviousReleaseId, result.Error)
-                : (StepStates.Failed, activate.ReleaseId, result.Error);
+                ? (StepState.RolledBack, activate.PreviousReleaseId, result.Error)
+                : (StepState.Failed, activate.ReleaseId, result.Error);
         }
 
         if (result.Ok)
         {
             var built = result.Build is { } build ? $"built {build.App} {build.Version}" : "done";
-            return (StepStates.Succeeded, row.ReleaseId, built);
+            return (StepState.Succeeded, row.ReleaseId, built);
         }
 
-        return (StepStates.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);
+        return (StepState.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);
     }
 
     [LoggerMessage(EventId = 260, Level = LogLevel.Information, Message = "Late result of step {StepId} from {Agent} recorded for deployment {Id}: {State}")]

@@ -12,7 +12,7 @@ namespace Akd.Coordinator.Deployments;
 /// </summary>
 public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver targets, TimeProvider clock)
 {
-    public async Task<OperationPlan> PlanAsync(string kind, string app, string environment, string actor, bool skipOffline, string rollbackTo, CancellationToken ct)
+    public async Task<OperationPlan> PlanAsync(DeploymentKind kind, string app, string environment, string actor, bool skipOffline, string rollbackTo, CancellationToken ct)
     {
         var (manifest, stored) = await LoadAsync(app, environment, ct).ConfigureAwait(false);
         var resolved = await targets.ResolveAsync(manifest.Deploy.To, ct).ConfigureAwait(false);
@@ -24,7 +24,7 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
 
         if (resolved.Offline.Count > 0 && !skipOffline)
         {
-            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind} the others)");
+            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind.Text()} the others)");
         }
 
         var now = clock.GetUtcNow();
@@ -35,7 +35,7 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
             App = manifest.App,
             Environment = environment,
             Strategy = stored.Strategy,
-            State = DeploymentStates.Pending,
+            State = DeploymentState.Pending,
             Actor = string.IsNullOrEmpty(actor) ? "unknown" : actor,
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
             ManifestSha256 = stored.Sha256,

@@ -14,7 +14,7 @@ namespace Akd.Coordinator.Deployments;
 /// <param name="Done">Hosts whose step ended before the restart or reported it since, in target order.</param>
 /// <param name="Remaining">Hosts still to run the step on, in target order; empty when nothing is left to run.</param>
 /// <param name="CannotResume">Why the rollout cannot go on; null when it can (or only has to be ended).</param>
-public sealed record ResumePlan(string Step, IReadOnlyList<HostOutcome> Done, IReadOnlyList<string> Remaining, string? CannotResume)
+public sealed record ResumePlan(StepKind Step, IReadOnlyList<HostOutcome> Done, IReadOnlyList<string> Remaining, string? CannotResume)
 {
     /// <summary>The hosts whose step ran when the coordinator stopped: the batch in flight, should a cancel asked before the stop put them back.</summary>
     public IReadOnlyList<string> InFlightAtRestart { get; init; } = [];
@@ -24,23 +24,23 @@ public sealed record ResumePlan(string Step, IReadOnlyList<HostOutcome> Done, IR
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(hostsOnline);
-        var step = record.Kind == DeploymentKinds.Deploy ? StepKinds.Activate : record.Kind;
-        if (record.Kind == DeploymentKinds.Deploy && WhyNoRelease(record) is { } noRelease)
+        var step = record.Kind.HostStep();
+        if (record.Kind == DeploymentKind.Deploy && WhyNoRelease(record) is { } noRelease)
         {
             return new(step, [], [], noRelease);
         }
 
         var rows = record.Hosts.Where(h => h.Step == step).ToList();
-        var unknown = rows.Where(h => h.State == StepStates.Running).Select(h => h.Host).ToList();
+        var unknown = rows.Where(h => h.State == StepState.Running).Select(h => h.Host).ToList();
         if (unknown.Count > 0)
         {
             return new(step, [], [], $"no result came from {string.Join(", ", unknown)} after the restart, so what it runs is unknown");
         }
 
-        var done = rows.Where(h => h.State != StepStates.Pending && h.State != StepStates.Skipped).Select(h => Outcome(h, step)).ToList();
+        var done = rows.Where(h => h.State != StepState.Pending && h.State != StepState.Skipped).Select(h => Outcome(h, step)).ToList();
 
         // Never run a step twice on a host: only hosts the rollout had not reached remain.
-        var remaining = rows.Where(h => h.State == StepStates.Pending).Select(h => h.Host).ToList();
+        var remaining = rows.Where(h => h.State == StepState.Pending).Select(h => h.Host).ToList();
         var gone = remaining.Where(h => !hostsOnline(h)).ToList();
         if (gone.Count > 0)
         {
@@ -83,11 +83,11 @@ public sealed record ResumePlan(string Step, IReadOnlyList<HostOutcome> Done, IR
     /// release is not stored: should it have to go back (<c>rollback: all</c>), it goes to the one it knows
     /// as its previous. A fleet operation's host carries the release it was left on.
     /// </summary>
-    private static HostOutcome Outcome(HostStatus row, string step)
+    private static HostOutcome Outcome(HostStatus row, StepKind step)
     {
-        var ok = row.State == StepStates.Succeeded;
+        var ok = row.State == StepState.Succeeded;
         var result = new StepResult { Ok = ok, Error = ok ? "" : row.Message };
-        if (step != StepKinds.Activate)
+        if (step != StepKind.Activate)
         {
             result.Control = new AppControlOutput { ReleaseId = row.ReleaseId };
         }

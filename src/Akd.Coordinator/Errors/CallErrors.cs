@@ -30,11 +30,26 @@ public sealed class PositionOutOfRangeException(string message) : Exception(mess
 /// <summary>The bytes sent are not what was declared; nothing was kept (DATA_LOSS).</summary>
 public sealed class CorruptDataException(string message) : Exception(message);
 
+/// <summary>A refusal that also tells programs what it ran into, as trailers beside its status.</summary>
+public interface IRefusalTrailers
+{
+    IReadOnlyDictionary<string, string> Trailers { get; }
+}
+
+/// <summary>
+/// The agent speaks an agent protocol of another major version (FAILED_PRECONDITION); the trailer
+/// <c>akd-protocol</c> names this coordinator's version, for the agent to say which side to upgrade.
+/// </summary>
+public sealed class ProtocolRefusedException(string message, string coordinatorVersion) : Exception(message), IRefusalTrailers
+{
+    public IReadOnlyDictionary<string, string> Trailers { get; } = new Dictionary<string, string> { [Akd.Contracts.V1.AgentProtocol.RefusedTrailer] = coordinatorVersion };
+}
+
 /// <summary>
 /// A concurrent change got there first, or holds what the request needs; asking again may succeed (ABORTED).
 /// <see cref="Trailers"/> tell programs what it ran into (e.g. which deployment holds a lock).
 /// </summary>
-public sealed class ConcurrentChangeException : Exception
+public sealed class ConcurrentChangeException : Exception, IRefusalTrailers
 {
     public ConcurrentChangeException(string message)
         : this(message, new Dictionary<string, string>())

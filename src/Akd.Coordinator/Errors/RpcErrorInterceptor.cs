@@ -16,7 +16,7 @@ public sealed class RpcErrorInterceptor : Interceptor
         InvalidRequestException => StatusCode.InvalidArgument,
         NotFoundException => StatusCode.NotFound,
         AlreadyExistsException => StatusCode.AlreadyExists,
-        PreconditionFailedException => StatusCode.FailedPrecondition,
+        PreconditionFailedException or ProtocolRefusedException => StatusCode.FailedPrecondition,
         UnauthenticatedException => StatusCode.Unauthenticated,
         PermissionDeniedException => StatusCode.PermissionDenied,
         LimitExceededException => StatusCode.ResourceExhausted,
@@ -29,7 +29,7 @@ public sealed class RpcErrorInterceptor : Interceptor
     private static RpcException ToRpc(StatusCode code, Exception ex)
     {
         var trailers = new Metadata();
-        if (ex is ConcurrentChangeException { Trailers: var named })
+        if (ex is IRefusalTrailers { Trailers: var named })
         {
             foreach (var (key, value) in named)
             {

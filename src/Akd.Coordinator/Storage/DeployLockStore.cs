@@ -1,11 +1,12 @@
 using System.Data.Common;
 using System.Globalization;
+using Akd.Contracts.V1;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Storage;
 
 /// <summary>Who holds the deploy lock of one app in one environment.</summary>
-public sealed record DeployLock(string App, string Environment, string DeploymentId, string Kind, string Actor, DateTimeOffset Since);
+public sealed record DeployLock(string App, string Environment, string DeploymentId, DeploymentKind Kind, string Actor, DateTimeOffset Since);
 
 /// <summary>
 /// One deployment at a time per app and environment, kept in the store so it outlives the process that
@@ -39,7 +40,7 @@ public sealed class DeployLockStore(Database db, TimeProvider clock, IOptions<Co
             INSERT INTO deploy_locks(app, environment, deployment_id, kind, actor, since) VALUES (@app, @env, @id, @kind, @actor, @since)
             ON CONFLICT (app, environment) DO NOTHING
             """,
-            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId), ("@kind", wanted.Kind),
+            ("@app", wanted.App), ("@env", wanted.Environment), ("@id", wanted.DeploymentId), ("@kind", wanted.Kind.Text()),
             ("@actor", wanted.Actor), ("@since", wanted.Since.ToDb()));
         insert.Transaction = transaction;
         // The holder that made the insert conflict may release before it is read (another replica): then try again.
@@ -91,7 +92,7 @@ public sealed class DeployLockStore(Database db, TimeProvider clock, IOptions<Co
         command.Transaction = transaction;
         using var reader = command.ExecuteReader();
         return reader.Read()
-            ? new DeployLock(app, environment, reader.GetString(0), reader.GetString(1), reader.GetString(2),
+            ? new DeployLock(app, environment, reader.GetString(0), Vocabulary.Parse<DeploymentKind>(reader.GetString(1)), reader.GetString(2),
                 DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture))
             : null;
     }

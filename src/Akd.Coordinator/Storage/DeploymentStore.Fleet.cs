@@ -16,9 +16,9 @@ public sealed partial class DeploymentStore
             """
             SELECT id, manifest_yaml, manifest_sha256, strategy FROM deployments
             WHERE app = @app AND environment = @env AND manifest_yaml <> ''
-            ORDER BY (kind = 'deploy' AND state = 'succeeded') DESC, created_at DESC LIMIT 1
+            ORDER BY (kind = @w_deploy AND state = @w_succeeded) DESC, created_at DESC LIMIT 1
             """,
-            ("@app", app), ("@env", environment));
+            ("@app", app), ("@env", environment), StoredWords.Deploy, StoredWords.Succeeded);
         using var reader = command.ExecuteReader();
         return reader.Read() ? new StoredManifest(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
     }, ct);
@@ -32,11 +32,11 @@ public sealed partial class DeploymentStore
         using var command = c.Command(
             """
             SELECT hs.release_id FROM host_steps hs JOIN deployments d ON d.id = hs.deployment_id
-            WHERE d.app = @app AND d.environment = @env AND hs.host = @host AND hs.step <> 'build'
-              AND hs.state IN ('succeeded', 'rolled-back') AND hs.release_id <> '' AND hs.finished_at IS NOT NULL
+            WHERE d.app = @app AND d.environment = @env AND hs.host = @host AND hs.step <> @w_build
+              AND hs.state IN (@w_step_succeeded, @w_step_rolled_back) AND hs.release_id <> '' AND hs.finished_at IS NOT NULL
             ORDER BY hs.finished_at DESC LIMIT 1
             """,
-            ("@app", app), ("@env", environment), ("@host", host));
+            ("@app", app), ("@env", environment), ("@host", host), StoredWords.Build, StoredWords.StepSucceeded, StoredWords.StepRolledBack);
         return command.ExecuteScalar() as string ?? "";
     }, ct);
 
@@ -53,18 +53,18 @@ public sealed partial class DeploymentStore
                 SELECT source_sha256, artifact_sha256, finished_at, kind,
                     ROW_NUMBER() OVER (PARTITION BY app, environment, kind ORDER BY created_at DESC) AS newest
                 FROM deployments) AS ranked
-            WHERE finished_at IS NULL OR (kind = 'deploy' AND newest <= @keep)
+            WHERE finished_at IS NULL OR (kind = @w_deploy AND newest <= @keep)
             UNION
             SELECT '', d.artifact_sha256 FROM deployments d JOIN (
                 SELECT app, release_id FROM (
                     SELECT d2.app, hs.release_id,
                         ROW_NUMBER() OVER (PARTITION BY d2.app, d2.environment, hs.host ORDER BY hs.finished_at DESC) AS latest
                     FROM host_steps hs JOIN deployments d2 ON d2.id = hs.deployment_id
-                    WHERE hs.step <> 'build' AND hs.state IN ('succeeded', 'rolled-back') AND hs.release_id <> '' AND hs.finished_at IS NOT NULL) AS per_host
+                    WHERE hs.step <> @w_build AND hs.state IN (@w_step_succeeded, @w_step_rolled_back) AND hs.release_id <> '' AND hs.finished_at IS NOT NULL) AS per_host
                 WHERE latest = 1) AS live ON live.app = d.app AND live.release_id = d.release_id
-            WHERE d.kind = 'deploy' AND d.artifact_sha256 <> ''
+            WHERE d.kind = @w_deploy AND d.artifact_sha256 <> ''
             """,
-            ("@keep", keepPerApp));
+            ("@keep", keepPerApp), StoredWords.Deploy, StoredWords.Build, StoredWords.StepSucceeded, StoredWords.StepRolledBack);
         using var reader = command.ExecuteReader();
         var inUse = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read())
@@ -83,10 +83,10 @@ public sealed partial class DeploymentStore
         using var command = c.Command(
             """
             SELECT artifact_sha256, version FROM deployments
-            WHERE app = @app AND release_id = @release AND artifact_sha256 <> '' AND kind = 'deploy'
+            WHERE app = @app AND release_id = @release AND artifact_sha256 <> '' AND kind = @w_deploy
             ORDER BY created_at DESC LIMIT 1
             """,
-            ("@app", app), ("@release", releaseId));
+            ("@app", app), ("@release", releaseId), StoredWords.Deploy);
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetString(0), reader.GetString(1)) : ((string, string)?)null;
     }, ct);

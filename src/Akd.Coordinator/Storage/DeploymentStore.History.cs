@@ -22,10 +22,10 @@ public sealed partial class DeploymentStore
               AND id NOT IN (
                 SELECT id FROM (
                     SELECT id, ROW_NUMBER() OVER (PARTITION BY app, environment ORDER BY created_at DESC) AS newest
-                    FROM deployments WHERE kind = 'deploy' AND state = 'succeeded') AS ranked
+                    FROM deployments WHERE kind = @w_deploy AND state = @w_succeeded) AS ranked
                 WHERE newest = 1);
             """,
-            ("@cutoff", cutoff.ToDb())))
+            ("@cutoff", cutoff.ToDb()), StoredWords.Deploy, StoredWords.Succeeded))
         {
             select.Transaction = transaction;
             select.ExecuteNonQuery();

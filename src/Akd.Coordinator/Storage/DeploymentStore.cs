@@ -24,9 +24,9 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
                 kind, skipped_offline, rollback_to, replica)
             VALUES (@id, @app, @env, @strategy, @state, @actor, @created, @msha, @yaml, @ssha, @kind, @skipped, @rollbackTo, @replica)
             """,
-            ("@id", d.Id), ("@app", d.App), ("@env", d.Environment), ("@strategy", d.Strategy), ("@state", d.State),
+            ("@id", d.Id), ("@app", d.App), ("@env", d.Environment), ("@strategy", d.Strategy), ("@state", d.State.Text()),
             ("@actor", d.Actor), ("@created", d.CreatedAt.ToDateTimeOffset().ToDb()), ("@msha", d.ManifestSha256),
-            ("@yaml", manifestYaml), ("@ssha", d.SourceSha256), ("@kind", string.IsNullOrEmpty(d.Kind) ? DeploymentKind.Deploy.Text() : d.Kind),
+            ("@yaml", manifestYaml), ("@ssha", d.SourceSha256), ("@kind", (d.Kind == DeploymentKind.Unspecified ? DeploymentKind.Deploy : d.Kind).Text()),
             ("@skipped", string.Join(",", d.SkippedOffline)), ("@rollbackTo", d.RollbackTo), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
@@ -36,7 +36,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
     /// cancel request cannot overwrite it). Finishing also gives up the deploy lock, in the same write.
     /// </summary>
     /// <returns>False when the deployment had already ended (or does not exist).</returns>
-    public Task<bool> SetStateAsync(string id, string state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
+    public Task<bool> SetStateAsync(string id, DeploymentState state, string? error, bool finished, CancellationToken ct) => db.UseAsync(c =>
     {
         using var transaction = c.BeginTransaction();
         using var command = c.Command(
@@ -44,7 +44,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
             UPDATE deployments SET state = @state, error = COALESCE(@error, error), finished_at = CASE WHEN @finished THEN @now ELSE finished_at END
             WHERE id = @id AND finished_at IS NULL
             """,
-            ("@state", state), ("@error", error), ("@finished", finished), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
+            ("@state", state.Text()), ("@error", error), ("@finished", finished), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
         command.Transaction = transaction;
         var changed = command.ExecuteNonQuery() > 0;
         if (finished)
@@ -70,21 +70,21 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
     /// Records a host's step. A step ends once: a row corrected later (a late result for a host whose state was
     /// unknown) keeps the time it ended, so it does not pass the host's later deployments in history's order.
     /// </summary>
-    public Task SetHostStepAsync(string id, string host, string step, string state, string releaseId, string message, CancellationToken ct) =>
+    public Task SetHostStepAsync(string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct) =>
         db.UseAsync(c =>
         {
             var now = clock.GetUtcNow().ToDb();
-            var terminal = Vocabulary.Parse<StepState>(state) is StepState.Succeeded or StepState.Failed or StepState.RolledBack or StepState.Skipped;
+            var terminal = state is StepState.Succeeded or StepState.Failed or StepState.RolledBack or StepState.Skipped;
             using var command = c.Command(
                 """
                 INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)
-                VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @state = 'pending' THEN NULL ELSE @now END, CASE WHEN @terminal THEN @now END)
+                VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @started THEN @now END, CASE WHEN @terminal THEN @now END)
                 ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message,
-                    started_at = COALESCE(host_steps.started_at, CASE WHEN @state = 'pending' THEN NULL ELSE @now END),
+                    started_at = COALESCE(host_steps.started_at, CASE WHEN @started THEN @now END),
                     finished_at = CASE WHEN @terminal THEN COALESCE(host_steps.finished_at, @now) ELSE host_steps.finished_at END
                 """,
-                ("@id", id), ("@host", host), ("@step", step), ("@state", state), ("@release", releaseId),
-                ("@message", message), ("@now", now), ("@terminal", terminal));
+                ("@id", id), ("@host", host), ("@step", step.Text()), ("@state", state.Text()), ("@release", releaseId),
+                ("@message", message), ("@now", now), ("@started", state != StepState.Pending), ("@terminal", terminal));
             command.ExecuteNonQuery();
         }, ct);
 
@@ -173,8 +173,8 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
     public Task FailUnfinishedStepsAsync(string id, string message, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command(
-            "UPDATE host_steps SET state = 'failed', message = @message, finished_at = @now WHERE deployment_id = @id AND finished_at IS NULL",
-            ("@message", message), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
+            "UPDATE host_steps SET state = @failed, message = @message, finished_at = @now WHERE deployment_id = @id AND finished_at IS NULL",
+            ("@failed", StepState.Failed.Text()), ("@message", message), ("@now", clock.GetUtcNow().ToDb()), ("@id", id));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -184,7 +184,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         App = r.GetString(1),
         Environment = r.GetString(2),
         Strategy = r.GetString(3),
-        State = r.GetString(4),
+        State = Vocabulary.Parse<DeploymentState>(r.GetString(4)),
         Actor = r.GetString(5),
         CreatedAt = r.ReadTimestamp(6),
         FinishedAt = r.ReadTimestamp(7),
@@ -194,7 +194,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         Version = r.GetString(11),
         ReleaseId = r.GetString(12),
         Error = r.GetString(13),
-        Kind = r.GetString(14),
+        Kind = Vocabulary.Parse<DeploymentKind>(r.GetString(14)),
         SkippedOffline = { r.GetString(15).Split(',', StringSplitOptions.RemoveEmptyEntries) },
         CancelledBy = r.GetString(16),
         RollbackTo = r.GetString(17),
@@ -212,8 +212,8 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
             hosts.Add(new HostStatus
             {
                 Host = reader.GetString(0),
-                Step = reader.GetString(1),
-                State = reader.GetString(2),
+                Step = Vocabulary.Parse<StepKind>(reader.GetString(1)),
+                State = Vocabulary.Parse<StepState>(reader.GetString(2)),
                 ReleaseId = reader.GetString(3),
                 Message = reader.GetString(4),
                 StartedAt = reader.ReadTimestamp(5),

@@ -23,7 +23,7 @@ public sealed class EventStore(Database db)
             RETURNING seq
             """,
             ("@id", e.DeploymentId), ("@at", e.At.ToDateTimeOffset().ToDb()), ("@kind", (int)e.Kind), ("@host", e.Host),
-            ("@step", e.Step), ("@state", e.State), ("@message", e.Message), ("@stream", e.Stream),
+            ("@step", e.Step.Text()), ("@state", e.StatusText()), ("@message", e.Message), ("@stream", e.Stream),
             ("@release", e.ReleaseId), ("@version", e.Version));
         e.Seq = (long)command.ExecuteScalar()!;
     }, ct);
@@ -40,20 +40,25 @@ public sealed class EventStore(Database db)
         var events = new List<DeploymentEvent>();
         while (reader.Read())
         {
-            events.Add(new DeploymentEvent
+            var e = new DeploymentEvent
             {
                 Seq = reader.GetInt64(0),
                 DeploymentId = deploymentId,
                 At = Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture)),
                 Kind = (EventKind)reader.GetInt32(2),
                 Host = reader.GetString(3),
-                Step = reader.GetString(4),
-                State = reader.GetString(5),
                 Message = reader.GetString(6),
                 Stream = reader.GetString(7),
                 ReleaseId = reader.GetString(8),
                 Version = reader.GetString(9),
-            });
+            };
+            if (Vocabulary.Parse<StepKind>(reader.GetString(4)) is var step and not StepKind.Unspecified)
+            {
+                e.Step = step;
+            }
+
+            e.SetStatus(reader.GetString(5));
+            events.Add(e);
         }
 
         return events;

@@ -10,9 +10,15 @@ public sealed record HealthCheckResult(bool Healthy, string Target, string Detai
 /// Polls the manifest's health check until it passes, the retries run out, or the timeout ends.
 /// The caller passes <c>isOwnProcessAlive</c> so a check can never pass on an old process that
 /// still answers on the port: each attempt first asks whether the new release is running.
+/// The pauses between attempts and the timeouts run on <paramref name="clock"/> (the system's by default).
 /// </summary>
-public sealed class HealthChecker(HttpClient http)
+public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>The longest one attempt may take, so a hung endpoint is retried rather than waited for until the timeout.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public async Task<HealthCheckResult> CheckAsync(
         HealthSettings settings,
         IReadOnlyDictionary<string, string> env,
@@ -38,8 +44,8 @@ public sealed class HealthChecker(HttpClient http)
             return new HealthCheckResult(false, "", ex.Message, 0);
         }
 
-        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        overall.CancelAfter(settings.Timeout);
+        using var timeout = new CancellationTokenSource(settings.Timeout, _clock);
+        using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         var attempts = 0;
         var lastDetail = "not checked yet";
         try
@@ -66,7 +72,7 @@ public sealed class HealthChecker(HttpClient http)
                     log($"health: {target} not healthy yet ({lastDetail})");
                 }
 
-                await Task.Delay(settings.Interval, overall.Token).ConfigureAwait(false);
+                await Task.Delay(settings.Interval, _clock, overall.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -80,9 +86,8 @@ public sealed class HealthChecker(HttpClient http)
     private async Task<(bool Ok, string Detail)> AttemptAsync(
         HealthSettings settings, string target, IReadOnlyDictionary<string, string> env, string cwd, CancellationToken ct)
     {
-        // One attempt never takes longer than a few seconds, so a hung endpoint is retried.
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        attempt.CancelAfter(TimeSpan.FromSeconds(5));
+        using var limit = new CancellationTokenSource(AttemptTimeout, _clock);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
         try
         {
             if (settings.Http is not null)
@@ -140,7 +145,7 @@ public sealed class HealthChecker(HttpClient http)
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (false, "no answer within 5s");
+            return (false, $"no answer within {AttemptTimeout.TotalSeconds:0.#}s");
         }
     }
 }

@@ -29,39 +29,13 @@ public sealed class AutoUpgradeErtsTests(CounterReleases releases, ITestOutputHe
     /// <summary>OTP 24.3.4's ERTS: what a 0.1.0 built before an OTP upgrade of the build host would name.</summary>
     private const string OtherErts = "12.3.2.17";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("akd-auto-erts-").FullName;
-    private readonly Outbox _outbox = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly int _port = Ports.Free();
-    private readonly string _node = $"counter_erts_{Guid.NewGuid():N}"[..24];
-    private ReleaseLayout _layout = null!;
-    private AppManifest _manifest = null!;
+    private readonly CounterHost _host = new("erts", "auto", output);
 
-    private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(CultureInfo.InvariantCulture) };
-
-    public Task InitializeAsync()
-    {
-        _manifest = ManifestLoader.Parse($$"""
-            app: counter
-            deploy:
-              path: {{_root}}/app
-              upgrade: auto
-            health: { http: "http://127.0.0.1:${PORT}/health", timeout: 20s, interval: 100ms }
-            """, "akd.yaml", null, null);
-        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
-        _layout.EnsureCreated();
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
-        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
-        {
-            ProcessSignals.Send(pid, ProcessSignals.SigKill);
-        }
-
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _host.Dispose();
         return Task.CompletedTask;
     }
 
@@ -69,35 +43,35 @@ public sealed class AutoUpgradeErtsTests(CounterReleases releases, ITestOutputHe
     public async Task ActivateAsync_AutoAndThePreviousReleaseHadAnotherErts_RestartsTheVmAndSaysWhy()
     {
         // Arrange: 0.1.0 runs; the build side generated 0.2.0 against a 0.1.0 built with another ERTS.
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
-        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
-        await Activator(null).ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
-        var pid = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        CounterReleases.CopyTree(releases.V1, _host.Layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _host.Layout.ReleaseDir(B), []);
+        await _host.Activator().ActivateAsync(A, _host.Env, "d-1", "deployed", CancellationToken.None);
+        var pid = RunState.Read(_host.Layout.SharedDir)!.Pid!.Value;
         var ourErts = Path.GetFileName(Directory.EnumerateDirectories(releases.V1, "erts-*").Single())["erts-".Length..];
         var previous = WithErts(releases.V1, OtherErts);
         var plan = await RelupGenerator.GenerateAsync(
-            new RelupRequest { OldRoot = previous, OldVsn = "0.1.0", NewRoot = _layout.ReleaseDir(B), NewVsn = "0.2.0", ReleaseName = "counter" },
+            new RelupRequest { OldRoot = previous, OldVsn = "0.1.0", NewRoot = _host.Layout.ReleaseDir(B), NewVsn = "0.2.0", ReleaseName = "counter" },
             line => output.WriteLine(line.Text), CancellationToken.None);
 
         // Act: the step carries what the build found (BuildStepHandler: relup_from empty, the blockers).
-        var activated = await Activator(new HotUpgradePolicy(UpgradeMode.Auto, plan.CanHotUpgrade ? "0.1.0" : null, plan.Blockers))
-            .ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None);
+        var activated = await _host.Activator(new HotUpgradePolicy(UpgradeMode.Auto, plan.CanHotUpgrade ? "0.1.0" : null, plan.Blockers))
+            .ActivateAsync(B, _host.Env, "d-2", "deployed", CancellationToken.None);
 
         // Assert: a new VM serves 0.2.0, and the step says why it restarted.
         var why = $"ERTS changed ({OtherErts} -> {ourErts}): the VM must restart";
         Assert.Equal([why], plan.Blockers);
         Assert.Null(plan.RelupPath);
         Assert.False(activated.RolledBack);
-        Assert.Contains($"upgrade: restart ({why})", Logs());
-        Assert.Equal("counter 0.2.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
-        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } newPid } state && state.ReleaseId == B && newPid != pid && state.VmReleaseId is null);
-        Assert.Equal([(A, "deployed"), (B, "deployed")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Contains($"upgrade: restart ({why})", _host.Logs());
+        Assert.Equal("counter 0.2.0", await _host.GetAsync("/"));
+        Assert.True(RunState.Read(_host.Layout.SharedDir) is { Pid: { } newPid } state && state.ReleaseId == B && newPid != pid && state.VmReleaseId is null);
+        Assert.Equal([(A, "deployed"), (B, "deployed")], _host.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
     }
 
     /// <summary>A copy of <paramref name="release"/> as the same release built with ERTS <paramref name="erts"/> would name it.</summary>
     private string WithErts(string release, string erts)
     {
-        var copy = Path.Combine(_root, "previous");
+        var copy = Path.Combine(_host.Root, "previous");
         CounterReleases.CopyTree(release, copy, []);
         var ertsDir = Directory.EnumerateDirectories(copy, "erts-*").Single();
         var ours = Path.GetFileName(ertsDir)["erts-".Length..];
@@ -110,29 +84,5 @@ public sealed class AutoUpgradeErtsTests(CounterReleases releases, ITestOutputHe
         }
 
         return copy;
-    }
-
-    private List<string> Logs()
-    {
-        var lines = new List<string>();
-        while (_outbox.Reader.TryRead(out var message))
-        {
-            if (message.Log is { } log)
-            {
-                output.WriteLine(log.Line);
-                lines.Add(log.Line);
-            }
-        }
-
-        return lines;
-    }
-
-    private ReleaseActivator Activator(HotUpgradePolicy? upgrade)
-    {
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
-        return new ReleaseActivator(_layout, _manifest, new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(10)), _http, TimeProvider.System, reporter)
-        {
-            Upgrade = upgrade,
-        };
     }
 }

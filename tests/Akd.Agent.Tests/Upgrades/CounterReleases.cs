@@ -1,4 +1,5 @@
 using Akd.Core.Processes;
+using Akd.Testing;
 
 namespace Akd.Agent.Tests.Upgrades;
 
@@ -35,7 +36,7 @@ public sealed class CounterReleases : IAsyncLifetime
     private async Task<string> BuildAsync(string name, string? overlay)
     {
         var project = Path.Combine(_dir, name);
-        var example = Path.Combine(RepoRoot.Path, "examples", "counter");
+        var example = RepoRoot.CounterExample;
         CopyTree(example, project, skip: ["_build", "deps", "versions"]);
         if (overlay is not null)
         {
@@ -84,21 +85,4 @@ public sealed class CounterReleases : IAsyncLifetime
 public sealed class CounterReleasesCollection : ICollectionFixture<CounterReleases>
 {
     public const string Name = "counter releases";
-}
-
-/// <summary>The repository checkout the tests run from (where Akd.sln is).</summary>
-internal static class RepoRoot
-{
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Akd.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Akd.sln not found above " + AppContext.BaseDirectory);
-    }
 }

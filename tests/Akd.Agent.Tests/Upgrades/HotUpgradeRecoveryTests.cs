@@ -25,37 +25,20 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
 {
     private const string A = "0.1.0-20261101T000000Z";
     private const string B = "0.2.0-20261102T000000Z";
-    private readonly string _root = Directory.CreateTempSubdirectory("akd-hot-recovery-").FullName;
-    private readonly Outbox _outbox = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly int _port = Ports.Free();
-    private readonly string _node = $"counter_rec_{Guid.NewGuid():N}"[..24];
-    private ReleaseLayout _layout = null!;
-    private AppManifest _manifest = null!;
+    private readonly CounterHost _host = new("rec", "hot", output);
     private ActivationJournal _journal = null!;
-
-    private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(CultureInfo.InvariantCulture) };
 
     public async Task InitializeAsync()
     {
-        _manifest = ManifestLoader.Parse($$"""
-            app: counter
-            deploy:
-              path: {{_root}}/app
-              upgrade: hot
-            health: { http: "http://127.0.0.1:${PORT}/health", timeout: 20s, interval: 100ms }
-            """, "akd.yaml", null, null);
-        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
-        _layout.EnsureCreated();
-        _journal = new ActivationJournal(Path.Combine(_root, "data"));
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
-        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        _journal = new ActivationJournal(Path.Combine(_host.Root, "data"));
+        CounterReleases.CopyTree(releases.V1, _host.Layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _host.Layout.ReleaseDir(B), []);
         await RelupGenerator.GenerateAsync(
-            new RelupRequest { OldRoot = releases.V1, OldVsn = "0.1.0", NewRoot = _layout.ReleaseDir(B), NewVsn = "0.2.0", ReleaseName = "counter" },
+            new RelupRequest { OldRoot = releases.V1, OldVsn = "0.1.0", NewRoot = _host.Layout.ReleaseDir(B), NewVsn = "0.2.0", ReleaseName = "counter" },
             line => output.WriteLine(line.Text), CancellationToken.None);
 
         // 0.1.0 deployed cold, counted to 3.
-        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        await Activator().ActivateAsync(A, _host.Env, "d-1", "deployed", CancellationToken.None);
         for (var i = 0; i < 3; i++)
         {
             await GetAsync("/incr");
@@ -64,13 +47,7 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
 
     public Task DisposeAsync()
     {
-        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
-        {
-            ProcessSignals.Send(pid, ProcessSignals.SigKill);
-        }
-
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _host.Dispose();
         return Task.CompletedTask;
     }
 
@@ -85,10 +62,10 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
 
         // Assert
         Assert.False(result.RolledBack);
-        Assert.Equal(B, _layout.CurrentReleaseId());
-        Assert.Equal([(A, "deployed"), (B, "hot-upgraded 0.1.0 -> 0.2.0")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(B, _host.Layout.CurrentReleaseId());
+        Assert.Equal([(A, "deployed"), (B, "hot-upgraded 0.1.0 -> 0.2.0")], _host.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.Equal(("counter 0.2.0", "3"), (await GetAsync("/"), await GetAsync("/count")));
-        Assert.True(RunState.Read(_layout.SharedDir) is { } state && state.ReleaseId == B && state.Pid == pid && state.VmReleaseId == A);
+        Assert.True(RunState.Read(_host.Layout.SharedDir) is { } state && state.ReleaseId == B && state.Pid == pid && state.VmReleaseId == A);
         Assert.Empty(_journal.Unfinished());
     }
 
@@ -97,11 +74,11 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     {
         // Arrange: release_handler installed 0.2.0 (status current), the agent died before make_permanent.
         var pid = await KilledDuringHotUpgradeAsync(applied: false);
-        var expression = HotUpgrader.ErlangExpression(Request(RunState.Read(_layout.SharedDir)!.Env));
+        var expression = HotUpgrader.ErlangExpression(Request(RunState.Read(_host.Layout.SharedDir)!.Env));
         var installOnly = expression.Replace("ok = release_handler:make_permanent(To),", "", StringComparison.Ordinal);
         Assert.NotEqual(expression, installOnly);
         await EvalAsync(installOnly);
-        var startErl = Path.Combine(_layout.ReleaseDir(A), "releases", "start_erl.data");
+        var startErl = Path.Combine(_host.Layout.ReleaseDir(A), "releases", "start_erl.data");
         Assert.EndsWith(" 0.1.0", (await File.ReadAllTextAsync(startErl)).Trim());
 
         // Act
@@ -110,9 +87,9 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
         // Assert: make_permanent rewrote start_erl.data, so a restart of this VM boots 0.2.0.
         Assert.False(result.RolledBack);
         Assert.EndsWith(" 0.2.0", (await File.ReadAllTextAsync(startErl)).Trim());
-        Assert.Equal([(A, "deployed"), (B, "hot-upgraded 0.1.0 -> 0.2.0")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal([(A, "deployed"), (B, "hot-upgraded 0.1.0 -> 0.2.0")], _host.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.Equal(("counter 0.2.0", "3"), (await GetAsync("/"), await GetAsync("/count")));
-        Assert.Equal(pid, RunState.Read(_layout.SharedDir)!.Pid);
+        Assert.Equal(pid, RunState.Read(_host.Layout.SharedDir)!.Pid);
     }
 
     [Fact(Timeout = 600_000)]
@@ -128,10 +105,10 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
         Assert.Contains($"the agent restarted during the hot upgrade 0.1.0 -> 0.2.0 of the VM (pid {pid}); the VM runs 0.1.0", failure.Message);
         Assert.Contains($"the VM (pid {pid}) is back on {A}, healthy", failure.Message);
         Assert.True(failure.Output.RolledBack);
-        Assert.Equal(A, _layout.CurrentReleaseId());
-        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(A, _host.Layout.CurrentReleaseId());
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _host.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.Equal(("counter 0.1.0", "3"), (await GetAsync("/"), await GetAsync("/count")));
-        Assert.True(RunState.Read(_layout.SharedDir) is { } state && state.ReleaseId == A && state.Pid == pid);
+        Assert.True(RunState.Read(_host.Layout.SharedDir) is { } state && state.ReleaseId == A && state.Pid == pid);
         Assert.Empty(_journal.Unfinished());
     }
 
@@ -151,10 +128,10 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
 
         // Assert: a new VM serves 0.1.0.
         Assert.Contains("the VM did not answer afterwards; rolled back to " + A, failure.Message);
-        Assert.Equal(A, _layout.CurrentReleaseId());
-        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(A, _host.Layout.CurrentReleaseId());
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _host.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.Equal("counter 0.1.0", await GetAsync("/"));
-        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } newPid } state && state.ReleaseId == A && newPid != pid && state.VmReleaseId is null);
+        Assert.True(RunState.Read(_host.Layout.SharedDir) is { Pid: { } newPid } state && state.ReleaseId == A && newPid != pid && state.VmReleaseId is null);
     }
 
     /// <summary>
@@ -163,12 +140,12 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     /// </summary>
     private async Task<int> KilledDuringHotUpgradeAsync(bool applied)
     {
-        var running = RunState.Read(_layout.SharedDir)!;
+        var running = RunState.Read(_host.Layout.SharedDir)!;
         _journal.Begin(Activator().HotJournalEntry(B, running, "0.1.0", "0.2.0", "d-2", "deployed", isRollback: false));
-        ReleaseInstaller.Install(_layout.ReleaseDir(B), _layout.ReleaseDir(A), "0.2.0");
+        ReleaseInstaller.Install(_host.Layout.ReleaseDir(B), _host.Layout.ReleaseDir(A), "0.2.0");
         if (applied)
         {
-            var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s2")).ApplyAsync(Request(running.Env), CancellationToken.None);
+            var up = await new HotUpgrader(TestMetrics.Reporter(_host.Outbox, "s2")).ApplyAsync(Request(running.Env), CancellationToken.None);
             Assert.True(up.Applied, up.Detail);
         }
 
@@ -176,13 +153,13 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     }
 
     private HotUpgradeRequest Request(Dictionary<string, string> env) =>
-        new() { App = "counter", RunningRoot = _layout.ReleaseDir(A), FromVsn = "0.1.0", ToVsn = "0.2.0", Env = env };
+        new() { App = "counter", RunningRoot = _host.Layout.ReleaseDir(A), FromVsn = "0.1.0", ToVsn = "0.2.0", Env = env };
 
     /// <summary>Evaluates Erlang in the counter VM with the release's erl_call, as the agent does.</summary>
     private async Task EvalAsync(string erlang)
     {
-        var home = Path.Combine(_root, "erl-call-home");
-        var spec = ErlCall.Spec(ErlCall.Find(_layout.ReleaseDir(A))!, _layout.ReleaseDir(A), Env, erlang, TimeSpan.FromSeconds(60), home)!;
+        var home = Path.Combine(_host.Root, "erl-call-home");
+        var spec = ErlCall.Spec(ErlCall.Find(_host.Layout.ReleaseDir(A))!, _host.Layout.ReleaseDir(A), _host.Env, erlang, TimeSpan.FromSeconds(60), home)!;
         var (result, text) = await ProcessRunner.CaptureAsync(spec, CancellationToken.None);
         output.WriteLine(text);
         Assert.True(result.Succeeded && text.Contains("akd:hot ok 0.1.0", StringComparison.Ordinal), text);
@@ -192,17 +169,10 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     private async Task<ActivateOutput> RecoverAsync()
     {
         var pending = Assert.Single(_journal.Unfinished()).Pending!;
-        return await Activator().RecoverAsync(pending, Env, CancellationToken.None);
+        return await Activator().RecoverAsync(pending, _host.Env, CancellationToken.None);
     }
 
-    private ReleaseActivator Activator()
-    {
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
-        return new ReleaseActivator(_layout, _manifest, new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(10)), _http, TimeProvider.System, reporter)
-        {
-            Journal = _journal,
-        };
-    }
+    private ReleaseActivator Activator() => _host.Activator(journal: _journal);
 
-    private async Task<string> GetAsync(string path) => await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}{path}"));
+    private Task<string> GetAsync(string path) => _host.GetAsync(path);
 }

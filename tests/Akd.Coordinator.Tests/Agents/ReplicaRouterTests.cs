@@ -18,13 +18,9 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
     [SkippableFact(Timeout = 60_000)]
     public async Task RunStepAsync_AgentOnAnotherReplica_RoutedThereWithItsOutputResultAndAckInOrder()
     {
-        // Arrange: web-2 is connected to replica b; replica a runs a step on it. Neither polls: only NOTIFY wakes them.
-        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
-        await using var dropsTheDatabase = store;
-        using var otherStore = store.OtherCoordinator();
-        await using var a = await Replica.StartAsync(store, "a", TimeSpan.FromHours(1));
-        await using var b = await Replica.StartAsync(otherStore, "b", TimeSpan.FromHours(1));
-        var agent = await b.ConnectAsync("web-2", "role=web");
+        // Arrange: neither replica polls: only NOTIFY wakes them.
+        await using var routed = await RoutedStep.StartAsync(cluster, TimeSpan.FromHours(1));
+        var (a, agent) = (routed.A, routed.Agent);
         var command = new StepCommand { StepId = "step-1", DeadlineSeconds = 30, Ping = new PingStep() };
         var lines = new List<string>();
 
@@ -49,12 +45,8 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
     public async Task RunStepAsync_CancelledOnTheAskingReplica_TheAgentIsToldToCancel()
     {
         // Arrange
-        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
-        await using var dropsTheDatabase = store;
-        using var otherStore = store.OtherCoordinator();
-        await using var a = await Replica.StartAsync(store, "a");
-        await using var b = await Replica.StartAsync(otherStore, "b");
-        var agent = await b.ConnectAsync("web-2", "role=web");
+        await using var routed = await RoutedStep.StartAsync(cluster);
+        var (a, agent) = (routed.A, routed.Agent);
         using var cancel = new CancellationTokenSource();
 
         // Act
@@ -151,6 +143,43 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
         {
             Recorded.Enqueue((agent, result));
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// The arrange of a routed step: a fresh database, replicas a and b on connections of their own, and the FAKE agent
+    /// web-2 connected to b, so a step replica a runs on it is routed.
+    /// </summary>
+    private sealed class RoutedStep : IAsyncDisposable
+    {
+        private readonly TempDatabase _store;
+        private readonly TempDatabase _otherStore;
+
+        private RoutedStep(TempDatabase store, TempDatabase otherStore, Replica a, Replica b, FakeAgent agent) =>
+            (_store, _otherStore, A, B, Agent) = (store, otherStore, a, b, agent);
+
+        public Replica A { get; }
+
+        public Replica B { get; }
+
+        public FakeAgent Agent { get; }
+
+        /// <param name="poll">How often each replica looks for routed messages besides being notified.</param>
+        public static async Task<RoutedStep> StartAsync(PostgresCluster cluster, TimeSpan? poll = null)
+        {
+            var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+            var otherStore = store.OtherCoordinator();
+            var a = await Replica.StartAsync(store, "a", poll);
+            var b = await Replica.StartAsync(otherStore, "b", poll);
+            return new RoutedStep(store, otherStore, a, b, await b.ConnectAsync("web-2", "role=web"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await B.DisposeAsync();
+            await A.DisposeAsync();
+            _otherStore.Dispose();
+            await _store.DisposeAsync();
         }
     }
 

@@ -85,8 +85,8 @@ public sealed class ArtifactCollectorTests : IDisposable
             deploys.Add(await DeployAsync($"d-{i}", "hello", i, finished: true));
         }
 
-        await _db.Deployments.SetHostStepAsync("d-0", "web-1", "activate", "succeeded", "0.1.0-0", "", CancellationToken.None);
-        await _db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "failed", "0.1.0-1", "", CancellationToken.None);
+        await _db.Deployments.SetHostStepAsync("d-0", "web-1", StepKind.Activate, StepState.Succeeded, "0.1.0-0", "", CancellationToken.None);
+        await _db.Deployments.SetHostStepAsync("d-1", "web-1", StepKind.Activate, StepState.Failed, "0.1.0-1", "", CancellationToken.None);
 
         // Act
         await _collector.CollectAsync(CancellationToken.None);
@@ -127,7 +127,7 @@ public sealed class ArtifactCollectorTests : IDisposable
         await _db.Deployments.SetBuildAsync(id, release, "0.1.0", $"0.1.0-{minute}", CancellationToken.None);
         if (finished)
         {
-            await _db.Deployments.SetStateAsync(id, DeploymentStates.Succeeded, null, finished: true, CancellationToken.None);
+            await _db.Deployments.SetStateAsync(id, DeploymentState.Succeeded, null, finished: true, CancellationToken.None);
         }
 
         return (source, release);

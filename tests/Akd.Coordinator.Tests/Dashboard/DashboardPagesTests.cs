@@ -19,7 +19,7 @@ public sealed class DashboardPagesTests
         var events = new List<DeploymentEvent>
         {
             new() { Seq = 1, Kind = EventKind.Log, Host = "web-1", Message = "</pre><script>alert('log')</script>", At = Now() },
-            new() { Seq = 2, Kind = EventKind.Step, Host = "web-1\"><b>", Step = "activate", State = "succeeded", Message = "<i>ok</i>", At = Now() },
+            new() { Seq = 2, Kind = EventKind.Step, Host = "web-1\"><b>", Step = StepKind.Activate, StepState = StepState.Succeeded, Message = "<i>ok</i>", At = Now() },
         };
 
         // Act
@@ -98,10 +98,10 @@ public sealed class DashboardPagesTests
         // Arrange
         var all = new[]
         {
-            Deployment("a", "", "succeeded", finished: true),
-            Deployment("b", "staging", "failed", finished: true),
-            Deployment("c", "", "building", finished: false),
-            Deployment("d", "staging", "succeeded", finished: true),
+            Deployment("a", "", DeploymentState.Succeeded, finished: true),
+            Deployment("b", "staging", DeploymentState.Failed, finished: true),
+            Deployment("c", "", DeploymentState.Building, finished: false),
+            Deployment("d", "staging", DeploymentState.Succeeded, finished: true),
         };
         var query = new Microsoft.AspNetCore.Http.QueryCollection(new Dictionary<string, Microsoft.Extensions.Primitives.StringValues>
         {
@@ -162,13 +162,13 @@ public sealed class DashboardPagesTests
 
     private static Timestamp Now() => Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
 
-    private static Deployment Finished() => Deployment("d-1", "", "succeeded", finished: true);
+    private static Deployment Finished() => Deployment("d-1", "", DeploymentState.Succeeded, finished: true);
 
-    private static Deployment Running() => Deployment("d-2", "", "building", finished: false);
+    private static Deployment Running() => Deployment("d-2", "", DeploymentState.Building, finished: false);
 
-    private static Deployment Deployment(string id, string env, string state, bool finished) => new()
+    private static Deployment Deployment(string id, string env, DeploymentState state, bool finished) => new()
     {
-        Id = id, App = "hello", Environment = env, Kind = "deploy", State = state, Strategy = "remote-build", Actor = "alice",
+        Id = id, App = "hello", Environment = env, Kind = DeploymentKind.Deploy, State = state, Strategy = "remote-build", Actor = "alice",
         CreatedAt = Now(), FinishedAt = finished ? Now() : null,
     };
 }

@@ -137,7 +137,7 @@ internal sealed class CoordinatorHarness : IDisposable
     public async Task<Deployment> GetAsync(string id, CancellationToken ct) =>
         await Deployments.GetAsync(id, ct) ?? throw new InvalidOperationException($"no deployment {id}");
 
-    public static HostStatus Row(Deployment d, string host, string step) => d.Hosts.Single(h => h.Host == host && h.Step == step);
+    public static HostStatus Row(Deployment d, string host, StepKind step) => d.Hosts.Single(h => h.Host == host && h.Step == step);
 
     public static AppManifest Parse(string yaml) => ManifestLoader.Parse(yaml, "akd.yaml", null, null);
 

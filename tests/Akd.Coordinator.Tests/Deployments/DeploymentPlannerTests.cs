@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Errors;
 
@@ -21,7 +22,7 @@ public sealed class DeploymentPlannerTests
         // Assert
         Assert.Equal("build-1", plan.BuildAgent);
         Assert.Equal(["web-1", "web-2"], plan.Targets);
-        Assert.Equal((DeploymentStates.Pending, "remote-build", "alice@box"), (plan.Record.State, plan.Record.Strategy, plan.Record.Actor));
+        Assert.Equal((DeploymentState.Pending, "remote-build", "alice@box"), (plan.Record.State, plan.Record.Strategy, plan.Record.Actor));
         Assert.Equal(h.Clock.GetUtcNow(), plan.Record.CreatedAt.ToDateTimeOffset());
     }
 

@@ -35,9 +35,9 @@ public sealed class DeploymentRecoveryTests
 
         // Assert: web-1 never got a second step; every host is on the release, as its own log would say.
         Assert.Empty(web[0].Pending());
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
-        Assert.All(d.Hosts.Where(r => r.Step == StepKinds.Activate), r => Assert.Equal((StepStates.Succeeded, "0.2.0-r1"), (r.State, r.ReleaseId)));
-        Assert.Contains("reported after the coordinator lost the step", CoordinatorHarness.Row(d, "web-1", "activate").Message);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
+        Assert.All(d.Hosts.Where(r => r.Step == StepKind.Activate), r => Assert.Equal((StepState.Succeeded, "0.2.0-r1"), (r.State, r.ReleaseId)));
+        Assert.Contains("reported after the coordinator lost the step", CoordinatorHarness.Row(d, "web-1", StepKind.Activate).Message);
     }
 
     [Fact(Timeout = 20_000)]
@@ -53,10 +53,10 @@ public sealed class DeploymentRecoveryTests
         var d = await WaitFinishedAsync(h, id);
 
         // Assert
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.Equal("interrupted by a coordinator restart and not resumed: the build had not finished, so there is no release to deliver", d.Error);
-        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
-        Assert.All(d.Hosts.Where(r => r.Step == StepKinds.Activate), r => Assert.Equal(StepStates.Skipped, r.State));
+        Assert.Equal(StepState.Failed, CoordinatorHarness.Row(d, "build-1", StepKind.Build).State);
+        Assert.All(d.Hosts.Where(r => r.Step == StepKind.Activate), r => Assert.Equal(StepState.Skipped, r.State));
         Assert.All(web, w => Assert.Empty(w.Pending()));
     }
 
@@ -73,11 +73,11 @@ public sealed class DeploymentRecoveryTests
         var d = await WaitFinishedAsync(h, id);
 
         // Assert: failed as a host that never answered fails an uninterrupted rollout.
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.StartsWith("web-1: no result came after the coordinator restarted (the host's state is unknown)", d.Error);
         Assert.Contains("2 hosts not reached", d.Error);
-        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", "activate")));
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "activate").State);
+        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", StepKind.Activate)));
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-2", StepKind.Activate).State);
         Assert.All(web, w => Assert.Empty(w.Pending()));
     }
 
@@ -100,10 +100,10 @@ public sealed class DeploymentRecoveryTests
         var d = await WaitFinishedAsync(h, id);
 
         // Assert: web-1 is not sent its step again; it stays unknown until its own result corrects it.
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
         Assert.Empty(web[0].Pending());
-        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", "activate")));
-        Assert.Equal(StepStates.Succeeded, CoordinatorHarness.Row(d, "web-3", "activate").State);
+        Assert.True(HostUnknown.Is(CoordinatorHarness.Row(d, "web-1", StepKind.Activate)));
+        Assert.Equal(StepState.Succeeded, CoordinatorHarness.Row(d, "web-3", StepKind.Activate).State);
         var finished = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Last(e => e.Kind == EventKind.Deployment);
         Assert.Equal("0.2.0-r1 is live; tolerated failures: web-1: no result came after the coordinator restarted (the host's state is unknown)", finished.Message);
     }
@@ -114,8 +114,8 @@ public sealed class DeploymentRecoveryTests
         // Arrange: web-1 switched, web-2's step was running and its host rolled back; max_failures 0, rollback: all.
         using var h = new CoordinatorHarness();
         var (id, web) = await InterruptedDeploymentAsync(h, built: true, RollbackAll);
-        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
-        await h.Deployments.SetHostStepAsync(id, "web-2", StepKinds.Activate, StepStates.Running, "0.2.0-r1", "", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKind.Activate, StepState.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-2", StepKind.Activate, StepState.Running, "0.2.0-r1", "", CancellationToken.None);
         await h.LateResults.RecordAsync("web-2", new StepResult
         {
             StepId = "s-old", DeploymentId = id, Ok = false, Error = "health check failed",
@@ -130,11 +130,11 @@ public sealed class DeploymentRecoveryTests
 
         // Assert: failed as the uninterrupted rollout would have, web-3 never touched.
         Assert.Equal("", back.Rollback.ToRelease);
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.StartsWith("web-2: health check failed", d.Error);
         Assert.Contains("rollback: all put back web-1", d.Error);
-        Assert.Equal((StepStates.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", "rollback").State, CoordinatorHarness.Row(d, "web-1", "rollback").ReleaseId));
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-3", "activate").State);
+        Assert.Equal((StepState.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", StepKind.Rollback).State, CoordinatorHarness.Row(d, "web-1", StepKind.Rollback).ReleaseId));
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-3", StepKind.Activate).State);
         Assert.Empty(web[1].Pending());
         Assert.Empty(web[2].Pending());
     }
@@ -145,7 +145,7 @@ public sealed class DeploymentRecoveryTests
         // Arrange: web-1 failed before the restart; max_failures 1 tolerates it.
         using var h = new CoordinatorHarness();
         var (id, web) = await InterruptedDeploymentAsync(h, built: true, Tolerant);
-        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Failed, "0.2.0-r1", "health check failed", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKind.Activate, StepState.Failed, "0.2.0-r1", "health check failed", CancellationToken.None);
 
         // Act
         await h.Recovery().StartAsync(CancellationToken.None);
@@ -158,7 +158,7 @@ public sealed class DeploymentRecoveryTests
         var d = await WaitFinishedAsync(h, id);
 
         // Assert
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
         var finished = (await h.Events.ReadAsync(id, 0, CancellationToken.None)).Last(e => e.Kind == EventKind.Deployment);
         Assert.Equal("0.2.0-r1 is live; tolerated failures: web-1: health check failed", finished.Message);
         Assert.Empty(web[0].Pending());
@@ -177,18 +177,18 @@ public sealed class DeploymentRecoveryTests
         };
         var record = new Deployment
         {
-            Id = "d-op-restart", Kind = DeploymentKinds.Restart, App = "hello", Strategy = "remote-build", State = DeploymentStates.Running, Actor = "alice@box",
+            Id = "d-op-restart", Kind = DeploymentKind.Restart, App = "hello", Strategy = "remote-build", State = DeploymentState.Running, Actor = "alice@box",
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(h.Clock.GetUtcNow()), ManifestSha256 = "00",
         };
         await h.Operations.CreateAsync(new OperationPlan(record, CoordinatorHarness.Parse(ThreeHosts), ThreeHosts, "", ["web-1", "web-2", "web-3"]), CancellationToken.None);
-        await h.Deployments.SetHostStepAsync(record.Id, "web-1", "restart", StepStates.Succeeded, "0.1.0-r0", "restarted", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(record.Id, "web-1", StepKind.Restart, StepState.Succeeded, "0.1.0-r0", "restarted", CancellationToken.None);
 
         // Act
         await h.Recovery().StartAsync(CancellationToken.None);
         foreach (var host in new[] { web[1], web[2] })
         {
             var step = await host.ReceiveStepAsync(CancellationToken.None);
-            Assert.Equal("restart", step.Control.Action);
+            Assert.Equal(DeploymentKind.Restart, step.Control.Action);
             host.Answer(new StepResult { StepId = step.StepId, DeploymentId = record.Id, Ok = true, Control = new AppControlOutput { ReleaseId = "0.1.0-r0", Running = true } });
         }
 
@@ -196,8 +196,8 @@ public sealed class DeploymentRecoveryTests
 
         // Assert
         Assert.Empty(web[0].Pending());
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
-        Assert.All(d.Hosts, r => Assert.Equal((StepStates.Succeeded, "0.1.0-r0"), (r.State, r.ReleaseId)));
+        Assert.Equal(DeploymentState.Succeeded, d.State);
+        Assert.All(d.Hosts, r => Assert.Equal((StepState.Succeeded, "0.1.0-r0"), (r.State, r.ReleaseId)));
         Assert.Equal("0.1.0-r0", d.ReleaseId);
     }
 
@@ -247,7 +247,7 @@ public sealed class DeploymentRecoveryTests
         Assert.Equal("0.1.0", first.Activate.Upgrade.RelupFrom);
         Assert.All(rest, step => Assert.Equal(first.Activate.Upgrade, step.Activate.Upgrade));
         Assert.All(rest, step => Assert.Equal(first.Activate.ReleaseId, step.Activate.ReleaseId));
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
     }
 
     [Fact(Timeout = 20_000)]
@@ -266,10 +266,10 @@ public sealed class DeploymentRecoveryTests
         var d = await WaitFinishedAsync(h, id);
 
         // Assert: as the cancel would have ended it without the restart.
-        Assert.Equal(DeploymentStates.Cancelled, d.State);
+        Assert.Equal(DeploymentState.Cancelled, d.State);
         Assert.Equal("cancelled by bob@laptop; 2 hosts not reached; back on their previous release: web-1", d.Error);
-        Assert.Equal((StepStates.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", "rollback").State, CoordinatorHarness.Row(d, "web-1", "rollback").ReleaseId));
-        Assert.All(new[] { "web-2", "web-3" }, host => Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, host, "activate").State));
+        Assert.Equal((StepState.RolledBack, "0.1.0-r0"), (CoordinatorHarness.Row(d, "web-1", StepKind.Rollback).State, CoordinatorHarness.Row(d, "web-1", StepKind.Rollback).ReleaseId));
+        Assert.All(new[] { "web-2", "web-3" }, host => Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, host, StepKind.Activate).State));
         Assert.Empty(web[1].Pending());
         Assert.Empty(web[2].Pending());
     }
@@ -288,7 +288,7 @@ public sealed class DeploymentRecoveryTests
         await h.Runner.CreateAsync(plan, CancellationToken.None);
         var id = plan.Record.Id;
         await h.Deployments.SetBuildAsync(id, "", "0.2.0", "0.2.0-r1", CancellationToken.None);
-        await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
+        await h.Deployments.SetHostStepAsync(id, "web-1", StepKind.Activate, StepState.Succeeded, "0.2.0-r1", "healthy", CancellationToken.None);
 
         // Act
         await h.Recovery().StartAsync(CancellationToken.None);
@@ -300,7 +300,7 @@ public sealed class DeploymentRecoveryTests
         Assert.Equal(plan.Record.SourceSha256, step.SourceActivate.Source.Archive.Sha256);
         Assert.Equal("0.2.0-r1", step.SourceActivate.ReleaseId);
         Assert.Empty(web[0].Pending());
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
     }
 
     private const string SourceDeploy = """
@@ -350,13 +350,13 @@ public sealed class DeploymentRecoveryTests
         var id = plan.Record.Id;
         if (built)
         {
-            await h.Deployments.SetHostStepAsync(id, "build-1", StepKinds.Build, StepStates.Succeeded, "", "built", CancellationToken.None);
+            await h.Deployments.SetHostStepAsync(id, "build-1", StepKind.Build, StepState.Succeeded, "", "built", CancellationToken.None);
             await h.Deployments.SetBuildAsync(id, await h.UploadAsync("release tarball", CancellationToken.None), "0.2.0", "0.2.0-r1", CancellationToken.None);
-            await h.Deployments.SetHostStepAsync(id, "web-1", StepKinds.Activate, StepStates.Running, "0.2.0-r1", "", CancellationToken.None);
+            await h.Deployments.SetHostStepAsync(id, "web-1", StepKind.Activate, StepState.Running, "0.2.0-r1", "", CancellationToken.None);
         }
         else
         {
-            await h.Deployments.SetHostStepAsync(id, "build-1", StepKinds.Build, StepStates.Running, "", "", CancellationToken.None);
+            await h.Deployments.SetHostStepAsync(id, "build-1", StepKind.Build, StepState.Running, "", "", CancellationToken.None);
         }
 
         return (id, web);

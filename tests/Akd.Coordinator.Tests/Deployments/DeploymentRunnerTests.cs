@@ -23,11 +23,11 @@ public sealed class DeploymentRunnerTests
 
         // Assert
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.Equal("build on build-1 failed: mix compile failed (exit 1): undefined function foo/0", d.Error);
-        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
-        var activate = CoordinatorHarness.Row(d, "web-1", "activate");
-        Assert.Equal(StepStates.Skipped, activate.State);
+        Assert.Equal(StepState.Failed, CoordinatorHarness.Row(d, "build-1", StepKind.Build).State);
+        var activate = CoordinatorHarness.Row(d, "web-1", StepKind.Activate);
+        Assert.Equal(StepState.Skipped, activate.State);
         Assert.StartsWith("not reached: the build failed", activate.Message);
         Assert.Empty(web.Pending());
         Assert.Equal("", d.ReleaseId);
@@ -52,10 +52,10 @@ public sealed class DeploymentRunnerTests
 
         // Assert
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Cancelled, d.State);
+        Assert.Equal(DeploymentState.Cancelled, d.State);
         Assert.Equal("cancelled by bob@laptop during the build; no host was touched", d.Error);
-        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-1", "activate").State);
+        Assert.Equal(StepState.Failed, CoordinatorHarness.Row(d, "build-1", StepKind.Build).State);
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-1", StepKind.Activate).State);
         var stop = Assert.Single(builder.Pending());
         Assert.Equal(new CancelStep { StepId = build.StepId, Reason = "cancelled" }, stop.CancelStep);
         Assert.Empty(web.Pending());
@@ -91,11 +91,11 @@ public sealed class DeploymentRunnerTests
 
         // Assert
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.StartsWith("0.2.0-", activate.Activate.ReleaseId);
-        var row = CoordinatorHarness.Row(d, "web-1", "activate");
-        Assert.Equal((StepStates.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "activate").State);
+        var row = CoordinatorHarness.Row(d, "web-1", StepKind.Activate);
+        Assert.Equal((StepState.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-2", StepKind.Activate).State);
         Assert.Empty(web2.Pending());
     }
 
@@ -120,7 +120,7 @@ public sealed class DeploymentRunnerTests
             Build = new BuildOutput { App = "hello", Version = "0.2.0", Artifact = new ArtifactRef { Sha256 = new string('a', 64), Size = 10 } },
         });
         var buildAck = await builder.ReceiveAsync(CancellationToken.None);
-        var buildRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "build-1", "build");
+        var buildRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "build-1", StepKind.Build);
         var activate = await web.ReceiveStepAsync(CancellationToken.None);
         web.Answer(new StepResult
         {
@@ -128,14 +128,14 @@ public sealed class DeploymentRunnerTests
             Activate = new ActivateOutput { ReleaseId = activate.Activate.ReleaseId },
         });
         var activateAck = await web.ReceiveAsync(CancellationToken.None);
-        var activateRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "web-1", "activate");
+        var activateRow = CoordinatorHarness.Row(await h.GetAsync(plan.Record.Id, CancellationToken.None), "web-1", StepKind.Activate);
         await run;
 
         // Assert: each acknowledgement names its step; the rows are final.
         Assert.Equal(build.StepId, buildAck.ResultAck?.StepId);
-        Assert.Equal(StepStates.Succeeded, buildRow.State);
+        Assert.Equal(StepState.Succeeded, buildRow.State);
         Assert.Equal(activate.StepId, activateAck.ResultAck?.StepId);
-        Assert.Equal(StepStates.Succeeded, activateRow.State);
+        Assert.Equal(StepState.Succeeded, activateRow.State);
     }
 
     [Theory(Timeout = 10_000)]
@@ -177,10 +177,10 @@ public sealed class DeploymentRunnerTests
 
         // Assert
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.Equal($"build on build-1 failed: the build's result names release {sha[..12]}, which build-1 did not upload in this build step; it is not delivered", d.Error);
-        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "build-1", "build").State);
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-1", "activate").State);
+        Assert.Equal(StepState.Failed, CoordinatorHarness.Row(d, "build-1", StepKind.Build).State);
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-1", StepKind.Activate).State);
         Assert.Empty(web.Pending());
         Assert.Equal("", d.ArtifactSha256);
     }

@@ -25,7 +25,7 @@ public sealed class DeploymentSchedulerTests
         // Assert
         Assert.Equal(first, locked.Holder.DeploymentId);
         Assert.Null(await h.Deployments.GetAsync(second.Record.Id, CancellationToken.None));
-        Assert.Equal(DeploymentStates.Failed, (await h.GetAsync(first, CancellationToken.None)).State);
+        Assert.Equal(DeploymentState.Failed, (await h.GetAsync(first, CancellationToken.None)).State);
         Assert.True(h.Scheduler.IsRunning(third));
         Assert.NotEqual(build.StepId, (await builder.ReceiveStepAsync(CancellationToken.None)).StepId);
         Assert.Equal([build.StepId], builder.Acknowledged);
@@ -50,7 +50,7 @@ public sealed class DeploymentSchedulerTests
         Assert.True(cancelled);
         Assert.False(unknown);
         var d = await h.GetAsync(id, CancellationToken.None);
-        Assert.Equal((DeploymentStates.Cancelled, "bob@laptop"), (d.State, d.CancelledBy));
+        Assert.Equal((DeploymentState.Cancelled, "bob@laptop"), (d.State, d.CancelledBy));
     }
 
     /// <summary>The scheduler runs deployments in the background; the test's timeout bounds the wait.</summary>

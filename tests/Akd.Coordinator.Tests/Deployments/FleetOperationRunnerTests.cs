@@ -12,7 +12,7 @@ public sealed class FleetOperationRunnerTests
         using var h = new CoordinatorHarness();
         var web1 = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
         var web2 = await h.ConnectAsync("web-2", "role=web", CancellationToken.None);
-        var plan = Plan(h, DeploymentKinds.Restart, ["web-1", "web-2"]);
+        var plan = Plan(h, DeploymentKind.Restart, ["web-1", "web-2"]);
         await h.Operations.CreateAsync(plan, CancellationToken.None);
 
         // Act
@@ -22,12 +22,12 @@ public sealed class FleetOperationRunnerTests
         await run;
 
         // Assert
-        Assert.Equal(new AppControlStep { Action = "restart" }, step.Control);
+        Assert.Equal(new AppControlStep { Action = DeploymentKind.Restart }, step.Control);
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Failed, d.State);
+        Assert.Equal(DeploymentState.Failed, d.State);
         Assert.StartsWith("web-1: the app did not come up", d.Error);
-        Assert.Equal(StepStates.Failed, CoordinatorHarness.Row(d, "web-1", "restart").State);
-        Assert.Equal(StepStates.Skipped, CoordinatorHarness.Row(d, "web-2", "restart").State);
+        Assert.Equal(StepState.Failed, CoordinatorHarness.Row(d, "web-1", StepKind.Restart).State);
+        Assert.Equal(StepState.Skipped, CoordinatorHarness.Row(d, "web-2", StepKind.Restart).State);
         Assert.Empty(web2.Pending());
     }
 
@@ -37,7 +37,7 @@ public sealed class FleetOperationRunnerTests
         // Arrange
         using var h = new CoordinatorHarness();
         var web1 = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
-        var plan = Plan(h, DeploymentKinds.Rollback, ["web-1"]);
+        var plan = Plan(h, DeploymentKind.Rollback, ["web-1"]);
         await h.Operations.CreateAsync(plan, CancellationToken.None);
 
         // Act
@@ -48,10 +48,10 @@ public sealed class FleetOperationRunnerTests
 
         // Assert
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Succeeded, d.State);
+        Assert.Equal(DeploymentState.Succeeded, d.State);
         Assert.Equal("0.1.0-20260101000000", d.ReleaseId);
-        var row = CoordinatorHarness.Row(d, "web-1", "rollback");
-        Assert.Equal((StepStates.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
+        var row = CoordinatorHarness.Row(d, "web-1", StepKind.Rollback);
+        Assert.Equal((StepState.RolledBack, "0.1.0-20260101000000"), (row.State, row.ReleaseId));
     }
 
     [Fact(Timeout = 10_000)]
@@ -60,7 +60,7 @@ public sealed class FleetOperationRunnerTests
         // Arrange
         using var h = new CoordinatorHarness();
         var web1 = await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
-        var plan = Plan(h, DeploymentKinds.Stop, ["web-1"]);
+        var plan = Plan(h, DeploymentKind.Stop, ["web-1"]);
         await h.Operations.CreateAsync(plan, CancellationToken.None);
         using var stopping = new CancellationTokenSource();
 
@@ -72,16 +72,16 @@ public sealed class FleetOperationRunnerTests
 
         // Assert: nothing is decided; the next start reconciles it.
         var d = await h.GetAsync(plan.Record.Id, CancellationToken.None);
-        Assert.Equal(DeploymentStates.Interrupted, d.State);
+        Assert.Equal(DeploymentState.Interrupted, d.State);
         Assert.Null(d.FinishedAt);
-        Assert.Equal(StepStates.Running, CoordinatorHarness.Row(d, "web-1", "stop").State);
+        Assert.Equal(StepState.Running, CoordinatorHarness.Row(d, "web-1", StepKind.Stop).State);
     }
 
-    private static OperationPlan Plan(CoordinatorHarness h, string kind, IReadOnlyList<string> targets)
+    private static OperationPlan Plan(CoordinatorHarness h, DeploymentKind kind, IReadOnlyList<string> targets)
     {
         var record = new Deployment
         {
-            Id = $"d-op-{kind}", Kind = kind, App = "hello", Strategy = "remote-build", State = DeploymentStates.Pending, Actor = "alice@box",
+            Id = $"d-op-{kind.Text()}", Kind = kind, App = "hello", Strategy = "remote-build", State = DeploymentState.Pending, Actor = "alice@box",
             CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(h.Clock.GetUtcNow()), ManifestSha256 = "00",
         };
         return new OperationPlan(record, CoordinatorHarness.Parse(CoordinatorHarness.Manifest), CoordinatorHarness.Manifest, "", targets);

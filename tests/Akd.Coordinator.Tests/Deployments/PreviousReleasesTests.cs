@@ -102,7 +102,7 @@ public sealed class PreviousReleasesTests : IDisposable
         await _db.Deployments.SetBuildAsync(id, sha, releaseId.Split('-')[0], releaseId, CancellationToken.None);
         foreach (var host in hosts)
         {
-            await _db.Deployments.SetHostStepAsync(id, host, "activate", "succeeded", releaseId, "", CancellationToken.None);
+            await _db.Deployments.SetHostStepAsync(id, host, StepKind.Activate, StepState.Succeeded, releaseId, "", CancellationToken.None);
             await Task.Delay(20); // finished_at orders the hosts' reports
         }
 

@@ -44,10 +44,16 @@ public sealed class SharedStoreEventsTests(PostgresCluster cluster)
         var stored = await store.Events.ReadAsync("d-1", 0, CancellationToken.None);
         Assert.Equal(4, seen.Count);
         Assert.Equal(stored.Select(e => e.Seq), seen.Select(e => e.Seq));
-        Assert.Equal(["building", "", "succeeded", "succeeded"], seen.Select(e => e.State));
+        Assert.Equal(["building", "", "succeeded", "succeeded"], seen.Select(e => e.StatusText()));
         Assert.Equal("compiling", seen[1].Message);
     }
 
     private static DeploymentEvent Event(EventKind kind, string state, string message = "") =>
-        new() { DeploymentId = "d-1", Kind = kind, State = state, Message = message, Host = kind == EventKind.Deployment ? "" : "web-1" };
+        WithStatus(new() { DeploymentId = "d-1", Kind = kind, Message = message, Host = kind == EventKind.Deployment ? "" : "web-1" }, state);
+
+    private static DeploymentEvent WithStatus(DeploymentEvent e, string state)
+    {
+        e.SetStatus(state);
+        return e;
+    }
 }

@@ -40,7 +40,7 @@ public sealed class SharedStoreSchedulerTests(PostgresCluster cluster)
         // Assert
         Assert.Equal((first, "alice@box"), (locked.Holder.DeploymentId, locked.Holder.Actor));
         Assert.Null(await b.Deployments.GetAsync(second.Record.Id, CancellationToken.None));
-        Assert.Equal(DeploymentStates.Failed, (await b.GetAsync(first, CancellationToken.None)).State);
+        Assert.Equal(DeploymentState.Failed, (await b.GetAsync(first, CancellationToken.None)).State);
         Assert.True(b.Scheduler.IsRunning(third));
         Assert.Equal(CoordinatorMessage.BodyOneofCase.RunStep, (await builderB.ReceiveAsync(CancellationToken.None)).BodyCase);
     }

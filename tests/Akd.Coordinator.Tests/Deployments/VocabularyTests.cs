@@ -20,7 +20,7 @@ public sealed class VocabularyTests
 
         // Assert
         Assert.Equal([states, stepStates, kinds, steps, phases], texts);
-        Assert.Equal((DeploymentStates.Cancelled, StepStates.RolledBack, DeploymentKinds.Restart), ("cancelled", "rolled-back", "restart"));
+        Assert.Equal((DeploymentState.Cancelled.Text(), StepState.RolledBack.Text(), DeploymentKind.Restart.Text()), ("cancelled", "rolled-back", "restart"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.Coordinator.Errors;
 using Grpc.Core;
 
@@ -50,6 +51,22 @@ public sealed class RpcErrorInterceptorTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task DuplexStreamingServerHandler_ProtocolRefused_FailedPreconditionWithProtocolTrailer()
+    {
+        // Arrange: the agent hub refuses a hello of another major version and names its own for the agent.
+        var thrown = new ProtocolRefusedException("agent web-1 speaks agent protocol 3.0 and this coordinator 2.3", "2.3");
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _interceptor.DuplexStreamingServerHandler<string, string>(null!, null!, null!, (_, _, _) => throw thrown));
+
+        // Assert
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal("agent web-1 speaks agent protocol 3.0 and this coordinator 2.3", error.Status.Detail);
+        Assert.Equal("2.3", error.Trailers.GetValue(AgentProtocol.RefusedTrailer));
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task ServerStreamingServerHandler_HandlerThrowsOtherException_PassesThroughUnchanged()
     {
         // Arrange: not a refusal (a bug, a cancelled call): gRPC reports it as it always has.
@@ -67,7 +84,7 @@ public sealed class RpcErrorInterceptorTests
     [Fact(Timeout = 10_000)]
     public async Task ClientStreamingServerHandler_HandlerThrowsRpcException_PassesThroughWithItsTrailers()
     {
-        // Arrange: a status built elsewhere (e.g. the agent hub's protocol refusal with its trailer) is left as it is.
+        // Arrange: a status built elsewhere (e.g. by a call the handler made itself) is left as it is.
         var thrown = new RpcException(new Status(StatusCode.Aborted, "locked"), new Metadata { { "akd-lock-holder", "d-1" } });
 
         // Act

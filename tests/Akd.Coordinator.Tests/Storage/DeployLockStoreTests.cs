@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
 using Akd.Testing;
 
@@ -41,7 +42,7 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
         Assert.NotNull(holder);
         Assert.Equal("d-1", holder.DeploymentId);
         Assert.Equal("alice@box", holder.Actor);
-        Assert.Equal("deploy", holder.Kind);
+        Assert.Equal(DeploymentKind.Deploy, holder.Kind);
         Assert.Equal(first.CreatedAt.ToDateTimeOffset(), holder.Since, TimeSpan.FromMilliseconds(1));
     }
 
@@ -71,7 +72,7 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
         await AcquireAsync(db, TempDatabase.NewDeployment("d-1"));
 
         // Act
-        await db.Deployments.SetStateAsync("d-1", "failed", "boom", finished: true, CancellationToken.None);
+        await db.Deployments.SetStateAsync("d-1", DeploymentState.Failed, "boom", finished: true, CancellationToken.None);
         var next = await AcquireAsync(db, TempDatabase.NewDeployment("d-2"));
 
         // Assert
@@ -87,7 +88,7 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
         var old = TempDatabase.NewDeployment("d-1");
         await AcquireAsync(db, old);
-        await db.Deployments.SetStateAsync("d-1", "failed", "crash", finished: true, CancellationToken.None);
+        await db.Deployments.SetStateAsync("d-1", DeploymentState.Failed, "crash", finished: true, CancellationToken.None);
         Assert.Null(await db.Locks.TryAcquireAsync(TempDatabase.LockFor(old), CancellationToken.None));
 
         // Act
@@ -128,7 +129,7 @@ public sealed class DeployLockStoreTests(PostgresCluster cluster)
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
         var finished = TempDatabase.NewDeployment("d-1");
         await db.Deployments.CreateAsync(finished, "app: hello", CancellationToken.None);
-        await db.Deployments.SetStateAsync("d-1", "failed", "restart", finished: true, CancellationToken.None);
+        await db.Deployments.SetStateAsync("d-1", DeploymentState.Failed, "restart", finished: true, CancellationToken.None);
         await db.Locks.TryAcquireAsync(TempDatabase.LockFor(finished), CancellationToken.None);
         await AcquireAsync(db, TempDatabase.NewDeployment("d-2", environment: "staging"));
 

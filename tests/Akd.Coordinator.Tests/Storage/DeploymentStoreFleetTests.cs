@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
 using Akd.Testing;
 using Microsoft.Data.Sqlite;
@@ -15,8 +16,8 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await CreateAsync(db, "d-1", "app: hello # good", "succeeded", minutesAgo: 10);
-        await CreateAsync(db, "d-2", "app: hello # broken", "failed", minutesAgo: 5);
+        await CreateAsync(db, "d-1", "app: hello # good", DeploymentState.Succeeded, minutesAgo: 10);
+        await CreateAsync(db, "d-2", "app: hello # broken", DeploymentState.Failed, minutesAgo: 5);
 
         // Act
         var stored = await db.Deployments.LatestManifestAsync("hello", "", CancellationToken.None);
@@ -32,7 +33,7 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 1, environment: "staging");
+        await CreateAsync(db, "d-1", "app: hello", DeploymentState.Succeeded, minutesAgo: 1, environment: "staging");
 
         // Act
         var stored = await db.Deployments.LatestManifestAsync("hello", "production", CancellationToken.None);
@@ -47,14 +48,14 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
     {
         // Arrange: d-1 put web-1 on A; d-2's B failed there and the host went back to A; d-3 skipped it.
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 3);
-        await db.Deployments.SetHostStepAsync("d-1", "web-1", "activate", "succeeded", "A", "", CancellationToken.None);
+        await CreateAsync(db, "d-1", "app: hello", DeploymentState.Succeeded, minutesAgo: 3);
+        await db.Deployments.SetHostStepAsync("d-1", "web-1", StepKind.Activate, StepState.Succeeded, "A", "", CancellationToken.None);
         await Task.Delay(20);
-        await CreateAsync(db, "d-2", "app: hello", "failed", minutesAgo: 2);
-        await db.Deployments.SetHostStepAsync("d-2", "web-1", "activate", "rolled-back", "A", "health failed", CancellationToken.None);
+        await CreateAsync(db, "d-2", "app: hello", DeploymentState.Failed, minutesAgo: 2);
+        await db.Deployments.SetHostStepAsync("d-2", "web-1", StepKind.Activate, StepState.RolledBack, "A", "health failed", CancellationToken.None);
         await Task.Delay(20);
-        await CreateAsync(db, "d-3", "app: hello", "failed", minutesAgo: 1);
-        await db.Deployments.SetHostStepAsync("d-3", "web-1", "activate", "skipped", "", "not reached", CancellationToken.None);
+        await CreateAsync(db, "d-3", "app: hello", DeploymentState.Failed, minutesAgo: 1);
+        await db.Deployments.SetHostStepAsync("d-3", "web-1", StepKind.Activate, StepState.Skipped, "", "not reached", CancellationToken.None);
 
         // Act
         var release = await db.Deployments.LastKnownReleaseAsync("hello", "", "web-1", CancellationToken.None);
@@ -69,16 +70,16 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
     {
         // Arrange: it succeeded just before a cancel request came in.
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await CreateAsync(db, "d-1", "app: hello", "succeeded", minutesAgo: 1);
+        await CreateAsync(db, "d-1", "app: hello", DeploymentState.Succeeded, minutesAgo: 1);
 
         // Act
-        var changed = await db.Deployments.SetStateAsync("d-1", "cancelling", null, finished: false, CancellationToken.None);
+        var changed = await db.Deployments.SetStateAsync("d-1", DeploymentState.Cancelling, null, finished: false, CancellationToken.None);
         await db.Deployments.SetCancelledByAsync("d-1", "bob@ci", CancellationToken.None);
 
         // Assert
         Assert.False(changed);
         var d = await db.Deployments.GetAsync("d-1", CancellationToken.None);
-        Assert.Equal("succeeded", d?.State);
+        Assert.Equal(DeploymentState.Succeeded, d?.State);
         Assert.Equal("", d?.CancelledBy);
     }
 
@@ -111,7 +112,7 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
             var old = await store.GetAsync("d-old", CancellationToken.None);
 
             // Assert
-            Assert.Equal("deploy", old?.Kind);
+            Assert.Equal(DeploymentKind.Deploy, old?.Kind);
             Assert.Empty(old!.SkippedOffline);
             Assert.Null(await new DeployLockStore(upgraded, TimeProvider.System, Options.Create(new CoordinatorOptions { DataDir = dir })).GetAsync("hello", "", CancellationToken.None));
         }
@@ -127,8 +128,8 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await CreateAsync(db, "d-hot", "app: hello", "running", minutesAgo: 1);
-        await CreateAsync(db, "d-cold", "app: hello", "running", minutesAgo: 1);
+        await CreateAsync(db, "d-hot", "app: hello", DeploymentState.Running, minutesAgo: 1);
+        await CreateAsync(db, "d-cold", "app: hello", DeploymentState.Running, minutesAgo: 1);
         var plan = new Contracts.V1.UpgradePlan { RelupFrom = "0.1.0", Blockers = { "erts changed" } };
 
         // Act
@@ -141,7 +142,7 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
         Assert.Null(await db.Deployments.UpgradePlanAsync("no-such-deployment", CancellationToken.None));
     }
 
-    private static async Task CreateAsync(TempDatabase db, string id, string yaml, string state, int minutesAgo, string environment = "")
+    private static async Task CreateAsync(TempDatabase db, string id, string yaml, DeploymentState state, int minutesAgo, string environment = "")
     {
         var d = TempDatabase.NewDeployment(id, environment: environment);
         d.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-minutesAgo));

@@ -19,11 +19,11 @@ public sealed class DeploymentStoreHistoryTests(PostgresCluster cluster)
         // Arrange: for hello: an older success, the last success, a later failure, and a deployment still
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
         // running; billing's one success; each with an event.
-        await AddAsync(db, "d-1-old-success", "hello", DeploymentStates.Succeeded, minutesAgo: 50);
-        await AddAsync(db, "d-2-last-success", "hello", DeploymentStates.Succeeded, minutesAgo: 40);
-        await AddAsync(db, "d-3-failed", "hello", DeploymentStates.Failed, minutesAgo: 30);
+        await AddAsync(db, "d-1-old-success", "hello", DeploymentState.Succeeded, minutesAgo: 50);
+        await AddAsync(db, "d-2-last-success", "hello", DeploymentState.Succeeded, minutesAgo: 40);
+        await AddAsync(db, "d-3-failed", "hello", DeploymentState.Failed, minutesAgo: 30);
         await AddAsync(db, "d-4-running", "hello", null, minutesAgo: 20);
-        await AddAsync(db, "d-5-billing", "billing", DeploymentStates.Succeeded, minutesAgo: 10);
+        await AddAsync(db, "d-5-billing", "billing", DeploymentState.Succeeded, minutesAgo: 10);
 
         // Act: a cutoff after every one of them ended.
         var deleted = await db.Deployments.DeleteHistoryBeforeAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
@@ -47,7 +47,7 @@ public sealed class DeploymentStoreHistoryTests(PostgresCluster cluster)
     {
         // Arrange
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        await AddAsync(db, "d-1", "hello", DeploymentStates.Failed, minutesAgo: 5);
+        await AddAsync(db, "d-1", "hello", DeploymentState.Failed, minutesAgo: 5);
         var retention = new HistoryRetention(db.Deployments, Options.Create(new CoordinatorOptions { DataDir = db.Dir, HistoryRetention = TimeSpan.FromDays(1) }),
             TimeProvider.System, NullLogger<HistoryRetention>.Instance);
 
@@ -59,16 +59,16 @@ public sealed class DeploymentStoreHistoryTests(PostgresCluster cluster)
         Assert.NotNull(await db.Deployments.GetAsync("d-1", CancellationToken.None));
     }
 
-    private static async Task AddAsync(TempDatabase db, string id, string app, string? finalState, int minutesAgo)
+    private static async Task AddAsync(TempDatabase db, string id, string app, DeploymentState? finalState, int minutesAgo)
     {
         var d = TempDatabase.NewDeployment(id, app: app);
         d.CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-minutesAgo));
         await db.Deployments.CreateAsync(d, "app: " + app, CancellationToken.None);
-        await db.Deployments.SetHostStepAsync(id, "web-1", "activate", "succeeded", "0.1.0-x", "", CancellationToken.None);
+        await db.Deployments.SetHostStepAsync(id, "web-1", StepKind.Activate, StepState.Succeeded, "0.1.0-x", "", CancellationToken.None);
         await db.Events.AppendAsync(new DeploymentEvent { DeploymentId = id, Message = "started", At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }, CancellationToken.None);
-        if (finalState is not null)
+        if (finalState is { } state)
         {
-            await db.Deployments.SetStateAsync(id, finalState, null, finished: true, CancellationToken.None);
+            await db.Deployments.SetStateAsync(id, state, null, finished: true, CancellationToken.None);
         }
     }
 }

@@ -17,9 +17,9 @@ public sealed class EventStoreTests(PostgresCluster cluster)
         var at = new DateTimeOffset(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
         var events = new[]
         {
-            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Deployment, State = "building", Message = "build on build-1" },
-            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Log, Host = "build-1", Step = "build", Stream = "stderr", Message = "==> hello\n'quoted' \"text\"" },
-            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Step, Host = "web-1", Step = "activate", State = "succeeded", ReleaseId = "0.1.0-x", Version = "0.1.0" },
+            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Deployment, DeploymentState = DeploymentState.Building, Message = "build on build-1" },
+            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Log, Host = "build-1", Step = StepKind.Build, Stream = "stderr", Message = "==> hello\n'quoted' \"text\"" },
+            new DeploymentEvent { DeploymentId = "d-1", At = Timestamp.FromDateTimeOffset(at), Kind = EventKind.Step, Host = "web-1", Step = StepKind.Activate, StepState = StepState.Succeeded, ReleaseId = "0.1.0-x", Version = "0.1.0" },
         };
 
         // Act

@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.Coordinator.Replicas;
 using Akd.Coordinator.Storage;
 using Akd.Testing;
@@ -48,7 +49,7 @@ public sealed class ReplicaStoreTests(PostgresCluster cluster)
         await b.CreateAsync(TempDatabase.NewDeployment("d-b"), "app: hello", CancellationToken.None);
         await c.CreateAsync(TempDatabase.NewDeployment("d-c"), "app: hello", CancellationToken.None);
         await c.CreateAsync(TempDatabase.NewDeployment("d-done"), "app: hello", CancellationToken.None);
-        await c.SetStateAsync("d-done", "succeeded", "", finished: true, CancellationToken.None);
+        await c.SetStateAsync("d-done", DeploymentState.Succeeded, "", finished: true, CancellationToken.None);
         var since = DateTimeOffset.UtcNow - LiveFor;
 
         // Act: a takes its own and the dead replica's; b then finds only its own, d-c being a's now.

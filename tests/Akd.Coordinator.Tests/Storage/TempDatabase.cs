@@ -86,14 +86,14 @@ internal sealed class TempDatabase : IDisposable, IAsyncDisposable
             ? throw new InvalidOperationException("SQLite has one coordinator per database")
             : new TempDatabase(_cluster, _postgresDatabase, ownsPostgresDatabase: false);
 
-    public static Deployment NewDeployment(string id, string app = "hello", string environment = "", string kind = "deploy", string actor = "alice@box") => new()
+    public static Deployment NewDeployment(string id, string app = "hello", string environment = "", DeploymentKind kind = DeploymentKind.Deploy, string actor = "alice@box") => new()
     {
         Id = id,
         Kind = kind,
         App = app,
         Environment = environment,
         Strategy = "remote-build",
-        State = "pending",
+        State = DeploymentState.Pending,
         Actor = actor,
         CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
         ManifestSha256 = "00",

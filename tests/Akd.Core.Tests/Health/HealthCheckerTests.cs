@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Akd.Core.Health;
 using Akd.Core.Manifest;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Akd.Core.Tests.Health;
 
@@ -42,6 +43,29 @@ public sealed class HealthCheckerTests
 
         Assert.False(result.Healthy);
         Assert.Contains("timed out after 1s", result.Detail);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task CheckAsync_NothingListensWhileTheClockPassesTheTimeout_TimesOutOnThatClock()
+    {
+        // Arrange: a long timeout on a fake clock (a fake: the test moves time, not the wall clock).
+        var clock = new FakeTimeProvider();
+        var settings = new HealthSettings { Tcp = $"127.0.0.1:{Ports.Free()}", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromMinutes(5) };
+        var check = new HealthChecker(Http, clock).CheckAsync(settings, new Dictionary<string, string>(), ".", null, _ => { }, CancellationToken.None);
+
+        // Act: each refused attempt waits for the interval on the fake clock; move it on until the check gives up.
+        while (!check.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            await Task.WhenAny(check, Task.Delay(20));
+        }
+
+        var result = await check;
+
+        // Assert: the five minutes passed on the fake clock, attempt after attempt.
+        Assert.False(result.Healthy);
+        Assert.Contains("timed out after 300s", result.Detail);
+        Assert.True(result.Attempts > 2, $"{result.Attempts} attempt(s)");
     }
 
     [Fact(Timeout = 30_000)]

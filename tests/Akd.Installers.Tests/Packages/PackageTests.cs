@@ -157,7 +157,7 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
 
     private static KilledOnDispose StartCoordinator(DisposableRoot root, out int port)
     {
-        port = FreePort();
+        port = Ports.Free();
         var startInfo = new ProcessStartInfo(root.Combine("usr/bin/akd-coordinator"))
         {
             UseShellExecute = false,
@@ -177,13 +177,6 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         }
 
         return new KilledOnDispose(Process.Start(startInfo) ?? throw new InvalidOperationException("could not start akd-coordinator"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static bool CanConnect(int port)
