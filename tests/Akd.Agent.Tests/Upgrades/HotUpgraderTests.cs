@@ -21,6 +21,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
     private readonly string _node = $"counter_hot_{Guid.NewGuid():N}"[..24];
     private readonly int _port = Ports.Free();
     private string _root = "";
+    private string? _ownParent;
 
     private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
@@ -31,6 +32,11 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         if (_root.Length > 0 && BeamProcessFinder.Find(_root, _node) is { } pid)
         {
             ProcessSignals.Send(pid, ProcessSignals.SigKill);
+        }
+
+        if (_ownParent is not null)
+        {
+            Directory.Delete(_ownParent, recursive: true);
         }
 
         _http.Dispose();
@@ -118,7 +124,8 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         // Arrange: the VM's root lies where the app's user may enter; the app's user is real.
         Skip.IfNot(UserSwitching.AgentUid == 0, "needs root to create the app's user (CI runs as root)");
         var next = await WithRelupAsync(releases.V2, "v2-user");
-        var pid = await StartAsync(Directory.CreateTempSubdirectory("akd-hot-user-").FullName);
+        _ownParent = Directory.CreateTempSubdirectory("akd-hot-user-").FullName;
+        var pid = await StartAsync(_ownParent);
         ReleaseInstaller.Install(next, _root, "0.2.0");
         var name = $"akd-t{Guid.NewGuid():N}"[..16];
         var user = await UnixUsers.CreateAsync(name, output.WriteLine, CancellationToken.None);
