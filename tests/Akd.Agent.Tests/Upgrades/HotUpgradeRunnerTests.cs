@@ -10,9 +10,9 @@ using Akd.Manifest;
 namespace Akd.Agent.Tests.Upgrades;
 
 /// <summary>
-/// Which ways of running an app allow a hot upgrade: a host whose apps run under the systemd app runner restarts
-/// them, and says so. The activation stops before touching anything, so no systemd is needed here: the running
-/// VM is stood in for by this test's own (live) process.
+/// What decides, before anything is touched, whether a host upgrades hot: a host whose apps run under the systemd
+/// app runner restarts them, and says so; a VM started under the alternate node name (start overlap) still has the
+/// app's env. No systemd and no VM are needed here: the running VM is stood in for by this test's own (live) process.
 /// </summary>
 public sealed class HotUpgradeRunnerTests : IDisposable
 {
@@ -47,6 +47,22 @@ public sealed class HotUpgradeRunnerTests : IDisposable
             ex.Message);
         Assert.Equal(A, RunState.Read(layout.SharedDir)!.ReleaseId);
         Assert.Null(layout.CurrentReleaseId());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_HotAndTheVmRunsUnderTheAlternateNodeName_GoesOnToInstallTheNewVersion()
+    {
+        // Arrange: the VM was started by a start-overlap restart, as counter_a_b; the host's env names counter_a.
+        var (activator, layout) = Activator(UpgradeMode.Hot, reporter => new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(5)));
+        new RunState(A, Environment.ProcessId, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a_b" }).Write(layout.SharedDir);
+        Directory.CreateDirectory(layout.ReleaseDir(B));
+
+        // Act
+        var ex = await Assert.ThrowsAsync<HotUpgradeException>(() =>
+            activator.ActivateAsync(B, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }, "d-2", "deployed", CancellationToken.None));
+
+        // Assert: not refused for a changed env; it got as far as installing 0.2.0 (this stand-in release has no relup).
+        Assert.Contains("holds no releases/0.2.0/relup", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
