@@ -12,7 +12,7 @@ namespace Akd.Agent.Tests.Upgrades;
 /// <summary>
 /// What decides, before anything is touched, whether a host upgrades hot: a host whose apps run under the systemd
 /// app runner restarts them, and says so; a VM started under the alternate node name (start overlap) still has the
-/// app's env. No systemd and no VM are needed here: the running VM is stood in for by this test's own (live) process.
+/// app's env. No systemd and no VM are needed here: the running VM is stood in for by a live process (this test's own where nothing is stopped, else a sleep).
 /// </summary>
 public sealed class HotUpgradeRunnerTests : IDisposable
 {
@@ -50,6 +50,26 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task ActivateAsync_AutoUnderTheSystemdRunner_SaysTheSystemdRunnerRestarts()
+    {
+        // Arrange
+        var (activator, layout) = Activator(UpgradeMode.Auto, reporter => new SystemdAppRunner(
+            "counter", Path.Combine(_root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
+        using var vm = System.Diagnostics.Process.Start("sleep", "300");
+        new RunState(A, vm.Id, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }).Write(layout.SharedDir);
+
+        // Act: what the restart itself does without a systemd here is not this test's concern.
+        await Record.ExceptionAsync(() =>
+            activator.ActivateAsync(B, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }, "d-2", "deployed", CancellationToken.None));
+
+        // Assert
+        vm.Kill();
+        Assert.Contains(
+            "upgrade: restart (the systemd app runner restarts the app's unit (hot upgrades need the detached runner: --app-runner detached))",
+            Logs());
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task ActivateAsync_HotAndTheVmRunsUnderTheAlternateNodeName_GoesOnToInstallTheNewVersion()
     {
         // Arrange: the VM was started by a start-overlap restart, as counter_a_b; the host's env names counter_a.
@@ -78,6 +98,20 @@ public sealed class HotUpgradeRunnerTests : IDisposable
         // Assert
         Assert.Null(mix);
         Assert.Null(distillery);
+    }
+
+    private List<string> Logs()
+    {
+        var lines = new List<string>();
+        while (_outbox.Reader.TryRead(out var message))
+        {
+            if (message.Log is { } log)
+            {
+                lines.Add(log.Line);
+            }
+        }
+
+        return lines;
     }
 
     private (ReleaseActivator Activator, ReleaseLayout Layout) Activator(UpgradeMode mode, Func<StepReporter, IAppRunner> runner)
