@@ -32,12 +32,7 @@ internal sealed class LocalUpgradeBase : IDisposable
     public static async Task<LocalUpgradeBase> FetchAsync(
         CliContext context, AppManifest manifest, DeployRequest deploy, Action<string> note, CancellationToken ct)
     {
-        var mode = manifest.Build.Tool == BuildTool.MixRelease ? manifest.Deploy.Upgrade : UpgradeMode.Restart;
-        if (manifest.Deploy.Upgrade == UpgradeMode.Hot && manifest.Build.Tool != BuildTool.MixRelease)
-        {
-            throw new CliException("deploy.upgrade: hot works with build.tool mix-release only (distillery's own --upgrade is not run by akd yet)", ExitCodes.Usage);
-        }
-
+        var mode = manifest.Deploy.Upgrade;
         if (mode == UpgradeMode.Restart)
         {
             return new LocalUpgradeBase(mode, null, null, null);

@@ -112,6 +112,38 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.Null(host.CurrentRelease());
     }
 
+    [Fact(Timeout = 900_000)]
+    public async Task Deploy_HotWithDistillery_UpgradeBuiltByDistilleryRunsInTheSameVm()
+    {
+        // Arrange: deploy.upgrade: hot, with sasl (release_handler) in the release; 0.1.0 is deployed (it is started).
+        var host = _fleet.Web[0];
+        var mixExs = Path.Combine(_app.Dir, "mix.exs");
+        File.WriteAllText(mixExs, File.ReadAllText(mixExs).Replace("[:logger, :inets]", "[:logger, :inets, :sasl]", StringComparison.Ordinal));
+        File.WriteAllText(_app.Manifest, File.ReadAllText(_app.Manifest).Replace("  run: release", "  run: release\n  upgrade: hot", StringComparison.Ordinal));
+        var first = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(first.ToString());
+        Assert.Equal(0, first.ExitCode);
+        var pid = Tool.RecordedPid(host.DeployPath("hello"));
+        Assert.NotNull(pid);
+        _app.SetVersion("0.2.0");
+
+        // Act
+        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
+        output.WriteLine(second.ToString());
+
+        // Assert: distillery built the upgrade from the 0.1.0 the build agent placed where it expects it, and its
+        // `bin/hello upgrade 0.2.0` applied it in the VM that already ran: same pid, new version answering.
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("mix distillery.release --env=prod --upgrade --upfrom=0.1.0", second.StdOut);
+        Assert.Contains("==> Generated .appup for hello 0.1.0 -> 0.2.0", second.StdOut);
+        Assert.Contains("==> Relup successfully created", second.StdOut);
+        Assert.Contains("bin/hello upgrade 0.2.0", second.StdOut);
+        Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(host.Port));
+        Assert.Equal(pid, Tool.RecordedPid(host.DeployPath("hello")));
+        Assert.True(Directory.Exists($"/proc/{pid}"), $"the VM (pid {pid}) should still run");
+        Assert.EndsWith("\thot-upgraded 0.1.0 -> 0.2.0", File.ReadAllLines(Path.Combine(host.DeployPath("hello"), "revisions.log"))[^1]);
+    }
+
     /// <summary>The node name the running VM was started with (its <c>-name</c>/<c>-sname</c> argument).</summary>
     private static string NodeArguments(int pid)
     {

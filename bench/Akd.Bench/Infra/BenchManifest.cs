@@ -7,9 +7,10 @@ namespace Akd.Bench.Infra;
 public static class BenchManifest
 {
     /// <param name="upgrade">deploy.upgrade (restart | hot | auto); null leaves the default.</param>
-    public static string Write(string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null)
+    /// <param name="startOverlap">deploy.start_overlap: a cold restart boots the new VM while the old one shuts down.</param>
+    public static string Write(string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null, bool startOverlap = false)
     {
-        var upgradeLine = upgrade is null ? "" : $"\n  upgrade: {upgrade}";
+        var upgradeLine = (upgrade is null ? "" : $"\n  upgrade: {upgrade}") + (startOverlap ? "\n  start_overlap: true" : "");
         var yaml = $$"""
             # Written by bench/Akd.Bench for one benchmark run.
             app: {{app}}

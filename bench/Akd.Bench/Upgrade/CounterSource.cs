@@ -22,9 +22,9 @@ public sealed partial class CounterSource
         return new CounterSource(example, dir);
     }
 
-    /// <summary>The bench manifest, every host at once, with <c>deploy.upgrade</c> set.</summary>
-    public string WriteManifest(string name, string upgrade, int hosts) =>
-        BenchManifest.Write(Dir, name, "counter", batch: hosts, upgrade: upgrade);
+    /// <summary>The bench manifest, every host at once, with <c>deploy.upgrade</c> (and <c>deploy.start_overlap</c>) set.</summary>
+    public string WriteManifest(string name, string upgrade, int hosts, bool startOverlap = false) =>
+        BenchManifest.Write(Dir, name, "counter", batch: hosts, upgrade: upgrade, startOverlap: startOverlap);
 
     /// <summary>examples/counter/versions/0.2.0 over the copy: the GenServer's state becomes a map.</summary>
     public void UseVersion2() => MixProjectCopy.Copy(Path.Combine(_example, "versions", "0.2.0"), Dir);

@@ -8,17 +8,25 @@ namespace Akd.Bench.Upgrade;
 
 /// <summary>
 /// Scenario "upgrade": examples/counter on every host, each under a constant request stream (GET / every
-/// 10 ms), moved to a new version all hosts at once, alternately with <c>deploy.upgrade: restart</c> and
-/// <c>hot</c>. Reported: fleet time, each host's step, each host's unavailability window and failed requests.
+/// 10 ms), moved to a new version all hosts at once, in turn with <c>deploy.upgrade: restart</c>, <c>restart</c> with
+/// <c>deploy.start_overlap: true</c>, and <c>hot</c>. Reported: fleet time, each host's step, each host's unavailability window and failed requests.
 /// </summary>
 public static class UpgradeScenario
 {
+    /// <summary>The restart runs whose manifest sets <c>deploy.start_overlap: true</c>.</summary>
+    private const string Overlap = "restart, start_overlap";
+
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
         var o = ctx.Options;
         var cluster = await ctx.FleetAsync(ct).ConfigureAwait(false);
         var app = CounterSource.CopyFrom(Path.Combine(ctx.Options.RepoRoot, "examples", "counter"), ctx.Work("upgrade-src"));
-        var manifests = new[] { "restart", "hot" }.ToDictionary(m => m, m => app.WriteManifest($"akd.{m}.yaml", m, o.Hosts));
+        var manifests = new Dictionary<string, string>
+        {
+            ["restart"] = app.WriteManifest("akd.restart.yaml", "restart", o.Hosts),
+            [Overlap] = app.WriteManifest("akd.overlap.yaml", "restart", o.Hosts, startOverlap: true),
+            ["hot"] = app.WriteManifest("akd.hot.yaml", "hot", o.Hosts),
+        };
 
         // The fleet scenario leaves hello running on the same PORT of each host. `akdctl stop hello` would reach only the
         // hosts of hello's last deploy (the rebuild scenario's, one host), so the bench stops every host's apps itself.
@@ -34,11 +42,11 @@ public static class UpgradeScenario
         await AkdDeploy.RunAsync(cluster, manifests["restart"], ct).ConfigureAwait(false);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var runs = new[] { "restart", "hot" }.ToDictionary(m => m, _ => new ModeRuns());
+        var runs = manifests.Keys.ToDictionary(m => m, _ => new ModeRuns());
         var version = 2;
         for (var rep = 1; rep <= o.Repetitions; rep++)
         {
-            foreach (var mode in new[] { "restart", "hot" })
+            foreach (var mode in manifests.Keys)
             {
                 app.SetVersion(++version);
                 ctx.Log($"upgrade: run {rep}/{o.Repetitions}, {mode} to 0.{version}.0 under {o.Hosts} request streams");
@@ -77,9 +85,10 @@ public static class UpgradeScenario
         var section = ctx.Report.Section($"6. Upgrade: examples/counter on {o.Hosts} hosts, restart vs hot");
         section.Text(
             "Every host runs examples/counter and gets `GET /` every 10 ms from its own client during the whole deploy " +
-            "(build included). Each run moves all hosts at once (`rolling: { batch: all }`) to a new version, alternately " +
-            "with `deploy.upgrade: restart` (SIGTERM to the old VM, boot the new release) and `hot` (relup applied by " +
-            "release_handler in the running VM). *fleet time*: delivery to the deployment's end, from its stored events; " +
+            "(build included). Each run moves all hosts at once (`rolling: { batch: all }`) to a new version, in turn " +
+            "with `deploy.upgrade: restart` (SIGTERM to the old VM, boot the new release once it exited), `restart` with " +
+            "`deploy.start_overlap: true` (the new VM boots as soon as the old one closed its port, under the other node name, " +
+            "while the old one finishes shutting down) and `hot` (relup applied by release_handler in the running VM). *fleet time*: delivery to the deployment's end, from its stored events; " +
             "*host step*: one host's activate step; *unavailability*: per host, the longest time from the last good answer " +
             "before a failed request to the first good answer after it (0 when none failed); *failed requests*: all hosts, all runs.");
         var table = section.Table("upgrade", "fleet time", "host step, median (max)", "unavailability per host, median", "max", "failed requests");
@@ -89,12 +98,14 @@ public static class UpgradeScenario
                 Samples.Millis(1000 * run.Window.Median), Samples.Millis(1000 * run.Window.Max), run.Failed.ToString(CultureInfo.InvariantCulture));
         }
 
-        var (hot, restart) = (runs["hot"], runs["restart"]);
+        var (hot, restart, overlap) = (runs["hot"], runs["restart"], runs[Overlap]);
         ctx.Report.Target("6 upgrade", "hot: 0 failed requests", $"{hot.Failed}", hot.Failed == 0);
         var ratio = hot.HostStep.Median / restart.HostStep.Median;
         ctx.Report.Target("6 upgrade", "hot: host step ≤ 0.3× restart", Samples.Ratio(ratio), ratio <= 0.3,
             $"{Samples.Seconds(hot.HostStep.Median)} vs {Samples.Seconds(restart.HostStep.Median)}");
         ctx.Report.Target("6 upgrade", "restart: unavailability ≤ 0.8 s median per host", Samples.Millis(1000 * restart.Window.Median), restart.Window.Median <= 0.8);
+        ctx.Report.Target("6 upgrade", "restart with start_overlap: unavailability ≤ 0.8 s median per host", Samples.Millis(1000 * overlap.Window.Median),
+            overlap.Window.Median <= 0.8);
     }
 
     private sealed class ModeRuns

@@ -20,7 +20,7 @@ internal sealed partial class ReleaseActivator
     private async Task<ActivateOutput?> TryHotAsync(
         string releaseId, IReadOnlyDictionary<string, string> env, string deploymentId, string result, ActivateOutput output, CancellationToken ct)
     {
-        if (Upgrade is not { } policy || policy.Mode == UpgradeMode.Restart || runner is not MixReleaseRunner)
+        if (Upgrade is not { } policy || policy.Mode == UpgradeMode.Restart)
         {
             return null;
         }
@@ -49,10 +49,7 @@ internal sealed partial class ReleaseActivator
         var running = state;
         var pid = running.Pid!.Value;
         var vmRoot = layout.ReleaseDir(running.VmRelease);
-        var request = new HotUpgradeRequest
-        {
-            App = manifest.App, RunningRoot = vmRoot, FromVsn = from, ToVsn = to, Env = running.Env, Timeout = manifest.Health.Timeout,
-        };
+        var request = HotRequest(vmRoot, from, to, running.Env);
         reporter.Phase(Phase.HotUpgrade, $"{from} -> {to} in the running VM (pid {pid})");
 
         // Before anything touches the VM: an agent killed from here on finds out on restart which version the VM runs.
@@ -66,6 +63,21 @@ internal sealed partial class ReleaseActivator
             Journal?.End(layout.Root);
         }
     }
+
+    /// <summary>One hot upgrade of the VM that booted from <paramref name="vmRoot"/>, run as the app's user.</summary>
+    private HotUpgradeRequest HotRequest(string vmRoot, string from, string to, IReadOnlyDictionary<string, string> env) => new()
+    {
+        App = manifest.App, RunningRoot = vmRoot, FromVsn = from, ToVsn = to, Env = env, Timeout = manifest.Health.Timeout,
+        Sandbox = Sandbox, ReleaseRpcOnly = runner is DistilleryRunner,
+    };
+
+    /// <summary>Why this host's way of running the app rules out hot upgrades; null when it does not.</summary>
+    internal static string? RunnerBlocker(IAppRunner runner) => runner switch
+    {
+        MixReleaseRunner or DistilleryRunner => null,
+        SystemdAppRunner => "the systemd app runner restarts the app's unit (hot upgrades need the detached runner: --app-runner detached)",
+        _ => "the app runs as a command (deploy.run or the source strategy), not through its release script",
+    };
 
     /// <summary>The activation journal's entry for a hot upgrade of <paramref name="running"/>'s VM to <paramref name="releaseId"/>.</summary>
     internal PendingActivation HotJournalEntry(string releaseId, RunState running, string from, string to, string deploymentId, string result, bool isRollback) =>
@@ -88,7 +100,11 @@ internal sealed partial class ReleaseActivator
         }
 
         var upgrader = new HotUpgrader(reporter);
-        var applied = await upgrader.ApplyAsync(request, ct).ConfigureAwait(false);
+
+        // Distillery's own `bin/APP upgrade` goes forward; back (rollbacks, failures) is release_handler's alone.
+        var applied = runner is DistilleryRunner && !policy.IsRollback
+            ? await new DistilleryUpgrade(reporter).ApplyAsync(request, ct).ConfigureAwait(false)
+            : await upgrader.ApplyAsync(request, ct).ConfigureAwait(false);
         var verb = policy.IsRollback ? "hot-downgraded" : "hot-upgraded";
         if (!applied.Applied)
         {
@@ -119,6 +135,11 @@ internal sealed partial class ReleaseActivator
     private (List<string> Reasons, string From, string To) HotReasons(HotUpgradePolicy policy, RunState state, string releaseId, IReadOnlyDictionary<string, string> env)
     {
         var reasons = new List<string>(policy.Blockers);
+        if (RunnerBlocker(runner) is { } blocker)
+        {
+            reasons.Insert(0, blocker);
+        }
+
         ReleaseId.TryParse(releaseId, out var to, out _);
         ReleaseId.TryParse(state.ReleaseId, out var from, out _);
         if (policy.IsRollback)
@@ -149,7 +170,10 @@ internal sealed partial class ReleaseActivator
             reasons.Add($"its relup upgrades from {policy.RelupFrom}, this host runs {from}");
         }
 
-        if (state.Env.Count != env.Count || state.Env.Any(p => !env.TryGetValue(p.Key, out var v) || v != p.Value))
+        // A VM started with start overlap (now or by an earlier deploy) may run under the alternate node name.
+        bool Same(KeyValuePair<string, string> p) => env.TryGetValue(p.Key, out var v)
+            && (v == p.Value || (p.Key == "RELEASE_NODE" && p.Value == AlternateNodeName(v)));
+        if (state.Env.Count != env.Count || !state.Env.All(Same))
         {
             reasons.Add("the app's env changed on this host (it is read at boot)");
         }

@@ -19,11 +19,7 @@ internal sealed partial class ReleaseActivator
         var what = $"the agent restarted during the hot upgrade {hot.FromVsn} -> {hot.ToVsn} of the VM (pid {hot.Pid})";
         reporter.Phase(Phase.Recover, $"{what}; asking the VM which version it runs");
         var running = new RunState(previousId, hot.Pid, pending.PreviousEnv) { VmReleaseId = hot.VmReleaseId == previousId ? null : hot.VmReleaseId };
-        var request = new HotUpgradeRequest
-        {
-            App = manifest.App, RunningRoot = layout.ReleaseDir(hot.VmReleaseId), FromVsn = hot.FromVsn, ToVsn = hot.ToVsn,
-            Env = pending.PreviousEnv, Timeout = manifest.Health.Timeout,
-        };
+        var request = HotRequest(layout.ReleaseDir(hot.VmReleaseId), hot.FromVsn, hot.ToVsn, pending.PreviousEnv);
 
         var version = ProcessSignals.IsAlive(hot.Pid) ? await RunningRelease.WhichAsync(request, reporter, ct).ConfigureAwait(false) : null;
         if (version is null)

@@ -47,7 +47,7 @@ internal sealed partial class ReleaseActivator(
             return hot;
         }
 
-        await StopRunningAsync(ct).ConfigureAwait(false);
+        (env, var oldShutdown) = await StopBeforeStartAsync(env, ct).ConfigureAwait(false);
 
         layout.WriteEnvFile(env);
         Journal?.Begin(new PendingActivation(Command, layout.Root, releaseId, previousId, new Dictionary<string, string>(previousEnv), deploymentId, result));
@@ -61,6 +61,9 @@ internal sealed partial class ReleaseActivator(
             var health = hookFailure is null
                 ? await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false)
                 : new HealthCheckResult(false, "", "not started", 0);
+
+            // Before any verdict: a rollback starts the old release again, under the old VM's node name.
+            await FinishOldShutdownAsync(oldShutdown, releaseId, health, ct).ConfigureAwait(false);
             if (health.Healthy)
             {
                 hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterStartAsync(releaseDir, c), ct).ConfigureAwait(false);

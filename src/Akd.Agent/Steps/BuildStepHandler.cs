@@ -50,12 +50,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
         }
 
         // deploy.upgrade is read here and only here on the build side.
-        var upgrade = manifest.Build.Tool == BuildTool.MixRelease ? manifest.Deploy.Upgrade : UpgradeMode.Restart;
-        if (manifest.Deploy.Upgrade == UpgradeMode.Hot && manifest.Build.Tool != BuildTool.MixRelease)
-        {
-            throw new StepFailedException("deploy.upgrade: hot works with build.tool mix-release only (distillery's own --upgrade is not run by akd yet)");
-        }
-
+        var upgrade = manifest.Deploy.Upgrade;
         var previous = upgrade == UpgradeMode.Restart ? null : await PreviousReleaseFetch.FetchAsync(command.Build, manifest.App, artifacts, options.Value, reporter, ct).ConfigureAwait(false);
 
         reporter.Phase(Phase.Build, $"{manifest.Build.Tool} build, MIX_ENV={manifest.Build.MixEnv}");

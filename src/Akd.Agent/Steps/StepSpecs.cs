@@ -46,6 +46,7 @@ internal static class StepSpecs
             RunCommand = spec.Run is null ? null : ArgsOf(spec.Run),
             Upgrade = ModeOf(spec.Upgrade),
             User = spec.User,
+            StartOverlap = spec.StartOverlap,
         },
         Health = Health(spec.Health),
         Hooks = [.. spec.Hooks.Select(HookOf)],

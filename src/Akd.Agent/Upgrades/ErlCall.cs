@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akd.Agent.Sandbox;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Upgrades;
@@ -10,6 +11,9 @@ namespace Akd.Agent.Upgrades;
 /// </summary>
 internal static class ErlCall
 {
+    private const UnixFileMode PrivateHomeMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     /// <summary>The release's erl_call, or null when it ships no ERTS (then <c>bin/APP rpc</c> is used).</summary>
     public static string? Find(string root) =>
         Directory.Exists(root)
@@ -20,8 +24,10 @@ internal static class ErlCall
     /// The process that evaluates <paramref name="expressions"/> in the node <paramref name="env"/> names; what they
     /// print comes back on stdout, then the result term (<c>{ok, ...}</c>, or the error, which says why).
     /// </summary>
+    /// <param name="user">The app's user, who runs erl_call: the private HOME is theirs to read, nobody else's.</param>
     /// <returns>Null when the node's name or cookie cannot be told (then <c>bin/APP rpc</c> is used).</returns>
-    public static ProcessSpec? Spec(string erlCall, string root, IReadOnlyDictionary<string, string> env, string expressions, TimeSpan timeout, string home)
+    public static ProcessSpec? Spec(
+        string erlCall, string root, IReadOnlyDictionary<string, string> env, string expressions, TimeSpan timeout, string home, AppUser? user = null)
     {
         var cookie = env.TryGetValue("RELEASE_COOKIE", out var fromEnv) ? fromEnv
             : File.Exists(Path.Combine(root, "releases", "COOKIE")) ? File.ReadAllText(Path.Combine(root, "releases", "COOKIE")).Trim() : null;
@@ -35,6 +41,13 @@ internal static class ErlCall
         var cookieFile = Path.Combine(home, ".erlang.cookie");
         File.WriteAllText(cookieFile, cookie);
         File.SetUnixFileMode(cookieFile, UnixFileMode.UserRead);
+        if (user is not null)
+        {
+            // The folder stays the agent's (it removes it afterwards); the cookie is the app user's alone.
+            FileOwnership.Directory(home, UserSwitching.AgentUid, user.Gid, PrivateHomeMode);
+            FileOwnership.Chown(cookieFile, user.Uid, user.Gid);
+        }
+
         var seconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return new ProcessSpec(erlCall, ["-" + mode, node, "-r", "-timeout", seconds, "-fetch_stdout", "-e"])
         {

@@ -1,3 +1,5 @@
+using Akd.Agent.Sandbox;
+
 namespace Akd.Agent.Upgrades;
 
 /// <summary>One hot upgrade (or downgrade) of a running <c>mix release</c>: explicit values, no manifest.</summary>
@@ -20,6 +22,17 @@ internal sealed record HotUpgradeRequest
 
     /// <summary>How long the whole release_handler call may take (suspending processes, code_change included).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Who erl_call (or <c>bin/APP rpc</c>) runs as: the app's own user, as its VM does, never the agent.
+    /// </summary>
+    public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent("");
+
+    /// <summary>
+    /// Distillery: the node's name and cookie come from the release's <c>vm.args</c>, which erl_call is not told;
+    /// the release's own <c>bin/APP rpc</c> reads them.
+    /// </summary>
+    public bool ReleaseRpcOnly { get; init; }
 }
 
 /// <param name="Applied">release_handler installed and made permanent the new version.</param>

@@ -19,25 +19,13 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
     public async Task<HotUpgradeResult> ApplyAsync(HotUpgradeRequest request, CancellationToken ct)
     {
-        var home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
-        try
-        {
-            var erlCall = ErlCall.Find(request.RunningRoot);
-            var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, ErlangExpression(request), request.Timeout, home))
-                ?? RpcSpec(request.RunningRoot, request.App, request.Env, Expression(request), request.Timeout + TimeSpan.FromSeconds(30));
-            reporter.Log($"$ {Path.GetFileName(spec.FileName)} <release_handler: {request.FromVsn} -> {request.ToVsn}>");
-            return await RunAsync(spec, request, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (Directory.Exists(home))
-            {
-                Directory.Delete(home, recursive: true);
-            }
-        }
+        using var eval = new ReleaseEval();
+        var spec = eval.Spec(request, ErlangExpression(request), Expression(request), request.Timeout, TimeSpan.FromSeconds(30));
+        reporter.Log($"$ {eval.Tool} <release_handler: {request.FromVsn} -> {request.ToVsn}>");
+        return await RunAsync(spec, eval.Tool, request, ct).ConfigureAwait(false);
     }
 
-    private async Task<HotUpgradeResult> RunAsync(ProcessSpec spec, HotUpgradeRequest request, CancellationToken ct)
+    private async Task<HotUpgradeResult> RunAsync(ProcessSpec spec, string tool, HotUpgradeRequest request, CancellationToken ct)
     {
         var answer = new StringBuilder();
         string? verdict = null;
@@ -69,7 +57,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
         var detail = verdict is not null && verdict.StartsWith("error ", StringComparison.Ordinal)
             ? verdict[6..]
-            : $"{Path.GetFileName(spec.FileName)} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+            : $"{tool} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
         return new HotUpgradeResult(false, detail);
     }
 
@@ -156,23 +144,11 @@ internal sealed class HotUpgrader(StepReporter reporter)
     /// <summary>After a failed upgrade the VM is back on the old version: forget the new one (files and RELEASES entry).</summary>
     public async Task RemoveAsync(HotUpgradeRequest request, CancellationToken ct)
     {
-        var home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
-        try
-        {
-            var erlCall = ErlCall.Find(request.RunningRoot);
-            var erlang = $"io:format(\"~p~n\", [release_handler:remove_release({ErlCall.Literal(request.ToVsn)})]).";
-            var elixir = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
-            var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, TimeSpan.FromSeconds(30), home))
-                ?? RpcSpec(request.RunningRoot, request.App, request.Env, elixir, TimeSpan.FromSeconds(60));
-            reporter.Log($"$ {Path.GetFileName(spec.FileName)} <release_handler:remove_release {request.ToVsn}>");
-            await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (Directory.Exists(home))
-            {
-                Directory.Delete(home, recursive: true);
-            }
-        }
+        using var eval = new ReleaseEval();
+        var erlang = $"io:format(\"~p~n\", [release_handler:remove_release({ErlCall.Literal(request.ToVsn)})]).";
+        var elixir = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
+        var spec = eval.Spec(request, erlang, elixir, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        reporter.Log($"$ {eval.Tool} <release_handler:remove_release {request.ToVsn}>");
+        await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
     }
 }

@@ -52,12 +52,10 @@ internal static class RunningRelease
 
     private static async Task<string?> EvalAsync(HotUpgradeRequest request, string erlang, string elixir, StepReporter reporter, CancellationToken ct)
     {
-        var home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
         try
         {
-            var erlCall = ErlCall.Find(request.RunningRoot);
-            var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, request.Timeout, home))
-                ?? HotUpgrader.RpcSpec(request.RunningRoot, request.App, request.Env, elixir, request.Timeout + TimeSpan.FromSeconds(30));
+            using var eval = new ReleaseEval();
+            var spec = eval.Spec(request, erlang, elixir, request.Timeout, TimeSpan.FromSeconds(30));
             string? answer = null;
             await ProcessRunner.RunAsync(spec, line =>
             {
@@ -76,13 +74,6 @@ internal static class RunningRelease
         {
             reporter.Log(ex.Message);
             return null;
-        }
-        finally
-        {
-            if (Directory.Exists(home))
-            {
-                Directory.Delete(home, recursive: true);
-            }
         }
     }
 }

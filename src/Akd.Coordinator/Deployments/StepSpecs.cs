@@ -42,6 +42,7 @@ internal static class StepSpecs
             Hooks = { manifest.Hooks.Select(HookOf) },
             Upgrade = PolicyOf(manifest.Deploy.Upgrade),
             User = manifest.Deploy.User,
+            StartOverlap = manifest.Deploy.StartOverlap,
         };
         if (manifest.Deploy.RunCommand is { } run)
         {

@@ -11,7 +11,8 @@ namespace Akd.Core.Builders;
 /// after assembling a working directory, leaving no tarball or a stub: then, as when a tarball written
 /// with exit code 0 does not verify, the directory is verified and packed instead, and the log says so.
 /// Any other failure fails the build with distillery's own error in the message. A broken release is
-/// never returned.
+/// never returned. With <c>deploy.upgrade: hot | auto</c> and a release the targets run, distillery builds an
+/// upgrade from it (<c>--upgrade --upfrom=OLD</c>, see <see cref="DistilleryUpgradeBase"/>).
 /// </summary>
 internal sealed class DistilleryBuilder : IReleaseBuilder
 {
@@ -22,14 +23,24 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
         var requireErts = context.Manifest.Build.IncludeErts;
         await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
         await DepsFetch.FetchAsync(context, log, ct).ConfigureAwait(false);
-        var output = new DistilleryOutput();
-        var exit = await BuildCommand.MixUncheckedAsync(context, ["distillery.release", $"--env={mixEnv}"], line =>
-        {
-            output.Add(line);
-            log(line);
-        }, ct).ConfigureAwait(false);
-
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
+        var (upgradeArgs, facts) = DistilleryUpgradeBase.Prepare(context, releaseDir, log);
+        var (exit, output) = await ReleaseAsync(context, mixEnv, upgradeArgs, log, ct).ConfigureAwait(false);
+        if (exit.Code != 0 && upgradeArgs.Count > 0 && output.ArchiveFault is null)
+        {
+            var why = $"{exit.Plain}: {output.Error()}";
+            if (context.Upgrade == UpgradeMode.Hot)
+            {
+                throw new BuildFailedException($"deploy.upgrade is hot, but distillery could not build the upgrade from {context.UpgradeFrom!.Version}: {why}");
+            }
+
+            // auto: the targets restart into a plain build instead, and say why.
+            facts = DistilleryUpgradeBase.Blocked($"distillery could not build the upgrade from {context.UpgradeFrom!.Version} ({why}); building without --upgrade", log);
+            upgradeArgs = [];
+            (exit, output) = await ReleaseAsync(context, mixEnv, upgradeArgs, log, ct).ConfigureAwait(false);
+        }
+
+        BuiltRelease built;
         if (exit.Code != 0)
         {
             if (output.ArchiveFault is not { } fault)
@@ -37,13 +48,37 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
                 throw new BuildFailedException($"{exit.Plain}: {output.Error()}");
             }
 
-            return await PackAfterArchiveFaultAsync(releaseDir, app, requireErts, exit, fault, output.Building?.Version, context.OutputDir, log, ct)
+            built = await PackAfterArchiveFaultAsync(releaseDir, app, requireErts, exit, fault, output.Building?.Version, context.OutputDir, log, ct)
                 .ConfigureAwait(false);
         }
+        else
+        {
+            var version = BuiltVersion(releaseDir, context.ProjectDir)
+                ?? throw new BuildFailedException($"distillery left no releases/start_erl.data in {releaseDir} and mix.exs names no literal version: cannot tell which release it built");
+            built = await SelectArtifactAsync(releaseDir, app, version, requireErts, context.OutputDir, log, ct).ConfigureAwait(false);
+        }
 
-        var version = BuiltVersion(releaseDir, context.ProjectDir)
-            ?? throw new BuildFailedException($"distillery left no releases/start_erl.data in {releaseDir} and mix.exs names no literal version: cannot tell which release it built");
-        return await SelectArtifactAsync(releaseDir, app, version, requireErts, context.OutputDir, log, ct).ConfigureAwait(false);
+        facts = upgradeArgs.Count > 0 ? DistilleryUpgradeBase.Facts(context, releaseDir, built.Version, log) : facts;
+
+        // As for mix release: with hot, a release the running one cannot be upgraded to fails before any host is touched.
+        if (context.Upgrade == UpgradeMode.Hot && context.UpgradeFrom is not null && facts is { Blockers.Count: > 0 })
+        {
+            throw new BuildFailedException($"deploy.upgrade is hot, but {built.Version} cannot be hot-upgraded to: {string.Join("; ", facts.Blockers)}");
+        }
+
+        return built with { Upgrade = facts };
+    }
+
+    private static async Task<(CommandExit Exit, DistilleryOutput Output)> ReleaseAsync(
+        BuildContext context, string mixEnv, IReadOnlyList<string> upgradeArgs, Action<OutputLine> log, CancellationToken ct)
+    {
+        var output = new DistilleryOutput();
+        var exit = await BuildCommand.MixUncheckedAsync(context, ["distillery.release", $"--env={mixEnv}", .. upgradeArgs], line =>
+        {
+            output.Add(line);
+            log(line);
+        }, ct).ConfigureAwait(false);
+        return (exit, output);
     }
 
     /// <summary>

@@ -90,6 +90,12 @@ public sealed record DeploySettings
     public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
 
     /// <summary>
+    /// <c>deploy.start_overlap</c>: on a cold restart the new VM boots while the old one shuts down, as soon as the
+    /// old one stopped listening on the health check's port, under the other of two node names (see README).
+    /// </summary>
+    public bool StartOverlap { get; init; }
+
+    /// <summary>
     /// <c>deploy.user</c>: the Unix user the app runs as on each target. Empty means the agent's default:
     /// one system user per app and deploy path, created on first deploy.
     /// </summary>

@@ -1,5 +1,6 @@
 using Akd.Agent.Connection;
 using Akd.Agent.Releases;
+using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Core.Processes;
 using Akd.Core.Upgrades;
@@ -20,6 +21,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
     private readonly string _node = $"counter_hot_{Guid.NewGuid():N}"[..24];
     private readonly int _port = Ports.Free();
     private string _root = "";
+    private string? _ownParent;
 
     private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
@@ -30,6 +32,11 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         if (_root.Length > 0 && BeamProcessFinder.Find(_root, _node) is { } pid)
         {
             ProcessSignals.Send(pid, ProcessSignals.SigKill);
+        }
+
+        if (_ownParent is not null)
+        {
+            Directory.Delete(_ownParent, recursive: true);
         }
 
         _http.Dispose();
@@ -111,6 +118,41 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         Assert.Equal(pid, BeamProcessFinder.Find(_root, _node));
     }
 
+    [SkippableFact(Timeout = 600_000)]
+    public async Task ApplyAsync_AppRunsAsItsOwnUser_ErlCallRunsAsThatUserAndUpgrades()
+    {
+        // Arrange: the VM's root lies where the app's user may enter; the app's user is real.
+        Skip.IfNot(UserSwitching.AgentUid == 0, "needs root to create the app's user (CI runs as root)");
+        var next = await WithRelupAsync(releases.V2, "v2-user");
+        _ownParent = Directory.CreateTempSubdirectory("akd-hot-user-").FullName;
+        var pid = await StartAsync(_ownParent);
+        ReleaseInstaller.Install(next, _root, "0.2.0");
+        var name = $"akd-t{Guid.NewGuid():N}"[..16];
+        var user = await UnixUsers.CreateAsync(name, output.WriteLine, CancellationToken.None);
+        try
+        {
+            var sandbox = AppSandbox.As(user, Path.Combine(_root, "tmp"));
+            sandbox.SecureRelease(_root);
+            var request = Request("0.1.0", "0.2.0") with { Sandbox = sandbox };
+            using var eval = new ReleaseEval();
+
+            // Act
+            var spec = eval.Spec(request, "ok.", ":ok", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s1")).ApplyAsync(request, CancellationToken.None);
+
+            // Assert: erl_call goes through the sandbox's setpriv as the app's user, and can read the cookie it was given.
+            Assert.Equal("erl_call", eval.Tool);
+            Assert.Equal([.. AppSandbox.Prefix(user).Skip(1), ErlCall.Find(_root)!], spec.Arguments.Take(AppSandbox.Prefix(user).Count));
+            Assert.True(up.Applied, up.Detail);
+            Assert.Equal("counter 0.2.0", await GetAsync("/"));
+            Assert.Equal(pid, BeamProcessFinder.Find(_root, _node));
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync(new ProcessSpec("userdel", [name]), _ => { }, CancellationToken.None);
+        }
+    }
+
     [Fact]
     public void Install_ReleaseWithoutRelup_SaysItWasBuiltWithoutAPreviousRelease()
     {
@@ -143,9 +185,15 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
     }
 
     /// <summary>Starts a copy of 0.1.0 with <c>bin/counter daemon</c>; returns the VM's pid once it answers.</summary>
-    private async Task<int> StartAsync()
+    /// <param name="parent">Where the copy goes; the collection's scratch folder unless given.</param>
+    private async Task<int> StartAsync(string? parent = null)
     {
-        _root = Path.Combine(releases.Scratch, $"root-{_node}");
+        if (parent is not null)
+        {
+            File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        _root = Path.Combine(parent ?? releases.Scratch, $"root-{_node}");
         CounterReleases.CopyTree(releases.V1, _root, []);
         var (result, text) = await ProcessRunner.CaptureAsync(
             new ProcessSpec(Path.Combine(_root, "bin", "counter"), ["daemon"])

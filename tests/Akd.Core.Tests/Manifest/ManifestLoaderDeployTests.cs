@@ -133,4 +133,22 @@ public sealed class ManifestLoaderDeployTests
         Assert.Equal("pinger-web", given.Deploy.User);
         Assert.Equal("", omitted.Deploy.User);
     }
+
+    [Fact]
+    public void Parse_DeployStartOverlap_IsReadAndDefaultsToFalse()
+    {
+        // Act
+        var given = ManifestAssert.Parse("app: pinger\ndeploy:\n  start_overlap: true\n");
+        var omitted = ManifestAssert.Parse("app: pinger\n");
+
+        // Assert
+        Assert.True(given.Deploy.StartOverlap);
+        Assert.False(omitted.Deploy.StartOverlap);
+    }
+
+    [Fact]
+    public void Parse_DeployStartOverlapNotABoolean_ReportsBoolean()
+    {
+        AssertDeployError("start_overlap: sometimes", 18, "deploy.start_overlap", "'sometimes'");
+    }
 }

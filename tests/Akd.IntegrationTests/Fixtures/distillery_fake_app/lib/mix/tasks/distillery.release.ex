@@ -19,6 +19,15 @@ defmodule Mix.Tasks.Distillery.Release do
       the environment when the node starts only if `REPLACE_OS_VARS` is set, as distillery does;
     * the tarball at `_build/MIX_ENV/rel/APP/releases/VSN/APP.tar.gz`.
 
+  With `--upgrade --upfrom=OLD` it builds an upgrade, as distillery does: the old release must be in
+  the output directory (`_build/MIX_ENV/rel/APP/releases/OLD` and OLD's applications in `lib/`); an
+  `.appup` is generated for each application whose version changed (`load_module` for changed
+  modules, `update ... {advanced, []}` for changed processes with `code_change/3`, `add_module` and
+  `delete_module`), unless the application ships its own, then `systools:make_relup` writes
+  `releases/VSN/relup`, which the tarball carries. `bin/APP upgrade VSN` applies it in the running
+  node with release_handler (unpacking `releases/VSN/APP.tar.gz` when release_handler does not know
+  VSN yet, then `install_release` and `make_permanent`).
+
   The file `rel/fake_distillery_tarball` (one word) chooses how packaging ends:
 
     * `complete` (default): a complete tarball, `Release successfully built!`, exit 0;
@@ -30,7 +39,7 @@ defmodule Mix.Tasks.Distillery.Release do
 
   use Mix.Task
 
-  @switches [env: :string, name: :string, verbose: :boolean, silent: :boolean]
+  @switches [env: :string, name: :string, verbose: :boolean, silent: :boolean, upgrade: :boolean, upfrom: :string]
 
   # distillery's priv/templates/vm.args.eex, used when rel/config.exs sets no vm_args.
   @default_vm_args """
@@ -42,6 +51,38 @@ defmodule Mix.Tasks.Distillery.Release do
 
   # Enable SMP automatically based on availability
   -smp auto
+  """
+
+  # What `bin/APP upgrade VSN` evaluates in the running node (VSN is put in by the script, checked to be
+  # a plain version): distillery's upgrade, unpack unless release_handler knows VSN, install, make permanent.
+  @upgrade_exs ~S"""
+  app = ~c"@APP@"
+  to = ~c"@VSN@"
+  known = Map.new(:release_handler.which_releases(), fn {_, v, _, s} -> {v, s} end)
+
+  case Map.get(known, to) do
+    nil ->
+      IO.puts("Release #{to} not found, attempting to unpack releases/#{to}/#{app}.tar.gz")
+
+      case :release_handler.unpack_release(to ++ ~c"/" ++ app) do
+        {:ok, ^to} -> IO.puts("Unpacked successfully: #{to}")
+        {:error, reason} -> raise "Unpack failed: #{inspect(reason)}"
+      end
+
+    :permanent ->
+      raise "Release #{to} is already permanent"
+
+    _unpacked_or_old ->
+      :ok
+  end
+
+  case :release_handler.install_release(to) do
+    {:ok, from, _} -> IO.puts("Release #{to} installed, upgraded from #{from}")
+    {:error, reason} -> raise "Installation failed: #{inspect(reason, limit: 30)}"
+  end
+
+  :ok = :release_handler.make_permanent(to)
+  IO.puts("Made release permanent: #{to}")
   """
 
   @impl true
@@ -79,6 +120,10 @@ defmodule Mix.Tasks.Distillery.Release do
     rel_dir = Path.join([Mix.Project.build_path(), "rel", app])
     write_vm_args(rel_dir, app, vsn)
     write_boot_script(rel_dir, app)
+
+    if opts[:upgrade] do
+      build_upgrade(rel_dir, app, vsn, opts[:upfrom])
+    end
     tarball = Path.join([rel_dir, "releases", vsn, "#{app}.tar.gz"])
     File.rm(tarball)
     info("Packaging release..")
@@ -231,6 +276,13 @@ defmodule Mix.Tasks.Distillery.Release do
       console) exec "$REL" start_iex ;;
       remote_console) exec "$REL" remote ;;
       stop) "$REL" stop && echo ok ;;
+      upgrade)
+        VSN="${2:-}"
+        case "$VSN" in
+          ''|*[!A-Za-z0-9._+-]*) echo "Usage: #{app} upgrade VERSION" >&2; exit 1 ;;
+        esac
+        exec "$REL" rpc "$(sed "s/@VSN@/$VSN/g" "$BIN_DIR/fake_distillery_upgrade.exs")"
+        ;;
       pid) exec "$REL" pid ;;
       ping)
         if "$REL" rpc ":ok" >/dev/null 2>&1; then
@@ -244,7 +296,7 @@ defmodule Mix.Tasks.Distillery.Release do
       eval) shift; exec "$REL" eval "$@" ;;
       version) exec "$REL" version ;;
       *)
-        echo "Usage: #{app} {start|foreground|console|remote_console|stop|pid|ping|rpc|eval|version}" >&2
+        echo "Usage: #{app} {start|foreground|console|remote_console|stop|upgrade|pid|ping|rpc|eval|version}" >&2
         exit 1
         ;;
     esac
@@ -252,16 +304,90 @@ defmodule Mix.Tasks.Distillery.Release do
 
     File.write!(Path.join(bin, app), script)
     File.chmod!(Path.join(bin, app), 0o755)
+    File.write!(Path.join(bin, "fake_distillery_upgrade.exs"), String.replace(@upgrade_exs, "@APP@", app))
+  end
+
+  # distillery --upgrade --upfrom=OLD: appups for the applications whose version changed, then the relup.
+  defp build_upgrade(rel_dir, app, vsn, upfrom) do
+    if upfrom in [nil, ""], do: fail("--upgrade needs --upfrom=VERSION in this fake")
+    releases = Path.join(rel_dir, "releases")
+    old_rel = Path.join([releases, upfrom, "#{app}.rel"])
+
+    unless File.regular?(old_rel) do
+      fail("Upgrade failed: release #{app} #{upfrom} was not found in #{Path.relative_to_cwd(releases)}")
+    end
+
+    if upfrom == vsn, do: fail("Upgrade failed, the current version and upfrom version are the same")
+    old_apps = rel_apps(old_rel)
+    new_apps = rel_apps(Path.join([releases, vsn, "#{app}.rel"]))
+
+    for {name, new_vsn} <- new_apps, Map.has_key?(old_apps, name), old_apps[name] != new_vsn do
+      appup(rel_dir, name, old_apps[name], new_vsn)
+    end
+
+    base = fn v -> String.to_charlist(Path.join([releases, v, app])) end
+    path = [String.to_charlist(Path.join([rel_dir, "lib", "*", "ebin"]))]
+
+    # systools is sasl's, which the app need not list: called through a variable, as EEx is above.
+    systools = :systools
+
+    case systools.make_relup(base.(vsn), [base.(upfrom)], [base.(upfrom)], [{:path, path}, {:outdir, String.to_charlist(Path.join(releases, vsn))}, :silent]) do
+      {:ok, _relup, _mod, _warnings} -> info("Relup successfully created")
+      {:error, mod, reason} -> fail("Failed to build relup: #{mod.format_error(reason)}")
+    end
+  end
+
+  defp rel_apps(rel_file) do
+    {:ok, [{:release, _, _, apps}]} = :file.consult(String.to_charlist(rel_file))
+    Map.new(apps, fn app -> {elem(app, 0), List.to_string(elem(app, 1))} end)
+  end
+
+  defp appup(rel_dir, name, old_vsn, new_vsn) do
+    old_ebin = Path.join([rel_dir, "lib", "#{name}-#{old_vsn}", "ebin"])
+    new_ebin = Path.join([rel_dir, "lib", "#{name}-#{new_vsn}", "ebin"])
+    file = Path.join(new_ebin, "#{name}.appup")
+
+    unless File.regular?(file) do
+      old = modules(old_ebin)
+      new = modules(new_ebin)
+      changed = for m <- new, m in old, md5(old_ebin, m) != md5(new_ebin, m), do: m
+      added = new -- old
+      deleted = old -- new
+      up = Enum.map(added, &{:add_module, &1}) ++ Enum.map(changed, &instruction(new_ebin, &1)) ++ Enum.map(deleted, &{:delete_module, &1})
+      down = Enum.map(deleted, &{:add_module, &1}) ++ Enum.map(changed, &instruction(old_ebin, &1)) ++ Enum.map(added, &{:delete_module, &1})
+      appup = {String.to_charlist(new_vsn), [{String.to_charlist(old_vsn), up}], [{String.to_charlist(old_vsn), down}]}
+      File.write!(file, :io_lib.format(~c"~p.~n", [appup]))
+      info("Generated .appup for #{name} #{old_vsn} -> #{new_vsn}")
+    end
+  end
+
+  defp modules(ebin) do
+    ebin |> File.ls!() |> Enum.filter(&String.ends_with?(&1, ".beam")) |> Enum.map(&String.to_atom(Path.rootname(&1))) |> Enum.sort()
+  end
+
+  defp md5(ebin, m) do
+    {:ok, {_, md5}} = :beam_lib.md5(String.to_charlist(Path.join(ebin, "#{m}.beam")))
+    md5
+  end
+
+  defp instruction(ebin, m) do
+    {:ok, {_, [exports: exports]}} = :beam_lib.chunks(String.to_charlist(Path.join(ebin, "#{m}.beam")), [:exports])
+    if {:code_change, 3} in exports, do: {:update, m, {:advanced, []}}, else: {:load_module, m}
   end
 
   defp write_tarball(tarball, rel_dir, vsn) do
     releases = Path.join(rel_dir, "releases")
 
+    # lib/ may also hold an older release's applications (placed there for --upgrade): only this one's.
+    {:ok, [{:release, _, _, apps}]} = :file.consult(String.to_charlist(Path.join([releases, vsn, Path.basename(rel_dir) <> ".rel"])))
+    libs = Enum.map(apps, fn app -> "lib/#{elem(app, 0)}-#{elem(app, 1)}" end)
+
     top =
       rel_dir
       |> File.ls!()
-      |> Enum.reject(&(&1 == "releases"))
+      |> Enum.reject(&(&1 in ["releases", "lib"]))
       |> Enum.map(&{&1, Path.join(rel_dir, &1)})
+      |> Kernel.++(Enum.map(libs, &{&1, Path.join(rel_dir, &1)}))
 
     release_entries =
       releases

@@ -1,0 +1,36 @@
+using Akd.Core.Processes;
+
+namespace Akd.Agent.Upgrades;
+
+/// <summary>
+/// The process that evaluates code in a running release's VM: the release's <c>erl_call</c> when it has one and the
+/// node can be told, else <c>bin/APP rpc</c>; either way run as the app's user through its sandbox, as the VM itself
+/// is, so the agent's rights never reach the app's node. Disposing removes erl_call's private HOME.
+/// </summary>
+internal sealed class ReleaseEval : IDisposable
+{
+    private readonly string _home = Path.Combine(Path.GetTempPath(), $"akd-erl-call-{Guid.NewGuid():N}");
+
+    /// <summary>The program <see cref="Spec"/> chose (<c>erl_call</c> or <c>APP</c>), for the step log; not the sandbox's wrapper.</summary>
+    public string Tool { get; private set; } = "";
+
+    /// <param name="erlang">Erlang forms for erl_call (ending in <c>.</c>).</param>
+    /// <param name="elixir">The same in Elixir, for <c>bin/APP rpc</c>.</param>
+    /// <param name="timeout">How long the evaluation may take; the rpc fallback gets <paramref name="rpcExtra"/> more to boot its VM.</param>
+    public ProcessSpec Spec(HotUpgradeRequest request, string erlang, string elixir, TimeSpan timeout, TimeSpan rpcExtra)
+    {
+        var erlCall = request.ReleaseRpcOnly ? null : ErlCall.Find(request.RunningRoot);
+        var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, timeout, _home, request.Sandbox.User))
+            ?? HotUpgrader.RpcSpec(request.RunningRoot, request.App, request.Env, elixir, timeout + rpcExtra);
+        Tool = Path.GetFileName(spec.FileName);
+        return request.Sandbox.Wrap(spec);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_home))
+        {
+            Directory.Delete(_home, recursive: true);
+        }
+    }
+}
