@@ -31,7 +31,7 @@ public sealed class ManifestLoaderTopLevelTests
     [Fact]
     public void Parse_UnknownNestedKey_ReportsSectionAndKey()
     {
-        ManifestAssert.SingleError("app: pinger\ndeploy:\n  pth: /srv\n", 3, 3, "deploy: unknown key 'pth'; expected one of to, path, keep_releases, rolling, env, run, upgrade, step_timeout");
+        ManifestAssert.SingleError("app: pinger\ndeploy:\n  pth: /srv\n", 3, 3, "deploy: unknown key 'pth'; expected one of to, path, keep_releases, rolling, env, run, upgrade, start_overlap, step_timeout, user");
     }
 
     [Fact]
