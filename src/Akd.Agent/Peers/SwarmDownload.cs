@@ -31,6 +31,7 @@ public sealed partial class SwarmDownload(
         {
             log($"artifact {artifact.Sha256[..12]} already in the local cache");
             File.SetLastWriteTimeUtc(final, DateTime.UtcNow);
+            SwarmPartial.Delete(cache.Dir, artifact.Sha256);
             return (final, new TransferStats());
         }
 
@@ -43,23 +44,36 @@ public sealed partial class SwarmDownload(
             throw new InvalidDataException($"the tracker's piece manifest does not describe artifact {artifact.Sha256} of {artifact.Size} bytes");
         }
 
-        Directory.CreateDirectory(cache.Dir);
-        var partial = final + ".swarm.part";
         var count = manifest.PieceSha256.Count;
-        var state = new PieceSchedule.State(new bool[count]);
         var stats = new TransferStats();
-        held.Started(artifact.Sha256, partial, manifest.PieceBytes, manifest.Size, count);
-        try
+        HashSet<string> excluded = [];
+        var whole = false;
+        using (var partial = await SwarmPartial.OpenAsync(cache.Dir, artifact.Sha256, manifest, ct).ConfigureAwait(false))
         {
-            using (var file = File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
-            await using (var connections = new PeerConnections(identity, o))
+            if (partial.Kept > 0 || partial.Discarded)
             {
-                RandomAccess.SetLength(file, manifest.Size);
-                using var whole = new InOrderHash(file, manifest);
+                log(partial.Discarded
+                    ? $"artifact {artifact.Sha256[..12]}: the partial download an earlier attempt left could not be used (it does not match the manifest) and was discarded"
+                    : $"artifact {artifact.Sha256[..12]}: resuming with {partial.Kept} of {count} pieces kept from an interrupted download");
+            }
+
+            var state = new PieceSchedule.State(partial.Have);
+            excluded = state.Excluded;
+            held.Started(artifact.Sha256, partial.DataPath, manifest.PieceBytes, manifest.Size, count);
+            foreach (var piece in Enumerable.Range(0, count).Where(p => partial.Have[p]))
+            {
+                held.Verified(artifact.Sha256, piece);
+            }
+
+            try
+            {
+                await using var connections = new PeerConnections(identity, o);
+                using var hash = new InOrderHash(partial.File, manifest);
                 var grant = plan.Grant;
                 var idle = o.PeerPollFirst;
                 while (state.Missing > 0)
                 {
+                    var file = partial.File;
                     var started = PieceSchedule.Start(plan, state, o, piece => FetchAsync(file, manifest, artifact.Sha256, piece, null, null, grant, stats, ct),
                         (piece, peer) => FetchAsync(file, manifest, artifact.Sha256, piece, peer, connections, grant, stats, ct));
 
@@ -77,36 +91,49 @@ public sealed partial class SwarmDownload(
                         state.Running.Remove(piece);
                         if (await fetch.ConfigureAwait(false))
                         {
-                            state.Have[piece] = true;
+                            partial.Record(piece, manifest.PieceBytes, manifest.Size);
                             state.Missing--;
                             held.Verified(artifact.Sha256, piece);
                         }
-                        else if (peer is not null && state.Excluded.Add(peer))
+                        else if (peer is not null && excluded.Add(peer))
                         {
                             await connections.ForgetAsync(peer).ConfigureAwait(false);
                         }
                     }
 
-                    await whole.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
+                    await hash.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
-                    plan = await tracker.PlanAsync(Request(artifact.Sha256, state.Have, state.Excluded), cancellationToken: ct).ConfigureAwait(false);
+                    plan = await tracker.PlanAsync(Request(artifact.Sha256, state.Have, excluded), cancellationToken: ct).ConfigureAwait(false);
                     grant = plan.Grant ?? grant;
                 }
 
-                await whole.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
-                whole.Verify(artifact);
+                await hash.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
+                hash.Verify(artifact);
+                whole = true;
             }
+            catch (InvalidDataException)
+            {
+                // The pieces all matched the manifest but the whole does not: nothing of this partial is worth resuming.
+                partial.Dispose();
+                SwarmPartial.Delete(cache.Dir, artifact.Sha256);
+                throw;
+            }
+            finally
+            {
+                // Any other end (cancelled, the coordinator unreachable, the agent stopping) keeps the partial for a resume.
+                if (!whole)
+                {
+                    held.Ended(artifact.Sha256);
+                }
+            }
+        }
 
-            File.Move(partial, final, overwrite: true);
-            log($"artifact {artifact.Sha256[..12]}: {stats.BytesFromCoordinator} bytes from the coordinator, {stats.BytesFromPeers} from peers in {clock.GetElapsedTime(began).TotalSeconds:0.00} s" +
-                (state.Excluded.Count > 0 ? $" (gave up on {string.Join(", ", state.Excluded.Order())})" : ""));
-            return (final, stats);
-        }
-        finally
-        {
-            held.Ended(artifact.Sha256);
-            File.Delete(partial);
-        }
+        File.Move(SwarmPartial.DataPathOf(cache.Dir, artifact.Sha256), final, overwrite: true);
+        held.Ended(artifact.Sha256);
+        SwarmPartial.Delete(cache.Dir, artifact.Sha256);
+        log($"artifact {artifact.Sha256[..12]}: {stats.BytesFromCoordinator} bytes from the coordinator, {stats.BytesFromPeers} from peers in {clock.GetElapsedTime(began).TotalSeconds:0.00} s" +
+            (excluded.Count > 0 ? $" (gave up on {string.Join(", ", excluded.Order())})" : ""));
+        return (final, stats);
     }
 
     /// <summary>One piece, from a peer or (peer null) the coordinator; true when it arrived and matched the manifest.</summary>
