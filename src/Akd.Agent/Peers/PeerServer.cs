@@ -62,6 +62,8 @@ internal sealed partial class PeerServer(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await listener.AcceptTcpClientAsync(stoppingToken).ConfigureAwait(false);
+                // A piece's last segment must not wait for the downloader's delayed ACK: connections are reused now.
+                client.NoDelay = true;
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 _ = Task.Run(async () =>
                 {
