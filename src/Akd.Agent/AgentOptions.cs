@@ -43,14 +43,29 @@ public sealed class AgentOptions
     /// <summary>Peer-to-peer: one piece from a peer must arrive within this, or the peer is given up for the download.</summary>
     public TimeSpan PeerPieceTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Peer-to-peer: pieces fetched at once by one download.</summary>
+    /// <summary>Peer-to-peer: pieces fetched from peers at once by one download (the coordinator's share comes on top, as the tracker hands it out).</summary>
     public int PeerParallelPieces { get; set; } = 4;
 
-    /// <summary>Peer-to-peer: how often a download that waits for pieces others are fetching asks the tracker again.</summary>
+    /// <summary>Peer-to-peer: pieces fetched at once from one peer by one download, each on its own reused connection.</summary>
+    public int PeerPiecesPerPeer { get; set; } = 2;
+
+    /// <summary>
+    /// Peer-to-peer: how soon a download with nothing to fetch asks the tracker again; the pause doubles while there is
+    /// still nothing, up to <see cref="PeerPollInterval"/>.
+    /// </summary>
+    public TimeSpan PeerPollFirst { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Peer-to-peer: the longest a download waits before asking the tracker again which peers hold which pieces.</summary>
     public TimeSpan PeerPollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Peer-to-peer: connections served at once on the peer port; more wait for a free slot.</summary>
-    public int PeerMaxConnections { get; set; } = 16;
+    /// <summary>
+    /// Peer-to-peer: connections open at once on the peer port; more wait for a free slot. A downloader keeps up to
+    /// <see cref="PeerPiecesPerPeer"/> open to this agent for as long as its download runs.
+    /// </summary>
+    public int PeerMaxConnections { get; set; } = 128;
+
+    /// <summary>Peer-to-peer: pieces this agent reads and sends at once (each is a piece's worth of memory); more requests wait.</summary>
+    public int PeerMaxServing { get; set; } = 8;
 
     /// <summary>The share of its lifetime after which the agent renews its certificate over its stream.</summary>
     public double RenewAt { get; set; } = 2.0 / 3.0;

@@ -9,28 +9,55 @@ using Xunit.Abstractions;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// Peer-to-peer delivery on loopback: web agents started with a peer port deploy examples/hello carrying 64 MB of
-/// random bytes in priv/, so the release is a 64 MB artifact; the coordinator's own byte counter says what it sent.
+/// One coordinator and build agent for the peer-to-peer cases, started once (each case used to start its own, about
+/// a minute each on 2 cores). Each case adds its own web agents, in a peer network of its own (the enrollment label
+/// <c>peer-network</c>), and deploys to those alone: a corrupt, stalled or dead peer of one case is never offered to another.
 /// </summary>
-public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PeerFleet : IAsyncLifetime
 {
-    private const int PayloadBytes = 64 * 1024 * 1024;
-    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(8);
-    private LocalFleet _fleet = null!;
-    private HelloApp _app = null!;
+    public const int PayloadBytes = 64 * 1024 * 1024;
+
+    internal LocalFleet Fleet { get; private set; } = null!;
+
+    internal HelloApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _fleet = await LocalFleet.StartAsync(new FleetOptions { WebAgents = 0 }, CancellationToken.None);
-        _app = HelloApp.CopyTo(_fleet.Root);
-        Directory.CreateDirectory(Path.Combine(_app.Dir, "priv"));
-        File.WriteAllBytes(Path.Combine(_app.Dir, "priv", "payload.bin"), RandomNumberGenerator.GetBytes(PayloadBytes));
+        Fleet = await LocalFleet.StartAsync(new FleetOptions { WebAgents = 0 }, CancellationToken.None);
+        App = HelloApp.CopyTo(Fleet.Root);
+        Directory.CreateDirectory(Path.Combine(App.Dir, "priv"));
+        await File.WriteAllBytesAsync(Path.Combine(App.Dir, "priv", "payload.bin"), RandomNumberGenerator.GetBytes(PayloadBytes));
     }
 
-    public async Task DisposeAsync()
+    public async Task DisposeAsync() => await Fleet.DisposeAsync();
+}
+
+/// <summary>
+/// Peer-to-peer delivery on loopback: web agents started with a peer port deploy examples/hello carrying 64 MB of
+/// random bytes in priv/, so the release is a 64 MB artifact; the coordinator's own byte counter says what it sent.
+/// </summary>
+public sealed class PeerDeliveryTests(PeerFleet shared, ITestOutputHelper output) : IClassFixture<PeerFleet>, IAsyncLifetime
+{
+    private const int PayloadBytes = PeerFleet.PayloadBytes;
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(8);
+    private readonly LocalFleet _fleet = shared.Fleet;
+    private readonly HelloApp _app = shared.App;
+    private readonly List<LocalFleet.WebHost> _hosts = [];
+    private string _case = "";
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
     {
-        output.WriteLine(_fleet.Logs());
-        await _fleet.DisposeAsync();
+        // This case's processes only (the coordinator's log is the shared one, up to now).
+        var mine = new[] { _fleet.BuildAgentName }.Concat(_hosts.Select(h => h.Name));
+        output.WriteLine($"===== coordinator =====\n{_fleet.Coordinator.Process.TimedOutput}");
+        foreach (var name in mine.Where(_fleet.Agents.ContainsKey))
+        {
+            output.WriteLine($"===== {name} =====\n{_fleet.Agents[name].TimedOutput}");
+        }
+
+        return Task.CompletedTask;
     }
 
     [Fact(Timeout = 900_000)]
@@ -39,10 +66,10 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         // Arrange: six web agents with peer ports, all activated at once.
         for (var i = 1; i <= 6; i++)
         {
-            await AddPeerAsync($"{i}");
+            await AddPeerAsync("six", $"{i}");
         }
 
-        var manifest = FleetManifest.Write(_app, "akd.peers.yaml", "{ batch: all }");
+        var manifest = Manifest("akd.peers.yaml", "{ batch: all }");
         var before = await CoordinatorBytesOutAsync();
 
         // Act
@@ -61,7 +88,7 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"artifact {artifactSize} bytes, coordinator sent {egress} for it ({egress / artifactSize:0.00}x)");
         Assert.InRange(egress, artifactSize, 1.5 * artifactSize);
         long fromPeers = 0;
-        foreach (var host in _fleet.Web)
+        foreach (var host in _hosts)
         {
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
             var transfer = Assert.Single(deployment.Hosts, h => h.Host == host.Name && h.Step == StepKind.Activate).Transfer;
@@ -78,10 +105,10 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // Arrange: web-1 (first in the rollout, one host at a time) flips a byte in every piece it serves (the
         // test-only fault switch), so web-2 can only get its pieces from a corrupt peer first.
-        await AddPeerAsync("1", corrupt: true);
-        await AddPeerAsync("2");
-        await AddPeerAsync("3");
-        var manifest = FleetManifest.Write(_app, "akd.corrupt.yaml", "{ batch: 1 }");
+        await AddPeerAsync("corrupt", "1", corrupt: true);
+        await AddPeerAsync("corrupt", "2");
+        await AddPeerAsync("corrupt", "3");
+        var manifest = Manifest("akd.corrupt.yaml", "{ batch: 1 }");
 
         // Act
         var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
@@ -89,13 +116,13 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Assert: the deploy succeeded on every host; web-2 caught the bad piece, the coordinator banned web-1 for it.
         Assert.Equal(0, result.ExitCode);
-        foreach (var host in _fleet.Web)
+        foreach (var host in _hosts)
         {
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         }
 
-        var corrupt = _fleet.Web[0].Name;
-        Assert.Contains("does not match the manifest", _fleet.Agents[_fleet.Web[1].Name].Output);
+        var corrupt = _hosts[0].Name;
+        Assert.Contains("does not match the manifest", _fleet.Agents[_hosts[1].Name].Output);
         Assert.Contains($"Peer {corrupt} sent a bad piece", _fleet.Coordinator.Process.Output);
     }
 
@@ -104,10 +131,10 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // Arrange: web-1 (first in the rollout) takes piece requests and never answers, as a peer that hung or died
         // with its connections open (the test-only stall switch); the others give a peer 3 s per piece.
-        await AddPeerAsync("1", stall: true);
-        await AddPeerAsync("2");
-        await AddPeerAsync("3");
-        var manifest = FleetManifest.Write(_app, "akd.stall.yaml", "{ batch: 1 }");
+        await AddPeerAsync("stall", "1", stall: true);
+        await AddPeerAsync("stall", "2");
+        await AddPeerAsync("stall", "3");
+        var manifest = Manifest("akd.stall.yaml", "{ batch: 1 }");
 
         // Act
         var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
@@ -117,12 +144,12 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         var id = CliJson.DeploymentId(result);
         var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
-        foreach (var host in _fleet.Web)
+        foreach (var host in _hosts)
         {
             Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
         }
 
-        var (stalled, second, third) = (_fleet.Web[0].Name, _fleet.Web[1].Name, _fleet.Web[2].Name);
+        var (stalled, second, third) = (_hosts[0].Name, _hosts[1].Name, _hosts[2].Name);
         Assert.Contains($"from {stalled} failed", _fleet.Agents[second].Output);
         var deployment = await GetDeploymentAsync(id);
         TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == StepKind.Activate).Transfer;
@@ -135,10 +162,10 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // Arrange: web-1 (first in the rollout) kills its own process right after it sent a peer its first piece (the
         // test-only switch), so web-2, for which web-1 is the only holder, loses its peer mid-transfer.
-        await AddPeerAsync("1", die: true);
-        await AddPeerAsync("2");
-        await AddPeerAsync("3");
-        var manifest = FleetManifest.Write(_app, "akd.kill.yaml", "{ batch: 1 }");
+        await AddPeerAsync("kill", "1", die: true);
+        await AddPeerAsync("kill", "2");
+        await AddPeerAsync("kill", "3");
+        var manifest = Manifest("akd.kill.yaml", "{ batch: 1 }");
 
         // Act
         var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--output", "json");
@@ -146,12 +173,12 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Assert: web-1 died; web-2 got part of the release from it and the rest from the coordinator; web-3 from web-2.
         Assert.Equal(0, result.ExitCode);
-        Assert.True(_fleet.Agents[_fleet.Web[0].Name].HasExited, "web-1 killed itself");
+        Assert.True(_fleet.Agents[_hosts[0].Name].HasExited, "web-1 killed itself");
         var id = CliJson.DeploymentId(result);
         var artifactSize = new FileInfo(await _fleet.ArtifactPathAsync(id, CancellationToken.None)).Length;
         var deployment = await GetDeploymentAsync(id);
         TransferStats Of(string host) => Assert.Single(deployment.Hosts, h => h.Host == host && h.Step == StepKind.Activate).Transfer;
-        var (second, third) = (_fleet.Web[1], _fleet.Web[2]);
+        var (second, third) = (_hosts[1], _hosts[2]);
         Assert.InRange(Of(second.Name).BytesFromPeers, 1, artifactSize - 1);
         Assert.Equal(artifactSize, Of(second.Name).BytesFromCoordinator + Of(second.Name).BytesFromPeers);
         Assert.Equal(artifactSize, Of(third.Name).BytesFromPeers);
@@ -159,8 +186,10 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(third.Port));
     }
 
-    private async Task AddPeerAsync(string id, bool corrupt = false, bool stall = false, bool die = false)
+    /// <summary>A web agent of this case: named web-CASE-ID (a rollout goes by name), in the case's own peer network.</summary>
+    private async Task AddPeerAsync(string name, string id, bool corrupt = false, bool stall = false, bool die = false)
     {
+        _case = name;
         var env = new Dictionary<string, string>
         {
             ["AKD_Agent__PeerPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -181,8 +210,14 @@ public sealed class PeerDeliveryTests(ITestOutputHelper output) : IAsyncLifetime
             env["AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE"] = "1";
         }
 
-        await _fleet.AddWebAgentAsync(id, "role=web", env, CancellationToken.None);
+        var host = await _fleet.AddWebAgentAsync($"{name}{id}", $"role=web,case={name},peer-network={name}", env, CancellationToken.None);
+        _fleet.Web.Remove(host);
+        _hosts.Add(host);
     }
+
+    /// <summary>The hello manifest, deployed to this case's hosts only.</summary>
+    private string Manifest(string file, string rolling) =>
+        _app.WriteManifest(file, FleetManifest.Yaml(rolling).Replace("to: { role: web }", $"to: {{ role: web, case: {_case} }}", StringComparison.Ordinal));
 
     private Task<Deployment> GetDeploymentAsync(string id) =>
         new Control.ControlClient(_fleet.Coordinator.Admin.Invoker).GetDeploymentAsync(new GetDeploymentRequest { Id = id }).ResponseAsync;

@@ -33,6 +33,8 @@ public sealed class ReleaseFetch(ArtifactClient artifacts, ArtifactPrefetcher pr
         }
 
         var (path, received) = await artifacts.DownloadCountedAsync(artifact, log, ct).ConfigureAwait(false);
+        // A peer-to-peer attempt's partial has nothing left to resume: the whole file is here.
+        SwarmPartial.Delete(Path.GetDirectoryName(path)!, artifact.Sha256);
         return (path, new TransferStats { BytesFromCoordinator = received + (prefetched ?? 0) });
     }
 }

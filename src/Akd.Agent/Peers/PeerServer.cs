@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -36,6 +37,8 @@ internal sealed partial class PeerServer(
     /// </summary>
     internal static readonly bool TestOnlyDieAfterFirstPiece = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE") == "1";
 
+    private SslServerAuthenticationOptions? _tls;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -53,17 +56,20 @@ internal sealed partial class PeerServer(
         listener.Start();
         LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces, TestOnlyStallServedPieces, TestOnlyDieAfterFirstPiece);
         using var slots = new SemaphoreSlim(Math.Max(1, o.PeerMaxConnections));
+        using var serving = new SemaphoreSlim(Math.Max(1, o.PeerMaxServing));
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await listener.AcceptTcpClientAsync(stoppingToken).ConfigureAwait(false);
+                // A piece's last segment must not wait for the downloader's delayed ACK: connections are reused now.
+                client.NoDelay = true;
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 _ = Task.Run(async () =>
                 {
                     try
                     {
-                        await ServeAsync(client, stoppingToken).ConfigureAwait(false);
+                        await ServeAsync(client, serving, stoppingToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -81,7 +87,8 @@ internal sealed partial class PeerServer(
         }
     }
 
-    private async Task ServeAsync(TcpClient client, CancellationToken ct)
+    /// <param name="serving">A slot per piece being read and sent: a downloader keeps its connection open between pieces, so connections are many and cheap, pieces are MiBs of memory each.</param>
+    private async Task ServeAsync(TcpClient client, SemaphoreSlim serving, CancellationToken ct)
     {
         var o = options.Value;
         using var _ = client;
@@ -91,17 +98,38 @@ internal sealed partial class PeerServer(
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 handshake.CancelAfter(o.PeerConnectTimeout);
-                await tls.AuthenticateAsServerAsync(PeerTls.Server(identity.Certificate!, identity.Ca!), handshake.Token).ConfigureAwait(false);
+                await tls.AuthenticateAsServerAsync(ServerOptions(), handshake.Token).ConfigureAwait(false);
             }
 
             var peer = PeerTls.NameOf(tls.RemoteCertificate) ?? "";
             while (await Frames.ReadAsync(tls, PieceRequest.Parser, ct).ConfigureAwait(false) is { } request)
             {
-                var answer = await AnswerAsync(request, peer, ct).ConfigureAwait(false);
-                await Frames.WriteAsync(tls, answer, ct).ConfigureAwait(false);
-                if (TestOnlyDieAfterFirstPiece && !answer.Data.IsEmpty)
+                await serving.WaitAsync(ct).ConfigureAwait(false);
+                try
                 {
-                    System.Diagnostics.Process.GetCurrentProcess().Kill();
+                    var (refused, rented, length) = await AnswerAsync(request, peer, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await (refused is not null
+                            ? Frames.WriteAsync(tls, new PieceResponse { Error = refused }, ct)
+                            : Frames.WritePieceAsync(tls, rented.AsMemory(0, length), ct)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (rented is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(rented);
+                        }
+                    }
+
+                    if (TestOnlyDieAfterFirstPiece && refused is null)
+                    {
+                        System.Diagnostics.Process.GetCurrentProcess().Kill();
+                    }
+                }
+                finally
+                {
+                    serving.Release();
                 }
             }
         }
@@ -115,7 +143,19 @@ internal sealed partial class PeerServer(
         }
     }
 
-    private async Task<PieceResponse> AnswerAsync(PieceRequest request, string peer, CancellationToken ct)
+    /// <summary>The TLS options for the current certificate (renewals swap it), its chain built once rather than per connection.</summary>
+    private SslServerAuthenticationOptions ServerOptions()
+    {
+        if (_tls is { } current && ReferenceEquals(current.ServerCertificateContext?.TargetCertificate, identity.Certificate))
+        {
+            return current;
+        }
+
+        return _tls = PeerTls.Server(identity.Certificate!, identity.Ca!);
+    }
+
+    /// <returns>Why the piece is not served, or the pooled buffer holding it (returned once it is sent) and its length.</returns>
+    private async Task<(string? Refused, byte[]? Rented, int Length)> AnswerAsync(PieceRequest request, string peer, CancellationToken ct)
     {
         if (TestOnlyStallServedPieces)
         {
@@ -125,31 +165,39 @@ internal sealed partial class PeerServer(
         if (PeerGrants.Check(request.Grant, request.Sha256, peer, identity.Ca!, clock.GetUtcNow()) is { } refused)
         {
             LogRefused(peer, request.Sha256, refused);
-            return new PieceResponse { Error = $"refused: {refused}" };
+            return ($"refused: {refused}", null, 0);
         }
 
         if (pieces.Find(request.Sha256, (int)request.Piece, request.PieceBytes) is not { } where)
         {
-            return new PieceResponse { Error = $"piece {request.Piece} of {request.Sha256} is not here" };
+            return ($"piece {request.Piece} of {request.Sha256} is not here", null, 0);
         }
 
-        var data = new byte[where.Length];
-        using (SafeFileHandle file = File.OpenHandle(where.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+        var rented = ArrayPool<byte>.Shared.Rent(where.Length);
+        var data = rented.AsMemory(0, where.Length);
+        try
         {
+            using SafeFileHandle file = File.OpenHandle(where.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
             var read = await RandomAccess.ReadAsync(file, data, where.Offset, ct).ConfigureAwait(false);
             if (read != data.Length)
             {
-                return new PieceResponse { Error = $"piece {request.Piece} of {request.Sha256} could not be read" };
+                ArrayPool<byte>.Shared.Return(rented);
+                return ($"piece {request.Piece} of {request.Sha256} could not be read", null, 0);
             }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
         }
 
         if (TestOnlyCorruptServedPieces && data.Length > 0)
         {
-            data[data.Length / 2] ^= 0xff;
+            data.Span[data.Length / 2] ^= 0xff;
         }
 
         metrics.ArtifactBytes("out", data.Length, "peer");
-        return new PieceResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
+        return (null, rented, data.Length);
     }
 
     [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Serving artifact pieces to peers on {Address}:{Port} (test-only faults: corrupt {Corrupt}, stall {Stall}, die {Die})")]

@@ -18,7 +18,7 @@ internal static class PeerTls
 
     public static SslServerAuthenticationOptions Server(X509Certificate2 own, X509Certificate2 ca) => new()
     {
-        ServerCertificate = own,
+        ServerCertificateContext = SslStreamCertificateContext.Create(own, additionalCertificates: null, offline: true),
         ClientCertificateRequired = true,
         RemoteCertificateValidationCallback = (_, certificate, _, _) => Issued(certificate, ca),
     };

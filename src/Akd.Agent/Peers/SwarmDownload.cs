@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;
@@ -30,9 +31,11 @@ public sealed partial class SwarmDownload(
         {
             log($"artifact {artifact.Sha256[..12]} already in the local cache");
             File.SetLastWriteTimeUtc(final, DateTime.UtcNow);
+            SwarmPartial.Delete(cache.Dir, artifact.Sha256);
             return (final, new TransferStats());
         }
 
+        var began = clock.GetTimestamp();
         var tracker = new Contracts.V1.Swarm.SwarmClient(channel.Invoker);
         var plan = await tracker.PlanAsync(new PlanRequest { Sha256 = artifact.Sha256, WantManifest = true }, cancellationToken: ct).ConfigureAwait(false);
         var manifest = plan.Manifest;
@@ -41,131 +44,170 @@ public sealed partial class SwarmDownload(
             throw new InvalidDataException($"the tracker's piece manifest does not describe artifact {artifact.Sha256} of {artifact.Size} bytes");
         }
 
-        Directory.CreateDirectory(cache.Dir);
-        var partial = final + ".swarm.part";
         var count = manifest.PieceSha256.Count;
-        var have = new bool[count];
-        var excluded = new HashSet<string>(StringComparer.Ordinal);
         var stats = new TransferStats();
-        held.Started(artifact.Sha256, partial, manifest.PieceBytes, manifest.Size, count);
-        try
+        HashSet<string> excluded = [];
+        var whole = false;
+        using (var partial = await SwarmPartial.OpenAsync(cache.Dir, artifact.Sha256, manifest, ct).ConfigureAwait(false))
         {
-            using (var file = File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+            if (partial.Kept > 0 || partial.Discarded)
             {
-                RandomAccess.SetLength(file, manifest.Size);
-                var running = new Dictionary<int, (Task<bool> Fetch, string? Peer)>();
-                var grant = plan.Grant;
-                while (have.Any(h => !h))
-                {
-                    var random = Random.Shared;
-                    foreach (var piece in Enumerable.Range(0, count).Where(p => !have[p] && !running.ContainsKey(p)).OrderBy(_ => random.Next()).ToList())
-                    {
-                        if (running.Count >= o.PeerParallelPieces)
-                        {
-                            break;
-                        }
-
-                        var holders = plan.Peers.Where(p => !excluded.Contains(p.Name) && PieceBits.Has(p.Pieces.Span, piece)).ToList();
-                        if (holders.Count > 0)
-                        {
-                            var peer = holders[random.Next(holders.Count)];
-                            running[piece] = (FetchAsync(file, manifest, artifact.Sha256, piece, peer, grant, stats, ct), peer.Name);
-                        }
-                        else if (plan.FromCoordinator.Contains((uint)piece))
-                        {
-                            running[piece] = (FetchAsync(file, manifest, artifact.Sha256, piece, null, grant, stats, ct), null);
-                        }
-                    }
-
-                    var poll = Task.Delay(o.PeerPollInterval, clock, ct);
-                    await Task.WhenAny(running.Values.Select(r => (Task)r.Fetch).Append(poll)).ConfigureAwait(false);
-                    foreach (var (piece, (fetch, peer)) in running.Where(r => r.Value.Fetch.IsCompleted).ToList())
-                    {
-                        running.Remove(piece);
-                        if (await fetch.ConfigureAwait(false))
-                        {
-                            have[piece] = true;
-                            held.Verified(artifact.Sha256, piece);
-                        }
-                        else if (peer is not null)
-                        {
-                            excluded.Add(peer);
-                        }
-                    }
-
-                    ct.ThrowIfCancellationRequested();
-                    plan = await tracker.PlanAsync(Request(artifact.Sha256, have, excluded), cancellationToken: ct).ConfigureAwait(false);
-                    grant = plan.Grant ?? grant;
-                }
+                log(partial.Discarded
+                    ? $"artifact {artifact.Sha256[..12]}: the partial download an earlier attempt left could not be used (it does not match the manifest) and was discarded"
+                    : $"artifact {artifact.Sha256[..12]}: resuming with {partial.Kept} of {count} pieces kept from an interrupted download");
             }
 
-            await VerifyWholeAsync(partial, artifact, ct).ConfigureAwait(false);
-            File.Move(partial, final, overwrite: true);
-            log($"artifact {artifact.Sha256[..12]}: {stats.BytesFromCoordinator} bytes from the coordinator, {stats.BytesFromPeers} from peers" +
-                (excluded.Count > 0 ? $" (gave up on {string.Join(", ", excluded.Order())})" : ""));
-            return (final, stats);
+            var state = new PieceSchedule.State(partial.Have);
+            excluded = state.Excluded;
+            held.Started(artifact.Sha256, partial.DataPath, manifest.PieceBytes, manifest.Size, count);
+            foreach (var piece in Enumerable.Range(0, count).Where(p => partial.Have[p]))
+            {
+                held.Verified(artifact.Sha256, piece);
+            }
+
+            try
+            {
+                await using var connections = new PeerConnections(identity, o);
+                using var hash = new InOrderHash(partial.File, manifest);
+                var grant = plan.Grant;
+                var idle = o.PeerPollFirst;
+                while (state.Missing > 0)
+                {
+                    var file = partial.File;
+                    var started = PieceSchedule.Start(plan, state, o, piece => FetchAsync(file, manifest, artifact.Sha256, piece, null, null, grant, stats, ct),
+                        (piece, peer) => FetchAsync(file, manifest, artifact.Sha256, piece, peer, connections, grant, stats, ct));
+
+                    // Nothing to do: ask again soon, then less often while nothing changes; with fetches running, their ends wake us.
+                    idle = started > 0 || state.Running.Count > 0 ? o.PeerPollFirst : idle;
+                    var poll = Task.Delay(state.Running.Count > 0 ? o.PeerPollInterval : idle, clock, ct);
+                    await Task.WhenAny(state.Running.Values.Select(r => (Task)r.Fetch).Append(poll)).ConfigureAwait(false);
+                    if (state.Running.Count == 0 && started == 0)
+                    {
+                        idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, o.PeerPollInterval.Ticks));
+                    }
+
+                    foreach (var (piece, (fetch, peer)) in state.Running.Where(r => r.Value.Fetch.IsCompleted).ToList())
+                    {
+                        state.Running.Remove(piece);
+                        if (await fetch.ConfigureAwait(false))
+                        {
+                            partial.Record(piece, manifest.PieceBytes, manifest.Size);
+                            state.Missing--;
+                            held.Verified(artifact.Sha256, piece);
+                        }
+                        else if (peer is not null && excluded.Add(peer))
+                        {
+                            await connections.ForgetAsync(peer).ConfigureAwait(false);
+                        }
+                    }
+
+                    await hash.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                    plan = await tracker.PlanAsync(Request(artifact.Sha256, state.Have, excluded), cancellationToken: ct).ConfigureAwait(false);
+                    grant = plan.Grant ?? grant;
+                }
+
+                await hash.AdvanceAsync(state.Have, ct).ConfigureAwait(false);
+                hash.Verify(artifact);
+                whole = true;
+            }
+            catch (InvalidDataException)
+            {
+                // The pieces all matched the manifest but the whole does not: nothing of this partial is worth resuming.
+                partial.Dispose();
+                SwarmPartial.Delete(cache.Dir, artifact.Sha256);
+                throw;
+            }
+            finally
+            {
+                // Any other end (cancelled, the coordinator unreachable, the agent stopping) keeps the partial for a resume.
+                if (!whole)
+                {
+                    held.Ended(artifact.Sha256);
+                }
+            }
         }
-        finally
-        {
-            held.Ended(artifact.Sha256);
-            File.Delete(partial);
-        }
+
+        File.Move(SwarmPartial.DataPathOf(cache.Dir, artifact.Sha256), final, overwrite: true);
+        held.Ended(artifact.Sha256);
+        SwarmPartial.Delete(cache.Dir, artifact.Sha256);
+        log($"artifact {artifact.Sha256[..12]}: {stats.BytesFromCoordinator} bytes from the coordinator, {stats.BytesFromPeers} from peers in {clock.GetElapsedTime(began).TotalSeconds:0.00} s" +
+            (excluded.Count > 0 ? $" (gave up on {string.Join(", ", excluded.Order())})" : ""));
+        return (final, stats);
     }
 
     /// <summary>One piece, from a peer or (peer null) the coordinator; true when it arrived and matched the manifest.</summary>
     private async Task<bool> FetchAsync(
-        SafeFileHandle file, PieceManifest manifest, string sha256, int piece, SwarmPeer? peer, PeerGrant grant, TransferStats stats, CancellationToken ct)
+        SafeFileHandle file, PieceManifest manifest, string sha256, int piece, SwarmPeer? peer, PeerConnections? connections, PeerGrant grant,
+        TransferStats stats, CancellationToken ct)
     {
         var offset = (long)piece * manifest.PieceBytes;
         var length = (int)Math.Min(manifest.PieceBytes, manifest.Size - offset);
-        byte[] data;
+        byte[]? rented = null;
         try
         {
-            data = peer is null
-                ? await FromCoordinatorAsync(sha256, offset, length, ct).ConfigureAwait(false)
-                : await PeerClient.FetchAsync(peer, new PieceRequest { Sha256 = sha256, Piece = (uint)piece, Grant = grant, PieceBytes = manifest.PieceBytes },
-                    identity, options.Value, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
-        {
-            LogPieceFailed(piece, peer?.Name ?? "the coordinator", ex.Message);
-            return false;
-        }
-
-        var source = peer is null ? Source.Coordinator : Source.Peer;
-        lock (stats)
-        {
-            if (source == Source.Coordinator)
+            ReadOnlyMemory<byte> data;
+            try
             {
-                stats.BytesFromCoordinator += data.Length;
+                if (peer is null)
+                {
+                    rented = ArrayPool<byte>.Shared.Rent(length);
+                    data = await FromCoordinatorAsync(sha256, offset, rented.AsMemory(0, length), ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    data = await connections!.FetchAsync(peer, new PieceRequest { Sha256 = sha256, Piece = (uint)piece, Grant = grant, PieceBytes = manifest.PieceBytes }, ct)
+                        .ConfigureAwait(false);
+                }
             }
-            else
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                stats.BytesFromPeers += data.Length;
-            }
-        }
-
-        metrics.ArtifactBytes("in", data.Length, source == Source.Coordinator ? "coordinator" : "peer");
-        if (data.Length != length || !SHA256.HashData(data).AsSpan().SequenceEqual(manifest.PieceSha256[piece].Span))
-        {
-            LogBadPiece(piece, peer?.Name ?? "the coordinator");
-            if (peer is not null)
-            {
-                await ReportAsync(sha256, peer.Name, piece, ct).ConfigureAwait(false);
+                LogPieceFailed(piece, peer?.Name ?? "the coordinator", ex.Message);
+                return false;
             }
 
-            return false;
-        }
+            var source = peer is null ? Source.Coordinator : Source.Peer;
+            lock (stats)
+            {
+                if (source == Source.Coordinator)
+                {
+                    stats.BytesFromCoordinator += data.Length;
+                }
+                else
+                {
+                    stats.BytesFromPeers += data.Length;
+                }
+            }
 
-        await RandomAccess.WriteAsync(file, data, offset, ct).ConfigureAwait(false);
-        return true;
+            metrics.ArtifactBytes("in", data.Length, source == Source.Coordinator ? "coordinator" : "peer");
+            if (data.Length != length || !SHA256.HashData(data.Span).AsSpan().SequenceEqual(manifest.PieceSha256[piece].Span))
+            {
+                LogBadPiece(piece, peer?.Name ?? "the coordinator");
+                if (peer is not null)
+                {
+                    await ReportAsync(sha256, peer.Name, piece, ct).ConfigureAwait(false);
+                }
+
+                return false;
+            }
+
+            await RandomAccess.WriteAsync(file, data, offset, ct).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
-    private async Task<byte[]> FromCoordinatorAsync(string sha256, long offset, int length, CancellationToken ct)
+    private async Task<ReadOnlyMemory<byte>> FromCoordinatorAsync(string sha256, long offset, Memory<byte> data, CancellationToken ct)
     {
+        var length = data.Length;
         var client = new Contracts.V1.Artifacts.ArtifactsClient(channel.Invoker);
         using var call = client.Download(new DownloadRequest { Sha256 = sha256, Offset = offset, Length = length }, cancellationToken: ct);
-        var data = new byte[length];
         var at = 0;
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
         {
@@ -174,7 +216,7 @@ public sealed partial class SwarmDownload(
                 throw new InvalidDataException($"the coordinator sent more than the {length} bytes asked for");
             }
 
-            chunk.Data.Span.CopyTo(data.AsSpan(at));
+            chunk.Data.Span.CopyTo(data.Span[at..]);
             at += chunk.Data.Length;
         }
 
@@ -199,16 +241,6 @@ public sealed partial class SwarmDownload(
         var request = new PlanRequest { Sha256 = sha256, Held = Google.Protobuf.ByteString.CopyFrom(PieceBits.Of(Enumerable.Range(0, have.Length).Where(i => have[i]), have.Length)) };
         request.ExcludedPeers.AddRange(excluded);
         return request;
-    }
-
-    private static async Task VerifyWholeAsync(string path, ArtifactRef artifact, CancellationToken ct)
-    {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, useAsync: true);
-        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct).ConfigureAwait(false));
-        if (file.Length != artifact.Size || actual != artifact.Sha256)
-        {
-            throw new InvalidDataException($"the assembled artifact's SHA-256 is {actual}, expected {artifact.Sha256}: discarded");
-        }
     }
 
     [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "Piece {Piece} from {Source} failed: {Reason}")]

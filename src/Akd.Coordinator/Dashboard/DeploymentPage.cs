@@ -7,13 +7,15 @@ using Microsoft.Extensions.Options;
 namespace Akd.Coordinator.Dashboard;
 
 /// <summary>
-/// <c>/deployments/{id}</c>: the deployment, its hosts, a per-host timeline of steps and phases and its
+/// <c>/deployments/{id}</c>: the deployment, its hosts (with the release bytes each got from the coordinator and
+/// from peers), a per-host timeline of steps and phases and its
 /// log, as stored so far; <c>dashboard.js</c> then follows <see cref="LiveEvents"/> from the last event shown.
 /// </summary>
 internal static class DeploymentPage
 {
     public static void Map(RouteGroupBuilder group) => group.MapGet("/deployments/{id}", async (
-        string id, HttpContext context, DashboardGate gate, DeploymentStore store, EventStore events, ArtifactUploadStore uploads, IOptions<DashboardOptions> options) =>
+        string id, HttpContext context, DashboardGate gate, DeploymentStore store, EventStore events, ArtifactUploadStore uploads, ArtifactDeliveryStore deliveries,
+        IOptions<DashboardOptions> options) =>
     {
         var ct = context.RequestAborted;
         if (await gate.AuthorizeAsync(context, DashboardAccess.GetDeployment, ct).ConfigureAwait(false) is not { } signedIn)
@@ -30,6 +32,11 @@ internal static class DeploymentPage
         if (deployment.ArtifactSha256.Length > 0)
         {
             deployment.BuiltBy = await uploads.ProvenanceAsync(deployment.ArtifactSha256, ct).ConfigureAwait(false);
+            var delivered = await deliveries.ForDeploymentAsync(deployment.Id, ct).ConfigureAwait(false);
+            foreach (var host in deployment.Hosts.Where(h => h.Step == StepKind.Activate))
+            {
+                host.Transfer = delivered.GetValueOrDefault(host.Host);
+            }
         }
 
         var stored = await events.ReadAsync(id, 0, ct).ConfigureAwait(false);
@@ -60,7 +67,7 @@ internal static class DeploymentPage
         Actions(html, d, signedIn);
 
         html.Element("h2", "Hosts").Open("div", ("class", "scroll")).Open("table", ("id", "hosts")).Open("thead").Open("tr");
-        foreach (var column in new[] { "Host", "Step", "State", "Release", "Message" })
+        foreach (var column in new[] { "Host", "Step", "State", "Release", "Message", "From coordinator", "From peers" })
         {
             html.Element("th", column);
         }
@@ -72,6 +79,8 @@ internal static class DeploymentPage
                 .Element("td", h.Host).Element("td", h.Step.Text())
                 .Open("td").Element("span", h.State.Text(), ("class", Cells.StateClass(h.State.Text()))).Close("td")
                 .Element("td", Cells.Dash(h.ReleaseId)).Element("td", h.Message)
+                .Element("td", h.Transfer is null ? "-" : Cells.Bytes(h.Transfer.BytesFromCoordinator), ("class", "bytes"))
+                .Element("td", h.Transfer is null ? "-" : Cells.Bytes(h.Transfer.BytesFromPeers), ("class", "bytes"))
                 .Close("tr");
         }
 

@@ -35,6 +35,38 @@ public sealed class DashboardPagesTests
     }
 
     [Fact]
+    public void DeploymentPage_ActivatedHosts_EachRowShowsBytesFromTheCoordinatorAndFromPeers()
+    {
+        // Arrange: web-1 got the release from the coordinator, web-2 mostly from peers, web-3 reported nothing; a build row.
+        var d = Finished();
+        d.Hosts.Add(new HostStatus { Host = "build-1", Step = StepKind.Build, State = StepState.Succeeded });
+        d.Hosts.Add(new HostStatus { Host = "web-1", Step = StepKind.Activate, State = StepState.Succeeded, Transfer = new TransferStats { BytesFromCoordinator = 64L * 1024 * 1024 } });
+        d.Hosts.Add(new HostStatus
+        {
+            Host = "web-2", Step = StepKind.Activate, State = StepState.Succeeded, Transfer = new TransferStats { BytesFromCoordinator = 4L * 1024 * 1024, BytesFromPeers = 60L * 1024 * 1024 },
+        });
+        d.Hosts.Add(new HostStatus { Host = "web-3", Step = StepKind.Activate, State = StepState.Succeeded });
+
+        // Act
+        var page = Render(d, [], Role.Viewer);
+
+        // Assert: the two byte columns of each host's row.
+        var headers = Regex.Matches(page, "<th>([^<]*)</th>").Select(m => m.Groups[1].Value).ToList();
+        var (coordinator, peers) = (headers.IndexOf("From coordinator"), headers.IndexOf("From peers"));
+        Assert.True(coordinator >= 0 && peers >= 0, page);
+        string[] BytesOf(string key)
+        {
+            var cells = Regex.Matches(Regex.Match(page, $"<tr data-key=\"{Regex.Escape(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(key))}\">(.*?)</tr>", RegexOptions.Singleline).Groups[1].Value, "<td[^>]*>(.*?)</td>", RegexOptions.Singleline);
+            return [cells[coordinator].Groups[1].Value, cells[peers].Groups[1].Value];
+        }
+
+        Assert.Equal(["64.0 MiB", "0 B"], BytesOf("web-1/activate"));
+        Assert.Equal(["4.0 MiB", "60.0 MiB"], BytesOf("web-2/activate"));
+        Assert.Equal(["-", "-"], BytesOf("web-3/activate"));
+        Assert.Equal(["-", "-"], BytesOf("build-1/build"));
+    }
+
+    [Fact]
     public void DeploymentPage_Viewer_GetsNoActionAtAll()
     {
         // Act

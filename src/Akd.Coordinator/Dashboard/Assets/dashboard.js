@@ -46,7 +46,8 @@
       if (!row) {
         row = el('tr');
         row.dataset.key = key;
-        [e.host, e.step, '', '', ''].forEach(function (text) { row.appendChild(el('td', '', text)); });
+        // Bytes from the coordinator and from peers: the activation reports them when it ends; a reload shows them.
+        [e.host, e.step, '', '', '', '-', '-'].forEach(function (text) { row.appendChild(el('td', '', text)); });
         row.children[2].appendChild(el('span'));
         hosts.appendChild(row);
         rows.set(key, row);
