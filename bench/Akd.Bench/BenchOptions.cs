@@ -31,8 +31,8 @@ public sealed class BenchOptions
     /// <summary>Size of the artifact moved in the transfer scenario.</summary>
     public long ArtifactBytes { get; init; } = 512L * 1024 * 1024;
 
-    /// <summary>Simulated agent streams opened against one coordinator.</summary>
-    public int FakeAgents { get; init; } = 1000;
+    /// <summary>Simulated agent streams opened against one coordinator, then split over two replicas (issue 15's 10,000).</summary>
+    public int FakeAgents { get; init; } = 10_000;
 
     /// <summary>Scenario "fan-out": the fleet sizes delivered to, star (from the coordinator) and peer-to-peer (<c>--fanout-sizes</c>).</summary>
     public IReadOnlyList<int> FanOutSizes { get; init; } = [2, 5, 10, 20];

@@ -133,4 +133,11 @@ public sealed class CoordinatorOptions
     /// chunks land on the large object heap, on both ends, and cost full GCs (bench/, scenario 2).
     /// </summary>
     public int ArtifactChunkBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// On PostgreSQL (<c>--postgres</c>): the size of one row of <c>artifact_chunks</c>, where every artifact is kept
+    /// so that every replica serves it. A MiB keeps a 256 MiB release at 256 rows, each well under PostgreSQL's
+    /// 1 GB field limit and cheap to buffer; a row is read whole, so it is also the memory one transfer holds.
+    /// </summary>
+    public int SharedArtifactChunkBytes { get; set; } = 1024 * 1024;
 }

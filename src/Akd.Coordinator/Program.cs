@@ -72,7 +72,7 @@ builder.AddQuickShutdown();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddTrust();
 builder.Services.AddStore();
-builder.Services.AddSingleton<ArtifactStore>();
+builder.Services.AddArtifactStore();
 builder.Services.AddSingleton<LiveUploads>();
 builder.Services.AddSingleton<Akd.Coordinator.Peers.PieceManifests>();
 builder.Services.AddSingleton<Akd.Coordinator.Peers.SwarmTracker>();

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace Akd.IntegrationTests;
 
 /// <summary>
-/// Two real coordinator processes (replicas a and b) on one throwaway PostgreSQL database: the build agent on a,
+/// Two real coordinator processes (replicas a and b) on one throwaway PostgreSQL database, each with a data dir of its
+/// own (nothing copied between them: CA, tokens and artifacts are shared through the database): the build agent on a,
 /// the web agents on b (one of them given a dead URL first), akdctl on either.
 /// </summary>
 public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper output) : IClassFixture<PostgresCluster>
@@ -59,6 +60,12 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             Assert.Contains(history, e => e.Contains("\"succeeded\"", StringComparison.Ordinal));
             Assert.Equal(history, CliJson.Lines(onB.StdOut).Select(e => e.GetRawText()));
             Assert.Equal(history, CliJson.Lines(followedOnB.StdOut).Select(e => e.GetRawText()));
+
+            // Assert: b, which never had the release, fetched it from the database for its agents; a's CA key stayed off b's disk.
+            var onDiskOfA = await fleet.ArtifactPathAsync(id, CancellationToken.None);
+            var onDiskOfB = Path.Combine(b.DataDir, Path.GetRelativePath(fleet.Coordinator.DataDir, onDiskOfA));
+            Assert.Equal(await File.ReadAllBytesAsync(onDiskOfA), await File.ReadAllBytesAsync(onDiskOfB));
+            Assert.False(File.Exists(Path.Combine(b.DataDir, "pki", "ca.key")));
 
             // Assert: either replica lists every agent online, and b logged the steps it ran for a.
             Assert.All(CliJson.Lines(agentsOnB.StdOut), a => Assert.Equal("online", a.Str("state")));

@@ -44,8 +44,8 @@ public sealed class LocalFleet : IAsyncDisposable
     public string CoordinatorUrl => Coordinator.Url;
 
     /// <summary>
-    /// More coordinators (replicas) on the first one's data dir (its CA, admin token and artifact folder) and,
-    /// by their args, its PostgreSQL database: <see cref="AddReplicaAsync"/>.
+    /// More coordinators (replicas), each with a data dir of its own, on the first one's PostgreSQL database (by
+    /// their args): <see cref="AddReplicaAsync"/>.
     /// </summary>
     public List<TestCoordinator> Replicas { get; } = [];
 
@@ -115,14 +115,15 @@ public sealed class LocalFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts another coordinator on the first one's data dir with <paramref name="args"/> (the same <c>--postgres</c>, and
-    /// a <c>--replica-id</c> of its own: the data dir's <c>replica.id</c> is the first one's). The data dir stands for
-    /// what replicas share: the CA that join tokens pin, and the artifacts.
+    /// Starts another coordinator with a data dir of its own and <paramref name="args"/> (the same <c>--postgres</c>, and
+    /// a <c>--replica-id</c> of its own). Nothing is copied: the CA that join tokens pin, the tokens and the artifacts
+    /// are what the replicas share through PostgreSQL.
     /// </summary>
     /// <param name="port">The port it listens on (e.g. one already named to agents); null: a free one.</param>
     public async Task<TestCoordinator> AddReplicaAsync(IReadOnlyList<string> args, CancellationToken ct, int? port = null)
     {
-        var replica = await TestCoordinator.StartAsync(Programs, Coordinator.DataDir, ct, _options.CoordinatorEnv, args, port).ConfigureAwait(false);
+        var dataDir = Path.Combine(Root, $"coordinator-{Replicas.Count + 2}");
+        var replica = await TestCoordinator.StartAsync(Programs, dataDir, ct, _options.CoordinatorEnv, args, port, writesAdminToken: false).ConfigureAwait(false);
         Replicas.Add(replica);
         return replica;
     }

@@ -7,10 +7,12 @@ namespace Akd.Testing;
 public sealed class TestCoordinator : IDisposable
 {
     private readonly AkdPrograms _programs;
+    private readonly bool _writesAdminToken;
     private TestChannel? _admin;
 
-    private TestCoordinator(AkdPrograms programs, string dataDir, IReadOnlyDictionary<string, string>? env, IReadOnlyList<string>? args, int? port)
+    private TestCoordinator(AkdPrograms programs, string dataDir, IReadOnlyDictionary<string, string>? env, IReadOnlyList<string>? args, int? port, bool writesAdminToken)
     {
+        _writesAdminToken = writesAdminToken;
         Args.AddRange(args ?? []);
         _programs = programs;
         DataDir = dataDir;
@@ -51,11 +53,12 @@ public sealed class TestCoordinator : IDisposable
 
     /// <summary>Starts it and returns once it listens and its trust files are written.</summary>
     /// <param name="port">The port to listen on; null: a free one.</param>
+    /// <param name="writesAdminToken">False for a replica joining a shared store that has tokens already: it writes none.</param>
     public static async Task<TestCoordinator> StartAsync(
         AkdPrograms programs, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<string>? args = null,
-        int? port = null)
+        int? port = null, bool writesAdminToken = true)
     {
-        var coordinator = new TestCoordinator(programs, dataDir, env, args, port);
+        var coordinator = new TestCoordinator(programs, dataDir, env, args, port, writesAdminToken);
         try
         {
             await coordinator.StartProcessAsync(ct).ConfigureAwait(false);
@@ -90,7 +93,7 @@ public sealed class TestCoordinator : IDisposable
         Runs.Add(Process);
         await Ports.WaitListeningAsync(Port, TimeSpan.FromSeconds(60), ct, () => Process.Output).ConfigureAwait(false);
         // It listens only after writing them, but be sure.
-        for (var i = 0; i < 300 && !(File.Exists(CaFile) && File.Exists(AdminTokenFile)); i++)
+        for (var i = 0; i < 300 && !(File.Exists(CaFile) && (File.Exists(AdminTokenFile) || !_writesAdminToken)); i++)
         {
             await Task.Delay(100, ct).ConfigureAwait(false);
         }

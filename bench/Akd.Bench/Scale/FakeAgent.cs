@@ -11,18 +11,30 @@ namespace Akd.Bench.Scale;
 /// <summary>
 /// A fake agent for the load generator: the real protocol on its own HTTP/2 connection (AgentHub.Connect,
 /// hello, heartbeats at the interval the coordinator's welcome asks for, a result for every step) and
-/// nothing else: it runs no step, it answers a ping at once and refuses anything else.
+/// nothing else: it runs no step, it answers a ping at once and refuses anything else. A lost stream is
+/// reconnected as the real agent does it (jittered backoff from 200 ms, doubling up to 15 s, reset by a welcome),
+/// through the next of <paramref name="url"/>'s replicas when its own cannot be reached.
 /// </summary>
+/// <param name="url">The coordinator's URL, or several replicas' separated by commas: the first is tried first.</param>
 internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate) : IDisposable
 {
-    private readonly ClientChannel _channel = new(new ClientChannelOptions
+    private static readonly TimeSpan ReconnectBaseDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan ReconnectMaxDelay = TimeSpan.FromSeconds(15);
+    private ClientChannel _channel = NewChannel(url, caFile, certificate);
+    private int _welcomes;
+
+    private static ClientChannel NewChannel(string url, string caFile, X509Certificate2 certificate) => new(new ClientChannelOptions
     {
         Address = url,
+        FirstAddress = 0,
         Ca = CaTrust.LoadCertificate(caFile),
         ClientCertificate = () => certificate,
         EnableMultipleHttp2Connections = false,
         ConnectTimeout = TimeSpan.FromSeconds(30),
     });
+
+    /// <summary>How many times a coordinator welcomed it: one more after each reconnect.</summary>
+    public int Welcomes => Volatile.Read(ref _welcomes);
 
     /// <summary>
     /// Enrolls <paramref name="count"/> agents named fake-0000... with one join token, as real hosts do:
@@ -52,52 +64,97 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writer = new(1, 1);
 
+    /// <summary>The first welcome.</summary>
     public Task Welcomed => _welcomed.Task;
 
+    /// <summary>Keeps a stream open until <paramref name="ct"/>: reconnects whenever it is lost.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        using var call = new AgentHub.AgentHubClient(_channel.Invoker).Connect(cancellationToken: ct);
-        var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench", Protocol = AgentProtocol.Current };
-        hello.Labels["role"] = "fake";
-        await SendAsync(call, new AgentMessage { Hello = hello }, ct).ConfigureAwait(false);
-
-        Task? heartbeats = null;
-        try
+        var delay = ReconnectBaseDelay;
+        while (!ct.IsCancellationRequested)
         {
-            await foreach (var message in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+            var before = Welcomes;
+            try
             {
-                switch (message.BodyCase)
-                {
-                    case CoordinatorMessage.BodyOneofCase.Welcome:
-                        _welcomed.TrySetResult();
-                        heartbeats ??= HeartbeatAsync(call, TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds)), ct);
-                        break;
-                    case CoordinatorMessage.BodyOneofCase.RunStep:
-                        var ping = message.RunStep.KindCase == StepCommand.KindOneofCase.Ping;
-                        var result = new StepResult { StepId = message.RunStep.StepId, Ok = ping, Error = ping ? "" : "a fake agent only answers pings" };
-                        await SendAsync(call, new AgentMessage { Result = result }, ct).ConfigureAwait(false);
-                        break;
-                }
+                await RunStreamAsync(ct).ConfigureAwait(false);
             }
-        }
-        catch (RpcException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
+            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // The stream or its connection is gone (or the swarm is stopping): reconnect, or stop.
+            }
+
+            if (Welcomes > before)
+            {
+                delay = ReconnectBaseDelay;
+            }
+
+            try
+            {
+                await Task.Delay(delay * Random.Shared.NextDouble(), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(ReconnectMaxDelay.Ticks, delay.Ticks * 2));
         }
 
-        _welcomed.TrySetException(new IOException($"{name}: the stream ended before the welcome"));
-        if (heartbeats is not null)
-        {
-            await heartbeats.ConfigureAwait(false);
-        }
+        _welcomed.TrySetException(new IOException($"{name}: stopped before the welcome"));
+    }
+
+    /// <summary>
+    /// Drops its connection (TCP and TLS, not only the stream), as a host whose network blinked or whose replica
+    /// vanished: the run reconnects on a new one.
+    /// </summary>
+    public void Drop()
+    {
+        var old = Interlocked.Exchange(ref _channel, NewChannel(url, caFile, certificate));
+        old.Dispose();
     }
 
     public void Dispose()
     {
         _channel.Dispose();
         _writer.Dispose();
+    }
+
+    private async Task RunStreamAsync(CancellationToken ct)
+    {
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = new AgentHub.AgentHubClient(_channel.Invoker).Connect(cancellationToken: stream.Token);
+        var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench", Protocol = AgentProtocol.Current };
+        hello.Labels["role"] = "fake";
+        await SendAsync(call, new AgentMessage { Hello = hello }, stream.Token).ConfigureAwait(false);
+
+        Task? heartbeats = null;
+        try
+        {
+            await foreach (var message in call.ResponseStream.ReadAllAsync(stream.Token).ConfigureAwait(false))
+            {
+                switch (message.BodyCase)
+                {
+                    case CoordinatorMessage.BodyOneofCase.Welcome:
+                        Interlocked.Increment(ref _welcomes);
+                        _welcomed.TrySetResult();
+                        heartbeats ??= HeartbeatAsync(call, TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds)), stream.Token);
+                        break;
+                    case CoordinatorMessage.BodyOneofCase.RunStep:
+                        var ping = message.RunStep.KindCase == StepCommand.KindOneofCase.Ping;
+                        var result = new StepResult { StepId = message.RunStep.StepId, Ok = ping, Error = ping ? "" : "a fake agent only answers pings" };
+                        await SendAsync(call, new AgentMessage { Result = result }, stream.Token).ConfigureAwait(false);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            await stream.CancelAsync().ConfigureAwait(false);
+            if (heartbeats is not null)
+            {
+                await heartbeats.ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task HeartbeatAsync(AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call, TimeSpan interval, CancellationToken ct)

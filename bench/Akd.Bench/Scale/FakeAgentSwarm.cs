@@ -5,23 +5,32 @@ namespace Akd.Bench.Scale;
 /// <summary>Many <see cref="FakeAgent"/>s in this one process, each on its own connection, as a fleet of real hosts would be.</summary>
 internal sealed class FakeAgentSwarm : IAsyncDisposable
 {
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
     private readonly List<FakeAgent> _agents = [];
     private readonly List<Task> _runs = [];
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
 
-    /// <summary>Opens <paramref name="count"/> streams, at most 100 handshakes at a time, and waits for every welcome.</summary>
-    public async Task<TimeSpan> ConnectAsync(string url, Akd.Testing.TestChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
+    public int Count => _agents.Count;
+
+    /// <summary>
+    /// Enrolls <paramref name="count"/> agents through <paramref name="enrollUrl"/>, then opens their streams, at most
+    /// 100 handshakes at a time, and waits for every welcome.
+    /// </summary>
+    /// <param name="urlOf">The <c>--coordinator</c> of agent i: one URL, or several replicas' (the first tried first).</param>
+    public async Task<TimeSpan> ConnectAsync(
+        string enrollUrl, Func<int, string> urlOf, Akd.Testing.TestChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
     {
         // Enrollment happens once in a host's life; only connecting is timed.
         var join = await admin.JoinTokenAsync("role=fake", null, prefix: "fake-", uses: count, ct: ct).ConfigureAwait(false);
-        var identities = await FakeAgent.EnrollAsync(url, caFile, join, count, ct).ConfigureAwait(false);
+        var identities = await FakeAgent.EnrollAsync(enrollUrl, caFile, join, count, ct).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         using var handshakes = new SemaphoreSlim(100);
         var welcomes = new List<Task>();
         for (var i = 0; i < count; i++)
         {
             await handshakes.WaitAsync(ct).ConfigureAwait(false);
-            var agent = new FakeAgent($"fake-{i:0000}", url, caFile, identities[i]);
+            var agent = new FakeAgent($"fake-{i:0000}", urlOf(i), caFile, identities[i]);
             _agents.Add(agent);
             _runs.Add(Task.Run(() => agent.RunAsync(_stop.Token), CancellationToken.None));
             welcomes.Add(agent.Welcomed.ContinueWith(_ => handshakes.Release(), TaskScheduler.Default));
@@ -37,8 +46,52 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
         return watch.Elapsed;
     }
 
+    /// <summary>A reconnect storm: agents <paramref name="indices"/> all drop their connections at once.</summary>
+    /// <returns>From the drop until every one of them was welcomed again.</returns>
+    public Task<TimeSpan> StormAsync(IReadOnlyList<int> indices, TimeSpan timeout, CancellationToken ct)
+    {
+        var before = indices.Select(i => _agents[i].Welcomes).ToArray();
+        var watch = Stopwatch.StartNew();
+        foreach (var i in indices)
+        {
+            _agents[i].Drop();
+        }
+
+        return WaitWelcomedAgainAsync(indices, before, watch, timeout, ct);
+    }
+
+    /// <summary>Welcomes so far of agents <paramref name="indices"/>: what <see cref="WaitWelcomedAgainAsync"/> compares with.</summary>
+    public int[] WelcomesOf(IReadOnlyList<int> indices) => indices.Select(i => _agents[i].Welcomes).ToArray();
+
+    /// <summary>Waits until each of <paramref name="indices"/> has been welcomed more often than <paramref name="before"/> says.</summary>
+    /// <returns><paramref name="since"/>'s elapsed time then; throws <see cref="TimeoutException"/> naming how many are missing.</returns>
+    public async Task<TimeSpan> WaitWelcomedAgainAsync(IReadOnlyList<int> indices, int[] before, Stopwatch since, TimeSpan timeout, CancellationToken ct)
+    {
+        while (true)
+        {
+            var missing = indices.Where((agent, k) => _agents[agent].Welcomes <= before[k]).Count();
+            if (missing == 0)
+            {
+                return since.Elapsed;
+            }
+
+            if (since.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{missing} of {indices.Count} agents were not back after {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(Poll, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops every agent; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

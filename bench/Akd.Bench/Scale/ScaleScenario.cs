@@ -9,13 +9,17 @@ namespace Akd.Bench.Scale;
 /// <summary>
 /// Scenario 4: one coordinator with many agent streams. A load generator in the bench process opens
 /// them (fake agents speaking the real protocol), then the coordinator's RSS and CPU are read from /proc
-/// while the fleet only sends heartbeats, a no-op command round (Admin.PingAgents) is timed, and last the
-/// time from SIGTERM to the coordinator's exit with every stream open.
+/// while the fleet only sends heartbeats, a no-op command round (Admin.PingAgents) is timed, half the agents
+/// drop their connections at once (a reconnect storm), and last the time from SIGTERM to the coordinator's exit
+/// with every stream open. Then the same fleet on two replicas sharing PostgreSQL (<see cref="ScaleReplicas"/>).
 /// </summary>
 public static class ScaleScenario
 {
     /// <summary>How long the bench waits for the coordinator to exit after SIGTERM before it calls the figure a failure.</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the bench waits for the agents of a reconnect storm before it calls the figure a failure.</summary>
+    internal static readonly TimeSpan StormPatience = TimeSpan.FromSeconds(120);
 
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
@@ -27,7 +31,7 @@ public static class ScaleScenario
 
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
-        var connect = await swarm.ConnectAsync(url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        var connect = await swarm.ConnectAsync(url, _ => url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
         // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
@@ -63,18 +67,25 @@ public static class ScaleScenario
 
         var afterRss = ProcStats.RssBytes(coordinator.Process.Pid);
 
+        ctx.Log($"scale: reconnect storm, {o.FakeAgents / 2} agents at once");
+        var storm = await swarm.StormAsync(Enumerable.Range(0, o.FakeAgents / 2).ToList(), StormPatience, ct).ConfigureAwait(false);
+
         // Last, as it ends the coordinator: SIGTERM (as systemd stops it) with every stream still open.
         ctx.Log($"scale: SIGTERM with {o.FakeAgents} agents connected");
         var signalled = Stopwatch.StartNew();
         var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
-        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss, shutdown);
+        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss, storm, shutdown);
+        // This fleet's connections closed before the replicas' is opened: one load generator at a time.
+        await swarm.DisposeAsync().ConfigureAwait(false);
+        await ScaleReplicas.RunAsync(ctx, ct).ConfigureAwait(false);
     }
 
 
     /// <param name="shutdown">SIGTERM to exit; null when it had not exited after <see cref="ShutdownPatience"/>.</param>
     private static void Report(
-        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss, TimeSpan? shutdown)
+        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss, TimeSpan storm,
+        TimeSpan? shutdown)
     {
         var o = ctx.Options;
         var section = ctx.Report.Section($"4. Coordinator at scale: {o.FakeAgents} agent streams");
@@ -83,6 +94,8 @@ public static class ScaleScenario
             "real protocol (AgentHub.Connect: hello, heartbeats every 5 s as the coordinator's welcome asks, a result for each step). " +
             "The round: `Admin.PingAgents` (proto/akd/v1/admin.proto) sends a no-op `PingStep` down every stream and returns when " +
             "every agent's result is back; timed by the caller and by the coordinator. RSS and CPU are the coordinator process's (/proc). " +
+            "The storm: half the agents drop their connections at once and reconnect as real agents do (jittered backoff from 200 ms), " +
+            "timed until the coordinator welcomed every one of them again. " +
             "Last, the coordinator gets SIGTERM with every stream still open (as systemd stops it), timed from the signal to the process's exit, once.");
         var table = section.Table("measure", "value");
         table.Row("coordinator RSS before any agent", Samples.MB(startRss));
@@ -92,12 +105,16 @@ public static class ScaleScenario
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
         table.Row($"no-op round to all {o.FakeAgents}, coordinator's view", roundServer.Format(Samples.Millis));
         table.Row("coordinator RSS after the rounds", Samples.MB(afterRss));
+        table.Row($"reconnect storm: {o.FakeAgents / 2} agents at once, until all are back", Samples.Seconds(storm.TotalSeconds));
         var stopped = shutdown is { } took ? Samples.Seconds(took.TotalSeconds) : $"still running after {ShutdownPatience.TotalSeconds:0} s";
         table.Row($"SIGTERM → exit with {o.FakeAgents} agents connected", stopped);
 
         var peak = Math.Max(idleRss.Max, afterRss);
-        ctx.Report.Target("4 scale", $"coordinator RSS ≤ 400 MB with {o.FakeAgents} agents", Samples.MB(peak), peak <= 400e6, "highest sample");
-        ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ 2 s", Samples.Millis(round.Median), round.Median <= 2000, "caller's view, median");
+        // Issue 11 asked 1,000 agents in 400 MB and a round in 2 s; issue 15 asks 10,000 in 1.5 GB and a round in 1 s.
+        var (rssLimit, roundLimit) = o.FakeAgents <= 1000 ? (400e6, 2000.0) : (1.5e9, 1000.0);
+        ctx.Report.Target("4 scale", $"coordinator RSS ≤ {Samples.MB(rssLimit)} with {o.FakeAgents} agents", Samples.MB(peak), peak <= rssLimit, "highest sample");
+        ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ {roundLimit / 1000:0.#} s", Samples.Millis(round.Median), round.Median <= roundLimit, "caller's view, median");
+        ctx.Report.Target("4 scale", $"reconnect storm of {o.FakeAgents / 2} agents: all back ≤ 30 s", Samples.Seconds(storm.TotalSeconds), storm <= TimeSpan.FromSeconds(30), "once");
         ctx.Report.Target("4 scale", $"SIGTERM → exit < 5 s with {o.FakeAgents} agents connected", stopped, shutdown < TimeSpan.FromSeconds(5), "one stop");
     }
 }

@@ -49,8 +49,34 @@ public sealed partial class ArtifactCollector(
             LogCollected(count, bytes);
         }
 
+        await SweepSharedAsync(inUse, cutoff, ct).ConfigureAwait(false);
         SweepPartialUploads(clock.GetUtcNow() - o.PartialUploadMaxAge);
         return (count, bytes);
+    }
+
+    /// <summary>
+    /// Replicas on PostgreSQL: the same rule for the database's copies, which every replica serves from (each replica
+    /// sweeps; a second delete finds nothing). Listed after the in-use query: what was stored since is within the grace.
+    /// </summary>
+    private async Task SweepSharedAsync(HashSet<string> inUse, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        var (count, bytes) = (0, 0L);
+        foreach (var (sha256, size, storedAt) in await store.ListSharedAsync(ct).ConfigureAwait(false))
+        {
+            if (inUse.Contains(sha256) || storedAt > cutoff)
+            {
+                continue;
+            }
+
+            await store.DeleteSharedAsync(sha256, ct).ConfigureAwait(false);
+            count++;
+            bytes += size;
+        }
+
+        if (count > 0)
+        {
+            LogCollectedShared(count, bytes);
+        }
     }
 
     /// <summary>Deletes what uploads killed mid-way (a crashed coordinator or uploader) left in <c>artifacts/tmp</c>.</summary>
@@ -86,6 +112,9 @@ public sealed partial class ArtifactCollector(
 
     [LoggerMessage(EventId = 243, Level = LogLevel.Information, Message = "Artifact store: deleted abandoned partial upload {Name}, {Bytes} bytes")]
     private partial void LogPartialDeleted(string name, long bytes);
+
+    [LoggerMessage(EventId = 244, Level = LogLevel.Information, Message = "Shared artifact store: deleted {Count} unused artifact(s), {Bytes} bytes")]
+    private partial void LogCollectedShared(int count, long bytes);
 
     [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "Artifact store: sweep failed")]
     private partial void LogSweepFailed(Exception ex);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Akd.Coordinator.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Artifacts;
@@ -6,14 +7,17 @@ namespace Akd.Coordinator.Artifacts;
 /// <summary>
 /// Content-addressed artifact files: <c>artifacts/sha256/ab/abcdef...</c> under the data dir.
 /// An upload is written to a temp file, hashed while it streams, and moved into place only
-/// when its size and digest match what the uploader declared.
+/// when its size and digest match what the uploader declared. On PostgreSQL the files are this replica's copies
+/// of what every replica shares (<see cref="ArtifactChunkStore"/>; ArtifactStore.Shared.cs).
 /// </summary>
-public sealed class ArtifactStore
+public sealed partial class ArtifactStore
 {
     private readonly string _root;
 
-    public ArtifactStore(IOptions<CoordinatorOptions> options)
+    /// <param name="shared">Where replicas share artifacts (PostgreSQL); null: this coordinator's files are all there is.</param>
+    public ArtifactStore(IOptions<CoordinatorOptions> options, ArtifactChunkStore? shared = null)
     {
+        _shared = shared;
         _root = Path.Combine(options.Value.DataDir, "artifacts");
         Directory.CreateDirectory(Path.Combine(_root, "tmp"));
     }

@@ -78,6 +78,8 @@ public sealed partial class ArtifactsService(
             EndLive(live);
         }
 
+        // Before the uploader gets its reference: a step that names it may run on any replica.
+        await store.PublishAsync(sha256, ct).ConfigureAwait(false);
         LogUploaded(header.Kind, sha256, header.Size);
         // Provenance: the caller (never a value it sends), and for an agent the build step it uploaded in.
         await uploads.RecordAsync(sha256, header.Kind, Caller.Of(context).ToString(), step, ct).ConfigureAwait(false);
@@ -111,7 +113,7 @@ public sealed partial class ArtifactsService(
     public override async Task Download(DownloadRequest request, IServerStreamWriter<DownloadChunk> responseStream, ServerCallContext context)
     {
         await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
-        var path = ResolveExisting(request.Sha256);
+        var path = await ResolveExistingAsync(request.Sha256, context.CancellationToken).ConfigureAwait(false);
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (request.Offset < 0 || request.Offset > file.Length)
         {
@@ -138,8 +140,10 @@ public sealed partial class ArtifactsService(
     public override async Task<ArtifactRef> Stat(ArtifactRef request, ServerCallContext context)
     {
         await AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
-        var path = ResolveExisting(request.Sha256);
-        return new ArtifactRef { Sha256 = request.Sha256, Size = new FileInfo(path).Length };
+        var size = ArtifactStore.IsValidDigest(request.Sha256)
+            ? await store.SizeOfAsync(request.Sha256, context.CancellationToken).ConfigureAwait(false)
+            : throw new InvalidRequestException($"'{request.Sha256}' is not a SHA-256 digest");
+        return new ArtifactRef { Sha256 = request.Sha256, Size = size ?? throw new NotFoundException($"no artifact with sha256 {request.Sha256}") };
     }
 
     /// <summary>
@@ -159,15 +163,15 @@ public sealed partial class ArtifactsService(
         throw new PermissionDeniedException($"agent {caller.Name} runs no step that needs artifact {sha256}");
     }
 
-    private string ResolveExisting(string sha256)
+    /// <summary>This replica's file of the artifact, fetched from the shared store if only another replica stored it.</summary>
+    private async Task<string> ResolveExistingAsync(string sha256, CancellationToken ct)
     {
         if (!ArtifactStore.IsValidDigest(sha256))
         {
             throw new InvalidRequestException($"'{sha256}' is not a SHA-256 digest");
         }
 
-        var path = store.PathFor(sha256);
-        return File.Exists(path) ? path : throw new NotFoundException($"no artifact with sha256 {sha256}");
+        return await store.LocalPathAsync(sha256, ct).ConfigureAwait(false) ?? throw new NotFoundException($"no artifact with sha256 {sha256}");
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Stored {Kind} artifact {Sha256} ({Size} bytes)")]

@@ -135,7 +135,7 @@ internal static partial class DashboardActions
         }
 
         var yaml = await store.ManifestYamlAsync(d.Id, ct).ConfigureAwait(false);
-        var size = d.SourceSha256.Length == 0 ? null : artifacts.SizeOf(d.SourceSha256);
+        var size = d.SourceSha256.Length == 0 ? null : await artifacts.SizeOfAsync(d.SourceSha256, ct).ConfigureAwait(false);
         if (yaml.Length == 0 || size is null)
         {
             throw new PreconditionFailedException($"{d.Id} cannot be deployed again from here: its uploaded source is no longer kept (or it came from git or a local build); run akdctl deploy");

@@ -24,7 +24,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var prebuilt = request.Prebuilt;
         if (prebuilt is not null)
         {
-            CheckPrebuilt(prebuilt, manifest);
+            await CheckPrebuiltAsync(prebuilt, manifest, ct).ConfigureAwait(false);
         }
         else if (manifest.Strategy == DeployStrategy.LocalBuild)
         {
@@ -32,7 +32,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
         else
         {
-            CheckSource(request.Source);
+            await CheckSourceAsync(request.Source, ct).ConfigureAwait(false);
         }
 
         // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
@@ -93,14 +93,14 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
     }
 
-    private void CheckPrebuilt(BuildOutput prebuilt, AppManifest manifest)
+    private async Task CheckPrebuiltAsync(BuildOutput prebuilt, AppManifest manifest, CancellationToken ct)
     {
         if (manifest.Strategy == DeployStrategy.Source)
         {
             throw new InvalidRequestException("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
         }
 
-        if (prebuilt.Artifact is null || !ArtifactStore.IsValidDigest(prebuilt.Artifact.Sha256) || artifacts.SizeOf(prebuilt.Artifact.Sha256) is null)
+        if (prebuilt.Artifact is null || !ArtifactStore.IsValidDigest(prebuilt.Artifact.Sha256) || await artifacts.SizeOfAsync(prebuilt.Artifact.Sha256, ct).ConfigureAwait(false) is null)
         {
             throw new PreconditionFailedException($"the prebuilt release {prebuilt.Artifact?.Sha256} was not uploaded to this coordinator");
         }
@@ -116,12 +116,12 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         }
     }
 
-    private void CheckSource(SourceSpec? source)
+    private async Task CheckSourceAsync(SourceSpec? source, CancellationToken ct)
     {
         switch (source?.FromCase)
         {
             case SourceSpec.FromOneofCase.Archive:
-                if (!ArtifactStore.IsValidDigest(source.Archive.Sha256) || artifacts.SizeOf(source.Archive.Sha256) is null)
+                if (!ArtifactStore.IsValidDigest(source.Archive.Sha256) || await artifacts.SizeOfAsync(source.Archive.Sha256, ct).ConfigureAwait(false) is null)
                 {
                     throw new PreconditionFailedException($"the source archive {source.Archive.Sha256} was not uploaded to this coordinator");
                 }

@@ -15,7 +15,7 @@ public sealed partial class DeploymentRunner
         ArgumentNullException.ThrowIfNull(resume);
         var source = record.Strategy == "source";
         var needed = source ? record.SourceSha256 : record.ArtifactSha256;
-        var size = artifacts?.SizeOf(needed);
+        var size = artifacts is null ? null : await artifacts.SizeOfAsync(needed, ct).ConfigureAwait(false);
         if (size is null && resume.Remaining.Count > 0)
         {
             return null;

@@ -47,7 +47,7 @@ internal static class PreviousReleases
             return Missing($"the artifact of {releaseId} is not known to the coordinator");
         }
 
-        if (artifacts?.SizeOf(found.Artifact) is not { } size)
+        if ((artifacts is null ? null : await artifacts.SizeOfAsync(found.Artifact, ct).ConfigureAwait(false)) is not { } size)
         {
             return Missing($"the artifact of {releaseId} is no longer stored");
         }

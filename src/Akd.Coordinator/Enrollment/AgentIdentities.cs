@@ -25,6 +25,11 @@ public sealed partial class AgentIdentities(
     {
         await EnsureLoadedAsync(ct).ConfigureAwait(false);
         var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        if (!_serials.ContainsKey(certificate.SerialNumber) && ChainChecked(certificate))
+        {
+            await LearnIssuedElsewhereAsync(certificate.SerialNumber, name, ct).ConfigureAwait(false);
+        }
+
         if (!_serials.TryGetValue(certificate.SerialNumber, out var owner) || owner != name || !ChainChecked(certificate))
         {
             throw new UnauthenticatedException("the client certificate was not issued by this coordinator to an enrolled agent");
@@ -137,6 +142,20 @@ public sealed partial class AgentIdentities(
         finally
         {
             _load.Release();
+        }
+    }
+
+    /// <summary>
+    /// Replicas share one CA and one store: a certificate our CA issued whose serial this replica has not seen was
+    /// issued by another replica (an enrollment or renewal there). Looked up in the store, only for certificates
+    /// that chain to the CA, so a stranger's certificate costs no query.
+    /// </summary>
+    private async Task LearnIssuedElsewhereAsync(string serial, string name, CancellationToken ct)
+    {
+        if (await store.FindIssuedAsync(serial, name, ct).ConfigureAwait(false) is { } identity)
+        {
+            _identities[identity.Name] = identity;
+            _serials[serial] = identity.Name;
         }
     }
 

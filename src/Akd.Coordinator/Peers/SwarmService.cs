@@ -17,7 +17,8 @@ public sealed partial class SwarmService(
     {
         // Whoever may download the artifact from the coordinator may ask who else has it: the same check.
         await artifacts.AuthorizeReadAsync(request.Sha256, context).ConfigureAwait(false);
-        if (!ArtifactStore.IsValidDigest(request.Sha256) || store.SizeOf(request.Sha256) is null)
+        // Fetched here first if only another replica stored it: the piece manifest is computed from this replica's copy.
+        if (!ArtifactStore.IsValidDigest(request.Sha256) || await store.LocalPathAsync(request.Sha256, context.CancellationToken).ConfigureAwait(false) is null)
         {
             throw new NotFoundException($"no artifact with sha256 {request.Sha256}");
         }

@@ -38,6 +38,15 @@ public sealed class CertificateAuthority : IDisposable
             return new CertificateAuthority(X509Certificate2.CreateFromPemFile(certPath, keyPath));
         }
 
+        var (certificatePem, keyPem) = CreatePem(lifetime, clock);
+        SecretFile.Write(keyPath, keyPem);
+        SecretFile.WritePublic(certPath, certificatePem);
+        return new CertificateAuthority(X509Certificate2.CreateFromPemFile(certPath, keyPath));
+    }
+
+    /// <summary>A new CA: its certificate and its private key (PKCS#8), as PEM.</summary>
+    public static (string CertificatePem, string KeyPem) CreatePem(TimeSpan lifetime, TimeProvider clock)
+    {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN=Akd coordinator CA {Guid.NewGuid().ToString("N")[..8]}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
@@ -45,10 +54,12 @@ public sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = clock.GetUtcNow();
         using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(lifetime));
-        SecretFile.Write(keyPath, key.ExportPkcs8PrivateKeyPem());
-        SecretFile.WritePublic(certPath, created.ExportCertificatePem());
-        return new CertificateAuthority(X509Certificate2.CreateFromPemFile(certPath, keyPath));
+        return (created.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
+
+    /// <summary>The CA from its certificate and private key, as PEM.</summary>
+    public static CertificateAuthority FromPem(string certificatePem, string keyPem) =>
+        new(X509Certificate2.CreateFromPem(certificatePem, keyPem));
 
     /// <summary>
     /// Signs a certificate for <paramref name="publicKey"/> with the given subject, usage and lifetime.

@@ -12,7 +12,7 @@ public sealed record JoinTokenRecord(
     string Id, string SecretHash, IReadOnlyDictionary<string, string> Labels, string Name, string NamePrefix, DateTimeOffset ExpiresAt, int UsesLeft);
 
 /// <summary>Join tokens, enrolled agents and the serials of the certificates issued to them.</summary>
-public sealed class IdentityStore(Database db, TimeProvider clock)
+public sealed partial class IdentityStore(Database db, TimeProvider clock)
 {
     public Task AddJoinTokenAsync(JoinTokenRecord token, string createdBy, CancellationToken ct) => db.UseAsync(c =>
     {

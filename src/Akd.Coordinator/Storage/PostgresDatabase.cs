@@ -50,6 +50,9 @@ public sealed class PostgresDatabase : Database
     /// <summary>A connection of the caller's own, kept open (a <c>LISTEN</c>er): the caller disposes it.</summary>
     public async Task<NpgsqlConnection> OpenDedicatedAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
 
+    /// <summary>A connection of the caller's own, opened synchronously: for start-up work done before the host serves (the shared CA).</summary>
+    public NpgsqlConnection OpenDedicated() => _source.OpenConnection();
+
     private protected override async Task<T> RunAsync<T>(Func<DbConnection, T> work, CancellationToken ct)
     {
         var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);

@@ -160,6 +160,29 @@ internal static class PostgresMigrations
             );
             CREATE INDEX routed_messages_to ON routed_messages(to_replica, id);
             """),
+        (6, "shared artifacts (fixed-size bytea chunks per digest) and the shared CA, so every replica serves every artifact and trusts one CA", """
+            CREATE TABLE artifact_blobs (
+                sha256 TEXT PRIMARY KEY,
+                size BIGINT NOT NULL,
+                chunk_bytes INTEGER NOT NULL,
+                stored_at TEXT NOT NULL
+            );
+            CREATE TABLE artifact_chunks (
+                sha256 TEXT NOT NULL REFERENCES artifact_blobs(sha256) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                data BYTEA NOT NULL,
+                PRIMARY KEY (sha256, seq)
+            );
+            ALTER TABLE artifact_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+            CREATE TABLE coordinator_ca (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                certificate TEXT NOT NULL,
+                private_key TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            REVOKE ALL ON coordinator_ca FROM PUBLIC;
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>
