@@ -102,16 +102,60 @@ public sealed partial class AgentIdentities(
 
         registry.Close(name);
         await store.RemoveAsync(name, ct).ConfigureAwait(false);
-        _identities.TryRemove(name, out _);
-        foreach (var (serial, owner) in _serials)
+        Forget(name);
+        LogRemoved(name, by);
+    }
+
+    /// <summary>
+    /// Replicas share one store but each keeps its own cache: a revoke, relabel or remove done through another replica
+    /// reaches this one here, and the agent's stream on this replica is closed (revoke, remove) as the other replica
+    /// closed it there. A change is applied only when two reads of the store agree on it, so a revoke or relabel this
+    /// replica is writing itself (store first, then cache) is never undone by a read taken just before its write.
+    /// </summary>
+    /// <returns>How many agents changed.</returns>
+    public async Task<int> SyncAsync(CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        var first = await StoredAsync(ct).ConfigureAwait(false);
+        if (!_identities.Any(cached => Differs(cached.Value, first.GetValueOrDefault(cached.Key))))
         {
-            if (owner == name)
+            AddEnrolledElsewhere(first);
+            return 0;
+        }
+
+        var second = await StoredAsync(ct).ConfigureAwait(false);
+        var changed = 0;
+        foreach (var (name, cached) in _identities)
+        {
+            var stored = second.GetValueOrDefault(name);
+            if (!Differs(cached, stored) || Differs(stored, first.GetValueOrDefault(name)))
             {
-                _serials.TryRemove(serial, out _);
+                continue;
+            }
+
+            changed++;
+            if (stored is null)
+            {
+                Forget(name);
+                registry.Close(name);
+                LogChangedElsewhere(name, "removed");
+            }
+            else if (stored.RevokedAt is not null && cached.RevokedAt is null)
+            {
+                _identities[name] = stored;
+                registry.Close(name);
+                LogChangedElsewhere(name, "revoked");
+            }
+            else
+            {
+                _identities[name] = stored;
+                registry.Relabel(name, stored.Labels);
+                LogChangedElsewhere(name, "relabelled");
             }
         }
 
-        LogRemoved(name, by);
+        AddEnrolledElsewhere(second);
+        return changed;
     }
 
     public async Task EnsureLoadedAsync(CancellationToken ct)
@@ -159,6 +203,37 @@ public sealed partial class AgentIdentities(
         }
     }
 
+    private async Task<Dictionary<string, AgentIdentityRecord>> StoredAsync(CancellationToken ct) =>
+        (await store.ListIdentitiesAsync(ct).ConfigureAwait(false)).ToDictionary(i => i.Name, StringComparer.Ordinal);
+
+    /// <summary>Whether the store's record (null: removed) says something else than <paramref name="a"/> about revocation or labels.</summary>
+    private static bool Differs(AgentIdentityRecord? a, AgentIdentityRecord? b) =>
+        a is null || b is null
+            ? a is not null || b is not null
+            : (a.RevokedAt is null) != (b.RevokedAt is null) ||
+              a.Labels.Count != b.Labels.Count || a.Labels.Any(l => !b.Labels.TryGetValue(l.Key, out var v) || v != l.Value);
+
+    /// <summary>Agents enrolled through another replica: known here before their first call (their certificates are learned on it).</summary>
+    private void AddEnrolledElsewhere(Dictionary<string, AgentIdentityRecord> stored)
+    {
+        foreach (var (name, identity) in stored)
+        {
+            _identities.TryAdd(name, identity);
+        }
+    }
+
+    private void Forget(string name)
+    {
+        _identities.TryRemove(name, out _);
+        foreach (var (serial, owner) in _serials)
+        {
+            if (owner == name)
+            {
+                _serials.TryRemove(serial, out _);
+            }
+        }
+    }
+
     private async Task<AgentIdentityRecord> RequireAsync(string name, CancellationToken ct)
     {
         await EnsureLoadedAsync(ct).ConfigureAwait(false);
@@ -186,4 +261,7 @@ public sealed partial class AgentIdentities(
 
     [LoggerMessage(EventId = 922, Level = LogLevel.Information, Message = "Agent {Name} removed by {By}")]
     private partial void LogRemoved(string name, string by);
+
+    [LoggerMessage(EventId = 923, Level = LogLevel.Warning, Message = "Agent {Name} was {What} through another replica; this replica follows")]
+    private partial void LogChangedElsewhere(string name, string what);
 }

@@ -14,6 +14,7 @@ internal static class TrustSetup
         services.AddSingleton<ArtifactDeliveryStore>();
         services.AddSingleton<OperatorTokens>();
         services.AddSingleton<AgentIdentities>();
+        services.AddHostedService<IdentitySync>();
         services.AddSingleton<CertificateRenewal>();
         services.AddSingleton<AuthInterceptor>();
         services.AddHostedService<TrustBootstrap>();
