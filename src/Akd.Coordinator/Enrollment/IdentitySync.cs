@@ -1,16 +1,18 @@
+using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Enrollment;
 
 /// <summary>
-/// On PostgreSQL, where replicas share the store: every replica heartbeat, this replica's cache of enrolled agents
-/// follows revokes, relabels and removes done through the others (<see cref="AgentIdentities.SyncAsync"/>), so a
-/// revoked agent connected here loses its stream within one heartbeat (2 s by default), as it does on the replica
-/// that revoked it. On SQLite one process owns the store and its cache is always current: nothing runs.
+/// On PostgreSQL, where replicas share the store: every replica heartbeat, this replica's caches follow what was done
+/// through the others. Enrolled agents: revokes, relabels and removes (<see cref="AgentIdentities.SyncAsync"/>), so a
+/// revoked agent connected here loses its stream within one heartbeat (2 s by default), as it does on the replica that
+/// revoked it. Operator tokens: created ones are accepted here, revoked ones refused (<see cref="OperatorTokens.SyncAsync"/>).
+/// On SQLite one process owns the store and its caches are always current: nothing runs.
 /// </summary>
 public sealed partial class IdentitySync(
-    AgentIdentities identities, Database database, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<IdentitySync> logger) : BackgroundService
+    AgentIdentities identities, OperatorTokens tokens, Database database, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<IdentitySync> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,6 +29,7 @@ public sealed partial class IdentitySync(
                 try
                 {
                     await identities.SyncAsync(stoppingToken).ConfigureAwait(false);
+                    await tokens.SyncAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
                 {
@@ -40,6 +43,6 @@ public sealed partial class IdentitySync(
         }
     }
 
-    [LoggerMessage(EventId = 924, Level = LogLevel.Warning, Message = "Enrolled agents not synced with the shared store: {Reason}")]
+    [LoggerMessage(EventId = 924, Level = LogLevel.Warning, Message = "Enrolled agents and operator tokens not synced with the shared store: {Reason}")]
     private partial void LogSyncFailed(string reason);
 }

@@ -9,7 +9,8 @@ namespace Akd.Coordinator.Security;
 
 /// <summary>
 /// Named operator tokens (<c>akdt1.&lt;id&gt;.&lt;secret&gt;</c>): the id finds the record, the secret is
-/// compared by hash in constant time. Kept in memory after the first load; every change goes through here.
+/// compared by hash in constant time. Kept in memory after the first load; every change made on this coordinator
+/// goes through here, and <see cref="SyncAsync"/> brings in those made through other replicas of a shared store.
 /// </summary>
 public sealed partial class OperatorTokens(
     OperatorTokenStore store, IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<OperatorTokens> logger)
@@ -97,6 +98,9 @@ public sealed partial class OperatorTokens(
         SecretFile.Write(AdminTokenFile, token + "\n");
         LogBootstrap(AdminTokenFile);
     }
+
+    /// <summary>Reads the tokens again: tokens created or revoked through another replica count here from now on.</summary>
+    public Task SyncAsync(CancellationToken ct) => ReloadAsync(ct);
 
     private async Task EnsureLoadedAsync(CancellationToken ct)
     {
