@@ -1,4 +1,6 @@
 using System.Reflection;
+using Akd.Agent.Reporting;
+using Akd.Agent.Transport;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;

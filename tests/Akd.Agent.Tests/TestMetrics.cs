@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
-using Akd.Agent.Connection;
 using Akd.Agent.Observability;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Akd.Agent.Tests;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Akd.Agent.Transport;
 using Akd.Agent;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Connection;

@@ -1,5 +1,5 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Observability;
+using Akd.Agent.Transport;
 using Akd.Client.Artifacts;
 using Akd.Contracts.V1;
 using Microsoft.Extensions.Options;

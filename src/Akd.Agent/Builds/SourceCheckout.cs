@@ -1,5 +1,5 @@
 using Akd.Agent.Artifacts;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
 

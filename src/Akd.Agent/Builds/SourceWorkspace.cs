@@ -1,6 +1,6 @@
+using Akd.Agent.Reporting;
 using Akd.Core.Archives;
 using Akd.Core.Processes;
-using Akd.Agent.Steps;
 
 namespace Akd.Agent.Builds;
 

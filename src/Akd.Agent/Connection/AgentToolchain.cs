@@ -1,5 +1,6 @@
 using Akd.Agent.Releases;
 using Akd.Agent.Builds;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,9 @@
 using Akd.Agent.Artifacts;
 using Akd.Agent.Identity;
 using Akd.Agent.Observability;
+using Akd.Agent.Reporting;
 using Akd.Agent.Steps;
+using Akd.Agent.Transport;
 using Akd.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

@@ -1,7 +1,7 @@
 using Akd.Agent.Builds;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Core.Builders;
 using Akd.Core.Hooks;
 using Akd.Core.Manifest;

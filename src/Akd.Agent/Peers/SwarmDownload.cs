@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Akd.Agent.Artifacts;
-using Akd.Agent.Connection;
 using Akd.Agent.Identity;
 using Akd.Agent.Observability;
+using Akd.Agent.Transport;
 using Akd.Contracts.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Akd.Agent.Apps;
 using Akd.Core.Manifest;
 
 namespace Akd.Agent.Releases;

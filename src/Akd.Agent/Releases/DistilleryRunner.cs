@@ -1,4 +1,4 @@
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 
 namespace Akd.Agent.Releases;
 

@@ -1,5 +1,6 @@
+using Akd.Agent.Apps;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Core.Manifest;
 
 namespace Akd.Agent.Releases;

@@ -1,4 +1,4 @@
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 
 namespace Akd.Agent.Releases;

@@ -1,4 +1,4 @@
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;

@@ -1,5 +1,4 @@
 using System.Net;
-using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Akd.Core.Health;
 

@@ -1,5 +1,5 @@
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Akd.Core.Health;
 using Akd.Core.Hooks;

@@ -1,5 +1,5 @@
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Releases;

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Core.Files;
 using Akd.Core.Processes;
 

@@ -1,5 +1,5 @@
-using Akd.Agent.Releases;
-using Akd.Agent.Steps;
+using Akd.Agent.Apps;
+using Akd.Agent.Reporting;
 using Akd.Core.Manifest;
 using Akd.Core.Processes;
 using Akd.Core.Releases;

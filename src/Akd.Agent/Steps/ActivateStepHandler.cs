@@ -1,6 +1,8 @@
+using Akd.Agent.Apps;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;

@@ -2,6 +2,7 @@ using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
 using Akd.Core.Builders;

@@ -1,4 +1,6 @@
+using Akd.Agent.Apps;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;

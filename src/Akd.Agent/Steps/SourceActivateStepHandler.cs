@@ -1,7 +1,9 @@
+using Akd.Agent.Apps;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;

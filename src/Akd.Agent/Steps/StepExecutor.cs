@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Akd.Agent.Connection;
 using Akd.Agent.Observability;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Akd.Agent.Apps;
 using Akd.Agent.Observability;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 

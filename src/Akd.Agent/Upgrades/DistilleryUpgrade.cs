@@ -1,5 +1,5 @@
 using System.Text;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Upgrades;

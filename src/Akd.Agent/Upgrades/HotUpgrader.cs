@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Upgrades;

@@ -1,4 +1,4 @@
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Upgrades;

@@ -2,7 +2,8 @@ using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
 using Akd.Agent.Connection;
 using Akd.Agent.Identity;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
+using Akd.Agent.Transport;
 using Akd.Contracts.V1;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using Akd.Agent.Builds;
-using Akd.Agent.Connection;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Tests.Builds;

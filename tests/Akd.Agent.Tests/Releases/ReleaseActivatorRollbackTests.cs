@@ -1,6 +1,5 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Core.Manifest;
 using Akd.Manifest;
 using Akd.Core.Releases;

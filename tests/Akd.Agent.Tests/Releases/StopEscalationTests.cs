@@ -1,6 +1,5 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 
 namespace Akd.Agent.Tests.Releases;
 

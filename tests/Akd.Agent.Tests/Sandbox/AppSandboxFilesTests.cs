@@ -1,4 +1,4 @@
-using Akd.Agent.Connection;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
 using Akd.Core.Manifest;
 using Akd.Core.Processes;

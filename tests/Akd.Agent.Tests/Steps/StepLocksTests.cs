@@ -1,4 +1,4 @@
-using Akd.Agent.Connection;
+using Akd.Agent.Reporting;
 using Akd.Agent.Steps;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;

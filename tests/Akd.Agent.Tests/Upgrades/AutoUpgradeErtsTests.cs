@@ -1,5 +1,4 @@
 using System.Globalization;
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
 using Akd.Agent.Upgrades;
 using Akd.Core.Manifest;

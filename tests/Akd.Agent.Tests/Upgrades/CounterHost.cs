@@ -1,6 +1,6 @@
 using System.Globalization;
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Upgrades;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
-using Akd.Agent.Steps;
+using Akd.Agent.Reporting;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;

@@ -1,7 +1,6 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
-using Akd.Agent.Steps;
 using Akd.Agent.Upgrades;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;

@@ -1,5 +1,5 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Releases;
+using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Core.Processes;

@@ -1,6 +1,6 @@
 using Akd.Core.Manifest;
 
-namespace Akd.Agent.Releases;
+namespace Akd.Agent.Apps;
 
 internal static class DeployPath
 {

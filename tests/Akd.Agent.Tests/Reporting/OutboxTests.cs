@@ -1,7 +1,7 @@
-using Akd.Agent.Connection;
+using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 
-namespace Akd.Agent.Tests.Connection;
+namespace Akd.Agent.Tests.Reporting;
 
 public sealed class OutboxTests : IDisposable
 {

@@ -5,7 +5,7 @@ using Akd.Contracts.V1;
 using Akd.Core.Files;
 using Google.Protobuf;
 
-namespace Akd.Agent.Connection;
+namespace Akd.Agent.Reporting;
 
 /// <summary>
 /// Messages waiting for the coordinator. They survive a dropped connection and are sent after the

@@ -3,7 +3,7 @@ using Akd.Client.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
-namespace Akd.Agent.Connection;
+namespace Akd.Agent.Transport;
 
 /// <summary>
 /// One HTTP/2 channel to the coordinator, shared by the command stream and artifact transfers: mutual

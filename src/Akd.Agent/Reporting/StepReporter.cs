@@ -1,11 +1,10 @@
-using Akd.Agent.Connection;
 using Akd.Agent.Observability;
 using Akd.Core.Metrics;
 using Akd.Contracts.V1;
 using Akd.Core.Processes;
 using Google.Protobuf.WellKnownTypes;
 
-namespace Akd.Agent.Steps;
+namespace Akd.Agent.Reporting;
 
 /// <summary>Sends one step's output lines and phases to the coordinator, stamped and timed on <paramref name="clock"/> (the system's by default).</summary>
 public sealed class StepReporter(Outbox outbox, string stepId, AgentMetrics metrics, string kind, TimeProvider? clock = null)
