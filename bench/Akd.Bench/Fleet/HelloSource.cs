@@ -24,8 +24,8 @@ public sealed class HelloSource
     }
 
     /// <summary>The bench manifest (<see cref="BenchManifest"/>) with the batch size under test.</summary>
-    public string WriteManifest(string name, int batch, string targets = "role: bench-web") =>
-        BenchManifest.Write(Dir, name, "hello", batch, targets);
+    public string WriteManifest(string name, int batch, string targets = "role: bench-web", int keepReleases = 3) =>
+        BenchManifest.Write(Dir, name, "hello", batch, targets, keepReleases: keepReleases);
 
     /// <summary>Changes one module (a function's return value), as a developer's small fix does.</summary>
     public void ChangeOneModule(int revision)

@@ -8,7 +8,9 @@ public static class BenchManifest
 {
     /// <param name="upgrade">deploy.upgrade (restart | hot | auto); null leaves the default.</param>
     /// <param name="startOverlap">deploy.start_overlap: a cold restart boots the new VM while the old one shuts down.</param>
-    public static string Write(string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null, bool startOverlap = false)
+    /// <param name="keepReleases">deploy.keep_releases: capistrano's 3, or fewer where many hosts keep big releases on one disk.</param>
+    public static string Write(
+        string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null, bool startOverlap = false, int keepReleases = 3)
     {
         var upgradeLine = (upgrade is null ? "" : $"\n  upgrade: {upgrade}") + (startOverlap ? "\n  start_overlap: true" : "");
         var yaml = $$"""
@@ -20,7 +22,7 @@ public static class BenchManifest
             deploy:
               to: { {{targets}} }
               path: apps/{{app}}
-              keep_releases: 3
+              keep_releases: {{keepReleases}}
               rolling: { batch: {{batch}}, max_failures: 0 }
               env: { PORT: "4000" }{{upgradeLine}}
             health:
