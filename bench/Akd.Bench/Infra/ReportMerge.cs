@@ -106,17 +106,13 @@ public static class ReportMerge
 
         public IEnumerable<string> LoadRows(string scenario) => Load.Skip(2).Where(r => FirstCell(r) == scenario);
 
-        /// <summary>"N scenario" rows (reports from before fan-out was numbered label its targets "fan-out egress" and "fan-out time").</summary>
-        public IEnumerable<string> TargetRows(string scenario) => Targets.Skip(2).Where(r =>
-            FirstCell(r) == $"{Number(scenario)} {scenario}" || FirstCell(r).StartsWith($"{scenario} ", StringComparison.Ordinal));
+        public IEnumerable<string> TargetRows(string scenario) => Targets.Skip(2).Where(r => FirstCell(r) == $"{Number(scenario)} {scenario}");
 
-        /// <summary>"## N. …" sections (or "## Fan-out: …" from before it was numbered), and "## scenario: failed" of a scenario that broke.</summary>
+        /// <summary>"## N. …" sections, and "## scenario: failed" of a scenario that broke.</summary>
         public IEnumerable<string> SectionsOf(string scenario) => Sections.Where(s =>
-            s.StartsWith($"## {Number(scenario)}. ", StringComparison.Ordinal) ||
-            s.StartsWith($"## {char.ToUpperInvariant(scenario[0])}{scenario[1..]}: ", StringComparison.Ordinal) ||
-            s.StartsWith($"## {scenario}: failed", StringComparison.Ordinal));
+            s.StartsWith($"## {Number(scenario)}. ", StringComparison.Ordinal) || s.StartsWith($"## {scenario}: failed", StringComparison.Ordinal));
 
-        private static int Number(string scenario) => Numbered.ToList().IndexOf(scenario) + 1;
+        private static int Number(string scenario) => Numbered.TakeWhile(s => s != scenario).Count() + 1;
 
         private static string FirstCell(string row) => row.Split('|', StringSplitOptions.TrimEntries)[1];
     }
