@@ -77,7 +77,9 @@ public static class FanOutScenario
             "`--peer-port` fetch 4 MiB pieces from each other, the coordinator sending each piece about once. *Egress*: the " +
             "coordinator's `akd_artifact_bytes_total{direction=\"out\"}` during the deploy minus the build agent's source download, " +
             "over the artifact's size. *Fleet time*: from the first target starting its download to the last holding the verified " +
-            "file (the deployment's stored download and unpack phases), over one target's download alone (star, N = 1).");
+            "file (the deployment's stored download and unpack phases), over one target's download alone (star, N = 1). " +
+            "Every target runs on this one machine: N targets' downloads (TLS, SHA-256 and disk, in both modes) share its cores, " +
+            "so fleet time grows with N here whatever the delivery; the fleet-time target assumes targets on machines of their own.");
         var table = section.Table("N", "way", "coordinator egress (× artifact)", "fleet time", "vs one target's download");
         foreach (var n in o.FanOutSizes)
         {
