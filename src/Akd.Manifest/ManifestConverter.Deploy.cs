@@ -33,7 +33,8 @@ internal sealed partial class ManifestConverter
             Env = reader.EnvMap(map["env"], "deploy.env") ?? defaults.Env,
             RunCommand = Run(map["run"]),
             Upgrade = reader.Choice(map["upgrade"], "deploy.upgrade", UpgradeModes) ?? defaults.Upgrade,
-            StartOverlap = reader.Bool(map["start_overlap"], "deploy.start_overlap") ?? defaults.StartOverlap,
+            StartOverlap = reader.Switch(map["start_overlap"], "deploy.start_overlap", StartOverlapMode.Off, StartOverlapMode.PortClosed, ManifestModel.StartOverlapWords)
+                ?? defaults.StartOverlap,
             StepTimeout = reader.Duration(map["step_timeout"], "deploy.step_timeout", allowZero: false),
             User = User(map["user"]) ?? defaults.User,
         };

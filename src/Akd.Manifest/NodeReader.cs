@@ -129,6 +129,35 @@ internal sealed partial class NodeReader(string file, ManifestErrorList errors, 
         return null;
     }
 
+    /// <summary>true or false (as YAML's core schema spells them), or one of <paramref name="words"/>.</summary>
+    public T? Switch<T>(YamlNode? node, string path, T off, T on, IReadOnlyList<(string Name, T Value)> words)
+        where T : struct
+    {
+        if (IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode { Value: { } text })
+        {
+            if (bool.TryParse(text, out var value))
+            {
+                return value ? on : off;
+            }
+
+            foreach (var (name, word) in words)
+            {
+                if (name == text)
+                {
+                    return word;
+                }
+            }
+        }
+
+        Error(node!, path, $"expected true, false or {string.Join(", ", words.Select(o => o.Name))}, got {Describe(node!)}");
+        return null;
+    }
+
     public T? Choice<T>(YamlNode? node, string path, IReadOnlyList<(string Name, T Value)> options)
         where T : struct
     {

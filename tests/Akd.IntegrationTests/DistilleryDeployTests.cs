@@ -9,34 +9,17 @@ namespace Akd.IntegrationTests;
 /// build agent runs <c>mix distillery.release</c>, the web agent runs the release through distillery's
 /// script (<c>bin/hello start|pid|stop</c>), named from <c>rel/vm.args</c>.
 /// </summary>
-public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFleetTests(output, fixture: "distillery_fake_app")
 {
-    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
-    private LocalFleet _fleet = null!;
-    private HelloApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None);
-        _app = HelloApp.CopyTo(_fleet.Root);
-        _app.Overlay(Path.Combine(RepoRoot.Path, "tests", "Akd.IntegrationTests", "Fixtures", "distillery_fake_app"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_fleet.Logs());
-        await _fleet.DisposeAsync();
-    }
-
     [Fact(Timeout = 600_000)]
     public async Task Deploy_CompleteThenArchiveFault_BothReleasesServeThroughDistilleryScript()
     {
         // Arrange
-        var host = _fleet.Web[0];
+        var host = Host;
 
         // Act: distillery writes a complete tarball.
-        var first = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(first.ToString());
+        var first = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(first.ToString());
 
         // Assert: its tarball was shipped as is and the release was started with distillery's command,
         // under the node name the agent gave this host, through ${RELEASE_NODE} in rel/vm.args.
@@ -51,12 +34,12 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains($"hello_{host.Name}@127.0.0.1", NodeArguments(firstPid.Value));
 
         // Arrange: distillery 2.1.1 on OTP 25: it assembles a working release, fails to archive it and exits 1.
-        _app.SetVersion("0.2.0");
-        File.WriteAllText(Path.Combine(_app.Dir, "rel", "fake_distillery_tarball"), "incomplete\n");
+        App.SetVersion("0.2.0");
+        File.WriteAllText(Path.Combine(App.Dir, "rel", "fake_distillery_tarball"), "incomplete\n");
 
         // Act
-        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(second.ToString());
+        var second = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(second.ToString());
 
         // Assert: the step log says the directory was packed instead; 0.1.0 was stopped with SIGTERM to its VM.
         Assert.Equal(0, second.ExitCode);
@@ -75,12 +58,12 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
     public async Task Deploy_ArchiveFaultWithoutTarball_PacksAssembledReleaseAndServesIt()
     {
         // Arrange: the same fault, leaving no tarball at all.
-        var host = _fleet.Web[0];
-        File.WriteAllText(Path.Combine(_app.Dir, "rel", "fake_distillery_tarball"), "incomplete-no-tarball\n");
+        var host = Host;
+        File.WriteAllText(Path.Combine(App.Dir, "rel", "fake_distillery_tarball"), "incomplete-no-tarball\n");
 
         // Act
-        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(result.ToString());
+        var result = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(result.ToString());
 
         // Assert
         Assert.Equal(0, result.ExitCode);
@@ -93,18 +76,18 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
     public async Task Deploy_CompileErrorBeforePackaging_FailsTheBuildQuotingTheErrorAndShipsNothing()
     {
         // Arrange: a real compile error: distillery.release compiles first and exits 1.
-        var host = _fleet.Web[0];
-        File.WriteAllText(Path.Combine(_app.Dir, "lib", "broken.ex"), "defmodule Broken do\n  def go, do: nope()\nend\n");
+        var host = Host;
+        File.WriteAllText(Path.Combine(App.Dir, "lib", "broken.ex"), "defmodule Broken do\n  def go, do: nope()\nend\n");
 
         // Act
-        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(result.ToString());
+        var result = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(result.ToString());
 
         // Assert: the build step's own error quotes the compiler, not only the streamed log; no host was touched.
         Assert.NotEqual(0, result.ExitCode);
-        var status = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(result));
+        var status = await CliJson.StatusAsync(Fleet, CliJson.DeploymentId(result));
         Assert.Equal("failed", status.Str("state"));
-        var build = CliJson.Hosts(status)[(_fleet.BuildAgentName, "build")];
+        var build = CliJson.Hosts(status)[(Fleet.BuildAgentName, "build")];
         Assert.Equal("failed", build.Str("state"));
         Assert.Contains("'mix distillery.release --env=prod' failed with exit code 1: ** (CompileError) lib/broken.ex:2: undefined function nope/0",
             build.Str("message"));
@@ -116,20 +99,20 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : IAsyncLife
     public async Task Deploy_HotWithDistillery_UpgradeBuiltByDistilleryRunsInTheSameVm()
     {
         // Arrange: deploy.upgrade: hot, with sasl (release_handler) in the release; 0.1.0 is deployed (it is started).
-        var host = _fleet.Web[0];
-        var mixExs = Path.Combine(_app.Dir, "mix.exs");
+        var host = Host;
+        var mixExs = Path.Combine(App.Dir, "mix.exs");
         File.WriteAllText(mixExs, File.ReadAllText(mixExs).Replace("[:logger, :inets]", "[:logger, :inets, :sasl]", StringComparison.Ordinal));
-        File.WriteAllText(_app.Manifest, File.ReadAllText(_app.Manifest).Replace("  run: release", "  run: release\n  upgrade: hot", StringComparison.Ordinal));
-        var first = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(first.ToString());
+        File.WriteAllText(App.Manifest, File.ReadAllText(App.Manifest).Replace("  run: release", "  run: release\n  upgrade: hot", StringComparison.Ordinal));
+        var first = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(first.ToString());
         Assert.Equal(0, first.ExitCode);
         var pid = Tool.RecordedPid(host.DeployPath("hello"));
         Assert.NotNull(pid);
-        _app.SetVersion("0.2.0");
+        App.SetVersion("0.2.0");
 
         // Act
-        var second = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", _app.Manifest);
-        output.WriteLine(second.ToString());
+        var second = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
+        Output.WriteLine(second.ToString());
 
         // Assert: distillery built the upgrade from the 0.1.0 the build agent placed where it expects it, and its
         // `bin/hello upgrade 0.2.0` applied it in the VM that already ran: same pid, new version answering.

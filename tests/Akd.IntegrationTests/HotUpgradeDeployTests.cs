@@ -7,28 +7,10 @@ namespace Akd.IntegrationTests;
 /// deploy.upgrade hot and auto end to end: coordinator, build agent, one web agent and akdctl, deploying
 /// examples/counter (a GenServer counter) with the real mix. The VM, its pid and a 10 ms poller are real.
 /// </summary>
-public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : OneHostFleetTests(output, example: RepoRoot.CounterExample)
 {
-    private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
-    private LocalFleet _fleet = null!;
-    private HelloApp _app = null!;
-
-    private LocalFleet.WebHost Host => _fleet.Web[0];
-
-    public async Task InitializeAsync()
-    {
-        _fleet = await LocalFleet.StartAsync(webAgents: 1, CancellationToken.None);
-        _app = HelloApp.CopyExample(RepoRoot.CounterExample, _fleet.Root);
-    }
-
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_fleet.Logs());
-        await _fleet.DisposeAsync();
-    }
-
     [Fact(Timeout = 900_000)]
-    public async Task Deploy_HotThenRollback_SameVmCounterMigratedAndNoRequestFails()
+    public async Task Deploy_HotThenRollbackThenAgentKilledMidUpgrade_SameVmCounterMigratedAndTheHostEndsConsistent()
     {
         // Arrange: 0.1.0 deployed and counted to 5.
         var manifest = Manifest("hot");
@@ -58,8 +40,8 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.StartsWith("0.2.0-", new FileInfo(Path.Combine(Host.DeployPath("counter"), "current")).LinkTarget!.Replace("releases/", "", StringComparison.Ordinal));
 
         // Act: roll back.
-        var rollback = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "rollback", "counter");
-        output.WriteLine(rollback.ToString());
+        var rollback = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "rollback", "counter");
+        Output.WriteLine(rollback.ToString());
 
         // Assert: back on 0.1.0 in the same VM, count kept.
         Assert.Equal(0, rollback.ExitCode);
@@ -67,6 +49,39 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal("5", await Http.GetBodyAsync(Host.Port, "/count"));
         Assert.Equal(pid, Tool.RecordedPid(Host.DeployPath("counter")));
         Assert.EndsWith("\thot-downgraded 0.2.0 -> 0.1.0", File.ReadAllLines(Path.Combine(Host.DeployPath("counter"), "revisions.log"))[^1]);
+
+        // Arrange: 0.3.0 (Fixtures/counter_gated), whose code_change/3 waits at a gate: the upgrade can be caught in the middle.
+        App.Overlay(Path.Combine(RepoRoot.Path, "tests", "Akd.IntegrationTests", "Fixtures", "counter_gated"));
+        App.SetVersion("0.3.0");
+        var started = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
+        Output.WriteLine(started.ToString());
+        Assert.Equal(0, started.ExitCode);
+        string? gate = null;
+        await RollingDeployTests.WaitUntilAsync(
+            () => (gate = Directory.EnumerateFiles(Path.Combine(Host.DeployPath("counter"), "releases"), "akd_gate.waiting", SearchOption.AllDirectories).FirstOrDefault()) is not null,
+            TimeSpan.FromMinutes(3));
+
+        // Act: kill -9 the agent while release_handler waits in code_change/3, open the gate, start the agent again.
+        await Fleet.RestartAgentAsync(Host.Name, CancellationToken.None, whileDown: () => File.WriteAllText(Path.ChangeExtension(gate!, ".open"), ""));
+        var id = CliJson.DeploymentId(started);
+        var follow = await Fleet.AkdctlAsync(Fleet.Root, DeployTimeout, "logs", id, "-f");
+        Output.WriteLine(follow.ToString());
+        var releases = await Fleet.AkdctlAsync(Fleet.Root, DeployTimeout, "releases", "counter", "--output", "json");
+        Output.WriteLine(releases.ToString());
+
+        // Assert: the restarted agent finished the upgrade from its journal; current, revisions.log, akdctl releases and the VM agree.
+        Assert.Equal("succeeded", (await CliJson.StatusAsync(Fleet, id)).Str("state"));
+        Assert.Contains("the agent restarted during the hot upgrade 0.1.0 -> 0.3.0", follow.StdOut);
+        var deployPath = Host.DeployPath("counter");
+        var current = Path.GetFileName(new FileInfo(Path.Combine(deployPath, "current")).LinkTarget);
+        Assert.StartsWith("0.3.0-", current);
+        Assert.EndsWith($"\t{current}\t{id}\thot-upgraded 0.1.0 -> 0.3.0", File.ReadAllLines(Path.Combine(deployPath, "revisions.log"))[^1]);
+        var kept = Assert.Single(CliJson.Lines(releases.StdOut)).GetProperty("releases");
+        Assert.Equal(current, kept.Str("currentReleaseId"));
+        Assert.True(kept.GetProperty("running").GetBoolean());
+        Assert.Equal("counter 0.3.0", await Http.GetBodyAsync(Host.Port));
+        Assert.Equal("5", await Http.GetBodyAsync(Host.Port, "/count"));
+        Assert.Equal(pid, Tool.RecordedPid(Host.DeployPath("counter")));
     }
 
     [Fact(Timeout = 900_000)]
@@ -77,7 +92,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
         await DeployAsync(manifest, expectSuccess: true);
         var pid = Tool.RecordedPid(Host.DeployPath("counter"));
         NextVersion("0.2.0");
-        var mixExs = Path.Combine(_app.Dir, "mix.exs");
+        var mixExs = Path.Combine(App.Dir, "mix.exs");
         File.WriteAllText(mixExs, File.ReadAllText(mixExs).Replace("[:logger, :inets, :sasl]", "[:logger, :inets, :sasl, :crypto]", StringComparison.Ordinal));
 
         // Act
@@ -138,7 +153,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(pid, Tool.RecordedPid(Host.DeployPath("counter")));
     }
 
-    private string Manifest(string upgrade, string strategy = "remote-build") => _app.WriteManifest("akd.yaml", $$"""
+    private string Manifest(string upgrade, string strategy = "remote-build") => App.WriteManifest("akd.yaml", $$"""
         app: counter
         strategy: {{strategy}}
         source: { path: . }
@@ -154,14 +169,14 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : IAsyncLife
     /// <summary>Copies examples/counter/versions/OVERLAY over the app and sets version 0.2.0.</summary>
     private void NextVersion(string overlay)
     {
-        _app.Overlay(Path.Combine(RepoRoot.CounterExample, "versions", overlay));
-        _app.SetVersion("0.2.0");
+        App.Overlay(Path.Combine(RepoRoot.CounterExample, "versions", overlay));
+        App.SetVersion("0.2.0");
     }
 
     private async Task<CliResult> DeployAsync(string manifest, bool expectSuccess)
     {
-        var result = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
-        output.WriteLine(result.ToString());
+        var result = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", manifest);
+        Output.WriteLine(result.ToString());
         Assert.Equal(expectSuccess, result.ExitCode == 0);
         return result;
     }

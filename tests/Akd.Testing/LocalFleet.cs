@@ -188,9 +188,11 @@ public sealed class LocalFleet : IAsyncDisposable
     /// Kills an agent process (as a crash or an upgrade would) and starts it again with the same
     /// arguments; returns once the coordinator has seen it go and come back.
     /// </summary>
-    public async Task RestartAgentAsync(string name, CancellationToken ct)
+    /// <param name="whileDown">Runs right after the kill, before the coordinator is asked whether it saw the agent go.</param>
+    public async Task RestartAgentAsync(string name, CancellationToken ct, Action? whileDown = null)
     {
         Agents[name].Kill();
+        whileDown?.Invoke();
         await WaitForAgentStateAsync(name, "offline", ct).ConfigureAwait(false);
         await StartAgentAsync(name, _agentArgs[name], ct).ConfigureAwait(false);
         await WaitForAgentStateAsync(name, "online", ct).ConfigureAwait(false);

@@ -7,12 +7,15 @@ namespace Akd.Bench.Infra;
 public static class BenchManifest
 {
     /// <param name="upgrade">deploy.upgrade (restart | hot | auto); null leaves the default.</param>
-    /// <param name="startOverlap">deploy.start_overlap: a cold restart boots the new VM while the old one shuts down.</param>
+    /// <param name="startOverlap">deploy.start_overlap (true | shared_port); null leaves the default (false).</param>
+    /// <param name="reusePort">REUSE_PORT=true in deploy.env: examples/counter and hello then bind their port with SO_REUSEPORT.</param>
     /// <param name="keepReleases">deploy.keep_releases: capistrano's 3, or fewer where many hosts keep big releases on one disk.</param>
     public static string Write(
-        string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null, bool startOverlap = false, int keepReleases = 3)
+        string dir, string name, string app, int batch, string targets = "role: bench-web", string? upgrade = null, string? startOverlap = null, bool reusePort = false,
+        int keepReleases = 3)
     {
-        var upgradeLine = (upgrade is null ? "" : $"\n  upgrade: {upgrade}") + (startOverlap ? "\n  start_overlap: true" : "");
+        var upgradeLine = (upgrade is null ? "" : $"\n  upgrade: {upgrade}") + (startOverlap is null ? "" : $"\n  start_overlap: {startOverlap}");
+        var env = reusePort ? "{ PORT: \"4000\", REUSE_PORT: \"true\" }" : "{ PORT: \"4000\" }";
         var yaml = $$"""
             # Written by bench/Akd.Bench for one benchmark run.
             app: {{app}}
@@ -24,7 +27,7 @@ public static class BenchManifest
               path: apps/{{app}}
               keep_releases: {{keepReleases}}
               rolling: { batch: {{batch}}, max_failures: 0 }
-              env: { PORT: "4000" }{{upgradeLine}}
+              env: {{env}}{{upgradeLine}}
             health:
               http: "http://127.0.0.1:${PORT}/health"
               interval: 50ms

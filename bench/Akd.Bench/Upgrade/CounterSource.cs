@@ -22,9 +22,12 @@ public sealed partial class CounterSource
         return new CounterSource(example, dir);
     }
 
-    /// <summary>The bench manifest, every host at once, with <c>deploy.upgrade</c> (and <c>deploy.start_overlap</c>) set.</summary>
-    public string WriteManifest(string name, string upgrade, int hosts, bool startOverlap = false) =>
-        BenchManifest.Write(Dir, name, "counter", batch: hosts, upgrade: upgrade, startOverlap: startOverlap);
+    /// <summary>
+    /// The bench manifest, every host at once, with <c>deploy.upgrade</c> (and <c>deploy.start_overlap</c>) set. Every
+    /// manifest binds with SO_REUSEPORT (REUSE_PORT=true), so a shared-port run can follow a run of any other mode.
+    /// </summary>
+    public string WriteManifest(string name, string upgrade, int hosts, string? startOverlap = null) =>
+        BenchManifest.Write(Dir, name, "counter", batch: hosts, upgrade: upgrade, startOverlap: startOverlap, reusePort: true);
 
     /// <summary>examples/counter/versions/0.2.0 over the copy: the GenServer's state becomes a map.</summary>
     public void UseVersion2() => MixProjectCopy.Copy(Path.Combine(_example, "versions", "0.2.0"), Dir);

@@ -23,6 +23,28 @@ defmodule HelloTest do
     assert {200, "ok"} == get(base <> "/health")
   end
 
+  test "with reuse_port, another listener can bind the server's port while it serves" do
+    {:ok, probe} = :gen_tcp.listen(0, ip: {127, 0, 0, 1})
+    {:ok, port} = :inet.port(probe)
+    :ok = :gen_tcp.close(probe)
+    reuse = {:raw, 1, 15, <<1::native-32>>}
+
+    pid = start_supervised!({Hello.Server, port: port, reuse_port: true})
+
+    assert Hello.Server.port(pid) == port
+    assert {:ok, second} = :gen_tcp.listen(port, [reuse, ip: {127, 0, 0, 1}])
+    :ok = :gen_tcp.close(second)
+    assert {200, "ok"} == get("http://127.0.0.1:#{port}/health")
+  end
+
+  test "without reuse_port, the server's port stays its own" do
+    pid = start_supervised!({Hello.Server, port: 0})
+
+    port = Hello.Server.port(pid)
+
+    assert {:error, :eaddrinuse} = :gen_tcp.listen(port, [{:raw, 1, 15, <<1::native-32>>}, ip: {127, 0, 0, 1}])
+  end
+
   defp get(url) do
     {:ok, {{_, status, _}, _headers, body}} =
       :httpc.request(:get, {String.to_charlist(url), []}, [timeout: 5_000], body_format: :binary)

@@ -21,6 +21,12 @@ internal sealed record PendingActivation(
     /// <c>current</c> has not switched yet, and only the VM can tell which version it runs.
     /// </summary>
     public PendingHotUpgrade? Hot { get; init; }
+
+    /// <summary>
+    /// Set for a cold restart with <c>deploy.start_overlap: shared_port</c>: the old VM, which serves beside the new one
+    /// until that passed its check. A restarted agent stops it once the new one is healthy, or keeps it.
+    /// </summary>
+    public RunState? StillServing { get; init; }
 }
 
 /// <summary>A hot upgrade in flight: <see cref="PendingActivation.PreviousId"/> is the release the VM ran before it.</summary>

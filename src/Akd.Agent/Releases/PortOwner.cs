@@ -40,7 +40,71 @@ internal static class PortOwner
     /// <summary>Pids holding a listening socket that accepts connections to <paramref name="endpoint"/>; empty when none is visible.</summary>
     public static IReadOnlySet<int> ListenersOf(IPEndPoint endpoint)
     {
-        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        endpoint = Plain(endpoint);
+        var inodes = Rows()
+            .Where(r => r.State == Listen && r.Local.Port == endpoint.Port && Accepts(r.Local.Address, endpoint.Address))
+            .Select(r => r.Socket)
+            .ToHashSet(StringComparer.Ordinal);
+        var pids = new HashSet<int>();
+        if (inodes.Count == 0)
+        {
+            return pids;
+        }
+
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(proc), out var pid) && HoldsAny(pid, inodes))
+            {
+                pids.Add(pid);
+            }
+        }
+
+        return pids;
+    }
+
+    /// <summary>
+    /// The server's end of the connection from <paramref name="client"/> to <paramref name="server"/>: found with the
+    /// socket (<c>socket:[inode]</c>) once a process accepted it, found with null while it waits in a listener's queue.
+    /// </summary>
+    /// <returns>False when the connection is not in the tables (closed, or never made).</returns>
+    public static bool TryFindAccepted(IPEndPoint server, IPEndPoint client, out string? socket)
+    {
+        (server, client) = (Plain(server), Plain(client));
+        foreach (var row in Rows())
+        {
+            if (row.Local.Equals(server) && row.Remote.Equals(client))
+            {
+                // A connection no process has accepted yet has no file, hence no inode.
+                socket = row.Socket == "socket:[0]" ? null : row.Socket;
+                return true;
+            }
+        }
+
+        socket = null;
+        return false;
+    }
+
+    /// <summary>True when <paramref name="pid"/> has <paramref name="socket"/> (<c>socket:[inode]</c>) among its open files.</summary>
+    public static bool Holds(int pid, string socket) => HoldsAny(pid, new HashSet<string>(StringComparer.Ordinal) { socket });
+
+    private static bool HoldsAny(int pid, HashSet<string> sockets)
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget is { } target && sockets.Contains(target));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Another user's process, or one that just exited: not ours to judge.
+            return false;
+        }
+    }
+
+    private readonly record struct Row(IPEndPoint Local, IPEndPoint Remote, string State, string Socket);
+
+    /// <summary>Every TCP socket of this network namespace, IPv4 and IPv6 (addresses mapped from IPv4 read as IPv4).</summary>
+    private static IEnumerable<Row> Rows()
+    {
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             if (!File.Exists(table))
@@ -51,42 +115,16 @@ internal static class PortOwner
             foreach (var line in File.ReadLines(table).Skip(1))
             {
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length > 9 && fields[3] == Listen && ParseEndpoint(fields[1]) is { } local
-                    && local.Port == endpoint.Port && Accepts(local.Address, endpoint.Address))
+                if (fields.Length > 9 && ParseEndpoint(fields[1]) is { } local && ParseEndpoint(fields[2]) is { } remote)
                 {
-                    inodes.Add($"socket:[{fields[9]}]");
+                    yield return new Row(local, remote, fields[3], $"socket:[{fields[9]}]");
                 }
             }
         }
-
-        var pids = new HashSet<int>();
-        if (inodes.Count == 0)
-        {
-            return pids;
-        }
-
-        foreach (var proc in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(proc), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                if (Directory.EnumerateFileSystemEntries(Path.Combine(proc, "fd")).Any(fd => new FileInfo(fd).LinkTarget is { } target && inodes.Contains(target)))
-                {
-                    pids.Add(pid);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Another user's process, or one that just exited: not ours to judge.
-            }
-        }
-
-        return pids;
     }
+
+    private static IPEndPoint Plain(IPEndPoint endpoint) =>
+        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
 
     /// <summary>A socket bound to the wildcard address accepts connections to every local address.</summary>
     private static bool Accepts(IPAddress bound, IPAddress target) =>
@@ -107,8 +145,7 @@ internal static class PortOwner
             Array.Reverse(bytes, word, 4);
         }
 
-        var address = new IPAddress(bytes);
-        return new IPEndPoint(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, port);
+        return Plain(new IPEndPoint(new IPAddress(bytes), port));
     }
 
     /// <summary>True when <paramref name="pid"/> is <paramref name="ancestor"/> or was started by it (a port program, a child VM).</summary>

@@ -47,10 +47,13 @@ internal sealed partial class ReleaseActivator(
             return hot;
         }
 
-        (env, var oldShutdown) = await StopBeforeStartAsync(env, ct).ConfigureAwait(false);
+        (env, var old) = await StopBeforeStartAsync(env, ct).ConfigureAwait(false);
 
         layout.WriteEnvFile(env);
-        Journal?.Begin(new PendingActivation(Command, layout.Root, releaseId, previousId, new Dictionary<string, string>(previousEnv), deploymentId, result));
+        Journal?.Begin(new PendingActivation(Command, layout.Root, releaseId, previousId, new Dictionary<string, string>(previousEnv), deploymentId, result)
+        {
+            StillServing = old is { Serving: true } ? old.State : null,
+        });
         try
         {
             reporter.Phase(Phase.Switch, $"current -> releases/{releaseId}");
@@ -59,17 +62,18 @@ internal sealed partial class ReleaseActivator(
             var releaseDir = layout.ReleaseDir(releaseId);
             var hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterActivateAsync(releaseDir, c), ct).ConfigureAwait(false);
             var health = hookFailure is null
-                ? await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false)
+                ? await StartAndCheckOrFailAsync(releaseId, env, ct, SharingWith(old)).ConfigureAwait(false)
                 : new HealthCheckResult(false, "", "not started", 0);
 
-            // Before any verdict: a rollback starts the old release again, under the old VM's node name.
-            await FinishOldShutdownAsync(oldShutdown, releaseId, health, ct).ConfigureAwait(false);
+            // Before any verdict: a rollback starts the old release again, under the old VM's node name
+            // (or, where the old VM still serves, keeps it).
+            old = await FinishOldVmAsync(old, releaseId, health, ct).ConfigureAwait(false);
             if (health.Healthy)
             {
                 hookFailure = await RunHookAsync(Hooks is null ? null : c => Hooks.AfterStartAsync(releaseDir, c), ct).ConfigureAwait(false);
             }
 
-            return await ConcludeAsync(output, health, hookFailure, previousEnv, deploymentId, result, ct).ConfigureAwait(false);
+            return await ConcludeAsync(output, health, hookFailure, previousEnv, deploymentId, result, ct, old).ConfigureAwait(false);
         }
         finally
         {
@@ -100,8 +104,10 @@ internal sealed partial class ReleaseActivator(
             }
 
             reporter.Phase(Phase.Recover, $"the agent restarted while {pending.ReleaseId} was being checked; checking it again");
-            var health = await CheckRunningOrStartAsync(pending.ReleaseId, env, ct).ConfigureAwait(false);
-            return await ConcludeAsync(output, health, null, pending.PreviousEnv, pending.DeploymentId, pending.Result, ct).ConfigureAwait(false);
+            var old = StillServing(pending);
+            var health = await CheckRunningOrStartAsync(pending.ReleaseId, env, ct, old).ConfigureAwait(false);
+            old = await FinishOldVmAsync(old, pending.ReleaseId, health, ct).ConfigureAwait(false);
+            return await ConcludeAsync(output, health, null, pending.PreviousEnv, pending.DeploymentId, pending.Result, ct, old).ConfigureAwait(false);
         }
         finally
         {
@@ -110,9 +116,10 @@ internal sealed partial class ReleaseActivator(
     }
 
     /// <summary>Records the verdict on a switched release: the revision and pruning when healthy, else a rollback and a failure.</summary>
+    /// <param name="serving">The old VM where it never stopped serving (shared port): a rollback keeps it.</param>
     private async Task<ActivateOutput> ConcludeAsync(
         ActivateOutput output, HealthCheckResult health, string? hookFailure, IReadOnlyDictionary<string, string> previousEnv,
-        string deploymentId, string result, CancellationToken ct)
+        string deploymentId, string result, CancellationToken ct, OldVm? serving = null)
     {
         var releaseId = output.ReleaseId;
         var previousId = output.PreviousReleaseId.Length == 0 ? null : output.PreviousReleaseId;
@@ -136,7 +143,8 @@ internal sealed partial class ReleaseActivator(
             await Hooks.FailedAsync(cleanup).ConfigureAwait(false);
         }
 
-        var rolledBack = await RollBackAsync(previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false);
+        var rolledBack = await KeepServingAsync(serving, previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false)
+            ?? await RollBackAsync(previousEnv, previousId, deploymentId, cleanup).ConfigureAwait(false);
         output.RolledBack = rolledBack is not null;
         var message = (hookFailure ?? $"health check of {releaseId} failed: {health.Detail}") +
             (rolledBack is null ? "; there was no previous release to go back to" : $"; {rolledBack}");
@@ -197,7 +205,8 @@ internal sealed partial class ReleaseActivator(
         RunState.Clear(layout.SharedDir);
     }
 
-    private async Task<HealthCheckResult> StartAndCheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    /// <param name="sharing">The old VM still listening on the port (shared port): only the new VM's answers count.</param>
+    private async Task<HealthCheckResult> StartAndCheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct, OldVm? sharing = null)
     {
         var releaseDir = layout.ReleaseDir(releaseId);
         reporter.Phase(Phase.Start, $"starting {releaseId}");
@@ -213,21 +222,21 @@ internal sealed partial class ReleaseActivator(
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);
         await runner.StartAsync(releaseDir, env, ct).ConfigureAwait(false);
-        return await CheckAsync(releaseId, env, pid: null, ct).ConfigureAwait(false);
+        return await CheckAsync(releaseId, env, pid: null, ct, sharing).ConfigureAwait(false);
     }
 
     /// <summary>
     /// After an agent restart: the release it had started may still run (apps are detached from the agent);
     /// then it is checked as it is, otherwise it is started again and checked.
     /// </summary>
-    private async Task<HealthCheckResult> CheckRunningOrStartAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    private async Task<HealthCheckResult> CheckRunningOrStartAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct, OldVm? sharing)
     {
         if (RunState.Read(layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == releaseId && ProcessSignals.IsAlive(pid))
         {
             reporter.Log($"release {releaseId} still runs as pid {pid}");
             try
             {
-                return await CheckAsync(releaseId, state.Env, pid, ct).ConfigureAwait(false);
+                return await CheckAsync(releaseId, state.Env, pid, ct, sharing).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -235,11 +244,12 @@ internal sealed partial class ReleaseActivator(
             }
         }
 
-        return await StartAndCheckOrFailAsync(releaseId, env, ct).ConfigureAwait(false);
+        return await StartAndCheckOrFailAsync(releaseId, env, ct, sharing).ConfigureAwait(false);
     }
 
     /// <param name="pid">The release's VM when already known; otherwise it is looked up as the release comes up.</param>
-    private async Task<HealthCheckResult> CheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, int? pid, CancellationToken ct)
+    /// <param name="sharing">The old VM still listening on the port (shared port): only connections the new VM accepted count.</param>
+    private async Task<HealthCheckResult> CheckAsync(string releaseId, IReadOnlyDictionary<string, string> env, int? pid, CancellationToken ct, OldVm? sharing = null)
     {
         var releaseDir = layout.ReleaseDir(releaseId);
 
@@ -268,7 +278,11 @@ internal sealed partial class ReleaseActivator(
         }
 
         reporter.Phase(Phase.Health, "waiting for the health check");
-        var health = await new HealthChecker(http, clock).CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
+        var checker = new HealthChecker(http, clock)
+        {
+            Connect = sharing is null ? null : (target, token) => SharedPortConnector.ConnectAsync(target, pid ?? throw new IOException("the new VM's pid is not known yet"), token),
+        };
+        var health = await checker.CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
         if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))
         {
             health = health with { Healthy = false, Detail = "the new release's process is not running" };
@@ -312,11 +326,11 @@ internal sealed partial class ReleaseActivator(
     }
 
     /// <summary>A start that throws or is cancelled counts as unhealthy, so the caller puts the host back.</summary>
-    private async Task<HealthCheckResult> StartAndCheckOrFailAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    private async Task<HealthCheckResult> StartAndCheckOrFailAsync(string releaseId, IReadOnlyDictionary<string, string> env, CancellationToken ct, OldVm? sharing = null)
     {
         try
         {
-            return await StartAndCheckAsync(releaseId, env, ct).ConfigureAwait(false);
+            return await StartAndCheckAsync(releaseId, env, ct, sharing).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -47,7 +47,9 @@ internal static class StepSpecs
             RunCommand = spec.Run is null ? null : ArgsOf(spec.Run),
             Upgrade = ModeOf(spec.Upgrade),
             User = spec.User,
-            StartOverlap = spec.StartOverlap,
+            StartOverlap = spec.StartOverlapSharedPort ? StartOverlapMode.SharedPort
+                : spec.StartOverlap ? StartOverlapMode.PortClosed
+                : StartOverlapMode.Off,
         },
         Health = Health(spec.Health),
         Hooks = [.. spec.Hooks.Select(HookOf)],

@@ -83,6 +83,11 @@ internal static class ManifestTemplate
             yaml.AppendLine("  # upgrade: auto              # restart (default) | hot | auto: relup into the running VM (needs :sasl)");
         }
 
+        if (strategy != DeployStrategy.Source)
+        {
+            yaml.AppendLine("  # start_overlap: shared_port # false (default) | true | shared_port: the new VM boots while the old one serves (SO_REUSEPORT)");
+        }
+
         yaml.AppendLine($"  # user: {app}                  # the Unix user it runs as on each host (default: akd-app-{app}, made on first deploy)");
 
         yaml.AppendLine();

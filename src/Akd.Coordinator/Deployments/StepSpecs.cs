@@ -42,7 +42,8 @@ internal static class StepSpecs
             Hooks = { manifest.Hooks.Select(HookOf) },
             Upgrade = PolicyOf(manifest.Deploy.Upgrade),
             User = manifest.Deploy.User,
-            StartOverlap = manifest.Deploy.StartOverlap,
+            StartOverlap = manifest.Deploy.StartOverlap != StartOverlapMode.Off,
+            StartOverlapSharedPort = manifest.Deploy.StartOverlap == StartOverlapMode.SharedPort,
         };
         if (manifest.Deploy.RunCommand is { } run)
         {

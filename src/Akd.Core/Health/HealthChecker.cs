@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Akd.Core.Manifest;
 using Akd.Core.Processes;
@@ -18,6 +19,12 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
 
     /// <summary>The longest one attempt may take, so a hung endpoint is retried rather than waited for until the timeout.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Opens the connection of http and tcp checks; null (the default) connects plainly. Set where two processes
+    /// listen on the checked port (SO_REUSEPORT), so that only a connection the process under check accepted counts.
+    /// </summary>
+    public Func<DnsEndPoint, CancellationToken, ValueTask<Socket>>? Connect { get; init; }
 
     public async Task<HealthCheckResult> CheckAsync(
         HealthSettings settings,
@@ -44,6 +51,8 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
             return new HealthCheckResult(false, "", ex.Message, 0);
         }
 
+        using var connected = Connect is { } connect ? ConnectingClient(connect) : null;
+        var client = connected ?? http;
         using var timeout = new CancellationTokenSource(settings.Timeout, _clock);
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         var attempts = 0;
@@ -59,7 +68,7 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
                 }
                 else
                 {
-                    (var ok, lastDetail) = await AttemptAsync(settings, target, env, workingDirectory, overall.Token).ConfigureAwait(false);
+                    (var ok, lastDetail) = await AttemptAsync(client, settings, target, env, workingDirectory, overall.Token).ConfigureAwait(false);
                     if (ok)
                     {
                         log($"health: {target} passed after {attempts} attempt(s): {lastDetail}");
@@ -83,8 +92,16 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
         return new HealthCheckResult(false, target, $"failed {attempts} attempt(s): {lastDetail}", attempts);
     }
 
+    /// <summary>An HTTP client whose connections come from <paramref name="connect"/>; the attempt's own limit bounds each request.</summary>
+    private static HttpClient ConnectingClient(Func<DnsEndPoint, CancellationToken, ValueTask<Socket>> connect) =>
+        new(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) => new NetworkStream(await connect(context.DnsEndPoint, ct).ConfigureAwait(false), ownsSocket: true),
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
+
     private async Task<(bool Ok, string Detail)> AttemptAsync(
-        HealthSettings settings, string target, IReadOnlyDictionary<string, string> env, string cwd, CancellationToken ct)
+        HttpClient httpClient, HealthSettings settings, string target, IReadOnlyDictionary<string, string> env, string cwd, CancellationToken ct)
     {
         using var limit = new CancellationTokenSource(AttemptTimeout, _clock);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
@@ -92,7 +109,7 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
         {
             if (settings.Http is not null)
             {
-                using var response = await http.GetAsync(target, attempt.Token).ConfigureAwait(false);
+                using var response = await httpClient.GetAsync(target, attempt.Token).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(attempt.Token).ConfigureAwait(false);
                 var code = (int)response.StatusCode;
                 if (code is < 200 or > 299)
@@ -116,6 +133,12 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
                     return (false, $"'{target}' is not host:port");
                 }
 
+                if (Connect is { } connect)
+                {
+                    using var socket = await connect(new DnsEndPoint(target[..colon].Trim('[', ']'), port), attempt.Token).ConfigureAwait(false);
+                    return (true, "connected");
+                }
+
                 using var client = new TcpClient();
                 await client.ConnectAsync(target[..colon], port, attempt.Token).ConfigureAwait(false);
                 return (true, "connected");
@@ -137,6 +160,11 @@ public sealed class HealthChecker(HttpClient http, TimeProvider? clock = null)
         }
         catch (SocketException ex)
         {
+            return (false, ex.Message);
+        }
+        catch (IOException ex)
+        {
+            // Connect's own verdict, such as "the port is held by another process".
             return (false, ex.Message);
         }
         catch (ProcessStartException ex)

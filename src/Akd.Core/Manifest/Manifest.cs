@@ -90,10 +90,10 @@ public sealed record DeploySettings
     public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
 
     /// <summary>
-    /// <c>deploy.start_overlap</c>: on a cold restart the new VM boots while the old one shuts down, as soon as the
-    /// old one stopped listening on the health check's port, under the other of two node names (see README).
+    /// <c>deploy.start_overlap</c>: whether, on a cold restart, the new VM boots while the old one still runs
+    /// (see <see cref="StartOverlapMode"/> and README). Off by default.
     /// </summary>
-    public bool StartOverlap { get; init; }
+    public StartOverlapMode StartOverlap { get; init; } = StartOverlapMode.Off;
 
     /// <summary>
     /// <c>deploy.user</c>: the Unix user the app runs as on each target. Empty means the agent's default:
@@ -106,6 +106,25 @@ public sealed record DeploySettings
     /// means the coordinator's default. An agent that dies mid-step fails its host after this at the latest.
     /// </summary>
     public TimeSpan? StepTimeout { get; init; }
+}
+
+/// <summary><c>deploy.start_overlap</c>: how far the new VM's boot overlaps the old VM on a cold restart.</summary>
+public enum StartOverlapMode
+{
+    /// <summary><c>false</c>: the old VM is stopped, then the new one boots.</summary>
+    Off,
+
+    /// <summary>
+    /// <c>true</c>: the old VM gets SIGTERM and the new one boots as soon as the old one no longer listens on the
+    /// health check's port, under the other of two node names, while the old one finishes shutting down.
+    /// </summary>
+    PortClosed,
+
+    /// <summary>
+    /// <c>shared_port</c>: the app binds its port with SO_REUSEPORT, so the new VM boots and listens while the old
+    /// one still serves; the old one gets SIGTERM only once the new one listens and passes the health check.
+    /// </summary>
+    SharedPort,
 }
 
 /// <summary><c>deploy.upgrade</c>: how a host goes from the release it runs to the new one.</summary>

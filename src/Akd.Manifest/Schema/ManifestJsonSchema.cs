@@ -42,6 +42,7 @@ public static class ManifestJsonSchema
         ChoiceField c => Described(c, new JsonObject { ["enum"] = Array([.. c.Names.Select(n => (JsonNode?)n), null]) }),
         IntegerField i => Described(i, new JsonObject { ["type"] = Types("integer", "null"), ["minimum"] = i.Minimum }),
         BooleanField b => Described(b, new JsonObject { ["type"] = Types("boolean", "null") }),
+        SwitchField w => Described(w, new JsonObject { ["enum"] = Array([false, true, .. w.Words.Select(n => (JsonNode?)n), null]) }),
         DurationField d => Described(d, Duration(d.AllowZero)),
         LabelsField l => Described(l, Labels()),
         EnvField e => Described(e, Env()),

@@ -35,6 +35,9 @@ internal static class ManifestModel
 
     public static readonly (string Name, RollbackScope Value)[] RollbackScopes = [("failed", RollbackScope.Failed), ("all", RollbackScope.All)];
 
+    /// <summary><c>deploy.start_overlap</c>'s words beside true (<see cref="StartOverlapMode.PortClosed"/>) and false.</summary>
+    public static readonly (string Name, StartOverlapMode Value)[] StartOverlapWords = [("shared_port", StartOverlapMode.SharedPort)];
+
     public static readonly (string Name, UpgradeMode Value)[] UpgradeModes = [("restart", UpgradeMode.Restart), ("hot", UpgradeMode.Hot), ("auto", UpgradeMode.Auto)];
 
     public static readonly (string Name, HookStage Value)[] Stages =
@@ -82,7 +85,7 @@ internal static class ManifestModel
         new("env", new EnvField("Env written to shared/.env and given to the app; the agent's own config may override it.")),
         new("run", new RunField("release (bin/APP daemon|stop), or a command such as [\"mix\", \"phx.server\"] (the source strategy).")),
         new("upgrade", new ChoiceField("restart: stop the old VM, boot the new one; hot: appup/relup into the running VM (release_handler); auto: hot when possible, restart otherwise, saying why (default: restart).", Names(UpgradeModes))),
-        new("start_overlap", new BooleanField("On a cold restart, boot the new VM as soon as the old one (sent SIGTERM) stopped listening on the health check's port, under the other of two node names, while it finishes shutting down (default: false).")),
+        new("start_overlap", new SwitchField("On a cold restart: true boots the new VM as soon as the old one (sent SIGTERM) stopped listening on the health check's port, under the other of two node names, while it finishes shutting down; shared_port (the app binds its port with SO_REUSEPORT) boots and health-checks the new VM while the old one still serves, and stops the old one only then; default false.", Names(StartOverlapWords))),
         new("step_timeout", new DurationField("Longest one host's step may take (default: the coordinator's); must be longer than health.timeout.", AllowZero: false)),
         new("user", new StringField("Unix user the app, its bin/APP commands and its release hooks run as on each target (default: one system user per app and deploy path, akd-app-APP, created on first deploy).", UserNamePattern)),
     ]);

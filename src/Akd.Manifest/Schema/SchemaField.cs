@@ -36,6 +36,9 @@ internal sealed record IntegerField(string Description, int Minimum) : SchemaFie
 
 internal sealed record BooleanField(string Description) : SchemaField(Description);
 
+/// <summary>true, false, or one of a fixed set of words that name further settings (<c>deploy.start_overlap</c>).</summary>
+internal sealed record SwitchField(string Description, IReadOnlyList<string> Words) : SchemaField(Description);
+
 /// <summary><c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c> or whole seconds.</summary>
 internal sealed record DurationField(string Description, bool AllowZero) : SchemaField(Description);
 

@@ -19,23 +19,12 @@ public sealed class StartOverlapFallbackTests : IDisposable
     private readonly Outbox _outbox = new();
     private readonly HttpClient _http = new();
     private readonly ReleaseLayout _layout;
-    private readonly AppManifest _manifest;
     private readonly AgentOptions _options;
+    private AppManifest _manifest = null!;
 
     public StartOverlapFallbackTests()
     {
         _options = new AgentOptions { DataDir = _root, StopGracePeriod = TimeSpan.FromSeconds(5) };
-        _manifest = ManifestLoader.Parse($"""
-            app: hello
-            deploy:
-              path: {_root}/app
-              run: ["sleep", "300"]
-              start_overlap: true
-            health:
-              command: ["true"]
-              timeout: 5s
-              interval: 100ms
-            """, "akd.yaml", null, null);
         _layout = new ReleaseLayout(Path.Combine(_root, "app"));
         _layout.EnsureCreated();
     }
@@ -51,10 +40,23 @@ public sealed class StartOverlapFallbackTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task ActivateAsync_StartOverlapForACommandApp_StopsTheOldProcessFirstAndSaysWhy()
+    [Theory(Timeout = 60_000)]
+    [InlineData("true", "start overlap")]
+    [InlineData("shared_port", "start overlap (shared_port)")]
+    public async Task ActivateAsync_StartOverlapForACommandApp_StopsTheOldProcessFirstAndSaysWhy(string overlap, string says)
     {
         // Arrange
+        _manifest = ManifestLoader.Parse($"""
+            app: hello
+            deploy:
+              path: {_root}/app
+              run: ["sleep", "300"]
+              start_overlap: {overlap}
+            health:
+              command: ["true"]
+              timeout: 5s
+              interval: 100ms
+            """, "akd.yaml", null, null);
         Directory.CreateDirectory(_layout.ReleaseDir(A));
         Directory.CreateDirectory(_layout.ReleaseDir(B));
         await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
@@ -66,7 +68,7 @@ public sealed class StartOverlapFallbackTests : IDisposable
 
         // Assert: no alternate node name either; the old process was gone before the new one started.
         var logs = Logs();
-        Assert.Contains("start overlap: no (the app runs as a command (deploy.run or the source strategy), not through its release script); the old VM is stopped first", logs);
+        Assert.Contains($"{says}: no (the app runs as a command (deploy.run or the source strategy), not through its release script); the old VM is stopped first", logs);
         Assert.Equal(Env["RELEASE_NODE"], RunState.Read(_layout.SharedDir)!.Env["RELEASE_NODE"]);
         Assert.False(ProcessSignals.IsAlive(old));
         var stopped = logs.FindIndex(l => l.StartsWith($"stopping release {A}", StringComparison.Ordinal));

@@ -11,9 +11,10 @@ using Xunit.Abstractions;
 namespace Akd.Agent.Tests.Releases;
 
 /// <summary>
-/// <c>deploy.start_overlap</c> with real releases of examples/counter: the old VM gets SIGTERM, the new one starts as
-/// soon as the old one left the health check's port, under the other node name, and the old one is gone when the
-/// activation ends.
+/// <c>deploy.start_overlap</c> with real releases of examples/counter. <c>true</c>: the old VM gets SIGTERM, the new one
+/// starts as soon as the old one left the health check's port, under the other node name, and the old one is gone when
+/// the activation ends. <c>shared_port</c> (counter binds with SO_REUSEPORT when REUSE_PORT=true): the old VM gets
+/// SIGTERM only once the new one listens beside it and passed its check; a new VM that fails leaves the old one serving.
 /// </summary>
 [Collection(CounterReleasesCollection.Name)]
 public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelper output) : IAsyncLifetime
@@ -32,15 +33,11 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
 
     private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(CultureInfo.InvariantCulture) };
 
+    private Dictionary<string, string> SharedEnv => new(Env) { ["REUSE_PORT"] = "true" };
+
     public Task InitializeAsync()
     {
-        _manifest = ManifestLoader.Parse($$"""
-            app: counter
-            deploy:
-              path: {{_root}}/app
-              start_overlap: true
-            health: { http: "http://127.0.0.1:${PORT}/health", timeout: 30s, interval: 50ms }
-            """, "akd.yaml", null, null);
+        _manifest = Manifest("true", "http://127.0.0.1:${PORT}/health", timeout: "30s");
         _layout = new ReleaseLayout(Path.Combine(_root, "app"));
         _layout.EnsureCreated();
         return Task.CompletedTask;
@@ -91,6 +88,69 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         Assert.Equal("counter 0.1.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task ActivateAsync_SharedPort_NewVmListensBesideTheOldOneBeforeTheOldOneGetsSigterm()
+    {
+        // Arrange: 0.1.0 runs, bound with SO_REUSEPORT.
+        _manifest = Manifest("shared_port", "http://127.0.0.1:${PORT}/health", timeout: "30s");
+        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        await Activator().ActivateAsync(A, SharedEnv, "d-1", "deployed", CancellationToken.None);
+        var old = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        Logs();
+
+        // Act
+        await Activator().ActivateAsync(B, SharedEnv, "d-2", "deployed", CancellationToken.None);
+        var logs = Logs();
+        var state = RunState.Read(_layout.SharedDir)!;
+
+        // Assert: read from /proc by the agent just before the SIGTERM, both VMs listened on the port.
+        var listened = logs.FindIndex(l => l.StartsWith($"shared port: port {_port} is listened on by pid ", StringComparison.Ordinal));
+        var sigterm = logs.IndexOf($"sending SIGTERM to pid {old}");
+        Assert.InRange(listened, 0, sigterm - 1);
+        var listeners = logs[listened].Split(" by pid ")[1].Split(';')[0].Split(", ").Select(int.Parse).ToList();
+        Assert.Contains(old, listeners);
+        Assert.Contains(state.Pid!.Value, listeners);
+        Assert.Equal((B, $"{_node}_b"), (state.ReleaseId, state.Env["RELEASE_NODE"]));
+        Assert.False(ProcessSignals.IsAlive(old));
+        Assert.Equal("counter 0.2.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+    }
+
+    [Theory(Timeout = 600_000)]
+    [InlineData(true, "the body does not contain 'counter 0.1.0'")]
+    [InlineData(false, "eaddrinuse")]
+    public async Task ActivateAsync_SharedPortNewVmFails_TheOldVmServesThroughoutAndStaysCurrent(bool oldReusesPort, string why)
+    {
+        // Arrange: the check wants 0.1.0's answer, which only the old VM gives: a check the old VM passes for the new one
+        // would let the failed release through. Without SO_REUSEPORT on the old VM's socket, the new VM cannot even bind.
+        _manifest = Manifest("shared_port", "http://127.0.0.1:${PORT}/", timeout: "8s", expect: "counter 0.1.0");
+        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        await Activator().ActivateAsync(A, oldReusesPort ? SharedEnv : Env, "d-1", "deployed", CancellationToken.None);
+        var old = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        Logs();
+
+        // Act
+        var failed = await Assert.ThrowsAsync<ActivationFailedException>(() => Activator().ActivateAsync(B, SharedEnv, "d-2", "deployed", CancellationToken.None));
+        var logs = Logs();
+
+        // Assert: the old VM was never signalled, is current again and answers; the new one is gone.
+        output.WriteLine(failed.Message);
+        Assert.Contains(why, failed.Message);
+        Assert.Contains($"kept {A}, which served throughout (pid {old})", failed.Message);
+        Assert.DoesNotContain($"sending SIGTERM to pid {old}", logs);
+        Assert.True(ProcessSignals.IsAlive(old));
+        Assert.Equal((A, old), (RunState.Read(_layout.SharedDir)!.ReleaseId, RunState.Read(_layout.SharedDir)!.Pid));
+        Assert.Equal(A, _layout.CurrentReleaseId());
+        Assert.Equal(_node, _layout.ReadEnvFile()!["RELEASE_NODE"]);
+        Assert.Equal(new[] { (B, "failed"), (A, "rolled-back") }, _layout.ReadRevisions().TakeLast(2).Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal("counter 0.1.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+        foreach (var started in logs.Where(l => l.StartsWith($"release {B} runs as pid ", StringComparison.Ordinal)))
+        {
+            Assert.False(ProcessSignals.IsAlive(int.Parse(started.Split(" pid ")[1], CultureInfo.InvariantCulture)), started);
+        }
+    }
+
     [Theory]
     [InlineData("hello_web1", "hello_web1_b")]
     [InlineData("hello_web1_b", "hello_web1")]
@@ -117,6 +177,14 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
 
         return lines;
     }
+
+    private AppManifest Manifest(string overlap, string health, string timeout, string? expect = null) => ManifestLoader.Parse($$"""
+        app: counter
+        deploy:
+          path: {{_root}}/app
+          start_overlap: {{overlap}}
+        health: { http: "{{health}}", timeout: {{timeout}}, interval: 50ms{{(expect is null ? "" : $", expect: \"{expect}\"")}} }
+        """, "akd.yaml", null, null);
 
     private ReleaseActivator Activator()
     {

@@ -61,6 +61,22 @@ public sealed class StepSpecsTests
         Assert.Empty(hook.Rollback);
     }
 
+    [Theory]
+    [InlineData(false, false, StartOverlapMode.Off)]
+    [InlineData(true, false, StartOverlapMode.PortClosed)]
+    [InlineData(true, true, StartOverlapMode.SharedPort)]
+    public void ManifestOf_StartOverlapFlags_TheirMode(bool overlap, bool sharedPort, StartOverlapMode expected)
+    {
+        // Arrange
+        var spec = new ActivateSpec { App = "pinger", StartOverlap = overlap, StartOverlapSharedPort = sharedPort };
+
+        // Act
+        var manifest = StepSpecs.ManifestOf(new StepCommand { ActivateSpec = spec, Activate = new ActivateStep() });
+
+        // Assert
+        Assert.Equal(expected, manifest.Deploy.StartOverlap);
+    }
+
     [Fact]
     public void ManifestOf_BuildSpec_BuildSettingsAndNoDeployEnv()
     {

@@ -80,6 +80,22 @@ public sealed class StepSpecsTests
         Assert.Equal(("", "apps/hello", 5, ReleaseTool.MixRelease, "prod"), (spec.Health.Http, spec.DeployPath, spec.KeepReleases, spec.Build.Tool, spec.Build.MixEnv));
     }
 
+    [Theory]
+    [InlineData("false", false, false)]
+    [InlineData("true", true, false)]
+    [InlineData("shared_port", true, true)]
+    public void Activate_StartOverlap_SharedPortAlsoSetsStartOverlapForOlderAgents(string value, bool overlap, bool sharedPort)
+    {
+        // Arrange
+        var manifest = ManifestLoader.Parse($"app: hello\ndeploy: {{ start_overlap: {value} }}\n", "akd.yaml", null, null);
+
+        // Act
+        var spec = StepSpecs.Activate(manifest);
+
+        // Assert: an agent that does not know shared_port still overlaps, the port-closed way.
+        Assert.Equal((overlap, sharedPort), (spec.StartOverlap, spec.StartOverlapSharedPort));
+    }
+
     private static int IndexOf(byte[] haystack, byte[] needle) =>
         Enumerable.Range(0, haystack.Length - needle.Length + 1).FirstOrDefault(i => haystack.AsSpan(i, needle.Length).SequenceEqual(needle), -1);
 }

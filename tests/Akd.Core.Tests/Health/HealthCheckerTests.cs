@@ -34,6 +34,38 @@ public sealed class HealthCheckerTests
         await server;
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData("http")]
+    [InlineData("tcp")]
+    public async Task CheckAsync_ConnectGiven_EveryConnectionComesFromItAndItsRefusalIsTheDetail(string kind)
+    {
+        // Arrange: a listener that would pass the check; Connect refuses every connection to it, as the agent does when
+        // another process accepted it (a shared port).
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var target = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        var settings = kind == "http"
+            ? new HealthSettings { Http = $"http://{target}/", Retries = 2, Interval = TimeSpan.FromMilliseconds(10) }
+            : new HealthSettings { Tcp = target, Retries = 2, Interval = TimeSpan.FromMilliseconds(10) };
+        var asked = new List<string>();
+        var checker = new HealthChecker(Http)
+        {
+            Connect = (endpoint, _) =>
+            {
+                asked.Add($"{endpoint.Host}:{endpoint.Port}");
+                throw new IOException("taken by pid 42, not by the new VM");
+            },
+        };
+
+        // Act
+        var result = await checker.CheckAsync(settings, new Dictionary<string, string>(), ".", null, _ => { }, CancellationToken.None);
+
+        // Assert
+        Assert.False(result.Healthy);
+        Assert.Contains("taken by pid 42, not by the new VM", result.Detail);
+        Assert.Equal([target, target], asked);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task CheckAsync_NothingListens_FailsAfterTheTimeoutWithTheLastError()
     {

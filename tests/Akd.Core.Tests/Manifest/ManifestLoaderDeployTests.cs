@@ -1,3 +1,4 @@
+using Akd.Core.Manifest;
 using Akd.Manifest;
 namespace Akd.Core.Tests.Manifest;
 
@@ -134,21 +135,25 @@ public sealed class ManifestLoaderDeployTests
         Assert.Equal("", omitted.Deploy.User);
     }
 
-    [Fact]
-    public void Parse_DeployStartOverlap_IsReadAndDefaultsToFalse()
+    [Theory]
+    [InlineData("start_overlap: true", StartOverlapMode.PortClosed)]
+    [InlineData("start_overlap: True", StartOverlapMode.PortClosed)]
+    [InlineData("start_overlap: false", StartOverlapMode.Off)]
+    [InlineData("start_overlap: shared_port", StartOverlapMode.SharedPort)]
+    [InlineData("start_overlap: ~", StartOverlapMode.Off)]
+    [InlineData("keep_releases: 5", StartOverlapMode.Off)]
+    public void Parse_DeployStartOverlap_IsReadAndDefaultsToOff(string line, StartOverlapMode expected)
     {
         // Act
-        var given = ManifestAssert.Parse("app: pinger\ndeploy:\n  start_overlap: true\n");
-        var omitted = ManifestAssert.Parse("app: pinger\n");
+        var manifest = ManifestAssert.Parse($"app: pinger\ndeploy:\n  {line}\n");
 
         // Assert
-        Assert.True(given.Deploy.StartOverlap);
-        Assert.False(omitted.Deploy.StartOverlap);
+        Assert.Equal(expected, manifest.Deploy.StartOverlap);
     }
 
     [Fact]
-    public void Parse_DeployStartOverlapNotABoolean_ReportsBoolean()
+    public void Parse_DeployStartOverlapUnknownWord_NamesTheAcceptedValues()
     {
-        AssertDeployError("start_overlap: sometimes", 18, "deploy.start_overlap", "'sometimes'");
+        AssertDeployError("start_overlap: sometimes", 18, "deploy.start_overlap", "expected true, false or shared_port, got 'sometimes'");
     }
 }

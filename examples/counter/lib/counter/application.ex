@@ -9,7 +9,8 @@ defmodule Counter.Application do
 
     children = [
       Counter.Store,
-      {Counter.Server, port: port}
+      # REUSE_PORT=true: the next release's VM may listen beside this one (akd's start_overlap: shared_port).
+      {Counter.Server, port: port, reuse_port: System.get_env("REUSE_PORT") == "true"}
     ]
 
     Supervisor.start_link(children, strategy: :one_for_one, name: Counter.Supervisor)

@@ -14,7 +14,10 @@ defmodule Counter.Server do
   end
 
   @doc """
-  Starts httpd. Options: `:port` (0 picks a free one) and `:bind` (an IP tuple).
+  Starts httpd. Options: `:port` (0 picks a free one), `:bind` (an IP tuple) and
+  `:reuse_port` (true: bind with SO_REUSEPORT, so that the next release's VM can
+  listen on the same port while this one still serves, as akd's
+  `deploy.start_overlap: shared_port` needs; default false).
   """
   @spec start_link(keyword()) :: {:ok, pid()} | {:error, term()}
   def start_link(opts) do
@@ -26,17 +29,28 @@ defmodule Counter.Server do
 
     :inets.start(
       :httpd,
-      [
-        port: port,
-        bind_address: bind,
-        ipfamily: ip_family(bind),
-        server_name: ~c"counter",
-        server_root: root,
-        document_root: root,
-        modules: [Counter.Handler]
-      ],
+      listen(port, Keyword.get(opts, :reuse_port, false)) ++
+        [
+          bind_address: bind,
+          ipfamily: ip_family(bind),
+          server_name: ~c"counter",
+          server_root: root,
+          document_root: root,
+          modules: [Counter.Handler]
+        ],
       :stand_alone
     )
+  end
+
+  # OTP 25's httpd applies socket options (`socket_type: {:ip_comm, options}`) only
+  # to a listener it opens while starting, which it does for port 0; the `{:port, port}`
+  # among those options then wins over the 0, as gen_tcp takes the last one. inet has
+  # no `reuseport` option before OTP 26, hence the raw setsockopt(SOL_SOCKET,
+  # SO_REUSEPORT, 1): level 1, option 15 on Linux.
+  defp listen(port, false), do: [port: port]
+
+  defp listen(port, true) do
+    [port: 0, socket_type: {:ip_comm, [{:port, port}, {:raw, 1, 15, <<1::native-32>>}]}]
   end
 
   @doc "The port httpd actually listens on (useful after starting with port 0)."

@@ -11,7 +11,8 @@ defmodule Hello.Application do
     bind = bind_from_env()
 
     children = [
-      {Hello.Server, port: port, bind: bind}
+      # REUSE_PORT=true: the next release's VM may listen beside this one (akd's start_overlap: shared_port).
+      {Hello.Server, port: port, bind: bind, reuse_port: System.get_env("REUSE_PORT") == "true"}
     ]
 
     Logger.info("hello #{Hello.version()} listening on #{:inet.ntoa(bind)}:#{port}")

@@ -28,6 +28,7 @@ public sealed class ManifestJsonSchemaTests
           rolling: { batch: "25%", max_failures: 1, pause: 2s, rollback: all }
           env: { PORT: 4000, MODE: "prod", EMPTY: ~ }
           run: release
+          start_overlap: shared_port
           step_timeout: 2m
         health:
           http: "http://127.0.0.1:${PORT}/"
@@ -117,6 +118,8 @@ public sealed class ManifestJsonSchemaTests
     [InlineData("app: x\ndeploy: { run: [mix, run, --no-halt] }")]
     [InlineData("app: x\nhealth: { command: [bin/x, pid], timeout: 1h, interval: 1 }")]
     [InlineData("app: x\ndeploy: { rolling: { pause: 0 } }")]
+    [InlineData("app: x\ndeploy: { start_overlap: true }")]
+    [InlineData("app: x\ndeploy: { start_overlap: shared_port }")]
     [InlineData("app: x\nhooks: [ { name: a, at: before-build, run: [[make], [make, test]] } ]")]
     public async Task Schema_EdgeCasesTheLoaderAccepts_AreValid(string yaml)
     {
@@ -148,6 +151,7 @@ public sealed class ManifestJsonSchemaTests
     [InlineData("app: x\ndeploy: { run: [] }")]
     [InlineData("app: x\ndeploy: { run: { cmd: [mix] } }")]
     [InlineData("app: x\ndeploy: { step_timeout: 0s }")]
+    [InlineData("app: x\ndeploy: { start_overlap: reuse }")]
     [InlineData("app: x\ndeploy: { to: { role: \"web,db\" } }")]
     [InlineData("app: x\ndeploy: { to: web }")]
     [InlineData("app: x\nhealth: { http: \"127.0.0.1:4000\" }")]

@@ -11,9 +11,10 @@ defmodule Hello.Application do
     bind = bind_from_env()
 
     children = [
-      # Fixture (overlap_witness): started first, so it is stopped after the HTTP server.
-      {Hello.OverlapWitness, port: port},
-      {Hello.Server, port: port, bind: bind}
+      # REUSE_PORT=true: the next release's VM may listen beside this one (akd's start_overlap: shared_port).
+      {Hello.Server, port: port, bind: bind, reuse_port: System.get_env("REUSE_PORT") == "true"},
+      # Fixture (overlap_witness): started last, so it is stopped first, while the HTTP server still listens.
+      {Hello.OverlapWitness, port: port}
     ]
 
     Logger.info("hello #{Hello.version()} listening on #{:inet.ntoa(bind)}:#{port}")
