@@ -107,7 +107,9 @@ public sealed partial class OperatorTokens(
             }
             catch (AlreadyExistsException)
             {
-                // Another replica created it between our look and our insert: it wrote the file in its data dir.
+                // Another replica created it between our look and our insert: it wrote the file in its data dir, and
+                // this replica's cache, loaded before that insert, learns it now.
+                await ReloadAsync(ct).ConfigureAwait(false);
             }
         }
 

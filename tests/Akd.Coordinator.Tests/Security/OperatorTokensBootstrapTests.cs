@@ -53,8 +53,9 @@ public sealed class OperatorTokensBootstrapTests(PostgresCluster cluster)
         await hold.CommitAsync();
         await Task.WhenAll(starting);
 
-        // Assert
+        // Assert: whichever lost the race knows the winner's token at once.
         Assert.Single(await a.ListAsync(CancellationToken.None));
+        Assert.Single(await b.ListAsync(CancellationToken.None));
         Assert.Equal(1, new[] { a.AdminTokenFile, b.AdminTokenFile }.Count(File.Exists));
     }
 
