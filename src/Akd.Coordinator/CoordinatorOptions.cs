@@ -33,6 +33,20 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan RoutePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The most routed messages one write or one read of the routes table carries. Messages sent while a write is in
+    /// flight go together in the next (one multi-row insert, one <c>NOTIFY</c> per recipient replica); a replica drains
+    /// its mailbox this many at a time, oldest first.
+    /// </summary>
+    public int RouteBatchMax { get; set; } = 1000;
+
+    /// <summary>
+    /// On PostgreSQL, how far back each sync of enrolled agents and operator tokens re-reads changes made through other
+    /// replicas (it reads only rows changed since its last read, less this): covers a write that commits a little after
+    /// it was stamped, and replica clocks that differ by up to this much.
+    /// </summary>
+    public TimeSpan IdentitySyncLookback { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often agents are asked to send a heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -58,6 +58,8 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.ReplicaHeartbeatInterval > TimeSpan.Zero && o.ReplicaTimeout >= 2 * o.ReplicaHeartbeatInterval,
         "Coordinator:ReplicaHeartbeatInterval must be > 0 and Coordinator:ReplicaTimeout at least twice as long")
     .Validate(o => o.PieceBytes is >= 64 * 1024 and <= Akd.Contracts.V1.PieceBits.MaxPieceBytes, "Coordinator:PieceBytes must be between 64 KiB and 16 MiB")
+    .Validate(o => o.RouteBatchMax is >= 1 and <= 100_000 && o.IdentitySyncLookback >= TimeSpan.Zero,
+        "Coordinator:RouteBatchMax must be between 1 and 100000 and Coordinator:IdentitySyncLookback >= 0")
     .ValidateOnStart();
 builder.Services.AddGrpc(grpc =>
 {

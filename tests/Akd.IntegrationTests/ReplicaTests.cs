@@ -7,14 +7,15 @@ namespace Akd.IntegrationTests;
 /// <summary>
 /// Two real coordinator processes (replicas a and b) on one throwaway PostgreSQL database, each with a data dir of its
 /// own (nothing copied between them: CA, tokens and artifacts are shared through the database): the build agent on a,
-/// the web agents on b (one of them given a dead URL first), akdctl on either.
+/// the web agents on b (one of them given a dead URL first), akdctl on either. Operator tokens and agent revokes made
+/// through one replica count on the other (IdentitySync), checked at the end of the first case rather than on a fleet of their own.
 /// </summary>
 public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper output) : IClassFixture<PostgresCluster>
 {
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(5);
 
     [SkippableFact(Timeout = 900_000)]
-    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothAndLockAndCancelAcross()
+    public async Task Deploy_ViaReplicaAToAgentsOnReplicaB_EveryHostOnTheReleaseTheSameHistoryFromBothLockCancelTokenAndRevokeAcross()
     {
         // Arrange
         var database = await cluster.CreateDatabaseAsync(CancellationToken.None);
@@ -88,6 +89,25 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             Assert.Equal("cancelled", cancelled.Str("state"));
             Assert.NotEqual("", cancelled.Str("cancelledBy"));
             Assert.Equal("skipped", CliJson.Hosts(cancelled)[(fleet.Web[1].Name, "activate")].Str("state"));
+
+            // Act: an operator token created through a, used on b; web agent 2, connected to b, revoked through a.
+            var created = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "tokens", "create", "ci-viewer", "--role", "viewer");
+            Assert.Equal(0, created.ExitCode);
+            var viewerOnB = fleet.CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = created.StdOut.Trim() });
+            var revokedName = fleet.Web[1].Name;
+            var revoke = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "agents", "revoke", revokedName);
+            output.WriteLine(revoke.ToString());
+
+            // Assert: within a few of b's identity syncs (2 s each), b accepts the token and drops the revoked agent's
+            // stream; the agent, reconnecting, is refused, so it stays offline on b.
+            Assert.Equal(0, revoke.ExitCode);
+            var viewed = await EventuallyAsync(
+                () => CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(30), viewerOnB, ["agents", "--output", "json"]),
+                r => r.ExitCode == 0 && CliJson.Lines(r.StdOut).Any(a => a.Str("name") == revokedName && a.Str("state") != "online"));
+            Assert.Equal(0, viewed.ExitCode);
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            var later = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(30), viewerOnB, ["agents", "--output", "json"]);
+            Assert.NotEqual("online", CliJson.Lines(later.StdOut).Single(a => a.Str("name") == revokedName).Str("state"));
         }
         finally
         {
@@ -95,6 +115,20 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             await fleet.DisposeAsync();
             await cluster.DropDatabaseAsync(database, CancellationToken.None);
         }
+    }
+
+    /// <summary>Runs <paramref name="run"/> until its result passes <paramref name="done"/> (at most 15 tries, a second apart); returns the last result.</summary>
+    private static async Task<CliResult> EventuallyAsync(Func<Task<CliResult>> run, Func<CliResult, bool> done)
+    {
+        var result = await run();
+        for (var attempt = 1; attempt < 15 && !done(result); attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            result = await run();
+        }
+
+        Assert.True(done(result), result.ToString());
+        return result;
     }
 
     [SkippableFact(Timeout = 900_000)]

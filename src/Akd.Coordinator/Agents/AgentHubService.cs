@@ -70,6 +70,7 @@ public sealed partial class AgentHubService(
 
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Replaced.Token);
         var writer = WriteAsync(connection, responseStream, session.Token);
+        var marked = Task.CompletedTask;
         try
         {
             while (await requestStream.MoveNext(session.Token).ConfigureAwait(false))
@@ -77,7 +78,8 @@ public sealed partial class AgentHubService(
                 var message = requestStream.Current;
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
                 {
-                    await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
+                    marked = agents.HeartbeatAsync(connection.Name, CancellationToken.None);
+                    await marked.WaitAsync(session.Token).ConfigureAwait(false);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
@@ -108,6 +110,8 @@ public sealed partial class AgentHubService(
         {
             if (registry.Disconnected(connection))
             {
+                // A heartbeat's mark still being written lands first, so it cannot show the agent online after this.
+                await marked.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await agents.MarkAsync(connection.Name, "offline", CancellationToken.None).ConfigureAwait(false);
             }
 

@@ -4,6 +4,7 @@ using Akd.Coordinator.Agents;
 using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Enrollment;
 
@@ -13,13 +14,18 @@ namespace Akd.Coordinator.Enrollment;
 /// agent and the agent is neither revoked nor removed.
 /// </summary>
 public sealed partial class AgentIdentities(
-    IdentityStore store, CoordinatorPki pki, AgentRegistry registry, TimeProvider clock, ILogger<AgentIdentities> logger)
+    IdentityStore store, CoordinatorPki pki, AgentRegistry registry, TimeProvider clock, ILogger<AgentIdentities> logger,
+    IOptions<CoordinatorOptions>? options = null)
 {
+    private readonly TimeSpan _lookback = (options?.Value ?? new CoordinatorOptions()).IdentitySyncLookback;
     private readonly ConcurrentDictionary<string, AgentIdentityRecord> _identities = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _serials = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _chainChecked = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _load = new(1, 1);
     private volatile bool _loaded;
+
+    /// <summary>When the last read of the store began (this replica's clock): the next sync reads changes from there, less the lookback.</summary>
+    private DateTimeOffset _readFrom;
 
     public async Task<Caller> AuthenticateAsync(X509Certificate2 certificate, CancellationToken ct)
     {
@@ -111,24 +117,30 @@ public sealed partial class AgentIdentities(
     /// reaches this one here, and the agent's stream on this replica is closed (revoke, remove) as the other replica
     /// closed it there. A change is applied only when two reads of the store agree on it, so a revoke or relabel this
     /// replica is writing itself (store first, then cache) is never undone by a read taken just before its write.
+    /// Each read covers only the agents changed since the previous sync began, less
+    /// <see cref="CoordinatorOptions.IdentitySyncLookback"/> (null: removed), not every enrolled agent.
     /// </summary>
     /// <returns>How many agents changed.</returns>
     public async Task<int> SyncAsync(CancellationToken ct)
     {
         await EnsureLoadedAsync(ct).ConfigureAwait(false);
-        var first = await StoredAsync(ct).ConfigureAwait(false);
-        if (!_identities.Any(cached => Differs(cached.Value, first.GetValueOrDefault(cached.Key))))
+        var started = clock.GetUtcNow();
+        var since = _readFrom - _lookback;
+        var first = await store.ChangedSinceAsync(since, ct).ConfigureAwait(false);
+        if (!first.Any(stored => _identities.TryGetValue(stored.Key, out var cached) && Differs(cached, stored.Value)))
         {
             AddEnrolledElsewhere(first);
+            _readFrom = started;
             return 0;
         }
 
-        var second = await StoredAsync(ct).ConfigureAwait(false);
+        var second = await store.ChangedSinceAsync(since, ct).ConfigureAwait(false);
         var changed = 0;
-        foreach (var (name, cached) in _identities)
+        foreach (var (name, stored) in second)
         {
-            var stored = second.GetValueOrDefault(name);
-            if (!Differs(cached, stored) || Differs(stored, first.GetValueOrDefault(name)))
+            // Not in the first read's changes, or changed between the reads: the next sync looks again (the lookback keeps it in range).
+            if (!_identities.TryGetValue(name, out var cached) || !Differs(cached, stored) ||
+                !first.TryGetValue(name, out var earlier) || Differs(stored, earlier))
             {
                 continue;
             }
@@ -155,6 +167,7 @@ public sealed partial class AgentIdentities(
         }
 
         AddEnrolledElsewhere(second);
+        _readFrom = started;
         return changed;
     }
 
@@ -170,6 +183,7 @@ public sealed partial class AgentIdentities(
         {
             if (!_loaded)
             {
+                _readFrom = clock.GetUtcNow();
                 foreach (var identity in await store.ListIdentitiesAsync(ct).ConfigureAwait(false))
                 {
                     _identities[identity.Name] = identity;
@@ -203,9 +217,6 @@ public sealed partial class AgentIdentities(
         }
     }
 
-    private async Task<Dictionary<string, AgentIdentityRecord>> StoredAsync(CancellationToken ct) =>
-        (await store.ListIdentitiesAsync(ct).ConfigureAwait(false)).ToDictionary(i => i.Name, StringComparer.Ordinal);
-
     /// <summary>Whether the store's record (null: removed) says something else than <paramref name="a"/> about revocation or labels.</summary>
     private static bool Differs(AgentIdentityRecord? a, AgentIdentityRecord? b) =>
         a is null || b is null
@@ -214,11 +225,14 @@ public sealed partial class AgentIdentities(
               a.Labels.Count != b.Labels.Count || a.Labels.Any(l => !b.Labels.TryGetValue(l.Key, out var v) || v != l.Value);
 
     /// <summary>Agents enrolled through another replica: known here before their first call (their certificates are learned on it).</summary>
-    private void AddEnrolledElsewhere(Dictionary<string, AgentIdentityRecord> stored)
+    private void AddEnrolledElsewhere(Dictionary<string, AgentIdentityRecord?> stored)
     {
         foreach (var (name, identity) in stored)
         {
-            _identities.TryAdd(name, identity);
+            if (identity is not null)
+            {
+                _identities.TryAdd(name, identity);
+            }
         }
     }
 

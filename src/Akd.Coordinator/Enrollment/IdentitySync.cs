@@ -9,6 +9,7 @@ namespace Akd.Coordinator.Enrollment;
 /// through the others. Enrolled agents: revokes, relabels and removes (<see cref="AgentIdentities.SyncAsync"/>), so a
 /// revoked agent connected here loses its stream within one heartbeat (2 s by default), as it does on the replica that
 /// revoked it. Operator tokens: created ones are accepted here, revoked ones refused (<see cref="OperatorTokens.SyncAsync"/>).
+/// Each beat reads only the rows stamped as changed since the previous one (less a lookback), not every agent and token.
 /// On SQLite one process owns the store and its caches are always current: nothing runs.
 /// </summary>
 public sealed partial class IdentitySync(

@@ -19,6 +19,9 @@ public sealed partial class OperatorTokens(
     private readonly SemaphoreSlim _load = new(1, 1);
     private volatile Dictionary<string, OperatorTokenRecord>? _byId;
 
+    /// <summary>When the last read of the store began (this replica's clock): the next sync reads changes from there, less the lookback.</summary>
+    private DateTimeOffset _readFrom;
+
     /// <summary>The file the first start writes the bootstrap admin token to.</summary>
     public string AdminTokenFile => Path.Combine(options.Value.DataDir, "admin.token");
 
@@ -85,22 +88,75 @@ public sealed partial class OperatorTokens(
 
     /// <summary>
     /// On the first start (no token at all), an admin token named "admin" goes to <c>&lt;data-dir&gt;/admin.token</c>,
-    /// readable by the coordinator's user only.
+    /// readable by the coordinator's user only, recorded as created by "bootstrap on replica ID". A replica that joins
+    /// a shared store with tokens in it writes none (the first replica's data dir has it), nor does one that loses
+    /// the race to create it to a replica starting at the same time: it logs where the token is instead.
     /// </summary>
-    public async Task BootstrapAsync(CancellationToken ct)
+    /// <param name="replica">This replica's id, recorded with the token so <c>akdctl tokens list</c> says whose data dir holds it.</param>
+    public async Task BootstrapAsync(string replica, CancellationToken ct)
     {
-        if (await store.AnyAsync(ct).ConfigureAwait(false))
+        if (!await store.AnyAsync(ct).ConfigureAwait(false))
         {
-            return;
+            try
+            {
+                var by = string.IsNullOrEmpty(replica) ? "bootstrap" : $"bootstrap on replica {replica}";
+                var (token, _) = await CreateAsync("admin", Role.Admin, null, by, ct).ConfigureAwait(false);
+                SecretFile.Write(AdminTokenFile, token + "\n");
+                LogBootstrap(AdminTokenFile);
+                return;
+            }
+            catch (AlreadyExistsException)
+            {
+                // Another replica created it between our look and our insert: it wrote the file in its data dir, and
+                // this replica's cache, loaded before that insert, learns it now.
+                await ReloadAsync(ct).ConfigureAwait(false);
+            }
         }
 
-        var (token, _) = await CreateAsync("admin", Role.Admin, null, "bootstrap", ct).ConfigureAwait(false);
-        SecretFile.Write(AdminTokenFile, token + "\n");
-        LogBootstrap(AdminTokenFile);
+        if (!File.Exists(AdminTokenFile))
+        {
+            var admin = (await ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(t => t.Name == "admin");
+            LogJoined(admin?.CreatedBy ?? "(no token named admin)");
+        }
     }
 
-    /// <summary>Reads the tokens again: tokens created or revoked through another replica count here from now on.</summary>
-    public Task SyncAsync(CancellationToken ct) => ReloadAsync(ct);
+    /// <summary>
+    /// Reads the tokens created or revoked since the last read (less <see cref="CoordinatorOptions.IdentitySyncLookback"/>):
+    /// those made through another replica count here from now on. A token made under the name of a revoked or expired one
+    /// replaces it here as it did in the store. Reads and their application are serialized with this replica's own
+    /// reloads, so a later read always lands last.
+    /// </summary>
+    public async Task SyncAsync(CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        await _load.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var started = clock.GetUtcNow();
+            var changed = await store.ChangedSinceAsync(_readFrom - options.Value.IdentitySyncLookback, ct).ConfigureAwait(false);
+            if (changed.Count > 0)
+            {
+                var next = new Dictionary<string, OperatorTokenRecord>(_byId!, StringComparer.Ordinal);
+                foreach (var token in changed)
+                {
+                    foreach (var replaced in next.Values.Where(t => t.Name == token.Name && t.Id != token.Id).ToList())
+                    {
+                        next.Remove(replaced.Id);
+                    }
+
+                    next[token.Id] = token;
+                }
+
+                _byId = next;
+            }
+
+            _readFrom = started;
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
 
     private async Task EnsureLoadedAsync(CancellationToken ct)
     {
@@ -115,8 +171,10 @@ public sealed partial class OperatorTokens(
         await _load.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            var started = clock.GetUtcNow();
             var all = await store.ListAsync(ct).ConfigureAwait(false);
             _byId = all.ToDictionary(t => t.Id, StringComparer.Ordinal);
+            _readFrom = started;
         }
         finally
         {
@@ -129,6 +187,10 @@ public sealed partial class OperatorTokens(
 
     [LoggerMessage(EventId = 911, Level = LogLevel.Information, Message = "Token '{Name}' revoked by {By}")]
     private partial void LogRevoked(string name, string by);
+
+    [LoggerMessage(EventId = 913, Level = LogLevel.Information,
+        Message = "The store has operator tokens already: no admin token written here. The bootstrap admin token is in the admin.token of the data dir of the replica that created it ({CreatedBy}); any admin can make more (akdctl tokens create)")]
+    private partial void LogJoined(string createdBy);
 
     [LoggerMessage(EventId = 912, Level = LogLevel.Warning, Message = "First start: the admin token is in {Path} (readable by this user only); create named tokens with it and keep it safe")]
     private partial void LogBootstrap(string path);

@@ -28,11 +28,12 @@ internal static class TrustSetup
     }
 
     /// <summary>Writes the bootstrap admin token before the coordinator takes calls.</summary>
-    private sealed class TrustBootstrap(OperatorTokens tokens, AgentIdentities identities) : IHostedService
+    private sealed class TrustBootstrap(OperatorTokens tokens, AgentIdentities identities, Replicas.ReplicaIdentity replica, Database database) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            await tokens.BootstrapAsync(cancellationToken).ConfigureAwait(false);
+            // Only replicas of a shared store say which one wrote the token: an embedded store has one coordinator.
+            await tokens.BootstrapAsync(database.Engine == "postgres" ? replica.Id : "", cancellationToken).ConfigureAwait(false);
             await identities.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
         }
 

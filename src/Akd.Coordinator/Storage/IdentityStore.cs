@@ -47,8 +47,12 @@ public sealed partial class IdentityStore(Database db, TimeProvider clock)
         spend.Transaction = tx;
         // One statement claims the name, so two replicas enrolling the same name at once cannot both win.
         using var add = c.Command(
-            "INSERT INTO agent_identities(name, labels, enrolled_at, revoked_at, join_token) VALUES (@name, @labels, @at, NULL, @token) ON CONFLICT DO NOTHING",
-            ("@name", identity.Name), ("@labels", JsonSerializer.Serialize(identity.Labels)), ("@at", identity.EnrolledAt.ToDb()), ("@token", tokenId));
+            """
+            INSERT INTO agent_identities(name, labels, enrolled_at, revoked_at, join_token, changed_at) VALUES (@name, @labels, @at, NULL, @token, @now)
+            ON CONFLICT DO NOTHING
+            """,
+            ("@name", identity.Name), ("@labels", JsonSerializer.Serialize(identity.Labels)), ("@at", identity.EnrolledAt.ToDb()), ("@token", tokenId),
+            ("@now", clock.GetUtcNow().ToDb()));
         add.Transaction = tx;
         if (spend.ExecuteNonQuery() != 1 || add.ExecuteNonQuery() != 1)
         {
@@ -99,7 +103,8 @@ public sealed partial class IdentityStore(Database db, TimeProvider clock)
     public Task SetLabelsAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => db.UseAsync(c =>
     {
         var json = JsonSerializer.Serialize(labels);
-        using var identity = c.Command("UPDATE agent_identities SET labels = @labels WHERE name = @name", ("@labels", json), ("@name", name));
+        using var identity = c.Command("UPDATE agent_identities SET labels = @labels, changed_at = @now WHERE name = @name",
+            ("@labels", json), ("@now", clock.GetUtcNow().ToDb()), ("@name", name));
         identity.ExecuteNonQuery();
         using var agent = c.Command("UPDATE agents SET labels = @labels WHERE name = @name", ("@labels", json), ("@name", name));
         agent.ExecuteNonQuery();
@@ -107,11 +112,12 @@ public sealed partial class IdentityStore(Database db, TimeProvider clock)
 
     public Task RevokeAsync(string name, DateTimeOffset at, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE agent_identities SET revoked_at = @at WHERE name = @name AND revoked_at IS NULL", ("@at", at.ToDb()), ("@name", name));
+        using var command = c.Command("UPDATE agent_identities SET revoked_at = @at, changed_at = @now WHERE name = @name AND revoked_at IS NULL",
+            ("@at", at.ToDb()), ("@now", clock.GetUtcNow().ToDb()), ("@name", name));
         command.ExecuteNonQuery();
     }, ct);
 
-    /// <summary>Forgets the agent: its identity, its certificates and its row in the fleet.</summary>
+    /// <summary>Forgets the agent: its identity, its certificates and its row in the fleet; a removal record tells other replicas.</summary>
     public Task RemoveAsync(string name, CancellationToken ct) => db.UseAsync(c =>
     {
         foreach (var table in new[] { "agent_identities", "agent_certificates", "agents" })
@@ -119,6 +125,8 @@ public sealed partial class IdentityStore(Database db, TimeProvider clock)
             using var command = c.Command($"DELETE FROM {table} WHERE name = @name", ("@name", name));
             command.ExecuteNonQuery();
         }
+
+        RecordRemoval(c, name);
     }, ct);
 
     private DbCommand CertificateInsert(DbConnection c, string serial, string name, DateTimeOffset notAfter) =>

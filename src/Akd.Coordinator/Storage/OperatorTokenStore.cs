@@ -18,7 +18,7 @@ public sealed class OperatorTokenStore(Database db)
             ("@name", token.Name), ("@now", now.ToDb()));
         stale.ExecuteNonQuery();
         using var command = c.Command(
-            $"INSERT INTO operator_tokens({Columns}) VALUES (@id, @name, @role, @hash, @by, @at, @expires, NULL) ON CONFLICT DO NOTHING",
+            $"INSERT INTO operator_tokens({Columns}, changed_at) VALUES (@id, @name, @role, @hash, @by, @at, @expires, NULL, @at) ON CONFLICT DO NOTHING",
             ("@id", token.Id), ("@name", token.Name), ("@role", token.Role), ("@hash", token.SecretHash), ("@by", token.CreatedBy),
             ("@at", token.CreatedAt.ToDb()), ("@expires", token.ExpiresAt?.ToDb()));
         return command.ExecuteNonQuery() == 1;
@@ -33,6 +33,18 @@ public sealed class OperatorTokenStore(Database db)
     public Task<List<OperatorTokenRecord>> ListAsync(CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command($"SELECT {Columns} FROM operator_tokens ORDER BY name");
+        return Read(command);
+    }, ct);
+
+    /// <summary>The tokens created or revoked since <paramref name="since"/> (by the changing replica's clock): what a replica's sync reads.</summary>
+    public Task<List<OperatorTokenRecord>> ChangedSinceAsync(DateTimeOffset since, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command($"SELECT {Columns} FROM operator_tokens WHERE changed_at >= @since ORDER BY name", ("@since", since.ToDb()));
+        return Read(command);
+    }, ct);
+
+    private static List<OperatorTokenRecord> Read(System.Data.Common.DbCommand command)
+    {
         using var r = command.ExecuteReader();
         var list = new List<OperatorTokenRecord>();
         while (r.Read())
@@ -42,11 +54,11 @@ public sealed class OperatorTokenStore(Database db)
         }
 
         return list;
-    }, ct);
+    }
 
     public Task<bool> RevokeAsync(string name, DateTimeOffset at, CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("UPDATE operator_tokens SET revoked_at = @at WHERE name = @name AND revoked_at IS NULL", ("@at", at.ToDb()), ("@name", name));
+        using var command = c.Command("UPDATE operator_tokens SET revoked_at = @at, changed_at = @at WHERE name = @name AND revoked_at IS NULL", ("@at", at.ToDb()), ("@name", name));
         return command.ExecuteNonQuery() == 1;
     }, ct);
 

@@ -183,6 +183,16 @@ internal static class PostgresMigrations
             );
             REVOKE ALL ON coordinator_ca FROM PUBLIC;
             """),
+        (7, "change markers: when each enrolled agent and operator token last changed, and removed agents, so a replica's sync reads only what changed", """
+            ALTER TABLE agent_identities ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+            CREATE INDEX agent_identities_changed ON agent_identities(changed_at);
+            ALTER TABLE operator_tokens ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+            CREATE TABLE agent_removals (
+                name TEXT PRIMARY KEY,
+                removed_at TEXT NOT NULL
+            );
+            CREATE INDEX agent_removals_at ON agent_removals(removed_at);
+            """),
     ];
 
     /// <summary>Applies every migration the database lacks, under the advisory lock; returns how many this call applied.</summary>

@@ -19,6 +19,22 @@ internal static class SchemaUpgrades
         ("agents", "replica", "TEXT NOT NULL DEFAULT ''"),
     ];
 
+    /// <summary>PostgreSQL migration 7's counterpart (change markers), applied after <see cref="Tables"/>, which creates their tables.</summary>
+    private static readonly (string Table, string Column, string Definition)[] ChangeMarkerColumns =
+    [
+        ("agent_identities", "changed_at", "TEXT NOT NULL DEFAULT ''"),
+        ("operator_tokens", "changed_at", "TEXT NOT NULL DEFAULT ''"),
+    ];
+
+    private const string ChangeMarkers = """
+        CREATE INDEX IF NOT EXISTS agent_identities_changed ON agent_identities(changed_at);
+        CREATE TABLE IF NOT EXISTS agent_removals (
+            name TEXT PRIMARY KEY,
+            removed_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS agent_removals_at ON agent_removals(removed_at);
+        """;
+
     private const string Tables = """
         CREATE TABLE IF NOT EXISTS deploy_locks (
             app TEXT NOT NULL,
@@ -97,7 +113,17 @@ internal static class SchemaUpgrades
 
     public static void Apply(DbConnection connection)
     {
-        foreach (var (table, column, definition) in Columns)
+        AddColumns(connection, Columns);
+        using var create = connection.Command(Tables);
+        create.ExecuteNonQuery();
+        AddColumns(connection, ChangeMarkerColumns);
+        using var markers = connection.Command(ChangeMarkers);
+        markers.ExecuteNonQuery();
+    }
+
+    private static void AddColumns(DbConnection connection, (string Table, string Column, string Definition)[] columns)
+    {
+        foreach (var (table, column, definition) in columns)
         {
             if (!HasColumn(connection, table, column))
             {
@@ -105,9 +131,6 @@ internal static class SchemaUpgrades
                 alter.ExecuteNonQuery();
             }
         }
-
-        using var create = connection.Command(Tables);
-        create.ExecuteNonQuery();
     }
 
     private static bool HasColumn(DbConnection connection, string table, string column)

@@ -42,6 +42,37 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
     }
 
     [SkippableFact(Timeout = 60_000)]
+    public async Task RunStepAsync_ManyStepsAtOnceForAnAgentOnAnotherReplica_EveryResultAndEachStepsLinesInOrder()
+    {
+        // Arrange: only NOTIFY wakes the replicas; 300 steps routed at once go out and come back in batches.
+        await using var routed = await RoutedStep.StartAsync(cluster, TimeSpan.FromHours(1));
+        var (a, agent) = (routed.A, routed.Agent);
+        const int Steps = 300;
+        var lines = Enumerable.Range(0, Steps).Select(_ => new List<string>()).ToArray();
+
+        // Act: the agent answers each step with three lines, then its result.
+        var running = Enumerable.Range(0, Steps).Select(i => a.Registry.RunStepAsync(
+            "web-2", new StepCommand { StepId = $"step-{i}", DeadlineSeconds = 30, Ping = new PingStep() }, m => lines[i].Add(m.Log.Line), CancellationToken.None)).ToList();
+        for (var n = 0; n < Steps; n++)
+        {
+            var step = await agent.ReceiveStepAsync(CancellationToken.None);
+            for (var line = 0; line < 3; line++)
+            {
+                agent.Log(step.StepId, $"{step.StepId}/{line}");
+            }
+
+            agent.Answer(new StepResult { StepId = step.StepId, Ok = true });
+        }
+
+        var results = await Task.WhenAll(running);
+
+        // Assert
+        Assert.All(results, r => Assert.True(r.Ok, r.Error));
+        Assert.Equal(Enumerable.Range(0, Steps).Select(i => $"step-{i}"), results.Select(r => r.StepId));
+        Assert.All(Enumerable.Range(0, Steps), i => Assert.Equal([$"step-{i}/0", $"step-{i}/1", $"step-{i}/2"], lines[i]));
+    }
+
+    [SkippableFact(Timeout = 60_000)]
     public async Task RunStepAsync_CancelledOnTheAskingReplica_TheAgentIsToldToCancel()
     {
         // Arrange

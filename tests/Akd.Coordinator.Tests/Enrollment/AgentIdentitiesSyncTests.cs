@@ -5,6 +5,7 @@ using Akd.Coordinator.Tests.Deployments;
 using Akd.Coordinator.Tests.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Akd.Coordinator.Tests.Enrollment;
 
@@ -103,8 +104,41 @@ public sealed class AgentIdentitiesSyncTests : IAsyncDisposable
         Assert.True(b.IsEnrolled("web-3"));
     }
 
-    private AgentIdentities Identities(CoordinatorHarness harness, CoordinatorPki pki) =>
-        new(_db.Identities, pki, harness.Registry, TimeProvider.System, NullLogger<AgentIdentities>.Instance);
+    [Fact(Timeout = 20_000)]
+    public async Task SyncAsync_ManyEnrolledOneChangedElsewhere_ReadsOnlyWhatWasStampedAsChanged()
+    {
+        // Arrange: 50 agents enrolled; the replicas' clock is past the sync lookback since. b loaded them; then web-7's
+        // labels are rewritten in the store without a change stamp (a write no replica makes, here to show what a sync
+        // reads), and web-8 is relabelled through a.
+        for (var i = 0; i < 50; i++)
+        {
+            await EnrollAsync($"web-{i}");
+        }
+
+        var later = new FakeTimeProvider(DateTimeOffset.UtcNow + new CoordinatorOptions().IdentitySyncLookback + TimeSpan.FromMinutes(1));
+        var (a, b) = (Identities(_a, _pkiA, later), Identities(_b, _pkiB, later));
+
+        await b.EnsureLoadedAsync(CancellationToken.None);
+        await _db.Database.UseAsync(c =>
+        {
+            using var unstamped = c.Command("UPDATE agent_identities SET labels = '{\"role\":\"unseen\"}' WHERE name = 'web-7'");
+            unstamped.ExecuteNonQuery();
+        }, CancellationToken.None);
+        await a.LabelAsync("web-8", new Dictionary<string, string> { ["role"] = "db" }, CancellationToken.None);
+
+        // Act
+        var changed = await b.SyncAsync(CancellationToken.None);
+
+        // Assert: only the stamped change was read and followed.
+        Assert.Equal(1, changed);
+        Assert.Equal("db", b.LabelsOf("web-8")["role"]);
+        Assert.Equal("web", b.LabelsOf("web-7")["role"]);
+    }
+
+    /// <param name="clock">The replica's clock, also its store's (the changes it makes are stamped with it); the system's by default.</param>
+    private AgentIdentities Identities(CoordinatorHarness harness, CoordinatorPki pki, TimeProvider? clock = null) => clock is null
+        ? new(_db.Identities, pki, harness.Registry, TimeProvider.System, NullLogger<AgentIdentities>.Instance)
+        : new(new IdentityStore(_db.Database, clock), pki, harness.Registry, clock, NullLogger<AgentIdentities>.Instance);
 
     private CoordinatorPki Pki(string replica) => new(
         Options.Create(new CoordinatorOptions { DataDir = Directory.CreateDirectory(Path.Combine(_db.Dir, replica)).FullName }),

@@ -53,6 +53,33 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task HeartbeatAsync_ManyAgentsAtOnce_EachOfThisReplicaMarkedOnlineOthersLeftAlone(string engine)
+    {
+        // Arrange: 300 agents of replica a shown offline, and web-b on replica b, offline too.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b) = (StoreOf(db, "a"), StoreOf(db, "b"));
+        var names = Enumerable.Range(0, 300).Select(i => $"web-{i:000}").ToList();
+        foreach (var name in names)
+        {
+            await a.UpsertOnlineAsync(Hello(name, ""), CancellationToken.None);
+            await a.MarkAsync(name, "offline", CancellationToken.None);
+        }
+
+        await b.UpsertOnlineAsync(Hello("web-b", ""), CancellationToken.None);
+        await b.MarkAsync("web-b", "offline", CancellationToken.None);
+
+        // Act: every one beats at once through a, web-b too (it moved to b: a's heartbeat for it is stale).
+        await Task.WhenAll(names.Append("web-b").Select(n => a.HeartbeatAsync(n, CancellationToken.None)));
+
+        // Assert
+        var states = await StatesAsync(db);
+        Assert.All(states.Where(s => s.Name != "web-b"), s => Assert.Equal("online", s.State));
+        Assert.Equal(301, states.Count);
+        Assert.Equal("offline", states.Single(s => s.Name == "web-b").State);
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
     public async Task MarkOfflineAfterRestart_OneReplica_EveryAgentOfflineAndListedByName(string engine)
     {
         // Arrange

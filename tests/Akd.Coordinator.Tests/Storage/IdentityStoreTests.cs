@@ -1,5 +1,6 @@
 using Akd.Coordinator.Storage;
 using Akd.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Akd.Coordinator.Tests.Storage;
 
@@ -115,6 +116,40 @@ public sealed class IdentityStoreTests(PostgresCluster cluster)
         Assert.Equal(("web-1", "db", revokedAt), (identity.Name, identity.Labels["role"], identity.RevokedAt));
         Assert.Equal("db", Assert.Single(await db.Agents.ListAsync(CancellationToken.None)).Labels["role"]);
         Assert.Equal(["01"], (await db.Identities.ListCertificatesAsync(CancellationToken.None)).Keys);
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task ChangedSince_RelabelRevokeRemoveAndReenrollAfterAPoint_OnlyThoseRemovedOnesAsNull(string engine)
+    {
+        // Arrange: five agents enrolled a minute before the point; web-5 untouched after it.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = new IdentityStore(db.Database, clock);
+        await store.AddJoinTokenAsync(Token("t-1", uses: 6), "admin", CancellationToken.None);
+        foreach (var name in new[] { "web-1", "web-2", "web-3", "web-4", "web-5" })
+        {
+            await store.EnrollAsync("t-1", Identity(name), $"serial-{name}", DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var since = clock.GetUtcNow();
+
+        // Act
+        await store.SetLabelsAsync("web-1", new Dictionary<string, string> { ["role"] = "db" }, CancellationToken.None);
+        await store.RevokeAsync("web-2", since, CancellationToken.None);
+        await store.RemoveAsync("web-3", CancellationToken.None);
+        await store.RemoveAsync("web-4", CancellationToken.None);
+        await store.EnrollAsync("t-1", Identity("web-4"), "serial-web-4b", DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
+        var changed = await store.ChangedSinceAsync(since, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(["web-1", "web-2", "web-3", "web-4"], changed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("db", changed["web-1"]!.Labels["role"]);
+        Assert.Equal(since, changed["web-2"]!.RevokedAt);
+        Assert.Null(changed["web-3"]);
+        Assert.Equal(("web-4", null), (changed["web-4"]!.Name, changed["web-4"]!.RevokedAt));
+        Assert.Empty(await store.ChangedSinceAsync(since.AddSeconds(1), CancellationToken.None));
     }
 
     private static JoinTokenRecord Token(string id, int uses) =>

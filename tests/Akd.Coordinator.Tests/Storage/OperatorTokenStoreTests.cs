@@ -48,6 +48,25 @@ public sealed class OperatorTokenStoreTests(PostgresCluster cluster)
         Assert.Equal([Token("id-0", "alice", Now.AddDays(7)), Token("id-2", "deploy-bot", Now.AddDays(1))], tokens);
     }
 
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task ChangedSince_CreatedAndRevokedAfterAPoint_OnlyThose(string engine)
+    {
+        // Arrange: two tokens made before the point.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        await db.OperatorTokens.AddAsync(Token("id-1", "alice", expires: null), Now, CancellationToken.None);
+        await db.OperatorTokens.AddAsync(Token("id-2", "bob", expires: null), Now, CancellationToken.None);
+
+        // Act: one made and one revoked after it.
+        await db.OperatorTokens.AddAsync(Token("id-3", "ci", expires: null) with { CreatedAt = Now.AddMinutes(1) }, Now.AddMinutes(1), CancellationToken.None);
+        await db.OperatorTokens.RevokeAsync("bob", Now.AddMinutes(2), CancellationToken.None);
+        var changed = await db.OperatorTokens.ChangedSinceAsync(Now, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new (string, DateTimeOffset?)[] { ("id-2", Now.AddMinutes(2)), ("id-3", null) }, changed.Select(t => (t.Id, t.RevokedAt)));
+        Assert.Empty(await db.OperatorTokens.ChangedSinceAsync(Now.AddMinutes(3), CancellationToken.None));
+    }
+
     private static OperatorTokenRecord Token(string id, string name, DateTimeOffset? expires) =>
         new(id, name, "deployer", "hash-" + id, "admin", Now.AddMinutes(-5), expires, null);
 }

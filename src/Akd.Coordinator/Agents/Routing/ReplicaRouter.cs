@@ -11,14 +11,17 @@ namespace Akd.Coordinator.Agents.Routing;
 /// Reaches agents connected to other replicas through the shared PostgreSQL store. A step for an agent held by
 /// replica B is a routed message to B; B runs it on the agent's stream as its own step would run, and routes the
 /// agent's output and result back, in order; cancels and acknowledgements follow the same way. Messages are rows
-/// (<see cref="RouteStore"/>) and a <c>NOTIFY</c> wakes the replica they are for. Inert on SQLite.
+/// (<see cref="RouteStore"/>), written by group commit (<see cref="GroupCommit{T}"/>) and read in batches, and a <c>NOTIFY</c> wakes the
+/// replica they are for. Where agents are is read once per burst of steps (<see cref="ReplicaView"/>), so a round to
+/// every agent costs a few store round trips, not a few per agent. Inert on SQLite.
 /// </summary>
 public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 {
     private readonly AgentRegistry _registry;
     private readonly RouteStore _routes;
+    private readonly GroupCommit<RoutedMessage> _outbox;
+    private readonly ReplicaView _view;
     private readonly AgentStore _agents;
-    private readonly ReplicaStore _replicas;
     private readonly PostgresDatabase? _postgres;
     private readonly string _me;
     private readonly CoordinatorOptions _options;
@@ -36,8 +39,10 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         ILateResults? late = null)
     {
         _late = late;
-        (_registry, _routes, _agents, _replicas, _me, _options, _clock, _logger, _lifetime) =
-            (registry, routes, agents, replicas, identity.Id, options.Value, clock, logger, lifetime);
+        (_registry, _routes, _agents, _me, _options, _clock, _logger, _lifetime) =
+            (registry, routes, agents, identity.Id, options.Value, clock, logger, lifetime);
+        _outbox = new GroupCommit<RoutedMessage>(routes.SendManyAsync, _options.RouteBatchMax);
+        _view = new ReplicaView(agents, replicas, clock, _options.ReplicaTimeout);
         _postgres = database as PostgresDatabase;
         if (_postgres is not null)
         {
@@ -71,16 +76,15 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     public async Task<IReadOnlyList<RemoteAgent>> OnlineElsewhereAsync(CancellationToken ct)
     {
-        var live = (await LiveReplicasAsync(ct).ConfigureAwait(false)).Where(r => r != _me).ToHashSet(StringComparer.Ordinal);
-        if (live.Count == 0)
+        var live = await _view.LiveAsync(ct).ConfigureAwait(false);
+        if (!live.Any(r => r != _me))
         {
             return [];
         }
 
-        var holders = await _agents.ReplicasAsync(ct).ConfigureAwait(false);
-        return [.. (await _agents.ListAsync(ct).ConfigureAwait(false))
-            .Where(a => a.State == "online" && holders.TryGetValue(a.Name, out var r) && live.Contains(r))
-            .Select(a => new RemoteAgent(a.Name, a.Labels.ToDictionary(StringComparer.Ordinal), holders[a.Name]))];
+        return [.. (await _agents.ListOnlineAsync(ct).ConfigureAwait(false))
+            .Where(a => a.Replica != _me && live.Contains(a.Replica))
+            .Select(a => new RemoteAgent(a.Name, a.Labels, a.Replica))];
     }
 
     public async Task<StepResult?> RunStepAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, TimeSpan deadline, CancellationToken ct)
@@ -95,7 +99,16 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         try
         {
             await SendAsync(holder, agent, command.StepId, Kinds.Run, new CoordinatorMessage { RunStep = command }, ct).ConfigureAwait(false);
-            LogRouted(command.StepId, agent, holder);
+            if (command.KindCase == StepCommand.KindOneofCase.Ping)
+            {
+                // A ping round reaches every agent: one line each would be 10,000 lines a round.
+                LogRoutedPing(command.StepId, agent, holder);
+            }
+            else
+            {
+                LogRouted(command.StepId, agent, holder);
+            }
+
             var until = _clock.GetUtcNow() + deadline;
             while (true)
             {
@@ -116,7 +129,7 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
                 }
 
                 // The holder died and the agent came here, still running the step: its result arrives here.
-                if (!await IsLiveAsync(holder, ct).ConfigureAwait(false) && !_registry.HasStepHere(agent, command.StepId))
+                if (!await _view.IsLiveAsync(holder, ct).ConfigureAwait(false) && !_registry.HasStepHere(agent, command.StepId))
                 {
                     return NoAnswer(command, $"replica {holder}, which held agent {agent}'s stream, stopped during the step");
                 }
@@ -160,218 +173,6 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (_postgres is null)
-        {
-            return;
-        }
-
-        var listening = Task.Run(() => ListenAsync(_postgres, stoppingToken), CancellationToken.None);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                using (var tick = new CancellationTokenSource(_options.RoutePollInterval, _clock))
-                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, tick.Token))
-                {
-                    try
-                    {
-                        await _wake.WaitAsync(wait.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // The poll interval passed.
-                    }
-                }
-
-                await DrainAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-
-        await listening.ConfigureAwait(false);
-    }
-
-    /// <summary>Holds a connection with <c>LISTEN</c> on the routes channel; a notification for this replica wakes the drain.</summary>
-    private async Task ListenAsync(PostgresDatabase postgres, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                var connection = await postgres.OpenDedicatedAsync(ct).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    connection.Notification += (_, e) =>
-                    {
-                        if (e.Payload == _me)
-                        {
-                            _wake.Release();
-                        }
-                    };
-                    await using (var listen = connection.CreateCommand())
-                    {
-                        listen.CommandText = $"LISTEN {RouteStore.Channel}";
-                        await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    }
-
-                    // Anything sent before LISTEN took effect.
-                    _wake.Release();
-                    while (!ct.IsCancellationRequested)
-                    {
-                        await connection.WaitAsync(ct).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or InvalidOperationException)
-            {
-                // The poll keeps messages moving meanwhile.
-                LogListenFailed(ex.Message);
-                await Task.Delay(_options.RoutePollInterval, _clock, ct).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task DrainAsync(CancellationToken ct)
-    {
-        List<RoutedMessage> messages;
-        try
-        {
-            messages = await _routes.TakeAsync(_me, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-        {
-            LogRouteFailed(ex.Message);
-            return;
-        }
-
-        foreach (var message in messages)
-        {
-            Handle(message);
-        }
-
-        await TakeOrphanedAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A result routed to a replica that died before reading it is recorded as a late result, for the replica that takes
-    /// over its deployment, and acknowledged to the agent; other messages for the dead die with it.
-    /// </summary>
-    private async Task TakeOrphanedAsync(CancellationToken ct)
-    {
-        try
-        {
-            foreach (var message in await _routes.TakeOrphanedAsync(_clock.GetUtcNow() - _options.ReplicaTimeout, ct).ConfigureAwait(false))
-            {
-                if (message.Kind == Kinds.Result && _late is not null)
-                {
-                    await RecordLateAsync(message.Agent, AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body)).Result, ct).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-        {
-            LogRouteFailed(ex.Message);
-        }
-    }
-
-    private async Task RecordLateAsync(string agent, StepResult result, CancellationToken ct)
-    {
-        await _late!.RecordAsync(agent, result, ct).ConfigureAwait(false);
-        _registry.Acknowledge(agent, result.StepId);
-        LogOrphanedResult(result.StepId, agent);
-    }
-
-    private void Handle(RoutedMessage message)
-    {
-        switch (message.Kind)
-        {
-            case Kinds.Run:
-                var command = CoordinatorMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body)).RunStep;
-                _ = Task.Run(() => RunForAsync(message.From, message.Agent, command), CancellationToken.None);
-                break;
-            case Kinds.Cancel:
-                if (_running.TryGetValue(message.StepId, out var running))
-                {
-                    running.Cancel();
-                }
-
-                break;
-            case Kinds.Ack:
-                _registry.AcknowledgeHere(message.Agent, message.StepId);
-                break;
-            case RoutedKinds.CancelDeployment when CancelDeployment is { } cancelDeployment:
-                var actor = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(message.Body));
-                _ = Task.Run(() => cancelDeployment(message.StepId, actor, CancellationToken.None), CancellationToken.None);
-                LogCancelRouted(message.StepId, message.From);
-                break;
-            case Kinds.Event or Kinds.Result:
-                var reply = AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body));
-                // The holder lost the agent, which came here with the step: the agent's own result will follow here.
-                if (reply.BodyCase == AgentMessage.BodyOneofCase.Result && reply.Result.NoAnswer && _registry.HasStepHere(message.Agent, message.StepId))
-                {
-                    break;
-                }
-
-                TryDeliver(message.StepId, reply);
-
-                break;
-        }
-    }
-
-    /// <summary>Runs another replica's step on this replica's stream of the agent, and routes its output and result back in order.</summary>
-    private async Task RunForAsync(string origin, string agent, StepCommand command)
-    {
-        using var cancel = new CancellationTokenSource();
-        _running[command.StepId] = cancel;
-        var chain = Task.CompletedTask;
-        var chainLock = new object();
-        try
-        {
-            var result = await _registry.RunStepHereAsync(agent, command, message =>
-            {
-                lock (chainLock)
-                {
-                    chain = chain.ContinueWith(_ => SendAsync(origin, agent, command.StepId, Kinds.Event, message, CancellationToken.None), TaskScheduler.Default).Unwrap();
-                }
-            }, cancel.Token).ConfigureAwait(false);
-            Task sent;
-            lock (chainLock)
-            {
-                sent = chain;
-            }
-
-            await sent.ConfigureAwait(false);
-            if (_late is not null && !await IsLiveAsync(origin, CancellationToken.None).ConfigureAwait(false))
-            {
-                // The replica that asked died: the one that takes over its deployment finds the result recorded.
-                await RecordLateAsync(agent, result, CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-
-            await SendAsync(origin, agent, command.StepId, Kinds.Result, new AgentMessage { Result = result }, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            // The replica that asked cancelled it: it stopped waiting.
-        }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
-        {
-            LogRouteFailed(ex.Message);
-        }
-        finally
-        {
-            _running.TryRemove(command.StepId, out _);
-        }
-    }
-
     private async Task CancelAsync(string holder, string agent, string stepId, string reason)
     {
         try
@@ -385,20 +186,13 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         }
     }
 
+    /// <summary>Queued in the order called (a step's lines, then its result); completes once stored.</summary>
     private Task SendAsync(string to, string agent, string stepId, string kind, IMessage body, CancellationToken ct) =>
-        _routes.SendAsync(new RoutedMessage(0, to, _me, agent, stepId, kind, Convert.ToBase64String(body.ToByteArray())), ct);
+        _outbox.AddAsync(new RoutedMessage(0, to, _me, agent, stepId, kind, Convert.ToBase64String(body.ToByteArray())), ct);
 
     /// <summary>The live replica, other than this one, that holds the agent's stream; null when none does.</summary>
-    private async Task<string?> HolderAsync(string agent, CancellationToken ct)
-    {
-        var holders = await _agents.ReplicasAsync(ct).ConfigureAwait(false);
-        return holders.TryGetValue(agent, out var holder) && holder != _me && await IsLiveAsync(holder, ct).ConfigureAwait(false) ? holder : null;
-    }
-
-    private async Task<bool> IsLiveAsync(string replica, CancellationToken ct) =>
-        (await LiveReplicasAsync(ct).ConfigureAwait(false)).Contains(replica, StringComparer.Ordinal);
-
-    private Task<List<string>> LiveReplicasAsync(CancellationToken ct) => _replicas.ListLiveAsync(_clock.GetUtcNow() - _options.ReplicaTimeout, ct);
+    private async Task<string?> HolderAsync(string agent, CancellationToken ct) =>
+        await _view.HolderAsync(agent, ct).ConfigureAwait(false) is { } holder && holder != _me ? holder : null;
 
     private static StepResult NoAnswer(StepCommand command, string error) => new() { StepId = command.StepId, Ok = false, NoAnswer = true, Error = error };
 
@@ -415,6 +209,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     [LoggerMessage(EventId = 970, Level = LogLevel.Information, Message = "Step {StepId} for agent {Agent} routed to replica {Replica}")]
     private partial void LogRouted(string stepId, string agent, string replica);
+
+    [LoggerMessage(EventId = 975, Level = LogLevel.Debug, Message = "Ping {StepId} for agent {Agent} routed to replica {Replica}")]
+    private partial void LogRoutedPing(string stepId, string agent, string replica);
 
     [LoggerMessage(EventId = 971, Level = LogLevel.Warning, Message = "Routing between replicas failed: {Reason}")]
     private partial void LogRouteFailed(string reason);
