@@ -112,7 +112,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         var list = new List<Deployment>();
         using (var command = c.Command(
             $"SELECT {Columns} FROM deployments WHERE (@app IS NULL OR app = @app) ORDER BY created_at DESC LIMIT @limit",
-            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit <= 0 ? 20 : limit)))
+            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit)))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
