@@ -31,7 +31,8 @@ public sealed class ReleasesQueryHandler
         var lastResult = layout.ReadRevisions().GroupBy(r => r.ReleaseId).ToDictionary(g => g.Key, g => g.Last().Result, StringComparer.Ordinal);
         foreach (var id in layout.ListReleases())
         {
-            var release = new KeptRelease { ReleaseId = id, LastResult = lastResult.GetValueOrDefault(id, "") };
+            var release = new KeptRelease { ReleaseId = id };
+            release.SetLastResult(lastResult.GetValueOrDefault(id, ""));
             if (ReleaseId.TryParse(id, out var version, out var createdAt))
             {
                 release.Version = version;

@@ -77,7 +77,7 @@ public sealed partial class AgentHubService(
                 var message = requestStream.Current;
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
                 {
-                    await agents.MarkAsync(connection.Name, "online", session.Token).ConfigureAwait(false);
+                    await agents.MarkAsync(connection.Name, AgentState.Online, session.Token).ConfigureAwait(false);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
@@ -108,7 +108,7 @@ public sealed partial class AgentHubService(
         {
             if (registry.Disconnected(connection))
             {
-                await agents.MarkAsync(connection.Name, "offline", CancellationToken.None).ConfigureAwait(false);
+                await agents.MarkAsync(connection.Name, AgentState.Offline, CancellationToken.None).ConfigureAwait(false);
             }
 
             await session.CancelAsync().ConfigureAwait(false);

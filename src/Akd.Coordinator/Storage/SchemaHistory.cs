@@ -104,6 +104,12 @@ internal static class SchemaHistory
             ]),
             new EngineStatement(StoreEngine.Postgres, "REVOKE ALL ON coordinator_ca FROM PUBLIC"),
         ], Only: StoreEngine.Postgres),
+        new(7, "host_steps.state_unknown: a step decided without the host's answer, which a result that comes later may still correct",
+        [
+            // Until now such a row was known by the words its message ends with (HostUnknown.Note).
+            new AddColumn("host_steps", new Column("state_unknown", ColumnType.Integer, Default: "0"),
+                Backfill: "UPDATE host_steps SET state_unknown = 1 WHERE state = 'failed' AND message LIKE '%(the host''s state is unknown)'"),
+        ]),
     ];
 
     /// <summary>The tables only one engine has: those created by a migration limited to it.</summary>

@@ -1,4 +1,5 @@
 using Akd.Contracts.V1;
+using Akd.Coordinator.Deployments;
 using Akd.Coordinator.Storage;
 using Akd.Testing;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,10 @@ public sealed class SchemaTests(PostgresCluster cluster)
 {
     private const string OldDeployment = """
         INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, manifest_yaml, source_sha256)
-        VALUES ('d-old', 'hello', '', 'remote-build', 'succeeded', 'alice', '2026-12-01T00:00:00.0000000Z', '2026-12-01T00:01:00.0000000Z', 'ab', 'app: hello', '')
+        VALUES ('d-old', 'hello', '', 'remote-build', 'failed', 'alice', '2026-12-01T00:00:00.0000000Z', '2026-12-01T00:01:00.0000000Z', 'ab', 'app: hello', '');
+        INSERT INTO host_steps(deployment_id, host, step, state, message) VALUES
+            ('d-old', 'web-1', 'activate', 'failed', 'agent web-1 was lost (the host''s state is unknown)'),
+            ('d-old', 'web-2', 'activate', 'failed', 'health check failed')
         """;
 
     [SkippableFact(Timeout = 60_000)]
@@ -90,8 +94,12 @@ public sealed class SchemaTests(PostgresCluster cluster)
         }
     }
 
-    /// <summary>The old rows read back.</summary>
-    private static void AssertKept(Deployment? old) => Assert.Equal(DeploymentState.Succeeded, old?.State);
+    /// <summary>The old rows read back; the row an old coordinator marked unknown in words is marked unknown (migration 7).</summary>
+    private static void AssertKept(Deployment? old)
+    {
+        Assert.Equal(DeploymentState.Failed, old?.State);
+        Assert.Equal([("web-1", true), ("web-2", false)], old!.Hosts.Select(h => (h.Host, HostUnknown.Is(h))));
+    }
 
     private static string OldSchema(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Storage", "OldSchemas", name));
 }

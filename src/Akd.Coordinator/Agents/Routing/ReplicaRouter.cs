@@ -79,7 +79,7 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
         var holders = await _agents.ReplicasAsync(ct).ConfigureAwait(false);
         return [.. (await _agents.ListAsync(ct).ConfigureAwait(false))
-            .Where(a => a.State == "online" && holders.TryGetValue(a.Name, out var r) && live.Contains(r))
+            .Where(a => a.State == AgentState.Online && holders.TryGetValue(a.Name, out var r) && live.Contains(r))
             .Select(a => new RemoteAgent(a.Name, a.Labels.ToDictionary(StringComparer.Ordinal), holders[a.Name]))];
     }
 
