@@ -60,10 +60,14 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.PieceBytes is >= 64 * 1024 and <= Akd.Contracts.V1.PieceBits.MaxPieceBytes, "Coordinator:PieceBytes must be between 64 KiB and 16 MiB")
     .Validate(o => o.RouteBatchMax is >= 1 and <= 100_000 && o.IdentitySyncLookback >= TimeSpan.Zero,
         "Coordinator:RouteBatchMax must be between 1 and 100000 and Coordinator:IdentitySyncLookback >= 0")
+    .Validate(o => o.MaxReceiveMessageBytes > o.ArtifactChunkBytes, "Coordinator:MaxReceiveMessageBytes must be larger than Coordinator:ArtifactChunkBytes")
+    .Validate(o => o.StepResultMargin >= TimeSpan.Zero && o.PingTimeout > TimeSpan.Zero && o.DeploymentListLimit > 0,
+        "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .ValidateOnStart();
+builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+    .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((grpc, coordinator) => grpc.MaxReceiveMessageSize = coordinator.Value.MaxReceiveMessageBytes);
 builder.Services.AddGrpc(grpc =>
 {
-    grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
     // First, so that it maps what the interceptors after it throw too.
     grpc.Interceptors.Add<RpcErrorInterceptor>();
     grpc.Interceptors.Add<AuthInterceptor>();
