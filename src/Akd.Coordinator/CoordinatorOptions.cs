@@ -158,6 +158,24 @@ public sealed class CoordinatorOptions
     /// <summary>How many deployments <c>akdctl deployments</c> lists when it asks for no number.</summary>
     public int DeploymentListLimit { get; set; } = 20;
 
+    /// <summary>
+    /// HTTP/2 flow-control window of one request stream: how much of an upload a client may send before the coordinator
+    /// has read it. Kestrel's 96 KiB default makes an uploading agent wait for a window update every 96 KiB, which on a
+    /// TLS connection caps an artifact upload well below what disk and hashing allow (bench/, scenario 2).
+    /// </summary>
+    public int Http2StreamWindowBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>HTTP/2 flow-control window of one connection, shared by its streams (Kestrel's default: 128 KiB).</summary>
+    public int Http2ConnectionWindowBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// How much of a response the coordinator may queue ahead of the network (Kestrel's MaxResponseBufferSize, default
+    /// 64 KiB). At the default every 64 KiB chunk of an artifact download waits until the one before it has been framed and
+    /// encrypted; with room for several chunks, reading the file and sending overlap. Only a stream whose reader falls
+    /// behind ever holds this much.
+    /// </summary>
+    public int ResponseBufferBytes { get; set; } = 1024 * 1024;
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
