@@ -6,6 +6,7 @@
 #   sudo installers/install.sh                 # everything
 #   sudo installers/install.sh --agent --coordinator https://coord:7400 --join TOKEN   # a build or web server
 #   sudo installers/install.sh --coordinator --cli --prefix /opt/akd
+#   sudo installers/install.sh --agent --from /tmp/pub --root /srv/image   # into an image, programs published earlier
 #
 # Re-running it upgrades in place; running services are restarted.
 
@@ -14,7 +15,8 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN] [--name NAME]
-                  [--prefix DIR] [--self-contained] [--native]
+                  [--prefix DIR] [--self-contained] [--native] [--from DIR]
+                  [--root DIR] [--enable]
 
   --agent           install akd-agent and its systemd unit
   --coordinator     install akd-coordinator and its systemd unit; followed by
@@ -30,9 +32,17 @@ Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN] [--name
   --self-contained  bundle the .NET runtime (otherwise the server needs the
                     ASP.NET Core 10 runtime installed)
   --native          publish the agent with NativeAOT: one native program that
-                    needs no .NET runtime, idles in about 24 MB instead of 60
-                    and connects in about 0.1 s (needs clang or gcc, and
+                    needs no .NET runtime, idles in about 30 MB instead of 75
+                    and connects sooner (needs clang or gcc, and
                     zlib1g-dev, on the machine that runs this script)
+  --from DIR        install programs published earlier instead of publishing
+                    (DIR/agent, DIR/coordinator, DIR/cli, as build-packages.sh
+                    --publish-dir leaves them): no .NET SDK needed here
+  --root DIR        install into another root (an image being built, a
+                    chroot): files, the akd user and ownership are that
+                    root's; this host's systemd is not touched
+  --enable          enable the installed units (and start them where
+                    systemd runs); with --root: systemctl --root DIR enable
   -h, --help        show this help
 USAGE
 }
@@ -55,6 +65,9 @@ want_cli="false"
 coordinator_url=""
 join_token=""
 agent_name=""
+from_dir=""
+root=""
+enable="false"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -85,6 +98,17 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --prefix=*) prefix="${1#--prefix=}" ;;
+    --from)
+      [[ $# -ge 2 && -n "$2" ]] || die "--from needs a directory"
+      from_dir="$2"
+      shift
+      ;;
+    --root)
+      [[ $# -ge 2 && -n "$2" ]] || die "--root needs a directory"
+      root="$2"
+      shift
+      ;;
+    --enable) enable="true" ;;
     --self-contained) self_contained="true" ;;
     --native) native_agent="true" ;;
     -h | --help)
@@ -108,13 +132,21 @@ fi
 [[ "$prefix" == /* ]] || die "--prefix must be an absolute path, got: $prefix"
 [[ -z "$coordinator_url" || "$coordinator_url" == https://* ]] ||
   die "--coordinator $coordinator_url: agents dial the coordinator over https:// only"
-[[ -z "$join_token" || "$join_token" == akdj1.* ]] || die "--join: not a join token (akdctl agents join-token prints one)"
+url_pattern='^https://[][A-Za-z0-9.:,/_-]+$'
+[[ -z "$coordinator_url" || "$coordinator_url" =~ $url_pattern ]] ||
+  die "--coordinator $coordinator_url: not a URL this installer writes into agent.json"
+[[ -z "$join_token" || "$join_token" =~ ^akdj1\.[A-Za-z0-9._-]+$ ]] || die "--join: not a join token (akdctl agents join-token prints one)"
+[[ -z "$agent_name" || "$agent_name" =~ ^[A-Za-z0-9._-]+$ ]] || die "--name $agent_name: letters, digits, '.', '_' and '-' only"
+[[ -z "$root" || "$root" == /* ]] || die "--root must be an absolute path, got: $root"
+[[ -z "$root" || -f "$root/etc/passwd" ]] || die "--root $root: no etc/passwd there (the akd user is made in that root's user database)"
+root="${root%/}"
+[[ -z "$from_dir" || -d "$from_dir" ]] || die "--from $from_dir: no such directory"
 [[ "$(id -u)" -eq 0 ]] || die "run as root (sudo installers/install.sh ...)"
-command -v dotnet >/dev/null 2>&1 || die "dotnet SDK 10 not found; install it first"
+[[ -n "$from_dir" ]] || command -v dotnet >/dev/null 2>&1 || die "dotnet SDK 10 not found; install it first (or --from programs published elsewhere)"
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
-[[ -f "$repo_root/Akd.sln" ]] || die "run from an Akd checkout (no Akd.sln in $repo_root)"
+[[ -n "$from_dir" || -f "$repo_root/Akd.sln" ]] || die "run from an Akd checkout (no Akd.sln in $repo_root)"
 
 runtime_identifier() {
   case "$(uname -m)" in
@@ -133,31 +165,38 @@ fi
 
 # NativeAOT links with the platform's C toolchain: check before anything is touched.
 agent_args=("${runtime_args[@]}")
-if [[ "$native_agent" == "true" && "$want_agent" == "true" ]]; then
+if [[ "$native_agent" == "true" && "$want_agent" == "true" && -z "$from_dir" ]]; then
   command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 ||
     die "--native needs a C toolchain to link the agent: apt-get install clang zlib1g-dev"
   [[ -e /usr/include/zlib.h ]] || die "--native needs zlib's headers to link the agent: apt-get install zlib1g-dev"
   agent_args=(--runtime "$(runtime_identifier)" -p:PublishAot=true)
 fi
 
-# Publishes into a fresh directory next to the live one and swaps them, so a
-# running service never sees a half-copied program.
+# Publishes (or copies from --from DIR/NAME) into a fresh directory next to the live one and swaps
+# them, so a running service never sees a half-copied program. Files go under --root; the link
+# names the program where it is on the installed system.
 publish() {
   local project="$1" name="$2" program="$3"
   shift 3
   local args=("$@")
-  local target="$prefix/$name"
+  local target="$root$prefix/$name"
   local staging="$target.new"
   local previous="$target.old"
 
-  printf '==> publishing %s into %s\n' "$project" "$target"
   rm -rf -- "$staging" "$previous"
-  mkdir -p -- "$prefix"
-  dotnet publish "$repo_root/$project" \
-    --configuration Release \
-    "${args[@]}" \
-    --output "$staging" \
-    --nologo
+  mkdir -p -- "$root$prefix"
+  if [[ -n "$from_dir" ]]; then
+    printf '==> installing %s into %s\n' "$from_dir/$name" "$target"
+    [[ -x "$from_dir/$name/$program" ]] || die "--from: no $from_dir/$name/$program"
+    cp -a -- "$from_dir/$name" "$staging"
+  else
+    printf '==> publishing %s into %s\n' "$project" "$target"
+    dotnet publish "$repo_root/$project" \
+      --configuration Release \
+      "${args[@]}" \
+      --output "$staging" \
+      --nologo
+  fi
   [[ -x "$staging/$program" ]] || die "publish produced no $staging/$program"
 
   if [[ -e "$target" ]]; then
@@ -166,20 +205,40 @@ publish() {
   mv -- "$staging" "$target"
   rm -rf -- "$previous"
 
-  ln -sfn -- "$target/$program" "$bin_dir/$program"
-  printf '    linked %s -> %s\n' "$bin_dir/$program" "$target/$program"
+  mkdir -p -- "$root$bin_dir"
+  ln -sfn -- "$prefix/$name/$program" "$root$bin_dir/$program"
+  printf '    linked %s -> %s\n' "$root$bin_dir/$program" "$prefix/$name/$program"
+}
+
+# With --root, the root's own database answers (getent would answer for this host), as the packages' scripts do.
+has_entry() {
+  if [[ -n "$root" ]]; then
+    grep -q "^$service_user:" -- "$root/etc/$1"
+  else
+    getent "$1" "$service_user" >/dev/null 2>&1
+  fi
+}
+
+# The service group's number: with --root this host may not know the name.
+service_gid() {
+  if [[ -n "$root" ]]; then
+    awk -F: -v name="$service_user" '$1 == name { print $3 }' "$root/etc/group"
+  else
+    getent group "$service_user" | cut -d: -f3
+  fi
 }
 
 ensure_user() {
-  if id -u "$service_user" >/dev/null 2>&1; then
+  if has_entry passwd; then
     return
   fi
-  local group_args=(--user-group)
-  if getent group "$service_user" >/dev/null 2>&1; then
+  local group_args=(--user-group) prefix_args=()
+  if has_entry group; then
     group_args=(--gid "$service_user")
   fi
+  [[ -z "$root" ]] || prefix_args=(--prefix "$root")
   printf '==> creating system user %s\n' "$service_user"
-  useradd --system "${group_args[@]}" \
+  useradd --system "${prefix_args[@]}" "${group_args[@]}" \
     --home /var/lib/akd --no-create-home \
     --shell /usr/sbin/nologin \
     --comment "Akd deployer" \
@@ -188,19 +247,20 @@ ensure_user() {
 
 # Config may hold secrets: readable by the service group, writable by root only.
 ensure_config_dir() {
-  install -d -m 0750 -o root -g "$service_user" -- "$config_dir"
+  install -d -m 0750 -o 0 -g "$(service_gid)" -- "$root$config_dir"
 }
 
 # The units are the ones the .deb packages ship, which run /usr/bin/PROGRAM; this installer links
 # its programs into $bin_dir instead (/usr/bin belongs to dpkg), so only ExecStart='s path differs.
 install_unit() {
-  local unit="$1" program="${1%.service}"
-  printf '==> installing %s\n' "$unit_dir/$unit"
-  sed "s#^ExecStart=/usr/bin/$program #ExecStart=$bin_dir/$program #" -- "$script_dir/systemd/$unit" >"$unit_dir/$unit.new"
-  grep -q "^ExecStart=$bin_dir/$program " -- "$unit_dir/$unit.new" || die "$unit: no ExecStart=/usr/bin/$program to point at $bin_dir"
-  chmod 0644 -- "$unit_dir/$unit.new"
-  chown root:root -- "$unit_dir/$unit.new"
-  mv -- "$unit_dir/$unit.new" "$unit_dir/$unit"
+  local unit="$1" program="${1%.service}" dir="$root$unit_dir"
+  printf '==> installing %s\n' "$dir/$unit"
+  mkdir -p -- "$dir"
+  sed "s#^ExecStart=/usr/bin/$program #ExecStart=$bin_dir/$program #" -- "$script_dir/systemd/$unit" >"$dir/$unit.new"
+  grep -q "^ExecStart=$bin_dir/$program " -- "$dir/$unit.new" || die "$unit: no ExecStart=/usr/bin/$program to point at $bin_dir"
+  chmod 0644 -- "$dir/$unit.new"
+  chown 0:0 -- "$dir/$unit.new"
+  mv -- "$dir/$unit.new" "$dir/$unit"
 }
 
 # Restarts only a service that is already running (an upgrade). The agent's
@@ -230,22 +290,22 @@ if [[ "$want_agent" == "true" ]]; then
   publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent" "${agent_args[@]}"
   install_unit "akd-agent.service"
   units+=("akd-agent.service")
-  if [[ ! -e "$config_dir/agent.json" && -n "$coordinator_url" ]]; then
-    umask 027
+  config="$root$config_dir"
+  if [[ ! -e "$config/agent.json" && -n "$coordinator_url" ]]; then
+    install -m 0640 -o 0 -g "$(service_gid)" /dev/null "$config/agent.json"
     printf '{\n  "Agent": {\n    "Coordinator": "%s",\n    "Name": "%s",\n    "DataDir": "/var/lib/akd-agent"\n  }\n}\n' \
-      "$coordinator_url" "${agent_name:-$(hostname)}" >"$config_dir/agent.json"
-    chown root:"$service_user" -- "$config_dir/agent.json"
-    printf '    wrote %s\n' "$config_dir/agent.json"
-  elif [[ ! -e "$config_dir/agent.json" ]]; then
-    install -m 0640 -o root -g "$service_user" -- \
-      "$script_dir/agent.example.json" "$config_dir/agent.json"
-    printf '    wrote %s from agent.example.json: edit it before starting\n' "$config_dir/agent.json"
+      "$coordinator_url" "${agent_name:-$(hostname)}" >"$config/agent.json"
+    printf '    wrote %s\n' "$config/agent.json"
+  elif [[ ! -e "$config/agent.json" ]]; then
+    install -m 0640 -o 0 -g "$(service_gid)" -- \
+      "$script_dir/agent.example.json" "$config/agent.json"
+    printf '    wrote %s from agent.example.json: edit it before starting\n' "$config/agent.json"
   fi
   if [[ -n "$join_token" ]]; then
     # Not a command-line flag of the service: arguments are visible to every user of the machine.
-    install -m 0640 -o root -g "$service_user" /dev/null "$config_dir/agent.env"
-    printf 'AKD_JOIN_TOKEN=%s\n' "$join_token" >"$config_dir/agent.env"
-    printf '    wrote the join token to %s (used once, on the first start)\n' "$config_dir/agent.env"
+    install -m 0640 -o 0 -g "$(service_gid)" /dev/null "$config/agent.env"
+    printf 'AKD_JOIN_TOKEN=%s\n' "$join_token" >"$config/agent.env"
+    printf '    wrote the join token to %s (used once, on the first start)\n' "$config/agent.env"
   fi
 fi
 
@@ -253,14 +313,31 @@ if [[ "$want_cli" == "true" ]]; then
   publish "src/Akd.Cli/Akd.Cli.csproj" "cli" "akdctl" "${runtime_args[@]}"
 fi
 
-if [[ ${#units[@]} -gt 0 && ! -d /run/systemd/system ]]; then
+if [[ ${#units[@]} -gt 0 && -n "$root" ]]; then
+  # Another root: its systemd (if it ever boots) reads the units then; this host's is none of its business.
+  if [[ "$enable" == "true" ]]; then
+    systemctl --root="$root" enable -- "${units[@]}"
+    printf '\nInstalled into %s; enabled there: %s\n' "$root" "${units[*]}"
+  else
+    printf '\nInstalled into %s. Next, on the booted system: systemctl enable --now %s\n' "$root" "${units[*]}"
+  fi
+elif [[ ${#units[@]} -gt 0 && ! -d /run/systemd/system ]]; then
   # An image build or a container: the units are in place for when systemd runs.
-  printf '\nsystemd is not running here: units installed, nothing reloaded or restarted.\n'
-  printf 'Next, on the booted system: systemctl enable --now %s\n' "${units[*]}"
+  if [[ "$enable" == "true" ]]; then
+    systemctl enable -- "${units[@]}"
+    printf '\nsystemd is not running here: units installed and enabled, nothing started.\n'
+  else
+    printf '\nsystemd is not running here: units installed, nothing reloaded or restarted.\n'
+    printf 'Next, on the booted system: systemctl enable --now %s\n' "${units[*]}"
+  fi
 elif [[ ${#units[@]} -gt 0 ]]; then
   systemctl daemon-reload
   for unit in "${units[@]}"; do
     restart_if_running "$unit"
   done
-  printf '\nNext: systemctl enable --now %s\n' "${units[*]}"
+  if [[ "$enable" == "true" ]]; then
+    systemctl enable --now -- "${units[@]}"
+  else
+    printf '\nNext: systemctl enable --now %s\n' "${units[*]}"
+  fi
 fi

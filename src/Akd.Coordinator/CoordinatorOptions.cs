@@ -139,6 +139,43 @@ public sealed class CoordinatorOptions
     /// </summary>
     public TimeSpan DeployLockClaimGrace { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How much longer than a step's own deadline the coordinator waits for its result: the agent times the step out
+    /// itself and reports why, so the coordinator's timeout ("no result") only speaks for an agent that went silent.
+    /// </summary>
+    public TimeSpan StepResultMargin { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long <c>akdctl agents ping</c> waits for the agents' replies when the request names no timeout.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest gRPC message the coordinator accepts. Artifacts travel in chunks of <see cref="ArtifactChunkBytes"/>,
+    /// manifests are refused above 256 KiB, so 4 MiB leaves room for a deploy request with a large source list and
+    /// still bounds what one call can make the coordinator buffer.
+    /// </summary>
+    public int MaxReceiveMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How many deployments <c>akdctl deployments</c> lists when it asks for no number.</summary>
+    public int DeploymentListLimit { get; set; } = 20;
+
+    /// <summary>
+    /// HTTP/2 flow-control window of one request stream: how much of an upload a client may send before the coordinator
+    /// has read it. Kestrel's 96 KiB default makes an uploading agent wait for a window update every 96 KiB, which on a
+    /// TLS connection caps an artifact upload well below what disk and hashing allow (bench/, scenario 2).
+    /// </summary>
+    public int Http2StreamWindowBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>HTTP/2 flow-control window of one connection, shared by its streams (Kestrel's default: 128 KiB).</summary>
+    public int Http2ConnectionWindowBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// How much of a response the coordinator may queue ahead of the network (Kestrel's MaxResponseBufferSize, default
+    /// 64 KiB). At the default every 64 KiB chunk of an artifact download waits until the one before it has been framed and
+    /// encrypted; with room for several chunks, reading the file and sending overlap. Only a stream whose reader falls
+    /// behind ever holds this much.
+    /// </summary>
+    public int ResponseBufferBytes { get; set; } = 1024 * 1024;
+
     /// <summary>The longest an agent may take to answer a query such as <c>akdctl releases</c>.</summary>
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(30);
 

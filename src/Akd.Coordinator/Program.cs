@@ -39,8 +39,12 @@ if (builder.AddDashboard(out var dashboard) is { } dashboardRefusal)
     return 2;
 }
 
-builder.WebHost.ConfigureKestrel(kestrel =>
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
 {
+    var network = context.Configuration.GetSection("Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
+    kestrel.Limits.Http2.InitialStreamWindowSize = network.Http2StreamWindowBytes;
+    kestrel.Limits.Http2.InitialConnectionWindowSize = network.Http2ConnectionWindowBytes;
+    kestrel.Limits.MaxResponseBufferSize = network.ResponseBufferBytes;
     // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
     // Detect dead agent connections even when no message flows.
@@ -57,13 +61,20 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => string.IsNullOrWhiteSpace(o.ReplicaId) || ReplicaIdentity.IsValid(o.ReplicaId.Trim()), "--replica-id must be 1 to 64 letters, digits, '.', '_' or '-'")
     .Validate(o => o.ReplicaHeartbeatInterval > TimeSpan.Zero && o.ReplicaTimeout >= 2 * o.ReplicaHeartbeatInterval,
         "Coordinator:ReplicaHeartbeatInterval must be > 0 and Coordinator:ReplicaTimeout at least twice as long")
+    .Validate(o => o.Http2StreamWindowBytes is >= 65535 and <= 64 * 1024 * 1024 && o.Http2ConnectionWindowBytes is >= 65535 and <= 256 * 1024 * 1024,
+        "Coordinator:Http2StreamWindowBytes must be between 64 KiB and 64 MiB, Coordinator:Http2ConnectionWindowBytes between 64 KiB and 256 MiB")
+    .Validate(o => o.ResponseBufferBytes is >= 64 * 1024 and <= 64 * 1024 * 1024, "Coordinator:ResponseBufferBytes must be between 64 KiB and 64 MiB")
     .Validate(o => o.PieceBytes is >= 64 * 1024 and <= Akd.Contracts.V1.PieceBits.MaxPieceBytes, "Coordinator:PieceBytes must be between 64 KiB and 16 MiB")
     .Validate(o => o.RouteBatchMax is >= 1 and <= 100_000 && o.IdentitySyncLookback >= TimeSpan.Zero,
         "Coordinator:RouteBatchMax must be between 1 and 100000 and Coordinator:IdentitySyncLookback >= 0")
+    .Validate(o => o.MaxReceiveMessageBytes > o.ArtifactChunkBytes, "Coordinator:MaxReceiveMessageBytes must be larger than Coordinator:ArtifactChunkBytes")
+    .Validate(o => o.StepResultMargin >= TimeSpan.Zero && o.PingTimeout > TimeSpan.Zero && o.DeploymentListLimit > 0,
+        "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .ValidateOnStart();
+builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+    .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((grpc, coordinator) => grpc.MaxReceiveMessageSize = coordinator.Value.MaxReceiveMessageBytes);
 builder.Services.AddGrpc(grpc =>
 {
-    grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
     // First, so that it maps what the interceptors after it throw too.
     grpc.Interceptors.Add<RpcErrorInterceptor>();
     grpc.Interceptors.Add<AuthInterceptor>();

@@ -35,7 +35,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
 
         // Act
         var revoke = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "revoke", web.Name);
-        await _fleet.WaitForAgentStateAsync(web.Name, "offline", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(web.Name, AgentState.Offline, CancellationToken.None);
         while (!agent.Output.Contains($"agent {web.Name} was revoked at", StringComparison.Ordinal))
         {
             await Task.Delay(200);
@@ -65,7 +65,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
             await call.RequestStream.CompleteAsync();
         }
 
-        await _fleet.WaitForAgentStateAsync(ghost, "offline", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(ghost, AgentState.Offline, CancellationToken.None);
 
         // Act
         var online = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "remove", _fleet.Web[0].Name);

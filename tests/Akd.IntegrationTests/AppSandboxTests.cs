@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -44,7 +45,7 @@ public sealed class AppSandboxTests(ITestOutputHelper output) : IAsyncLifetime
         var config = Path.Combine(_fleet.Root, "agent.json");
         await File.WriteAllTextAsync(config, """{ "Agent": { "Apps": { "hello": { "Env": { "SECRET_KEY_BASE": "not-for-other-apps" } } } } }""");
         await _fleet.StartAgentWithConfigAsync(name, "role=web", new Dictionary<string, string> { ["AKD_Agent__AppUsers"] = "true" }, config);
-        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
         var dataDir = _fleet.DataDirOf(name);
         var (portA, portB) = (Ports.Free(), Ports.Free());
         var hook = "hooks: [{ name: whoami, at: after-activate, run: [\"sh\", \"-c\", \"id -u > tmp/hook-uid\"] }]";

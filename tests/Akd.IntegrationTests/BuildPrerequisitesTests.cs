@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -40,8 +41,8 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         File.WriteAllText(config, JsonSerializer.Serialize(new { Agent = new { build_env = new Dictionary<string, string> { [SecretVariable] = _secret } } }));
         await _fleet.StartAgentWithConfigAsync(RebarAgent, "role=rebar-build", freshHome, config);
         await _fleet.StartAgentAsync(NoRebarAgent, "role=norebar-build", new Dictionary<string, string>(freshHome) { ["PATH"] = NoErlangPath.CreateWithoutRebar3(_fleet.Root) });
-        await _fleet.WaitForAgentStateAsync(RebarAgent, "online", CancellationToken.None);
-        await _fleet.WaitForAgentStateAsync(NoRebarAgent, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(RebarAgent, AgentState.Online, CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(NoRebarAgent, AgentState.Online, CancellationToken.None);
         _app = WriteFixtureApp(HelloApp.CopyTo(_fleet.Root));
     }
 
@@ -155,7 +156,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
             ["HEX_HOME"] = "",
             ["MIX_REBAR3"] = "",
         }, config);
-        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
         _fleet.Web.Add(new LocalFleet.WebHost(name, port, _fleet.DataDirOf(name))); // so that disposing the fleet stops the app
         var hookEnv = Path.Combine(_fleet.Root, "hook-env");
         Directory.CreateDirectory(hookEnv);

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
+using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Xunit.Abstractions;
@@ -20,6 +22,9 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
     private const string Admin = "admin";
 
     private static readonly string[] Callers = [Anonymous, Revoked, Agent, Viewer, Deployer, Admin];
+
+    /// <summary>What the matrix uploads: small, and the same bytes every time (stored once).</summary>
+    private static readonly byte[] UploadBytes = "role matrix upload\n"u8.ToArray();
 
     /// <summary>Who may call what (everyone else is refused): the contract, written out independently of the coordinator's table.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new()
@@ -130,6 +135,11 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
             // Past identity and role: refused by the artifact rule (a step must need it), which ArtifactTransferTests covers.
             return StatusCode.NotFound;
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied && ex.Status.Detail.Contains("may not upload: build step", StringComparison.Ordinal))
+        {
+            // Past identity and role: refused by the upload's binding to a running build step, which ArtifactTransferTests covers.
+            return StatusCode.FailedPrecondition;
+        }
         catch (RpcException ex)
         {
             return ex.StatusCode;
@@ -157,8 +167,22 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
         ["akd.v1.Enrollment/Enroll"] = async i => await new Enrollment.EnrollmentClient(i).EnrollAsync(new EnrollRequest { Name = "x" }),
         ["akd.v1.Artifacts/Upload"] = async i =>
         {
+            // A whole upload (header, bytes, digest) naming a build step: an agent's upload is bound to the build step
+            // it runs (this one runs none, so the binding refuses it, past identity and role); an operator's is bound to none.
             using var call = new Artifacts.ArtifactsClient(i).Upload();
-            await call.RequestStream.CompleteAsync();
+            try
+            {
+                await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = UploadBytes.Length, Kind = "source", StepId = "matrix-build-step" } });
+                await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(UploadBytes) });
+                await call.RequestStream.WriteAsync(new UploadRequest { Sha256 = Convert.ToHexStringLower(SHA256.HashData(UploadBytes)) });
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+            {
+                // Refused before the coordinator read the stream: a write may fail (as cancelled) while the
+                // coordinator's answer is on its way; the call's own status, below, says why.
+            }
+
             await call.ResponseAsync;
         },
         ["akd.v1.Artifacts/Download"] = async i =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -185,7 +186,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         // Arrange: a build agent whose PATH starts with the fake asdf.
         var builder = $"asdf-build-{_fleet.Suffix}";
         await _fleet.StartAgentAsync(builder, "role=asdf-build", _fakeAsdfEnv);
-        await _fleet.WaitForAgentStateAsync(builder, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(builder, AgentState.Online, CancellationToken.None);
         var app = CopyApp("remote-asdf");
         File.WriteAllText(Path.Combine(app.Dir, ".tool-versions"), "erlang 25.3\nelixir 1.14.0-otp-25\n");
         var manifest = app.WriteManifest("akd.remote-asdf.yaml", Manifest("asdf")

@@ -1,3 +1,4 @@
+using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
 
@@ -36,7 +37,7 @@ public sealed class SystemdRunnerTests(ITestOutputHelper output) : IAsyncLifetim
         var env = new Dictionary<string, string> { ["AKD_Agent__AppUsers"] = "true", ["AKD_Agent__AppRunner"] = "systemd" };
         var port = Ports.Free();
         await _fleet.StartAgentAsync(name, "role=web", env, CancellationToken.None, $"PORT={port}");
-        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
         var manifest = FleetManifest.Write(app, "akd-unit.yaml", "{ batch: 1 }");
 
         try

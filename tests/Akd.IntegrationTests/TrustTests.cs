@@ -33,7 +33,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Act
         _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), token.StdOut.Trim());
-        await _fleet.WaitForAgentStateAsync(name, "online", CancellationToken.None);
+        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
 
         // Assert: labels from the token; key 0600 on the agent's host, never on the coordinator.
         var agent = await AgentJsonAsync(name);

@@ -180,7 +180,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var host = new WebHost(name, Ports.Free(), DataDirOf(name));
         Web.Add(host);
         await StartAgentAsync(host.Name, labels, agentEnv, ct, $"PORT={host.Port}").ConfigureAwait(false);
-        await WaitForAgentStateAsync(host.Name, "online", ct).ConfigureAwait(false);
+        await WaitForAgentStateAsync(host.Name, AgentState.Online, ct).ConfigureAwait(false);
         return host;
     }
 
@@ -193,17 +193,17 @@ public sealed class LocalFleet : IAsyncDisposable
     {
         Agents[name].Kill();
         whileDown?.Invoke();
-        await WaitForAgentStateAsync(name, "offline", ct).ConfigureAwait(false);
+        await WaitForAgentStateAsync(name, AgentState.Offline, ct).ConfigureAwait(false);
         await StartAgentAsync(name, _agentArgs[name], ct).ConfigureAwait(false);
-        await WaitForAgentStateAsync(name, "online", ct).ConfigureAwait(false);
+        await WaitForAgentStateAsync(name, AgentState.Online, ct).ConfigureAwait(false);
     }
 
-    public Task WaitForAgentStateAsync(string name, string state, CancellationToken ct) =>
-        WaitForAgentsAsync(agents => agents.Any(a => a.Name == name && a.State == state), $"agent {name} did not become {state}", ct);
+    public Task WaitForAgentStateAsync(string name, AgentState state, CancellationToken ct) =>
+        WaitForAgentsAsync(agents => agents.Any(a => a.Name == name && a.State == state), $"agent {name} did not become {state.Text()}", ct);
 
     /// <summary>Waits until at least <paramref name="online"/> agents of this fleet are online.</summary>
     public Task WaitForAgentsAsync(int online, CancellationToken ct) =>
-        WaitForAgentsAsync(agents => agents.Count(a => a.State == "online") >= online, $"fewer than {online} agents came online", ct);
+        WaitForAgentsAsync(agents => agents.Count(a => a.State == AgentState.Online) >= online, $"fewer than {online} agents came online", ct);
 
     public Task<CliResult> AkdctlAsync(string cwd, TimeSpan timeout, params string[] args) =>
         CliRun.RunAsync(Programs.Cli, CoordinatorUrl, cwd, timeout, CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = AdminToken }), args);
@@ -286,7 +286,7 @@ public sealed class LocalFleet : IAsyncDisposable
 
             if (watch.Elapsed > _options.AgentStateTimeout)
             {
-                throw new TimeoutException($"{failure} within {_options.AgentStateTimeout.TotalSeconds:0}s: {string.Join(", ", agents.Agents.Select(a => $"{a.Name} {a.State}"))}\n{Logs()}");
+                throw new TimeoutException($"{failure} within {_options.AgentStateTimeout.TotalSeconds:0}s: {string.Join(", ", agents.Agents.Select(a => $"{a.Name} {a.State.Text()}"))}\n{Logs()}");
             }
 
             await Task.Delay(200, ct).ConfigureAwait(false);

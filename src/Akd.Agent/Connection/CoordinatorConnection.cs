@@ -33,6 +33,9 @@ public sealed partial class CoordinatorConnection(
 {
     private int _renewing;
 
+    // Set when the first session was welcomed or the first attempt failed: the fresh toolchain probe waits for it.
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -59,7 +62,7 @@ public sealed partial class CoordinatorConnection(
         }
 
         toolchain.LoadLast();
-        var probe = Task.Run(() => toolchain.ProbeAsync(stoppingToken), CancellationToken.None);
+        var probe = ProbeAfterFirstAttemptAsync(stoppingToken);
 
         var reconnect = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -73,6 +76,7 @@ public sealed partial class CoordinatorConnection(
                 MaxDelay = o.ReconnectMaxDelay,
                 OnRetry = args =>
                 {
+                    _firstAttempt.TrySetResult();
                     LogReconnecting(args.Outcome.Exception?.Message ?? "stream ended", args.RetryDelay.TotalSeconds);
                     return ValueTask.CompletedTask;
                 },
@@ -108,6 +112,21 @@ public sealed partial class CoordinatorConnection(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// Probes the toolchain once the first session is up (or its attempt failed): the probe boots three VMs (elixir,
+    /// erl, mix), which beside the first TLS handshake on a small host slowed the connect several times over, and the
+    /// hello carries the last probe's result anyway. A changed result goes to the coordinator as soon as it is known.
+    /// </summary>
+    private async Task ProbeAfterFirstAttemptAsync(CancellationToken ct)
+    {
+        await _firstAttempt.Task.WaitAsync(ct).ConfigureAwait(false);
+        await toolchain.ProbeAsync(ct).ConfigureAwait(false);
+
+        // Start-up is over (host, configuration, TLS handshake, probe): what it allocated is garbage the GC would keep
+        // committed for an agent that then idles for days. One compacting collection gives those pages back.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private async Task RunSessionAsync(Toolchain toolchain, CancellationToken ct)
@@ -157,6 +176,7 @@ public sealed partial class CoordinatorConnection(
                         heartbeat.Interval = TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds));
                         metrics.SetConnected(true);
                         LogConnected(channel.Address.ToString(), identity.Name!);
+                        _firstAttempt.TrySetResult();
                         break;
                     case CoordinatorMessage.BodyOneofCase.Renewed:
                         identity.Accept(message.Renewed.Certificate.ToByteArray(), identity.Ca!);

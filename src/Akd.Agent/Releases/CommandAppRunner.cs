@@ -20,9 +20,6 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
     private const string Launcher =
         "echo $$ > \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\" && log=\"$2\" && shift 2 && exec \"$@\" < /dev/null >> \"$log\" 2>&1";
 
-    /// <summary>Set in the app's env: tells our app from an unrelated process that got its pid later.</summary>
-    private const string MarkerVariable = "AKD_DEPLOY_PATH";
-
     /// <summary>Who the app runs as: its own user where the agent can switch users.</summary>
     public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent(sharedDir);
 
@@ -54,7 +51,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
             environment[key] = value;
         }
 
-        environment[MarkerVariable] = DeployRoot;
+        environment[AppMarker.Variable] = DeployRoot;
 
         var spec = Sandbox.Wrap(new ProcessSpec("setsid", ["--fork", "sh", "-c", Launcher, "akd-launch", PidFile, LogFile, .. program])
         {
@@ -152,7 +149,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
     {
         try
         {
-            var marker = $"{MarkerVariable}={DeployRoot}";
+            var marker = $"{AppMarker.Variable}={DeployRoot}";
             return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(marker, StringComparer.Ordinal);
         }
         catch (UnauthorizedAccessException) when (Sandbox.User is { } user)

@@ -112,13 +112,17 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
         }
     }
 
-    private ProcessSpec Spec(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout) =>
-        Sandbox.Wrap(new ProcessSpec(Path.Combine(releaseDir, "bin", app), [command])
+    private ProcessSpec Spec(string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout)
+    {
+        var environment = ScriptEnv(env);
+        environment[AppMarker.Variable] = AppMarker.DeployPathOf(releaseDir);
+        return Sandbox.Wrap(new ProcessSpec(Path.Combine(releaseDir, "bin", app), [command])
         {
             WorkingDirectory = releaseDir,
-            Environment = ScriptEnv(env),
+            Environment = environment,
             Timeout = timeout,
             // The scripts daemonize (run_erl, epmd); don't wait on pipes those might inherit.
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
         });
+    }
 }

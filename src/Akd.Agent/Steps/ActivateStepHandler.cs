@@ -1,16 +1,13 @@
-using Akd.Agent.Apps;
-using Akd.Agent.Artifacts;
+using Akd.Agent.Delivery;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
-using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
 using Google.Protobuf;
-using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
 
@@ -18,12 +15,11 @@ namespace Akd.Agent.Steps;
 /// Target side of a deploy: download and verify the artifact, unpack it into <c>releases/ID</c>,
 /// then hand it to the <see cref="ReleaseActivator"/>.
 /// </summary>
-public sealed class ActivateStepHandler(ReleaseFetch releases, HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
+public sealed class ActivateStepHandler(ReleaseFetch releases)
 {
-    public async Task<ActivateOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    internal async Task<ActivateOutput> RunAsync(StepCommand command, StepContext context, CancellationToken ct)
     {
-        var step = command.Activate;
-        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
+        var (step, manifest, reporter, layout) = (command.Activate, context.Manifest, context.Reporter, context.Layout);
         layout.EnsureCreated();
 
         reporter.Phase(Phase.Download, $"artifact {step.Artifact.Sha256[..12]} ({step.Artifact.Size} bytes)");
@@ -35,27 +31,19 @@ public sealed class ActivateStepHandler(ReleaseFetch releases, HttpClient http, 
         }
 
         reporter.Phase(Phase.Unpack, $"into releases/{step.ReleaseId}");
-        await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, options.Value, ct).ConfigureAwait(false);
+        await UnpackAsync(layout, step.ReleaseId, tarball, manifest.App, context.Options, ct).ConfigureAwait(false);
 
-        var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
+        var sandbox = await context.SandboxAsync(ct).ConfigureAwait(false);
         sandbox.SecureDeployPath(layout);
         sandbox.SecureRelease(layout.ReleaseDir(step.ReleaseId));
-        var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
-        var env = AppEnvironment.For(manifest, options.Value);
-        var hooks = DeployHooks.ForRelease(manifest, env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter, sandbox);
+        var hooks = DeployHooks.ForRelease(manifest, context.Env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter, sandbox);
         var output = await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);
-            var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
-            {
-                Sandbox = sandbox,
-                Hooks = hooks,
-                Journal = new ActivationJournal(options.Value.DataDir),
-                Command = command.ToByteArray(),
-                // deploy.upgrade is read here and only here on the target side.
-                Upgrade = new HotUpgradePolicy(manifest.Deploy.Upgrade, step.Upgrade?.RelupFrom, step.Upgrade?.Blockers.ToList() ?? []),
-            };
-            return await activator.ActivateAsync(step.ReleaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
+            // deploy.upgrade is read here and only here on the target side.
+            var upgrade = new HotUpgradePolicy(manifest.Deploy.Upgrade, step.Upgrade?.RelupFrom, step.Upgrade?.Blockers.ToList() ?? []);
+            var activator = context.Activator(sandbox, hooks, context.Journal, command.ToByteArray(), upgrade);
+            return await activator.ActivateAsync(step.ReleaseId, context.Env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         output.Transfer = transfer;
         return output;

@@ -1,7 +1,5 @@
 using Akd.Agent.Releases;
-using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
-using Akd.Core.Releases;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +12,7 @@ namespace Akd.Agent.Steps;
 /// gets the true result: the release was healthy after all, or the host went back to the previous one.
 /// </summary>
 internal sealed partial class ActivationRecovery(
-    StepExecutor executor, HttpClient http, IOptions<AgentOptions> options, TimeProvider clock, ILogger<ActivationRecovery> logger) : IHostedService
+    StepExecutor executor, StepContexts contexts, IOptions<AgentOptions> options, ILogger<ActivationRecovery> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,11 +29,9 @@ internal sealed partial class ActivationRecovery(
             LogRecovering(pending.ReleaseId, pending.DeployRoot, command.StepId);
             executor.StartRecovery(command, async (manifest, reporter, ct) =>
             {
-                var layout = new ReleaseLayout(pending.DeployRoot);
-                var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
-                var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
-                var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter) { Journal = journal, Sandbox = sandbox };
-                return await activator.RecoverAsync(pending, AppEnvironment.For(manifest, options.Value), ct).ConfigureAwait(false);
+                var context = contexts.At(pending.DeployRoot, manifest, reporter);
+                var activator = context.Activator(await context.SandboxAsync(ct).ConfigureAwait(false), journal: journal);
+                return await activator.RecoverAsync(pending, context.Env, ct).ConfigureAwait(false);
             });
         }
 

@@ -14,8 +14,9 @@ namespace Akd.Agent.Steps;
 /// <summary>Build side: get the source, build and verify the release, upload the tarball.</summary>
 public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOptions> options)
 {
-    public async Task<BuildOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    internal async Task<BuildOutput> RunAsync(StepCommand command, StepContext step, CancellationToken ct)
     {
+        var (manifest, reporter) = (step.Manifest, step.Reporter);
         var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App));
         var source = command.Build.Source;
         reporter.Phase(Phase.Source, "fetching the source");
@@ -64,7 +65,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             UpgradeFrom = previous,
             UpgradeFromMissing = string.IsNullOrEmpty(command.Build.UpgradeFromMissing) ? null : command.Build.UpgradeFromMissing,
         };
-        var hooks = DeployHooks.ForBuild(manifest, AppEnvironment.For(manifest, options.Value), options.Value, context.CommandTimeout, reporter);
+        var hooks = DeployHooks.ForBuild(manifest, step.Env, options.Value, context.CommandTimeout, reporter);
         var (built, uploaded) = await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeBuild, workspace.ProjectDir, ct).ConfigureAwait(false);

@@ -1,20 +1,17 @@
-using Akd.Agent.Apps;
 using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
-using Akd.Core.Manifest;
 using Akd.Core.Releases;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
 
 /// <summary><c>akdctl releases</c> on one host: what the release layout holds. Reads only.</summary>
-public sealed class ReleasesQueryHandler(IOptions<AgentOptions> options)
+public sealed class ReleasesQueryHandler
 {
-    public ReleasesOutput Run(AppManifest manifest)
+    internal ReleasesOutput Run(StepContext context)
     {
-        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
+        var layout = context.Layout;
         var output = new ReleasesOutput { DeployPath = layout.Root };
         if (!Directory.Exists(layout.Root))
         {
@@ -34,7 +31,8 @@ public sealed class ReleasesQueryHandler(IOptions<AgentOptions> options)
         var lastResult = layout.ReadRevisions().GroupBy(r => r.ReleaseId).ToDictionary(g => g.Key, g => g.Last().Result, StringComparer.Ordinal);
         foreach (var id in layout.ListReleases())
         {
-            var release = new KeptRelease { ReleaseId = id, LastResult = lastResult.GetValueOrDefault(id, "") };
+            var release = new KeptRelease { ReleaseId = id };
+            release.SetLastResult(lastResult.GetValueOrDefault(id, ""));
             if (ReleaseId.TryParse(id, out var version, out var createdAt))
             {
                 release.Version = version;

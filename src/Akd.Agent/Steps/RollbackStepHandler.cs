@@ -1,13 +1,8 @@
-using Akd.Agent.Apps;
-using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
-using Akd.Agent.Sandbox;
 using Akd.Agent.Upgrades;
 using Akd.Contracts.V1;
-using Akd.Core.Manifest;
 using Akd.Core.Releases;
 using Google.Protobuf;
-using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
 
@@ -15,11 +10,11 @@ namespace Akd.Agent.Steps;
 /// Puts a kept release back into service through the same <see cref="ReleaseActivator"/> as a deploy,
 /// so it works for every way of running an app; revisions.log records it as "rolled-back".
 /// </summary>
-public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
+public sealed class RollbackStepHandler
 {
-    public async Task<ActivateOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    internal async Task<ActivateOutput> RunAsync(StepCommand command, StepContext context, CancellationToken ct)
     {
-        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options.Value));
+        var (layout, reporter) = (context.Layout, context.Reporter);
         var current = ReadCurrent(layout);
         var target = Target(layout, command.Rollback.ToRelease, current);
         if (target == current)
@@ -29,17 +24,10 @@ public sealed class RollbackStepHandler(HttpClient http, IOptions<AgentOptions> 
         }
 
         reporter.Phase(Phase.Rollback, $"from {current} to {target}");
-        var sandbox = await AppSandbox.ForAsync(manifest, options.Value, reporter, ct).ConfigureAwait(false);
-        var runner = AppRunners.For(manifest, reporter, options.Value, sandbox);
-        var activator = new ReleaseActivator(layout, manifest, runner, http, clock, reporter)
-        {
-            Sandbox = sandbox,
-            Journal = new ActivationJournal(options.Value.DataDir),
-            Command = command.ToByteArray(),
-            // A host that runs a hot-upgraded VM goes back hot when that VM has the target installed.
-            Upgrade = HotUpgradePolicy.Rollback,
-        };
-        return await activator.ActivateAsync(target, AppEnvironment.For(manifest, options.Value), command.DeploymentId, "rolled-back", ct).ConfigureAwait(false);
+        var sandbox = await context.SandboxAsync(ct).ConfigureAwait(false);
+        // A host that runs a hot-upgraded VM goes back hot when that VM has the target installed.
+        var activator = context.Activator(sandbox, journal: context.Journal, command: command.ToByteArray(), upgrade: HotUpgradePolicy.Rollback);
+        return await activator.ActivateAsync(target, context.Env, command.DeploymentId, "rolled-back", ct).ConfigureAwait(false);
     }
 
     private static string ReadCurrent(ReleaseLayout layout)

@@ -1,15 +1,12 @@
-using Akd.Agent.Apps;
 using Akd.Agent.Artifacts;
 using Akd.Agent.Builds;
 using Akd.Agent.Hooks;
 using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
-using Akd.Agent.Sandbox;
 using Akd.Contracts.V1;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
-using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
 
@@ -18,20 +15,18 @@ namespace Akd.Agent.Steps;
 /// <c>releases/ID</c>, is compiled there (hooks before-build and after-build around it), then the
 /// <see cref="ReleaseActivator"/> switches, starts it with mix, detached, and health-checks it.
 /// </summary>
-public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClient http, IOptions<AgentOptions> options, TimeProvider clock)
+public sealed class SourceActivateStepHandler(ArtifactClient artifacts)
 {
-    public async Task<ActivateOutput> RunAsync(StepCommand command, AppManifest manifest, StepReporter reporter, CancellationToken ct)
+    internal async Task<ActivateOutput> RunAsync(StepCommand command, StepContext context, CancellationToken ct)
     {
-        var step = command.SourceActivate;
-        var agent = options.Value;
-        var layout = new ReleaseLayout(DeployPath.Resolve(manifest, agent));
+        var (step, manifest, reporter, agent, layout) = (command.SourceActivate, context.Manifest, context.Reporter, context.Options, context.Layout);
         layout.EnsureCreated();
 
         reporter.Phase(Phase.Source, "fetching the source");
-        var releaseId = await CheckOutAsync(step, manifest, layout, command.StepId, reporter, ct).ConfigureAwait(false);
+        var releaseId = await CheckOutAsync(step, context, command.StepId, ct).ConfigureAwait(false);
         var releaseDir = layout.ReleaseDir(releaseId);
 
-        var env = AppEnvironment.For(manifest, agent);
+        var env = context.Env;
         var commandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds));
         var hooks = DeployHooks.ForBuild(manifest, env, agent, commandTimeout, reporter);
         var switched = false;
@@ -52,8 +47,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
                 await hooks.RunStageAsync(HookStage.BeforeActivate, releaseDir, ct).ConfigureAwait(false);
 
                 switched = true;
-                var sandbox = await AppSandbox.ForAsync(manifest, agent, reporter, ct).ConfigureAwait(false);
-                var activator = new ReleaseActivator(layout, manifest, AppRunners.For(manifest, reporter, agent, sandbox), http, clock, reporter) { Hooks = hooks, Sandbox = sandbox };
+                var activator = context.Activator(await context.SandboxAsync(ct).ConfigureAwait(false), hooks);
                 return await activator.ActivateAsync(releaseId, env, command.DeploymentId, "deployed", ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         }
@@ -66,12 +60,13 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts, HttpClie
     }
 
     /// <summary>Fetches into a hidden staging directory, names the release, then moves it into place.</summary>
-    private async Task<string> CheckOutAsync(SourceActivateStep step, AppManifest manifest, ReleaseLayout layout, string stepId, StepReporter reporter, CancellationToken ct)
+    private async Task<string> CheckOutAsync(SourceActivateStep step, StepContext context, string stepId, CancellationToken ct)
     {
+        var (layout, reporter) = (context.Layout, context.Reporter);
         var staging = Path.Combine(layout.ReleasesDir, $".{stepId}.partial");
         try
         {
-            await new SourceCheckout(artifacts, options.Value).FetchIntoAsync(step.Source, manifest.App, staging, reporter, ct).ConfigureAwait(false);
+            await new SourceCheckout(artifacts, context.Options).FetchIntoAsync(step.Source, context.Manifest.App, staging, reporter, ct).ConfigureAwait(false);
             var releaseId = string.IsNullOrEmpty(step.ReleaseId) ? IdFromMixExs(staging, step) : step.ReleaseId;
             if (layout.CurrentReleaseId() == releaseId)
             {

@@ -19,6 +19,7 @@ public sealed partial class StepExecutor(
     RollbackStepHandler rollback,
     AppControlStepHandler control,
     ReleasesQueryHandler releases,
+    StepContexts contexts,
     StepLocks locks,
     AgentMetrics metrics,
     IHostApplicationLifetime lifetime,
@@ -96,7 +97,7 @@ public sealed partial class StepExecutor(
             }
             else
             {
-                await DispatchAsync(command, manifest, reporter, result, cts.Token).ConfigureAwait(false);
+                await DispatchAsync(command, contexts.For(manifest, reporter), result, cts.Token).ConfigureAwait(false);
             }
 
             result.Ok = true;
@@ -139,27 +140,27 @@ public sealed partial class StepExecutor(
         _running.TryRemove(command.StepId, out _);
     }
 
-    private async Task DispatchAsync(StepCommand command, AppManifest manifest, StepReporter reporter, StepResult result, CancellationToken ct)
+    private async Task DispatchAsync(StepCommand command, StepContext context, StepResult result, CancellationToken ct)
     {
         switch (command.KindCase)
         {
             case StepCommand.KindOneofCase.Build:
-                result.Build = await build.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                result.Build = await build.RunAsync(command, context, ct).ConfigureAwait(false);
                 break;
             case StepCommand.KindOneofCase.Activate:
-                result.Activate = await activate.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                result.Activate = await activate.RunAsync(command, context, ct).ConfigureAwait(false);
                 break;
             case StepCommand.KindOneofCase.SourceActivate:
-                result.Activate = await sourceActivate.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                result.Activate = await sourceActivate.RunAsync(command, context, ct).ConfigureAwait(false);
                 break;
             case StepCommand.KindOneofCase.Rollback:
-                result.Activate = await rollback.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                result.Activate = await rollback.RunAsync(command, context, ct).ConfigureAwait(false);
                 break;
             case StepCommand.KindOneofCase.Control:
-                result.Control = await control.RunAsync(command, manifest, reporter, ct).ConfigureAwait(false);
+                result.Control = await control.RunAsync(command, context, ct).ConfigureAwait(false);
                 break;
             case StepCommand.KindOneofCase.Releases:
-                result.Releases = releases.Run(manifest);
+                result.Releases = releases.Run(context);
                 break;
             default:
                 throw new StepFailedException($"this agent does not know the step kind '{command.KindCase}'; upgrade the agent");

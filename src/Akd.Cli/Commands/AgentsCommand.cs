@@ -34,7 +34,7 @@ internal static class AgentsCommand
                 table.AddRow(
                     Markup.Escape(a.Name),
                     Markup.Escape(string.Join(",", a.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))),
-                    a.State == "online" ? "[green]online[/]" : "[red]offline[/]",
+                    a.State == AgentState.Online ? "[green]online[/]" : "[red]offline[/]",
                     Markup.Escape(a.AgentVersion),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Elixir)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.Otp)),

@@ -28,7 +28,7 @@ internal static class ReleasesCommand
                 AnsiConsole.Write(Table(response));
             }
 
-            return response.Hosts.All(h => h.State == "ok") ? ExitCodes.Ok : ExitCodes.Failed;
+            return response.Hosts.All(h => h.State == HostAnswer.Ok) ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }
@@ -38,14 +38,14 @@ internal static class ReleasesCommand
         var table = new Table().Border(TableBorder.Simple).AddColumns("HOST", "CURRENT", "RUNNING", "ROLLBACK TO", "KEPT (oldest first)");
         foreach (var h in response.Hosts.OrderBy(h => h.Host, StringComparer.Ordinal))
         {
-            if (h.State != "ok")
+            if (h.State != HostAnswer.Ok)
             {
-                table.AddRow(Markup.Escape(h.Host), $"[red]{Markup.Escape(h.State)}[/]", "", "", Markup.Escape(h.Error));
+                table.AddRow(Markup.Escape(h.Host), $"[red]{Markup.Escape(h.State.Text())}[/]", "", "", Markup.Escape(h.Error));
                 continue;
             }
 
             var r = h.Releases;
-            var kept = string.Join("\n", r.Releases.Select(k => k.ReleaseId + (string.IsNullOrEmpty(k.LastResult) ? "" : $" ({k.LastResult})")));
+            var kept = string.Join("\n", r.Releases.Select(k => k.ReleaseId + (k.ResultWords().Length == 0 ? "" : $" ({k.ResultWords()})")));
             table.AddRow(
                 Markup.Escape(h.Host),
                 Markup.Escape(Cell.Dash(r.CurrentReleaseId)),

@@ -16,8 +16,9 @@ public static class AgentProtocol
     ///    <see cref="Toolchain.AppRunner"/> says how the host runs apps; <see cref="ActivateSpec.User"/> carries deploy.user.
     /// 3: states, step kinds, phases and operations travel as the vocabulary's enums, each beside the text field it
     ///    replaces, still filled for older peers (<see cref="WireVocabulary"/>).
+    /// 4: a kept release's last result travels the same way (<see cref="KeptRelease.LastResult"/>, a <see cref="RevisionResult"/>).
     /// </summary>
-    public const uint Minor = 3;
+    public const uint Minor = 4;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";

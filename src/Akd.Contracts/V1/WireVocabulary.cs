@@ -6,12 +6,13 @@ namespace Akd.Contracts.V1;
 #pragma warning disable CS0612
 
 /// <summary>
-/// Since protocol 2.3 states, step kinds, phases and operations travel as the vocabulary's enums; each keeps its
+/// Since protocol 2.3 states, step kinds, phases and operations travel as the vocabulary's enums (and in the control
+/// API, since, an agent's state and a host's answer to a query); each keeps its
 /// text field of before (deprecated, same number) for peers and akdctl builds that read or write only the text.
 /// Code works with the enums alone: <see cref="VocabularyInterceptor"/> completes every message that crosses the
 /// wire here, and akdctl's JSON prints the text fields alone (<see cref="TextOnly{T}"/>), as it always did.
 /// </summary>
-public static class WireVocabulary
+public static partial class WireVocabulary
 {
     /// <summary>
     /// Fills, in place, the missing side of each pair: the text from the enum (for an older reader), or the enum
@@ -55,6 +56,26 @@ public static class WireVocabulary
             case StepResult result:
                 Complete(result);
                 break;
+            case ListAgentsResponse list:
+                foreach (var a in list.Agents)
+                {
+                    Complete(a);
+                }
+
+                break;
+            case AgentInfo a:
+                Complete(a);
+                break;
+            case ListReleasesResponse list:
+                foreach (var h in list.Hosts)
+                {
+                    Complete(h);
+                }
+
+                break;
+            case HostReleases h:
+                Complete(h);
+                break;
         }
     }
 
@@ -69,9 +90,14 @@ public static class WireVocabulary
             ControlAppRequest m => m.Clone(),
             CoordinatorMessage { RunStep.Control: not null } m => m.Clone(),
             StepCommand { Control: not null } m => m.Clone(),
-            AgentMessage { Progress: not null } or AgentMessage { Result.Control: not null } => ((AgentMessage)(object)message).Clone(),
+            AgentMessage { Progress: not null } or AgentMessage { Result.Control: not null } or AgentMessage { Result.Releases: not null } =>
+                ((AgentMessage)(object)message).Clone(),
             StepProgress m => m.Clone(),
-            StepResult { Control: not null } m => m.Clone(),
+            StepResult { Control: not null } or StepResult { Releases: not null } => ((StepResult)(object)message).Clone(),
+            ListAgentsResponse m => m.Clone(),
+            AgentInfo m => m.Clone(),
+            ListReleasesResponse m => m.Clone(),
+            HostReleases m => m.Clone(),
             _ => null,
         };
         if (copy is null)
@@ -97,6 +123,13 @@ public static class WireVocabulary
                 e.ClearStep();
                 e.ClearStatus();
                 break;
+            case AgentInfo a:
+                a.ClearState();
+                break;
+            case HostReleases h:
+                h.ClearState();
+                StripEnums(h.Releases);
+                break;
         }
 
         return copy;
@@ -121,6 +154,8 @@ public static class WireVocabulary
         {
             h.ClearStep();
             h.ClearState();
+            // Its message says so in words, as it always did.
+            h.ClearStateUnknown();
         }
     }
 
@@ -171,6 +206,14 @@ public static class WireVocabulary
         }
     }
 
+    private static void Complete(AgentInfo a) => a.StateText = Pair(a.HasState, a.State, a.StateText, v => a.State = v);
+
+    private static void Complete(HostReleases h)
+    {
+        h.StateText = Pair(h.HasState, h.State, h.StateText, v => h.State = v);
+        Complete(h.Releases);
+    }
+
     private static void Complete(StepProgress progress) =>
         progress.PhaseText = Pair(progress.HasPhase, progress.Phase, progress.PhaseText, v => progress.Phase = v);
 
@@ -180,6 +223,8 @@ public static class WireVocabulary
         {
             control.ActionText = Pair(control.HasAction, control.Action, control.ActionText, v => control.Action = v);
         }
+
+        Complete(result.Releases);
     }
 
     /// <summary>The text for the pair: the enum's when it is set; otherwise the text as it came, and the enum parsed from it.</summary>

@@ -3,6 +3,7 @@ using Akd.Contracts.V1;
 using Akd.Coordinator.Errors;
 using Akd.Core.Manifest;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Agents;
 
@@ -11,7 +12,7 @@ namespace Akd.Coordinator.Agents;
 /// no-op step over its command stream and waits for the replies: the same path a deployment's steps
 /// take, so its time is the coordinator's own cost of one command round across the fleet.
 /// </summary>
-public sealed class AdminService(AgentRegistry registry) : Admin.AdminBase
+public sealed class AdminService(AgentRegistry registry, IOptions<CoordinatorOptions> options) : Admin.AdminBase
 {
     private const int MaxListedFailures = 20;
 
@@ -27,7 +28,7 @@ public sealed class AdminService(AgentRegistry registry) : Admin.AdminBase
             throw new InvalidRequestException(ex.Message);
         }
 
-        var timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : TimeSpan.FromSeconds(10);
+        var timeout = request.TimeoutMs > 0 ? TimeSpan.FromMilliseconds(request.TimeoutMs) : options.Value.PingTimeout;
         var agents = await registry.MatchingAnywhereAsync(selector, context.CancellationToken).ConfigureAwait(false);
         using var round = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         round.CancelAfter(timeout);

@@ -112,7 +112,7 @@ public sealed partial class AgentHubService(
             {
                 // A heartbeat's mark still being written lands first, so it cannot show the agent online after this.
                 await marked.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                await agents.MarkAsync(connection.Name, "offline", CancellationToken.None).ConfigureAwait(false);
+                await agents.MarkAsync(connection.Name, AgentState.Offline, CancellationToken.None).ConfigureAwait(false);
             }
 
             await session.CancelAsync().ConfigureAwait(false);

@@ -241,8 +241,11 @@ public sealed partial class AgentRegistry(
         return await RunStepHereAsync(agent, command, onEvent, ct).ConfigureAwait(false);
     }
 
-    /// <summary>How long the coordinator waits for a step: a little longer than the agent's own deadline, so the agent's timeout message wins when it is alive.</summary>
-    public static TimeSpan DeadlineOf(StepCommand command) => TimeSpan.FromSeconds(command.DeadlineSeconds) + TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long the coordinator waits for a step: <see cref="CoordinatorOptions.StepResultMargin"/> longer than the
+    /// agent's own deadline, so the agent's timeout message wins when it is alive.
+    /// </summary>
+    public TimeSpan DeadlineOf(StepCommand command) => TimeSpan.FromSeconds(command.DeadlineSeconds) + options.Value.StepResultMargin;
 
     /// <summary>Runs a step on this replica's stream of the agent only (an agent offline here fails it as offline).</summary>
     public async Task<StepResult> RunStepHereAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, CancellationToken ct)

@@ -42,7 +42,7 @@ internal static class FleetPage
             html.Open("tr", ("data-agent", a.Name))
                 .Element("td", a.Name)
                 .Element("td", Cells.Dash(Cells.Labels(a.Labels)))
-                .Open("td").Element("span", a.State, ("class", Cells.StateClass(a.State))).Close("td")
+                .Open("td").Element("span", a.State.Text(), ("class", Cells.StateClass(a.State.Text()))).Close("td")
                 .Element("td", Cells.Dash(a.AgentVersion))
                 .Element("td", Cells.Dash(a.Toolchain?.Elixir))
                 .Element("td", Cells.Dash(a.Toolchain?.Otp))

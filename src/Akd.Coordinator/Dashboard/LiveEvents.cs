@@ -72,6 +72,9 @@ internal static class LiveEvents
         ["at"] = Cells.Clock(e.At),
         ["when"] = Cells.Time(e.At),
         ["line"] = e.Kind == EventKind.Log ? DeploymentPage.LogLine(e) : "",
+        // What the page does with a state is decided here, so the script never spells a state word itself.
+        ["ended"] = e.Kind == EventKind.Deployment && e.DeploymentState is DeploymentState.Succeeded or DeploymentState.Failed or DeploymentState.Cancelled,
+        ["builtBy"] = e.Kind == EventKind.Step && e.Step == StepKind.Build && e.StepState == StepState.Succeeded,
     });
 
     private static long Seq(string? text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : 0;

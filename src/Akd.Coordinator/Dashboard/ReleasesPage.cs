@@ -70,8 +70,8 @@ internal static class ReleasesPage
         foreach (var host in releases.Hosts)
         {
             html.Open("section", ("class", "host-releases"), ("data-host", host.Host)).Open("h3").Text(host.Host + " ")
-                .Element("span", host.State, ("class", Cells.StateClass(host.State))).Close("h3");
-            if (host.State != "ok")
+                .Element("span", host.State.Text(), ("class", Cells.StateClass(host.State.Text()))).Close("h3");
+            if (host.State != HostAnswer.Ok)
             {
                 html.Element("p", host.Error, ("class", "error"));
                 html.Close("section");
@@ -87,7 +87,7 @@ internal static class ReleasesPage
                 .Close("dl").Open("ol", ("class", "kept"));
             foreach (var kept in r.Releases)
             {
-                var text = $"{kept.ReleaseId} (version {kept.Version}, {Cells.Time(kept.CreatedAt)}{(kept.LastResult.Length == 0 ? "" : ", " + kept.LastResult)})";
+                var text = $"{kept.ReleaseId} (version {kept.Version}, {Cells.Time(kept.CreatedAt)}{(kept.ResultWords().Length == 0 ? "" : ", " + kept.ResultWords())})";
                 html.Element("li", text, ("class", kept.ReleaseId == r.CurrentReleaseId ? "current" : null));
             }
 

@@ -19,7 +19,8 @@ public sealed partial class ControlService(
     ArtifactUploadStore uploads,
     ArtifactDeliveryStore deliveries,
     RouteStore routes,
-    Replicas.ReplicaIdentity replica) : Control.ControlBase
+    Replicas.ReplicaIdentity replica,
+    Microsoft.Extensions.Options.IOptions<CoordinatorOptions> options) : Control.ControlBase
 {
     public override async Task Deploy(DeployRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
@@ -43,7 +44,7 @@ public sealed partial class ControlService(
     public override async Task<ListDeploymentsResponse> ListDeployments(ListDeploymentsRequest request, ServerCallContext context)
     {
         var response = new ListDeploymentsResponse();
-        response.Deployments.AddRange(await deployments.ListAsync(request.App, request.Limit, context.CancellationToken).ConfigureAwait(false));
+        response.Deployments.AddRange(await deployments.ListAsync(request.App, request.Limit > 0 ? request.Limit : options.Value.DeploymentListLimit, context.CancellationToken).ConfigureAwait(false));
         return response;
     }
 

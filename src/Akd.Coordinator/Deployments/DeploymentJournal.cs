@@ -35,9 +35,13 @@ public sealed partial class DeploymentJournal(DeploymentStore deployments, Deplo
         LogFinished(id, state.Text(), message);
     }
 
-    public async Task RecordHostAsync(string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct, string version = "")
+    /// <summary>Records a host's step and publishes it.</summary>
+    /// <param name="stateUnknown">The step was decided without the host's answer (<see cref="HostUnknown"/>): the row is marked and its message says so.</param>
+    public async Task RecordHostAsync(
+        string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct, string version = "", bool stateUnknown = false)
     {
-        await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct).ConfigureAwait(false);
+        message = stateUnknown ? message + HostUnknown.Note : message;
+        await deployments.SetHostStepAsync(id, host, step, state, releaseId, message, ct, stateUnknown).ConfigureAwait(false);
         await PublishAsync(new DeploymentEvent
         {
             DeploymentId = id, Kind = EventKind.Step, Host = host, Step = step, StepState = state, Message = message, ReleaseId = releaseId, Version = version,

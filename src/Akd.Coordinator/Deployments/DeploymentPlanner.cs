@@ -148,7 +148,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var all = await agents.ListAsync(ct).ConfigureAwait(false);
         return all.Count == 0
             ? " (no agent has ever connected to this coordinator)"
-            : " (known agents: " + string.Join("; ", all.Select(a => $"{a.Name} [{string.Join(",", a.Labels.Select(l => $"{l.Key}={l.Value}"))}] {a.State}")) + ")";
+            : " (known agents: " + string.Join("; ", all.Select(a => $"{a.Name} [{string.Join(",", a.Labels.Select(l => $"{l.Key}={l.Value}"))}] {a.State.Text()}")) + ")";
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;

@@ -187,7 +187,7 @@ public sealed partial class DeploymentRecovery(
         foreach (var row in open)
         {
             await journal.RecordHostAsync(record.Id, row.Host, row.Step, StepState.Failed, "",
-                "no result came after the coordinator restarted" + HostUnknown.Note, ct).ConfigureAwait(false);
+                "no result came after the coordinator restarted", ct, stateUnknown: true).ConfigureAwait(false);
         }
 
         return open.Count == 0 ? record : await deployments.GetAsync(record.Id, ct).ConfigureAwait(false) ?? record;

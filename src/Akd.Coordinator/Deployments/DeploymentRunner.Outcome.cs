@@ -64,7 +64,7 @@ public sealed partial class DeploymentRunner
                 command.Rollback = new RollbackStep { ToRelease = previous };
                 var result = await steps.RunAsync(plan.Record.Id, host, StepKind.Rollback, command, previous, ct).ConfigureAwait(false);
                 var (state, release, message) = DescribeRollback(result, reason);
-                await journal.RecordHostAsync(plan.Record.Id, host, StepKind.Rollback, state, release, message, ct).ConfigureAwait(false);
+                await journal.RecordHostAsync(plan.Record.Id, host, StepKind.Rollback, state, release, message, ct, stateUnknown: HostUnknown.Of(result)).ConfigureAwait(false);
                 steps.Acknowledge(host, command);
                 if (result.Ok)
                 {
@@ -88,7 +88,7 @@ public sealed partial class DeploymentRunner
         }
 
         var release = result.Activate is { RolledBack: true } a ? a.PreviousReleaseId : "";
-        return (StepState.Failed, release, result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
+        return (StepState.Failed, release, result.Error);
     }
 
     /// <summary>
@@ -112,7 +112,7 @@ public sealed partial class DeploymentRunner
 
         if (result.NoAnswer)
         {
-            return (StepState.Failed, "", result.Error + HostUnknown.Note);
+            return (StepState.Failed, "", result.Error);
         }
 
         return (StepState.Failed, await deployments.LastKnownReleaseAsync(record.App, record.Environment, host, ct).ConfigureAwait(false), result.Error);

@@ -203,7 +203,7 @@ public sealed partial class DeploymentRunner(
     {
         var result = await steps.RunAsync(plan.Record.Id, host, step, command, releaseId, ct).ConfigureAwait(false);
         var (state, release, message) = await DescribeActivateAsync(plan.Record, host, releaseId, result, ct).ConfigureAwait(false);
-        await journal.RecordHostAsync(plan.Record.Id, host, step, state, release, message, ct).ConfigureAwait(false);
+        await journal.RecordHostAsync(plan.Record.Id, host, step, state, release, message, ct, stateUnknown: HostUnknown.Of(result)).ConfigureAwait(false);
         steps.Acknowledge(host, command);
         return result;
     }

@@ -99,7 +99,7 @@ public sealed partial class FleetOperationRunner(
             release = await deployments.LastKnownReleaseAsync(r.App, r.Environment, host, ct).ConfigureAwait(false);
         }
 
-        await journal.RecordHostAsync(r.Id, host, r.Kind.HostStep(), state, release, message, ct).ConfigureAwait(false);
+        await journal.RecordHostAsync(r.Id, host, r.Kind.HostStep(), state, release, message, ct, stateUnknown: HostUnknown.Of(result)).ConfigureAwait(false);
         steps.Acknowledge(host, command);
         return new HostOutcome(host, result.Ok, result);
     }
@@ -108,7 +108,7 @@ public sealed partial class FleetOperationRunner(
     {
         if (!result.Ok)
         {
-            return (StepState.Failed, result.Control?.ReleaseId ?? "", result.Error + (result.NoAnswer ? HostUnknown.Note : ""));
+            return (StepState.Failed, result.Control?.ReleaseId ?? "", result.Error);
         }
 
         var c = result.Control;

@@ -18,11 +18,11 @@ public sealed class ReleasesLookup(OperationPlanner planner, TargetResolver targ
             command.Releases = new ReleasesQuery();
             var result = await registry.RunStepAsync(host, command, _ => { }, ct).ConfigureAwait(false);
             return result.Ok
-                ? new HostReleases { Host = host, State = "ok", Releases = result.Releases }
-                : new HostReleases { Host = host, State = "error", Error = result.Error };
+                ? new HostReleases { Host = host, State = HostAnswer.Ok, Releases = result.Releases }
+                : new HostReleases { Host = host, State = HostAnswer.Error, Error = result.Error };
         })).ConfigureAwait(false);
         response.Hosts.AddRange(answers);
-        response.Hosts.AddRange(resolved.Offline.Select(host => new HostReleases { Host = host, State = "offline", Error = "the agent is offline" }));
+        response.Hosts.AddRange(resolved.Offline.Select(host => new HostReleases { Host = host, State = HostAnswer.Offline, Error = "the agent is offline" }));
         return response;
     }
 }

@@ -23,13 +23,13 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
         using var command = c.Command(
             """
             INSERT INTO agents(name, labels, agent_version, toolchain, hostname, state, last_seen, connected_at, replica)
-            VALUES (@name, @labels, @version, @toolchain, @hostname, 'online', @now, @now, @replica)
+            VALUES (@name, @labels, @version, @toolchain, @hostname, @w_online, @now, @now, @replica)
             ON CONFLICT(name) DO UPDATE SET labels = @labels, agent_version = @version, toolchain = @toolchain,
-                hostname = @hostname, state = 'online', last_seen = @now, connected_at = @now, replica = @replica
+                hostname = @hostname, state = @w_online, last_seen = @now, connected_at = @now, replica = @replica
             """,
             ("@name", hello.Name), ("@labels", JsonSerializer.Serialize(hello.Labels)), ("@version", hello.AgentVersion),
             ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
-            ("@hostname", hello.Hostname), ("@now", now), ("@replica", _replica));
+            ("@hostname", hello.Hostname), ("@now", now), ("@replica", _replica), StoredWords.Online);
         command.ExecuteNonQuery();
     }, ct);
 
@@ -72,10 +72,10 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     }, ct);
 
     /// <summary>Sets the state of an agent this replica holds; an agent that connected to another replica since is left alone.</summary>
-    public Task MarkAsync(string name, string state, CancellationToken ct) => db.UseAsync(c =>
+    public Task MarkAsync(string name, AgentState state, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name AND replica = @replica",
-            ("@state", state), ("@now", clock.GetUtcNow().ToDb()), ("@name", name), ("@replica", _replica));
+            ("@state", state.Text()), ("@now", clock.GetUtcNow().ToDb()), ("@name", name), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
 
@@ -88,10 +88,10 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     {
         using var command = c.Command(
             """
-            UPDATE agents SET state = 'offline'
-            WHERE state <> 'offline' AND (replica = @replica OR replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since))
+            UPDATE agents SET state = @w_offline
+            WHERE state <> @w_offline AND (replica = @replica OR replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since))
             """,
-            ("@replica", _replica), ("@since", liveSince.ToDb()));
+            ("@replica", _replica), ("@since", liveSince.ToDb()), StoredWords.Offline);
         return command.ExecuteNonQuery();
     }, ct);
 
@@ -100,17 +100,17 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     {
         using var command = c.Command(
             """
-            UPDATE agents SET state = 'offline'
-            WHERE state <> 'offline' AND replica <> @replica AND replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
+            UPDATE agents SET state = @w_offline
+            WHERE state <> @w_offline AND replica <> @replica AND replica NOT IN (SELECT id FROM replicas WHERE heartbeat >= @since)
             """,
-            ("@replica", _replica), ("@since", liveSince.ToDb()));
+            ("@replica", _replica), ("@since", liveSince.ToDb()), StoredWords.Offline);
         return command.ExecuteNonQuery();
     }, ct);
 
     /// <summary>Which replica holds each agent's stream now ("" for an agent offline or on an embedded store's one replica).</summary>
     public Task<Dictionary<string, string>> ReplicasAsync(CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT name, replica FROM agents WHERE state <> 'offline'");
+        using var command = c.Command("SELECT name, replica FROM agents WHERE state <> @w_offline", StoredWords.Offline);
         using var reader = command.ExecuteReader();
         var replicas = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read())
@@ -148,7 +148,7 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
                 AgentVersion = reader.GetString(2),
                 Toolchain = Google.Protobuf.JsonParser.Default.Parse<Toolchain>(reader.GetString(3)),
                 Hostname = reader.GetString(4),
-                State = reader.GetString(5),
+                State = Vocabulary.Parse<AgentState>(reader.GetString(5)),
                 LastSeen = reader.ReadTimestamp(6),
                 ConnectedAt = reader.ReadTimestamp(7),
             };

@@ -70,21 +70,22 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
     /// Records a host's step. A step ends once: a row corrected later (a late result for a host whose state was
     /// unknown) keeps the time it ended, so it does not pass the host's later deployments in history's order.
     /// </summary>
-    public Task SetHostStepAsync(string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct) =>
+    /// <param name="stateUnknown">The step was decided without the host's answer: a result that comes later may still correct the row.</param>
+    public Task SetHostStepAsync(string id, string host, StepKind step, StepState state, string releaseId, string message, CancellationToken ct, bool stateUnknown = false) =>
         db.UseAsync(c =>
         {
             var now = clock.GetUtcNow().ToDb();
             var terminal = state is StepState.Succeeded or StepState.Failed or StepState.RolledBack or StepState.Skipped;
             using var command = c.Command(
                 """
-                INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at)
-                VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @started THEN @now END, CASE WHEN @terminal THEN @now END)
-                ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message,
+                INSERT INTO host_steps(deployment_id, host, step, state, release_id, message, started_at, finished_at, state_unknown)
+                VALUES (@id, @host, @step, @state, @release, @message, CASE WHEN @started THEN @now END, CASE WHEN @terminal THEN @now END, @unknown)
+                ON CONFLICT(deployment_id, host, step) DO UPDATE SET state = @state, release_id = @release, message = @message, state_unknown = @unknown,
                     started_at = COALESCE(host_steps.started_at, CASE WHEN @started THEN @now END),
                     finished_at = CASE WHEN @terminal THEN COALESCE(host_steps.finished_at, @now) ELSE host_steps.finished_at END
                 """,
                 ("@id", id), ("@host", host), ("@step", step.Text()), ("@state", state.Text()), ("@release", releaseId),
-                ("@message", message), ("@now", now), ("@started", state != StepState.Pending), ("@terminal", terminal));
+                ("@message", message), ("@now", now), ("@started", state != StepState.Pending), ("@terminal", terminal), ("@unknown", stateUnknown ? 1 : 0));
             command.ExecuteNonQuery();
         }, ct);
 
@@ -112,7 +113,7 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
         var list = new List<Deployment>();
         using (var command = c.Command(
             $"SELECT {Columns} FROM deployments WHERE (@app IS NULL OR app = @app) ORDER BY created_at DESC LIMIT @limit",
-            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit <= 0 ? 20 : limit)))
+            ("@app", string.IsNullOrEmpty(app) ? null : app), ("@limit", limit)))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -203,13 +204,13 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
     private static List<HostStatus> ReadHosts(DbConnection c, string id)
     {
         using var command = c.Command(
-            "SELECT host, step, state, release_id, message, started_at, finished_at FROM host_steps WHERE deployment_id = @id ORDER BY step, host",
+            "SELECT host, step, state, release_id, message, started_at, finished_at, state_unknown FROM host_steps WHERE deployment_id = @id ORDER BY step, host",
             ("@id", id));
         using var reader = command.ExecuteReader();
         var hosts = new List<HostStatus>();
         while (reader.Read())
         {
-            hosts.Add(new HostStatus
+            var host = new HostStatus
             {
                 Host = reader.GetString(0),
                 Step = Vocabulary.Parse<StepKind>(reader.GetString(1)),
@@ -218,7 +219,13 @@ public sealed partial class DeploymentStore(Database db, TimeProvider clock, Rep
                 Message = reader.GetString(4),
                 StartedAt = reader.ReadTimestamp(5),
                 FinishedAt = reader.ReadTimestamp(6),
-            });
+            };
+            if (reader.GetInt32(7) != 0)
+            {
+                host.StateUnknown = true;
+            }
+
+            hosts.Add(host);
         }
 
         return hosts;

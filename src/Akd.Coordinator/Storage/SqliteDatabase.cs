@@ -22,8 +22,7 @@ public sealed class SqliteDatabase : Database
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
-        Execute(Schema.Sql);
-        SchemaUpgrades.Apply(_connection);
+        SqliteSchema.Apply(_connection);
     }
 
     public override string Engine => "sqlite";

@@ -1,7 +1,6 @@
 using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
 using Akd.Core.Manifest;
-using Akd.Manifest;
 using Akd.Core.Releases;
 
 namespace Akd.Agent.Tests.Releases;
@@ -15,60 +14,46 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
 {
     private const string A = "0.1.0-20261101T000000Z";
     private const string B = "0.2.0-20261102T000000Z";
-    private readonly string _root = Directory.CreateTempSubdirectory("akd-activate-").FullName;
-    private readonly Outbox _outbox = new();
-    private readonly ReleaseLayout _layout;
+    private readonly ScratchApp _app = new("akd-activate-");
     private readonly AppManifest _manifest;
-    private readonly AgentOptions _options;
 
     public ReleaseActivatorRollbackTests()
     {
-        _options = new AgentOptions { DataDir = _root, StopGracePeriod = TimeSpan.FromSeconds(5) };
-        _manifest = ManifestLoader.Parse($"""
+        _manifest = ScratchApp.Manifest($"""
             app: hello
             deploy:
-              path: {_root}/app
+              path: {_app.Root}/app
               run: ["sleep", "300"]
             health:
               command: ["test", "-f", "healthy"]
               timeout: 2s
               interval: 100ms
-            """, "akd.yaml", null, null);
-        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
-        _layout.EnsureCreated();
+            """);
     }
 
-    public void Dispose()
-    {
-        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
-        {
-            ProcessGroups.Send(pid, ProcessSignals.SigKill);
-        }
-
-        Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _app.Dispose();
 
     [Fact(Timeout = 60_000)]
     public async Task ActivateAsync_NewReleaseUnhealthyAndThePreviousOneToo_RecordsRolledBackUnhealthyAndSaysSo()
     {
         // Arrange: A went live healthy; since then something broke it (its health file is gone).
         Release(A, healthy: true);
-        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
-        File.Delete(Path.Combine(_layout.ReleaseDir(A), "healthy"));
+        await _app.Activator(_manifest).ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        File.Delete(Path.Combine(_app.Layout.ReleaseDir(A), "healthy"));
         Release(B, healthy: false);
 
         // Act
-        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => Activator().ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => _app.Activator(_manifest).ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
 
         // Assert: the host is back on A and runs it, but nobody is told A is fine.
-        Assert.Equal(A, _layout.CurrentReleaseId());
+        Assert.Equal(A, _app.Layout.CurrentReleaseId());
         Assert.Equal(
             [(A, "deployed"), (B, "failed"), (A, "rolled-back-unhealthy")],
-            _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+            _app.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.True(failure.Output.RolledBack);
         Assert.Contains($"health check of {B} failed", failure.Message);
         Assert.Contains($"rolled back to {A}, but it is not healthy either", failure.Message);
-        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
+        Assert.True(RunState.Read(_app.Layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
     }
 
     [Fact(Timeout = 60_000)]
@@ -76,14 +61,14 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
     {
         // Arrange
         Release(A, healthy: true);
-        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        await _app.Activator(_manifest).ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
         Release(B, healthy: false);
 
         // Act
-        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => Activator().ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => _app.Activator(_manifest).ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None));
 
         // Assert
-        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _app.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.EndsWith($"; rolled back to {A}", failure.Message);
     }
 
@@ -92,11 +77,11 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
     {
         // Arrange: A is live; B never becomes healthy, and the step is cancelled (or passes its deadline) during B's check.
         Release(A, healthy: true);
-        await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
+        await _app.Activator(_manifest).ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
         Release(B, healthy: false);
         using var cancel = new CancellationTokenSource();
-        var activation = Activator().ActivateAsync(B, Env, "d-2", "deployed", cancel.Token);
-        while (_layout.CurrentReleaseId() != B)
+        var activation = _app.Activator(_manifest).ActivateAsync(B, Env, "d-2", "deployed", cancel.Token);
+        while (_app.Layout.CurrentReleaseId() != B)
         {
             await Task.Delay(20);
         }
@@ -106,10 +91,10 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
         var failure = await Assert.ThrowsAsync<ActivationFailedException>(() => activation);
 
         // Assert
-        Assert.Equal(A, _layout.CurrentReleaseId());
-        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(A, _app.Layout.CurrentReleaseId());
+        Assert.Equal([(A, "deployed"), (B, "failed"), (A, "rolled-back")], _app.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
         Assert.Contains("the step was cancelled or passed its deadline", failure.Message);
-        Assert.True(RunState.Read(_layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
+        Assert.True(RunState.Read(_app.Layout.SharedDir) is { Pid: { } pid } state && state.ReleaseId == A && ProcessSignals.IsAlive(pid));
     }
 
     [Fact(Timeout = 60_000)]
@@ -122,27 +107,21 @@ public sealed class ReleaseActivatorRollbackTests : IDisposable
         foreach (var (id, n) in ids.Select((id, n) => (id, n)))
         {
             Release(id, healthy: true);
-            await Activator().ActivateAsync(id, Env, $"d-{n}", "deployed", CancellationToken.None);
+            await _app.Activator(_manifest).ActivateAsync(id, Env, $"d-{n}", "deployed", CancellationToken.None);
         }
 
         // Assert: the five newest are on disk, current is the last and a rollback goes to the one before.
-        Assert.Equal(ids[2..], _layout.ListReleases());
-        Assert.Equal(ids[6], _layout.CurrentReleaseId());
-        Assert.Equal(ids[5], _layout.RollbackTargetId());
-        Assert.Equal(ids.Select(id => (id, "deployed")), _layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal(ids[2..], _app.Layout.ListReleases());
+        Assert.Equal(ids[6], _app.Layout.CurrentReleaseId());
+        Assert.Equal(ids[5], _app.Layout.RollbackTargetId());
+        Assert.Equal(ids.Select(id => (id, "deployed")), _app.Layout.ReadRevisions().Select(r => (r.ReleaseId, r.Result)));
     }
 
     private static Dictionary<string, string> Env => new() { ["PORT"] = "4000" };
 
-    private ReleaseActivator Activator()
-    {
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
-        return new ReleaseActivator(_layout, _manifest, AppRunners.For(_manifest, reporter, _options, Akd.Agent.Sandbox.AppSandbox.AsAgent(_layout.SharedDir)), new HttpClient(), TimeProvider.System, reporter);
-    }
-
     private void Release(string id, bool healthy)
     {
-        var dir = Directory.CreateDirectory(_layout.ReleaseDir(id)).FullName;
+        var dir = Directory.CreateDirectory(_app.Layout.ReleaseDir(id)).FullName;
         if (healthy)
         {
             File.WriteAllText(Path.Combine(dir, "healthy"), "");

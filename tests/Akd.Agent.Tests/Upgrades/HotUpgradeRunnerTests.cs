@@ -1,10 +1,10 @@
 using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
 using Akd.Agent.Sandbox;
+using Akd.Agent.Tests.Releases;
 using Akd.Agent.Upgrades;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
-using Akd.Manifest;
 
 namespace Akd.Agent.Tests.Upgrades;
 
@@ -18,22 +18,16 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     private const string A = "0.1.0-20261101T000000Z";
     private const string B = "0.2.0-20261102T000000Z";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("akd-hot-runner-").FullName;
-    private readonly Outbox _outbox = new();
-    private readonly HttpClient _http = new();
+    private readonly ScratchApp _app = new("akd-hot-runner-");
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _app.Dispose();
 
     [Fact(Timeout = 60_000)]
     public async Task ActivateAsync_HotUnderTheSystemdRunner_RefusesSayingTheSystemdRunnerRestarts()
     {
         // Arrange: 0.1.0 runs; the build made a relup from 0.1.0, so only the runner stands in the way.
         var (activator, layout) = Activator(UpgradeMode.Hot, reporter => new SystemdAppRunner(
-            "counter", Path.Combine(_root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
+            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
         new RunState(A, Environment.ProcessId, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }).Write(layout.SharedDir);
 
         // Act
@@ -53,7 +47,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     {
         // Arrange
         var (activator, layout) = Activator(UpgradeMode.Auto, reporter => new SystemdAppRunner(
-            "counter", Path.Combine(_root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
+            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
         using var vm = System.Diagnostics.Process.Start("sleep", "300");
         new RunState(A, vm.Id, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }).Write(layout.SharedDir);
 
@@ -65,7 +59,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
         vm.Kill();
         Assert.Contains(
             "upgrade: restart (the systemd app runner restarts the app's unit (hot upgrades need the detached runner: --app-runner detached))",
-            Logs());
+            _app.Logs());
     }
 
     [Fact(Timeout = 60_000)]
@@ -88,7 +82,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     public void RunnerBlocker_ReleaseScriptRunners_AllowHotUpgrades()
     {
         // Arrange
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
+        var reporter = TestMetrics.Reporter(_app.Outbox, "s1");
 
         // Act
         var mix = ReleaseActivator.RunnerBlocker(new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(5)));
@@ -99,36 +93,15 @@ public sealed class HotUpgradeRunnerTests : IDisposable
         Assert.Null(distillery);
     }
 
-    private List<string> Logs()
-    {
-        var lines = new List<string>();
-        while (_outbox.Reader.TryRead(out var message))
-        {
-            if (message.Log is { } log)
-            {
-                lines.Add(log.Line);
-            }
-        }
-
-        return lines;
-    }
-
     private (ReleaseActivator Activator, ReleaseLayout Layout) Activator(UpgradeMode mode, Func<StepReporter, IAppRunner> runner)
     {
-        var manifest = ManifestLoader.Parse($$"""
+        var manifest = ScratchApp.Manifest($$"""
             app: counter
             deploy:
-              path: {{_root}}/app
+              path: {{_app.Root}}/app
               upgrade: {{mode.ToString().ToLowerInvariant()}}
             health: { http: "http://127.0.0.1:4000/health", timeout: 5s }
-            """, "akd.yaml", null, null);
-        var layout = new ReleaseLayout(Path.Combine(_root, "app"));
-        layout.EnsureCreated();
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
-        var activator = new ReleaseActivator(layout, manifest, runner(reporter), _http, TimeProvider.System, reporter)
-        {
-            Upgrade = new HotUpgradePolicy(mode, "0.1.0", []),
-        };
-        return (activator, layout);
+            """);
+        return (_app.Activator(manifest, runner, new HotUpgradePolicy(mode, "0.1.0", [])), _app.Layout);
     }
 }

@@ -55,6 +55,30 @@ public sealed class JsonTests
         Assert.All(json, j => Assert.DoesNotContain("stepKind", j));
     }
 
+    [Fact]
+    public void Format_AgentAndHostReleasesWithEnums_TheJsonOfBeforeTheirEnums()
+    {
+        // Arrange
+        var agent = new AgentInfo { Name = "web-1", State = AgentState.Offline, AgentVersion = "0.1.0" };
+        var host = new HostReleases { Host = "web-1", State = HostAnswer.Ok, Releases = new ReleasesOutput { CurrentReleaseId = "0.2.0-x" } };
+        var kept = new KeptRelease { ReleaseId = "0.2.0-x" };
+        kept.SetLastResult("hot-upgraded 0.1.0 -> 0.2.0");
+        host.Releases.Releases.Add(kept);
+
+        // Act
+        var json = (Cli.Output.Json.Format(agent), Cli.Output.Json.Format(host));
+
+        // Assert
+#pragma warning disable CS0612 // the messages as a coordinator before these enums sent them: text fields only
+        var olderAgent = new AgentInfo { Name = "web-1", StateText = "offline", AgentVersion = "0.1.0" };
+        var olderHost = new HostReleases { Host = "web-1", StateText = "ok", Releases = new ReleasesOutput { CurrentReleaseId = "0.2.0-x" } };
+        olderHost.Releases.Releases.Add(new KeptRelease { ReleaseId = "0.2.0-x", LastResultText = "hot-upgraded 0.1.0 -> 0.2.0" });
+#pragma warning restore CS0612
+        Assert.Equal((Before23.Format(olderAgent), Before23.Format(olderHost)), json);
+        using var printed = System.Text.Json.JsonDocument.Parse(json.Item2);
+        Assert.Equal("hot-upgraded 0.1.0 -> 0.2.0", printed.RootElement.GetProperty("releases").GetProperty("releases")[0].GetProperty("lastResult").GetString());
+    }
+
     private static string Field(string json, string name) =>
         System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty(name).GetString()!;
 }

@@ -147,4 +147,18 @@ public sealed class AgentRegistryTests
         Assert.True(result.NoAnswer);
         Assert.Equal("agent web-1 reconnected without the step (it restarted)", result.Error);
     }
+
+    [Fact]
+    public void DeadlineOf_StepResultMarginConfigured_TheStepsDeadlinePlusThatMargin()
+    {
+        // Arrange
+        using var h = new CoordinatorHarness();
+        h.Options.StepResultMargin = TimeSpan.FromSeconds(30);
+
+        // Act
+        var deadline = h.Registry.DeadlineOf(new StepCommand { StepId = "s1", DeadlineSeconds = 60 });
+
+        // Assert
+        Assert.Equal(TimeSpan.FromSeconds(90), deadline);
+    }
 }

@@ -164,14 +164,35 @@ public sealed class DashboardPagesTests
     }
 
     [Fact]
+    public void Json_StateEvents_SayWhetherTheDeploymentEndedAndWhichHostBuiltSoThePageSpellsNoStateWord()
+    {
+        // Arrange
+        var events = new[]
+        {
+            new DeploymentEvent { Kind = EventKind.Deployment, DeploymentState = DeploymentState.Cancelled, At = Now() },
+            new DeploymentEvent { Kind = EventKind.Deployment, DeploymentState = DeploymentState.Cancelling, At = Now() },
+            new DeploymentEvent { Kind = EventKind.Step, Step = StepKind.Build, StepState = StepState.Succeeded, Host = "build-1", At = Now() },
+            new DeploymentEvent { Kind = EventKind.Step, Step = StepKind.Activate, StepState = StepState.Succeeded, Host = "web-1", At = Now() },
+        };
+
+        // Act
+        var json = events.Select(e => System.Text.Json.JsonDocument.Parse(LiveEvents.Json(e)).RootElement).ToList();
+
+        // Assert
+        Assert.Equal([true, false, false, false], json.Select(j => j.GetProperty("ended").GetBoolean()));
+        Assert.Equal([false, false, true, false], json.Select(j => j.GetProperty("builtBy").GetBoolean()));
+        Assert.Equal("cancelled", json[0].GetProperty("state").GetString());
+    }
+
+    [Fact]
     public void FleetPage_AgentsOfEachRunner_RunnerColumnSaysHowEachHostRunsApps()
     {
         // Arrange: one host with transient systemd units, one with detached processes, one agent from before protocol 2.2.
         var agents = new[]
         {
-            new AgentInfo { Name = "web-1", State = "online", Hostname = "host-a", Toolchain = new Toolchain { AppRunner = "systemd" }, LastSeen = Now() },
-            new AgentInfo { Name = "web-2", State = "online", Hostname = "host-b", Toolchain = new Toolchain { AppRunner = "detached" }, LastSeen = Now() },
-            new AgentInfo { Name = "web-3", State = "offline", Hostname = "host-c", LastSeen = Now() },
+            new AgentInfo { Name = "web-1", State = AgentState.Online, Hostname = "host-a", Toolchain = new Toolchain { AppRunner = "systemd" }, LastSeen = Now() },
+            new AgentInfo { Name = "web-2", State = AgentState.Online, Hostname = "host-b", Toolchain = new Toolchain { AppRunner = "detached" }, LastSeen = Now() },
+            new AgentInfo { Name = "web-3", State = AgentState.Offline, Hostname = "host-c", LastSeen = Now() },
         };
         var html = new Html();
 

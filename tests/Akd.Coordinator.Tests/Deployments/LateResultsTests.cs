@@ -75,7 +75,7 @@ public sealed class LateResultsTests
         using var h = new CoordinatorHarness();
         var id = await NewDeploymentAsync(h, "web-1", StepState.Running);
         await h.Journal.RecordHostAsync(id, "web-1", StepKind.Activate, StepState.Failed, "",
-            "agent web-1 disconnected during the step and did not come back within 20s (the host's state is unknown)", CancellationToken.None);
+            "agent web-1 disconnected during the step and did not come back within 20s", CancellationToken.None, stateUnknown: true);
         await h.Journal.FinishAsync(id, DeploymentState.Failed, "web-1: agent web-1 disconnected", CancellationToken.None);
         var ended = CoordinatorHarness.Row(await h.GetAsync(id, CancellationToken.None), "web-1", StepKind.Activate).FinishedAt;
         await Task.Delay(10);

@@ -98,6 +98,58 @@ public sealed class WireVocabularyTests
 #pragma warning restore CS0612
     }
 
+    [Fact]
+    public void Completed_AgentsAndReleasesWithEnumsOnly_OlderAkdctlReadsTheWordsItAlwaysPrintedAndNewerReadsOlderText()
+    {
+        // Arrange: what the coordinator builds (enums only), and what an older coordinator sends (text only).
+        var agents = new ListAgentsResponse { Agents = { new AgentInfo { Name = "web-1", State = AgentState.Online }, new AgentInfo { Name = "web-2", State = AgentState.Offline } } };
+        var releases = new ListReleasesResponse { Hosts = { new HostReleases { Host = "web-1", State = HostAnswer.Ok }, new HostReleases { Host = "web-2", State = HostAnswer.Offline } } };
+#pragma warning disable CS0612 // the text fields an older akdctl and coordinator read and write
+        var older = new ListReleasesResponse { Hosts = { new HostReleases { Host = "web-3", StateText = "error" } } };
+
+        // Act
+        var sentAgents = ListAgentsResponse.Parser.ParseFrom(WireVocabulary.Completed(agents).ToByteArray());
+        var sentReleases = ListReleasesResponse.Parser.ParseFrom(WireVocabulary.Completed(releases).ToByteArray());
+        WireVocabulary.Complete(older);
+
+        // Assert
+        Assert.Equal(["online", "offline"], sentAgents.Agents.Select(a => a.StateText));
+        Assert.Equal(["ok", "offline"], sentReleases.Hosts.Select(h => h.StateText));
+        Assert.Equal(HostAnswer.Error, older.Hosts[0].State);
+        Assert.False(WireVocabulary.TextOnly(sentAgents.Agents[0]).HasState);
+        Assert.Equal("", agents.Agents[0].StateText);
+#pragma warning restore CS0612
+    }
+
+    [Fact]
+    public void Complete_KeptReleasesBetweenProtocol23And24_ResultWordsSurviveBothWaysAndUnknownWordsStayText()
+    {
+        // Arrange: what a 2.4 agent reads from revisions.log, and what a 2.3 agent sends (text only).
+        var fromNew = new ReleasesOutput();
+        foreach (var words in new[] { "hot-upgraded 0.1.0 -> 0.2.0", "rolled-back-unhealthy", "deployed by capistrano", "released by hand", "" })
+        {
+            var kept = new KeptRelease();
+            kept.SetLastResult(words);
+            fromNew.Releases.Add(kept);
+        }
+
+#pragma warning disable CS0612 // what a 2.3 agent writes and reads
+        var fromOld = new AgentMessage { Result = new StepResult { Releases = new ReleasesOutput { Releases = { new KeptRelease { LastResultText = "hot-downgraded 0.2.0 -> 0.1.0" } } } } };
+
+        // Act
+        var sent = AgentMessage.Parser.ParseFrom(WireVocabulary.Completed(new AgentMessage { Result = new StepResult { Releases = fromNew } }).ToByteArray());
+        WireVocabulary.Complete(fromOld);
+
+        // Assert: a 2.3 reader gets the words; a 2.4 reader of a 2.3 agent gets the enum and the detail.
+        Assert.Equal(["hot-upgraded 0.1.0 -> 0.2.0", "rolled-back-unhealthy", "deployed by capistrano", "released by hand", ""], sent.Result.Releases.Releases.Select(k => k.LastResultText));
+        Assert.Equal(["hot-upgraded 0.1.0 -> 0.2.0", "rolled-back-unhealthy", "deployed by capistrano", "released by hand", ""], fromNew.Releases.Select(k => k.ResultWords()));
+        Assert.Equal((RevisionResult.Deployed, "by capistrano"), (fromNew.Releases[2].LastResult, fromNew.Releases[2].LastResultDetail));
+        Assert.False(fromNew.Releases[3].HasLastResult);
+        var old = fromOld.Result.Releases.Releases[0];
+        Assert.Equal((RevisionResult.HotDowngraded, "0.2.0 -> 0.1.0"), (old.LastResult, old.LastResultDetail));
+#pragma warning restore CS0612
+    }
+
 #pragma warning disable CS0612 // a 2.2 build knows only the text fields
     private static Deployment OlderDeployment()
     {

@@ -6,7 +6,6 @@ using Akd.Coordinator.Tests.Storage;
 using Akd.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Akd.Coordinator.Tests.Security;
 
@@ -23,25 +22,18 @@ public sealed class SharedAuthorityTests(PostgresCluster cluster)
         // Arrange: hold the CA lock, so both replicas are provably waiting on it when it is let go.
         await using var db = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
         using var other = db.OtherCoordinator();
-        await using var holder = new NpgsqlConnection(db.ConnectionString);
-        await holder.OpenAsync();
-        await PostgresSessions.ExecuteAsync(holder, $"SELECT pg_advisory_lock({SharedCaStore.LockKey})");
+        await using var holder = await AdvisoryLockHolder.TakeAsync(db.ConnectionString!, SharedCaStore.LockKey);
         var starting = new[] { (db, "a"), (other, "b") }.Select(r => Task.Run(() => PkiOf(r.Item1, r.Item2))).ToArray();
-        while (await PostgresSessions.ScalarAsync<long>(holder, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") < 2)
-        {
-            Assert.DoesNotContain(starting, t => t.IsFaulted);
-            await Task.Delay(20);
-        }
 
         // Act
-        await PostgresSessions.ExecuteAsync(holder, $"SELECT pg_advisory_unlock({SharedCaStore.LockKey})");
-        var (a, b) = (await starting[0], await starting[1]);
+        var started = await holder.ReleaseWhenAllWaitAsync(starting);
+        var (a, b) = (started[0], started[1]);
 
         // Assert: one CA, on both replicas' disks as its certificate only; each server certificate names its own replica.
         try
         {
             Assert.Equal(a.Authority.Fingerprint, b.Authority.Fingerprint);
-            Assert.Equal(1, await PostgresSessions.ScalarAsync<long>(holder, "SELECT count(*) FROM coordinator_ca"));
+            Assert.Equal(1, await holder.ScalarAsync<long>("SELECT count(*) FROM coordinator_ca"));
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(a.Directory, "ca.crt")), await File.ReadAllTextAsync(Path.Combine(b.Directory, "ca.crt")));
             Assert.False(File.Exists(Path.Combine(a.Directory, "ca.key")));
             Assert.False(File.Exists(Path.Combine(b.Directory, "ca.key")));

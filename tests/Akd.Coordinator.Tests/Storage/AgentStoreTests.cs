@@ -26,7 +26,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
     private static AgentStore StoreOf(TempDatabase db, string id) => new(db.Database, TimeProvider.System, new ReplicaIdentity(id));
 
-    private static async Task<List<(string Name, string State)>> StatesAsync(TempDatabase db) =>
+    private static async Task<List<(string Name, AgentState State)>> StatesAsync(TempDatabase db) =>
         (await db.Agents.ListAsync(CancellationToken.None)).Select(x => (x.Name, x.State)).ToList();
 
     [SkippableTheory(Timeout = 30_000)]
@@ -43,7 +43,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
         // Assert
         var agent = Assert.Single(agents);
-        Assert.Equal("online", agent.State);
+        Assert.Equal(AgentState.Online, agent.State);
         Assert.Equal("1.15.2", agent.Toolchain.Elixir);
         Assert.Equal("staging", agent.Labels["env"]);
         Assert.Equal("host-web-1", agent.Hostname);
@@ -86,7 +86,6 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
         await db.Agents.UpsertOnlineAsync(Hello("web-2", "1.14.0"), CancellationToken.None);
         await db.Agents.UpsertOnlineAsync(Hello("build-1", "1.14.0"), CancellationToken.None);
-        await db.Agents.MarkAsync("web-2", "draining", CancellationToken.None);
 
         // Act
         var marked = await db.Agents.MarkOfflineAfterRestartAsync(DateTimeOffset.UtcNow - LiveFor, CancellationToken.None);
@@ -95,7 +94,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         // Assert
         Assert.Equal(2, marked);
         Assert.Equal(["build-1", "web-2"], agents.Select(a => a.Name));
-        Assert.All(agents, a => Assert.Equal("offline", a.State));
+        Assert.All(agents, a => Assert.Equal(AgentState.Offline, a.State));
     }
 
     [SkippableTheory(Timeout = 30_000)]
@@ -111,7 +110,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
         // Assert
         Assert.Equal(2, marked);
-        Assert.Equal([("web-1", "offline"), ("web-2", "online"), ("web-3", "offline")], await StatesAsync(db));
+        Assert.Equal([("web-1", AgentState.Offline), ("web-2", AgentState.Online), ("web-3", AgentState.Offline)], await StatesAsync(db));
     }
 
     [SkippableTheory(Timeout = 30_000)]
@@ -127,7 +126,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
         // Assert
         Assert.Equal(1, marked);
-        Assert.Equal([("web-1", "online"), ("web-2", "online"), ("web-3", "offline")], await StatesAsync(db));
+        Assert.Equal([("web-1", AgentState.Online), ("web-2", AgentState.Online), ("web-3", AgentState.Offline)], await StatesAsync(db));
     }
 
     [SkippableTheory(Timeout = 30_000)]
@@ -141,10 +140,10 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         await b.UpsertOnlineAsync(Hello("web-1", ""), CancellationToken.None);
 
         // Act
-        await a.MarkAsync("web-1", "offline", CancellationToken.None);
+        await a.MarkAsync("web-1", AgentState.Offline, CancellationToken.None);
 
         // Assert
-        Assert.Equal([("web-1", "online")], await StatesAsync(db));
+        Assert.Equal([("web-1", AgentState.Online)], await StatesAsync(db));
         Assert.Equal("b", (await a.ReplicasAsync(CancellationToken.None))["web-1"]);
     }
 

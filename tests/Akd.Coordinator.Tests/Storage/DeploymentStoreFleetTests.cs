@@ -1,7 +1,6 @@
 using Akd.Contracts.V1;
 using Akd.Coordinator.Storage;
 using Akd.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Tests.Storage;
@@ -91,20 +90,14 @@ public sealed class DeploymentStoreFleetTests(PostgresCluster cluster)
         var dir = Directory.CreateTempSubdirectory("akd-coord-old-").FullName;
         try
         {
-            using (var first = new SqliteConnection($"Data Source={Path.Combine(dir, "akd.db")};Pooling=False"))
-            {
-                first.Open();
-                using var create = first.CreateCommand();
-                create.CommandText = """
+            StoreSchema.CreateOldSqlite(dir, """
                     CREATE TABLE deployments (id TEXT PRIMARY KEY, app TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,
                         state TEXT NOT NULL, actor TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT, manifest_sha256 TEXT NOT NULL,
                         manifest_yaml TEXT NOT NULL, source_sha256 TEXT NOT NULL, artifact_sha256 TEXT NOT NULL DEFAULT '',
                         version TEXT NOT NULL DEFAULT '', release_id TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '');
                     INSERT INTO deployments(id, app, environment, strategy, state, actor, created_at, finished_at, manifest_sha256, manifest_yaml, source_sha256)
                     VALUES ('d-old', 'hello', '', 'remote-build', 'succeeded', 'alice', '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:01:00.0000000Z', 'ab', 'app: hello', '');
-                    """;
-                create.ExecuteNonQuery();
-            }
+                    """);
 
             // Act
             using var upgraded = new SqliteDatabase(Options.Create(new CoordinatorOptions { DataDir = dir }));

@@ -1,6 +1,5 @@
 using Akd.Coordinator.Storage;
 using Akd.Testing;
-using Npgsql;
 
 namespace Akd.Coordinator.Tests.Storage;
 
@@ -16,27 +15,19 @@ public sealed class PostgresMigrationsTests(PostgresCluster cluster)
         var connectionString = cluster.ConnectionString(database);
         try
         {
-            await using var holder = new NpgsqlConnection(connectionString);
-            await holder.OpenAsync();
-            await PostgresSessions.ExecuteAsync(holder, $"SELECT pg_advisory_lock({PostgresMigrations.LockKey})");
+            await using var holder = await AdvisoryLockHolder.TakeAsync(connectionString, PostgresMigrations.LockKey);
             var starting = Enumerable.Range(0, 2).Select(_ => Task.Run(() => new PostgresDatabase(connectionString))).ToArray();
-            while (await PostgresSessions.ScalarAsync<long>(holder, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") < 2)
-            {
-                Assert.DoesNotContain(starting, t => t.IsFaulted);
-                await Task.Delay(20);
-            }
 
             // Act
-            await PostgresSessions.ExecuteAsync(holder, $"SELECT pg_advisory_unlock({PostgresMigrations.LockKey})");
-            var started = await Task.WhenAll(starting);
+            var started = await holder.ReleaseWhenAllWaitAsync(starting);
 
             // Assert
             try
             {
                 Assert.Equal(PostgresMigrations.All.Count, started.Sum(d => d.AppliedMigrations));
-                Assert.Equal(PostgresMigrations.All.Count, await PostgresSessions.ScalarAsync<long>(holder, "SELECT count(*) FROM schema_migrations"));
-                Assert.Equal(PostgresMigrations.All[^1].Version, await PostgresSessions.ScalarAsync<int>(holder, "SELECT max(version) FROM schema_migrations"));
-                Assert.Equal(1, await PostgresSessions.ScalarAsync<long>(holder, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'deployments'"));
+                Assert.Equal(PostgresMigrations.All.Count, await holder.ScalarAsync<long>("SELECT count(*) FROM schema_migrations"));
+                Assert.Equal(PostgresMigrations.All[^1].Version, await holder.ScalarAsync<int>("SELECT max(version) FROM schema_migrations"));
+                Assert.Equal(1, await holder.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_name = 'deployments'"));
             }
             finally
             {

@@ -137,6 +137,42 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         }
     }
 
+    [RequiresToolFact("dpkg-deb", "dpkg", root: true, Timeout = TestTimeoutMs)]
+    public async Task Purge_AppsRunningFromTheRoot_StopsThemAndNoOtherProcess()
+    {
+        // Arrange: real processes as the agent would have left them in this root: one working from the data dir as
+        // another user, one with RELEASE_ROOT there, one under an absolute deploy.path (only AKD_DEPLOY_PATH says it is
+        // an app); and two that are not this root's apps: one in the root without the marker, one marked for a deploy
+        // path outside the root (another agent's app on this host).
+        AssertBuilt();
+        using var cts = new CancellationTokenSource(TestTimeoutMs);
+        using var root = await DisposableRoot.CreateAsync(cts.Token);
+        await InstallAsync(root, packages.Dir, packages.Version, cts.Token);
+        var release = Directory.CreateDirectory(root.Combine("var/lib/akd-agent/apps/hello/releases/0.1.0-r1")).FullName;
+        var shop = root.Combine("srv/shop");
+        var shopRelease = Directory.CreateDirectory(Path.Combine(shop, "releases/0.2.0-r1")).FullName;
+        var other = Directory.CreateDirectory(root.Combine("srv/other")).FullName;
+        using var asAppUser = Sleep(release, [], asNobody: true);
+        using var releaseRoot = Sleep("/", new() { ["RELEASE_ROOT"] = release });
+        using var absolute = Sleep(shopRelease, new() { ["AKD_DEPLOY_PATH"] = shop });
+        using var unmarked = Sleep(other, []);
+        using var elsewhere = Sleep("/", new() { ["AKD_DEPLOY_PATH"] = "/srv/not-in-this-root" });
+
+        // Act
+        var purge = await root.DpkgAsync(cts.Token, ["--purge", .. PackagesFixture.Packages]);
+        output.WriteLine($"$ dpkg --purge -> exit {purge.ExitCode}\n{purge.Output}");
+
+        // Assert
+        Assert.Equal(0, purge.ExitCode);
+        foreach (var (what, app) in new[] { ("as the app's user", asAppUser), ("RELEASE_ROOT", releaseRoot), ("absolute deploy.path", absolute) })
+        {
+            Assert.True(await ExitsAsync(app.Process, cts.Token), $"the app ({what}) still runs after the purge");
+        }
+
+        Assert.False(unmarked.Process.HasExited, "a process in the root that is no app was stopped");
+        Assert.False(elsewhere.Process.HasExited, "an app outside the root was stopped");
+    }
+
     private void AssertBuilt()
     {
         Assert.True(packages.Failure is null, packages.Failure);
@@ -177,6 +213,39 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         }
 
         return new KilledOnDispose(Process.Start(startInfo) ?? throw new InvalidOperationException("could not start akd-coordinator"));
+    }
+
+    /// <summary>A real long-running process working from <paramref name="workingDirectory"/> with <paramref name="env"/> added.</summary>
+    private static KilledOnDispose Sleep(string workingDirectory, Dictionary<string, string> env, bool asNobody = false)
+    {
+        string[] command = asNobody ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "600"] : ["sleep", "600"];
+        var startInfo = new ProcessStartInfo(command[0]) { UseShellExecute = false, WorkingDirectory = workingDirectory };
+        foreach (var argument in command.Skip(1))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in env)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        return new KilledOnDispose(Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {command[0]}"));
+    }
+
+    private static async Task<bool> ExitsAsync(Process process, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static bool CanConnect(int port)

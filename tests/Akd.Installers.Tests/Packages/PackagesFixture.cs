@@ -28,6 +28,9 @@ public sealed class PackagesFixture : IAsyncLifetime
 
     public string UpgradeDir => Path.Combine(_work.FullName, "2");
 
+    /// <summary>The programs the packages were made of (<c>agent/</c>, <c>coordinator/</c>, <c>cli/</c>): install.sh --from installs them as they are.</summary>
+    public string PublishDir { get; private set; } = "";
+
     /// <summary>What the build printed, for the tests' output.</summary>
     public string BuildLog { get; private set; } = "";
 
@@ -44,7 +47,7 @@ public sealed class PackagesFixture : IAsyncLifetime
             return; // every test that uses the packages is skipped, with the reason.
         }
 
-        var publishDir = Environment.GetEnvironmentVariable("AKD_TEST_PUBLISH_DIR") is { Length: > 0 } keep
+        var publishDir = PublishDir = Environment.GetEnvironmentVariable("AKD_TEST_PUBLISH_DIR") is { Length: > 0 } keep
             ? keep
             : Path.Combine(_work.FullName, "publish");
         var published = File.Exists(Path.Combine(publishDir, "agent", "akd-agent"));

@@ -79,12 +79,12 @@
         state.textContent = e.state;
         fact('version', e.version);
         fact('release', e.releaseId);
-        if (e.state === 'succeeded' || e.state === 'failed' || e.state === 'cancelled') fact('ended', e.when);
+        if (e.ended) fact('ended', e.when);
       } else if (e.kind === 'step') {
         hostRow(e);
         timelineItem(e);
         // The build step's host is the agent that built the release.
-        if (e.step === 'build' && e.state === 'succeeded') fact('built-by', e.host);
+        if (e.builtBy) fact('built-by', e.host);
       } else if (e.kind === 'progress') {
         timelineItem(e);
       } else {

@@ -1,14 +1,16 @@
+using Akd.Agent.Artifacts;
 using Akd.Agent.Peers;
 using Akd.Contracts.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
-namespace Akd.Agent.Artifacts;
+namespace Akd.Agent.Delivery;
 
 /// <summary>
 /// Gets a release onto a target for its activation: from the cache, where a prefetch during the build may have
 /// put it (cut-through), from peers and the coordinator (peer-to-peer, with a peer port), or else downloaded from
-/// the coordinator; says where its bytes came from.
+/// the coordinator; says where its bytes came from. Above both halves of delivery: the coordinator's (Artifacts/)
+/// and the swarm's (Peers/, which keeps its pieces in the artifact cache).
 /// </summary>
 public sealed class ReleaseFetch(ArtifactClient artifacts, ArtifactPrefetcher prefetcher, SwarmDownload swarm, IOptions<AgentOptions> options)
 {
