@@ -62,20 +62,20 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         foreach (var name in names)
         {
             await a.UpsertOnlineAsync(Hello(name, ""), CancellationToken.None);
-            await a.MarkAsync(name, "offline", CancellationToken.None);
+            await a.MarkAsync(name, AgentState.Offline, CancellationToken.None);
         }
 
         await b.UpsertOnlineAsync(Hello("web-b", ""), CancellationToken.None);
-        await b.MarkAsync("web-b", "offline", CancellationToken.None);
+        await b.MarkAsync("web-b", AgentState.Offline, CancellationToken.None);
 
         // Act: every one beats at once through a, web-b too (it moved to b: a's heartbeat for it is stale).
         await Task.WhenAll(names.Append("web-b").Select(n => a.HeartbeatAsync(n, CancellationToken.None)));
 
         // Assert
         var states = await StatesAsync(db);
-        Assert.All(states.Where(s => s.Name != "web-b"), s => Assert.Equal("online", s.State));
+        Assert.All(states.Where(s => s.Name != "web-b"), s => Assert.Equal(AgentState.Online, s.State));
         Assert.Equal(301, states.Count);
-        Assert.Equal("offline", states.Single(s => s.Name == "web-b").State);
+        Assert.Equal(AgentState.Offline, states.Single(s => s.Name == "web-b").State);
     }
 
     [SkippableTheory(Timeout = 30_000)]
