@@ -14,7 +14,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN] [--name NAME]
+Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN | --join-file FILE] [--name NAME]
                   [--prefix DIR] [--self-contained] [--native] [--from DIR]
                   [--root DIR] [--enable]
 
@@ -25,6 +25,9 @@ Usage: install.sh [--agent] [--coordinator [URL]] [--cli] [--join TOKEN] [--name
   --join TOKEN      the agent enrolls with this join token on its first start
                     (akdctl agents join-token prints one); kept in
                     /etc/akd/agent.env, readable by root and the akd group
+  --join-file FILE  the same, read from FILE's first line ("-": standard input),
+                    so the token is not on this script's command line, where
+                    any user of the server can read it (ps, /proc)
   --name NAME       the agent's name (default: this host's name)
   --cli             install akdctl
                     (with none of the three, all are installed)
@@ -84,6 +87,17 @@ while [[ $# -gt 0 ]]; do
     --join)
       [[ $# -ge 2 && -n "$2" ]] || die "--join needs a token"
       join_token="$2"
+      shift
+      ;;
+    --join-file)
+      [[ $# -ge 2 && -n "$2" ]] || die "--join-file needs a file (or - for standard input)"
+      if [[ "$2" == "-" ]]; then
+        IFS= read -r join_token || [[ -n "$join_token" ]] || die "--join-file -: nothing on standard input"
+      else
+        [[ -f "$2" && -r "$2" ]] || die "--join-file: $2 is not a readable file"
+        IFS= read -r join_token <"$2" || [[ -n "$join_token" ]] || die "--join-file: $2 is empty"
+      fi
+      join_token="${join_token%$'\r'}"
       shift
       ;;
     --name)

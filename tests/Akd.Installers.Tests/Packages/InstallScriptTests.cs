@@ -25,6 +25,7 @@ public sealed class InstallScriptTests(PackagesFixture packages, ITestOutputHelp
         using var root = await DisposableRoot.CreateAsync(cts.Token);
         using var systemctl = new FakeSystemctl();
         var coordinatorData = Directory.CreateTempSubdirectory("akd-install-coordinator-");
+        var operatorFiles = Directory.CreateTempSubdirectory("akd-install-operator-");
         var port = Ports.Free();
         var url = $"https://127.0.0.1:{port}";
         using var coordinator = ManagedProcess.Start(
@@ -37,13 +38,18 @@ public sealed class InstallScriptTests(PackagesFixture packages, ITestOutputHelp
             var token = Assert.Single(printed.Split('\n', StringSplitOptions.TrimEntries), line => line.StartsWith("akdj1.", StringComparison.Ordinal));
             var secret = token.Split('.')[2];
 
+            // The token from a file (0600, outside the root), as an operator should pass it: not on the command line.
+            var tokenFile = Path.Combine(operatorFiles.FullName, "join.token");
+            await File.WriteAllTextAsync(tokenFile, token + "\n", cts.Token);
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
             // Act: install, then run the installed agent as its installed unit would.
             var script = Path.Combine(RepoRoot.Path, "installers", "install.sh");
             var install = await Tool.RunAsync(
                 script,
-                ["--agent", "--coordinator", url, "--join", token, "--name", name, "--root", root.Path, "--from", packages.PublishDir, "--enable"],
+                ["--agent", "--coordinator", url, "--join-file", tokenFile, "--name", name, "--root", root.Path, "--from", packages.PublishDir, "--enable"],
                 ToolTimeout, cts.Token, new Dictionary<string, string> { ["PATH"] = systemctl.Path, ["LANG"] = "C.UTF-8" });
-            output.WriteLine($"$ install.sh --agent --join ... --root {root.Path} -> exit {install.ExitCode}\n{install.Output}");
+            output.WriteLine($"$ install.sh --agent --join-file ... --root {root.Path} -> exit {install.ExitCode}\n{install.Output}");
             Assert.Equal(0, install.ExitCode);
 
             var gid = Assert.Single(root.UserEntries("akd"), line => line.StartsWith("group:", StringComparison.Ordinal)).Split(':')[3];
@@ -100,6 +106,7 @@ public sealed class InstallScriptTests(PackagesFixture packages, ITestOutputHelp
             output.WriteLine(coordinator.Output);
             coordinator.Kill();
             coordinatorData.Delete(recursive: true);
+            operatorFiles.Delete(recursive: true);
         }
     }
 
