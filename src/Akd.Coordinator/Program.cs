@@ -39,12 +39,8 @@ if (builder.AddDashboard(out var dashboard) is { } dashboardRefusal)
     return 2;
 }
 
-builder.WebHost.ConfigureKestrel((context, kestrel) =>
+builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    var network = context.Configuration.GetSection("Coordinator").Get<CoordinatorOptions>() ?? new CoordinatorOptions();
-    kestrel.Limits.Http2.InitialStreamWindowSize = network.Http2StreamWindowBytes;
-    kestrel.Limits.Http2.InitialConnectionWindowSize = network.Http2ConnectionWindowBytes;
-    kestrel.Limits.MaxResponseBufferSize = network.ResponseBufferBytes;
     // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
     // Detect dead agent connections even when no message flows.
@@ -71,6 +67,14 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.StepResultMargin >= TimeSpan.Zero && o.PingTimeout > TimeSpan.Zero && o.DeploymentListLimit > 0,
         "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .ValidateOnStart();
+// Flow control from the validated options (one binding of the Coordinator section, as for gRPC below).
+builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+    .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((kestrel, coordinator) =>
+    {
+        kestrel.Limits.Http2.InitialStreamWindowSize = coordinator.Value.Http2StreamWindowBytes;
+        kestrel.Limits.Http2.InitialConnectionWindowSize = coordinator.Value.Http2ConnectionWindowBytes;
+        kestrel.Limits.MaxResponseBufferSize = coordinator.Value.ResponseBufferBytes;
+    });
 builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
     .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((grpc, coordinator) => grpc.MaxReceiveMessageSize = coordinator.Value.MaxReceiveMessageBytes);
 builder.Services.AddGrpc(grpc =>
