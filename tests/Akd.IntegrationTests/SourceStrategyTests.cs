@@ -7,7 +7,8 @@ namespace Akd.IntegrationTests;
 
 /// <summary>
 /// Strategy <c>source</c> ("asdf on production"): the web agent gets the working tree, compiles it in
-/// the new release with the real mix, and runs it with <c>mix run --no-halt</c>, detached. The agent's
+/// the new release with the real mix, and runs it with <c>mix run --no-halt --no-compile --no-deps-check</c>, detached
+/// (as a user of its own where the agent runs as root, as CI does). The agent's
 /// PATH starts with a FAKE asdf (asdf cannot be installed here) that records its calls and runs the
 /// system's tools. The tests share one fleet and one deployed app; each asserts only what it deployed.
 /// </summary>
@@ -31,7 +32,10 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var asdf = Path.Combine(_fakeBin, "asdf");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fakes", "fake-asdf"), asdf);
-        File.SetUnixFileMode(asdf, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(asdf, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        // The app runs `asdf exec mix` as its own user (CI runs as root): it must reach the fake, as a real asdf's installs.
+        File.SetUnixFileMode(_fakeBin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         _fakeAsdfEnv = new Dictionary<string, string>
         {
             ["PATH"] = $"{_fakeBin}:{Environment.GetEnvironmentVariable("PATH")}",
@@ -125,7 +129,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(
             [
                 "plugin list", "plugin add erlang", "plugin add elixir", "install", "installed erlang 25.3", "installed elixir 1.14.0-otp-25",
-                "exec mix deps.get --only prod", RanUnderToolVersions, "exec mix compile", RanUnderToolVersions, "exec mix run --no-halt", RanUnderToolVersions,
+                "exec mix deps.get --only prod", RanUnderToolVersions, "exec mix compile", RanUnderToolVersions, "exec mix run --no-halt --no-compile --no-deps-check", RanUnderToolVersions,
             ],
             calls);
         Assert.Equal(["erlang 25.3", "elixir 1.14.0-otp-25"], File.ReadAllLines(AsdfCalls + ".installs"));

@@ -44,6 +44,12 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         File.Delete(PidFile);
         await File.AppendAllTextAsync(LogFile,
             $"==== {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'} starting {Path.GetFileName(releaseDir)}: {Display(program)} ====\n", ct).ConfigureAwait(false);
+        if (Sandbox.User is { } user)
+        {
+            // The app appends its output as its own user: the log is the agent's, writable by the app's group.
+            File.SetUnixFileMode(LogFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            FileOwnership.Chown(LogFile, UserSwitching.AgentUid, user.Gid);
+        }
 
         var environment = env.ToDictionary(p => p.Key, p => (string?)p.Value);
         foreach (var (key, value) in command.ExtraEnv)

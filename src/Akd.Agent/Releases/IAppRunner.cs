@@ -42,19 +42,27 @@ internal static class AppRunners
     public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox)
     {
         var isCommand = manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null;
+        var appCommand = isCommand ? AppCommand.For(manifest, options, sandbox) : null;
+        if (appCommand is { FromSource: true, Toolchain: Toolchain.Asdf } && sandbox.User is { } user
+            && AppMixHome.AsdfDataDir(appCommand.ExtraEnv) is var asdf && !AppMixHome.OthersCanRead(asdf))
+        {
+            reporter.Log($"warning: {user.Name} cannot read the asdf installs in {asdf}: keep them where every user may read them (ASDF_DATA_DIR=/opt/asdf, say), or `asdf exec` fails as the app's user");
+        }
+
         if (UsesSystemd(options))
         {
-            var command = isCommand ? AppCommand.For(manifest, options) : null;
+            var command = appCommand;
             return new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options),
                 command is null ? Foreground(manifest) : command.For, sandbox, reporter, options.StopGracePeriod)
             {
                 ExtraEnv = command?.ExtraEnv ?? new Dictionary<string, string?>(),
-                ReleaseWritable = command?.FromSource == true,
+                // A source app run as the agent's user may still compile into its release (a deploy.run without --no-compile).
+                ReleaseWritable = command?.FromSource == true && sandbox.User is null,
             };
         }
 
         return isCommand
-            ? new CommandAppRunner(AppCommand.For(manifest, options), SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
+            ? new CommandAppRunner(appCommand!, SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
             : manifest.Build.Tool == BuildTool.Distillery
                 ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
                 : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };

@@ -11,6 +11,8 @@ namespace Akd.Agent.Sandbox;
 /// one per app and deploy path), the app's VM, its <c>bin/APP</c> commands and its release hooks run through
 /// <c>setpriv</c> as that user; it reads its releases, writes only its <c>shared/</c> and each release's
 /// <c>tmp/</c> (and distillery's <c>var/</c>), and cannot enter another app's deploy path or the agent's files.
+/// A <c>source</c> app too: the agent compiles its release, the app runs it with <c>mix run --no-compile</c>
+/// from a MIX_HOME of its own (<see cref="AppMixHome"/>); its build hooks stay the agent's, as the build is.
 /// </summary>
 internal sealed class AppSandbox
 {
@@ -48,12 +50,6 @@ internal sealed class AppSandbox
     public static async Task<AppSandbox> ForAsync(AppManifest manifest, AgentOptions options, StepReporter reporter, CancellationToken ct)
     {
         var layout = new ReleaseLayout(DeployPath.Resolve(manifest, options));
-        if (manifest.Strategy == DeployStrategy.Source)
-        {
-            reporter.Log("the source strategy's app runs as the agent's own user: mix needs the agent's MIX_HOME and build caches at run time");
-            return AsAgent(layout.SharedDir);
-        }
-
         var mode = UserSwitching.Detect(options);
         if (mode is UserSwitchingMode.Off or UserSwitchingMode.Unavailable)
         {
