@@ -211,6 +211,9 @@ build() {
 root="$(stage akd-agent)"
 install -D -m 0755 -- "$publish_dir/agent/akd-agent" "$root/usr/bin/akd-agent"
 install -D -m 0644 -- "$script_dir/systemd/akd-agent.service" "$root/lib/systemd/system/akd-agent.service"
+# The root helper that makes missing app users for the agent (it runs as akd, and useradd needs root).
+install -D -m 0644 -- "$script_dir/systemd/akd-app-user.socket" "$root/lib/systemd/system/akd-app-user.socket"
+install -D -m 0644 -- "$script_dir/systemd/akd-app-user@.service" "$root/lib/systemd/system/akd-app-user@.service"
 install -D -m 0644 -- "$script_dir/agent.example.json" "$root/usr/share/akd-agent/agent.example.json"
 manual akd-agent akd-agent.8
 scripts akd-agent

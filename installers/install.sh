@@ -266,12 +266,16 @@ ensure_config_dir() {
 
 # The units are the ones the .deb packages ship, which run /usr/bin/PROGRAM; this installer links
 # its programs into $bin_dir instead (/usr/bin belongs to dpkg), so only ExecStart='s path differs.
+# A second argument names the program when it is not the unit's own (akd-app-user@.service runs akd-agent);
+# a unit that runs nothing (a .socket) is copied as it is.
 install_unit() {
-  local unit="$1" program="${1%.service}" dir="$root$unit_dir"
+  local unit="$1" program="${2:-${1%.service}}" dir="$root$unit_dir"
   printf '==> installing %s\n' "$dir/$unit"
   mkdir -p -- "$dir"
   sed "s#^ExecStart=/usr/bin/$program #ExecStart=$bin_dir/$program #" -- "$script_dir/systemd/$unit" >"$dir/$unit.new"
-  grep -q "^ExecStart=$bin_dir/$program " -- "$dir/$unit.new" || die "$unit: no ExecStart=/usr/bin/$program to point at $bin_dir"
+  if [[ "$unit" != *.socket ]]; then
+    grep -q "^ExecStart=$bin_dir/$program " -- "$dir/$unit.new" || die "$unit: no ExecStart=/usr/bin/$program to point at $bin_dir"
+  fi
   chmod 0644 -- "$dir/$unit.new"
   chown 0:0 -- "$dir/$unit.new"
   mv -- "$dir/$unit.new" "$dir/$unit"
@@ -281,6 +285,8 @@ install_unit() {
 # KillMode=process keeps the apps it runs alive across this restart.
 restart_if_running() {
   local unit="$1"
+  # A listening socket stays as it is: each connection starts its service afresh.
+  [[ "$unit" == *.service ]] || return 0
   if systemctl is-active --quiet -- "$unit"; then
     printf '==> restarting %s\n' "$unit"
     systemctl try-restart -- "$unit"
@@ -303,7 +309,10 @@ fi
 if [[ "$want_agent" == "true" ]]; then
   publish "src/Akd.Agent/Akd.Agent.csproj" "agent" "akd-agent" "${agent_args[@]}"
   install_unit "akd-agent.service"
-  units+=("akd-agent.service")
+  # The root helper that makes missing app users: the agent runs as akd, and useradd needs root.
+  install_unit "akd-app-user.socket"
+  install_unit "akd-app-user@.service" "akd-agent"
+  units+=("akd-agent.service" "akd-app-user.socket")
   config="$root$config_dir"
   if [[ ! -e "$config/agent.json" && -n "$coordinator_url" ]]; then
     install -m 0640 -o 0 -g "$(service_gid)" /dev/null "$config/agent.json"

@@ -139,6 +139,13 @@ public sealed class AgentOptions
     public string AppRunner { get; set; } = "auto";
 
     /// <summary>
+    /// The socket of the packaged root helper (<c>akd-app-user.socket</c>, group akd) that makes a missing app user
+    /// for an agent that is not root: <c>useradd</c> needs root. Used only when the agent is not root and the socket
+    /// exists; as root the agent runs <c>useradd</c> itself.
+    /// </summary>
+    public string AppUserSocket { get; set; } = "/run/akd-app-user.sock";
+
+    /// <summary>
     /// An artifact or source archive may unpack to at most this many times its own size (at least
     /// 64 MiB), so a small upload cannot fill the host's disk.
     /// </summary>

@@ -17,6 +17,12 @@ if (args is ["--version"])
     return 0;
 }
 
+if (args is ["--create-app-user"])
+{
+    // The root helper's one verb (akd-app-user@.service): stdin and stdout are a connection from the agent.
+    return await Akd.Agent.Sandbox.AppUserHelper.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, CancellationToken.None);
+}
+
 Dictionary<string, string?> flags;
 try
 {
@@ -53,6 +59,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => o.MetricsPort is >= 0 and <= 65535, "--metrics-port must be a TCP port (0: no metrics endpoint)")
     .Validate(o => o.RenewAt is > 0.1 and < 1, "Agent:RenewAt must be between 0.1 and 1")
     .Validate(o => o.AppRunner is "auto" or "systemd" or "detached", "--app-runner must be auto, systemd or detached")
+    .Validate(o => Path.IsPathFullyQualified(o.AppUserSocket), "Agent:AppUserSocket must be an absolute path")
     .Validate(o => o.PeerPort is >= 0 and <= 65535, "--peer-port must be a TCP port (0: no peer-to-peer delivery)")
     .Validate(o => o.SessionEndPause >= TimeSpan.Zero, "Agent:SessionEndPause must be >= 0")
     .ValidateOnStart();

@@ -86,6 +86,56 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("--data-dir " + dataDir, execStart);
     }
 
+    [RequiresToolFact("systemd-analyze", "systemd", Timeout = TestTimeoutMs)]
+    public async Task Verify_AppUserHelperUnits_ReportNothingAboutEither()
+    {
+        // Arrange: the socket and its template service side by side under their own names (Accept=yes: the
+        // socket names the template by its own name).
+        var program = File.Exists("/bin/true") ? "/bin/true" : "/usr/bin/true";
+        var dir = _tempDir.CreateSubdirectory($"helper-{Guid.NewGuid():N}").FullName;
+        var paths = new List<string>();
+        foreach (var unit in new[] { "akd-app-user.socket", "akd-app-user@.service" })
+        {
+            var text = await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit));
+            paths.Add(Path.Combine(dir, unit));
+            await File.WriteAllTextAsync(paths[^1], unit.EndsWith(".service", StringComparison.Ordinal) ? UnitFile.WithExecStartProgram(text, program) : text);
+        }
+
+        // Act
+        var analyze = SystemdAnalyze.FindExecutable() ?? throw new InvalidOperationException(SystemdAnalyze.InstallHint);
+        using var cts = new CancellationTokenSource(VerifyTimeout);
+        var result = await Tool.RunAsync(analyze, ["verify", .. paths], VerifyTimeout, cts.Token,
+            new Dictionary<string, string> { ["SYSTEMD_COLORS"] = "0", ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" });
+        output.WriteLine($"$ {analyze} verify {string.Join(' ', paths)} -> exit {result.ExitCode}\n{result.Output}");
+
+        // Assert
+        Assert.DoesNotContain(result.Lines, line => line.Contains("akd-app-user", StringComparison.Ordinal));
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Parse_AppUserHelperUnits_OnlyTheAkdGroupConnectsAndTheHelperKeepsOnlyChown()
+    {
+        // Arrange
+        var socket = UnitFile.Parse(await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-app-user.socket")));
+        var service = UnitFile.Parse(await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-app-user@.service")));
+
+        // Assert: root and the akd group may connect, each connection its own helper.
+        Assert.Equal(["/run/akd-app-user.sock"], socket.Values("Socket", "ListenStream"));
+        Assert.Equal(["root", "akd", "0660", "yes"],
+            new[] { "SocketUser", "SocketGroup", "SocketMode", "Accept" }.Select(key => Assert.Single(socket.Values("Socket", key))));
+
+        // Assert: the helper's one verb, reading the connection, root with CAP_CHOWN alone, no network.
+        Assert.Equal(["/usr/bin/akd-agent --create-app-user"], service.Values("Service", "ExecStart"));
+        Assert.Equal(["socket"], service.Values("Service", "StandardInput"));
+        Assert.Equal(["socket"], service.Values("Service", "StandardOutput"));
+        Assert.Equal(["CAP_CHOWN"], service.Values("Service", "CapabilityBoundingSet"));
+        Assert.Equal(["yes"], service.Values("Service", "NoNewPrivileges"));
+        Assert.Equal(["yes"], service.Values("Service", "PrivateNetwork"));
+        Assert.Equal(["strict"], service.Values("Service", "ProtectSystem"));
+        Assert.Equal(["/etc"], service.Values("Service", "ReadWritePaths"));
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Parse_AgentUnit_StopsOnlyTheAgentProcess()
     {

@@ -63,13 +63,7 @@ internal sealed class AppSandbox
         var user = await UnixUsers.FindAsync(name, ct).ConfigureAwait(false);
         if (user is null)
         {
-            if (mode != UserSwitchingMode.Root)
-            {
-                throw new StepFailedException(
-                    $"user {name} does not exist and only root can create it; create it once with: useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {name}");
-            }
-
-            user = await UnixUsers.CreateAsync(name, reporter.Log, ct).ConfigureAwait(false);
+            user = await CreateUserAsync(name, mode, options, reporter, ct).ConfigureAwait(false);
         }
 
         if (user.Uid == 0 || user.Uid == UserSwitching.AgentUid)
@@ -79,6 +73,40 @@ internal sealed class AppSandbox
 
         reporter.Log($"{manifest.App} runs as user {user.Name} (uid {user.Uid}, gid {user.Gid})");
         return new AppSandbox(user, layout.SharedDir);
+    }
+
+    /// <summary>
+    /// A missing app user: root makes it with useradd; an agent with capabilities alone asks the packaged root helper
+    /// (akd-app-user.socket), which makes only <c>akd-app-*</c> names; otherwise the operator makes it once.
+    /// </summary>
+    private static async Task<AppUser> CreateUserAsync(string name, UserSwitchingMode mode, AgentOptions options, StepReporter reporter, CancellationToken ct)
+    {
+        if (mode == UserSwitchingMode.Root)
+        {
+            return await UnixUsers.CreateAsync(name, reporter.Log, ct).ConfigureAwait(false);
+        }
+
+        var command = $"useradd --system --user-group --no-create-home --home-dir /nonexistent --shell {AppUserHelper.NoLogin} --comment '{AppUserHelper.Comment}' {name}";
+        if (!AppUserHelperClient.IsInstalled(options.AppUserSocket))
+        {
+            throw new StepFailedException(
+                $"user {name} does not exist and only root can create it; enable the helper (systemctl enable --now akd-app-user.socket) or create it once with: {command}");
+        }
+
+        if (!AppUserHelper.IsAppUserName(name))
+        {
+            throw new StepFailedException($"user {name} does not exist, and the app user helper makes only akd-app-* users; create it once with: {command}");
+        }
+
+        reporter.Log($"asking the app user helper ({options.AppUserSocket}) for user {name}");
+        try
+        {
+            return await AppUserHelperClient.CreateAsync(options.AppUserSocket, name, ct).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new StepFailedException(ex.Message);
+        }
     }
 
     /// <summary>The same program, run as the app's user: setuid/setgid in the child (ProcessStartInfo has no uid).</summary>

@@ -9,7 +9,11 @@ internal static class UnixUsers
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The user's uid and primary gid, or null when there is no such user.</summary>
-    public static async Task<AppUser?> FindAsync(string name, CancellationToken ct)
+    public static async Task<AppUser?> FindAsync(string name, CancellationToken ct) =>
+        (await FindEntryAsync(name, ct).ConfigureAwait(false))?.User;
+
+    /// <summary>The user's passwd entry, or null when there is no such user.</summary>
+    public static async Task<PasswdEntry?> FindEntryAsync(string name, CancellationToken ct)
     {
         var (result, stdout) = await ProcessRunner.CaptureAsync(
             new ProcessSpec("getent", ["passwd", name]) { Timeout = CommandTimeout }, ct).ConfigureAwait(false);
@@ -20,10 +24,10 @@ internal static class UnixUsers
 
         // name:x:uid:gid:gecos:home:shell
         var fields = stdout.Trim().Split(':');
-        return fields.Length >= 4
+        return fields.Length >= 7
             && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
             && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var gid)
-            ? new AppUser(name, uid, gid)
+            ? new PasswdEntry(new AppUser(name, uid, gid), fields[4], fields[6])
             : null;
     }
 
@@ -33,7 +37,7 @@ internal static class UnixUsers
     /// </summary>
     public static async Task<AppUser> CreateAsync(string name, Action<string> log, CancellationToken ct)
     {
-        var spec = new ProcessSpec("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment", "akd app", name])
+        var spec = new ProcessSpec("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", AppUserHelper.NoLogin, "--comment", AppUserHelper.Comment, name])
         {
             Timeout = CommandTimeout,
         };
@@ -56,3 +60,6 @@ internal static class UnixUsers
         throw new InvalidOperationException($"useradd {name} failed with exit code {result.ExitCode}: {string.Join(' ', output).Trim()}");
     }
 }
+
+/// <summary>What the agent reads of a passwd entry.</summary>
+internal sealed record PasswdEntry(AppUser User, string Comment, string Shell);

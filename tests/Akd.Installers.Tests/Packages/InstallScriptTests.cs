@@ -63,7 +63,15 @@ public sealed class InstallScriptTests(PackagesFixture packages, ITestOutputHelp
             Assert.Equal(shipped.Replace("ExecStart=/usr/bin/akd-agent ", "ExecStart=/usr/local/bin/akd-agent ", StringComparison.Ordinal), unitText);
             Assert.Equal("/opt/akd/agent/akd-agent", new FileInfo(root.Combine("usr/local/bin/akd-agent")).LinkTarget);
             Assert.True(File.Exists(root.Combine("opt/akd/agent/akd-agent")));
-            Assert.Equal([$"--root={root.Path} enable -- {Unit}"], systemctl.Calls);
+            Assert.Equal([$"--root={root.Path} enable -- {Unit} akd-app-user.socket"], systemctl.Calls);
+
+            // The app user helper: its socket as shipped, its service running the linked agent.
+            Assert.Equal(await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-app-user.socket"), cts.Token),
+                await File.ReadAllTextAsync(root.Combine("etc/systemd/system/akd-app-user.socket"), cts.Token));
+            Assert.Equal(
+                (await File.ReadAllTextAsync(InstallerFiles.SystemdUnit("akd-app-user@.service"), cts.Token))
+                    .Replace("ExecStart=/usr/bin/akd-agent ", "ExecStart=/usr/local/bin/akd-agent ", StringComparison.Ordinal),
+                await File.ReadAllTextAsync(root.Combine("etc/systemd/system/akd-app-user@.service"), cts.Token));
 
             // The config names the coordinator and the agent; the token is in agent.env only, root's and the akd group's.
             using (var config = JsonDocument.Parse(await File.ReadAllTextAsync(root.Combine("etc/akd/agent.json"), cts.Token)))

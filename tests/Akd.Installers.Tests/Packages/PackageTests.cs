@@ -59,7 +59,7 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
             Assert.Contains(packages.Upstream, result.Output);
         }
 
-        foreach (var unit in new[] { "akd-agent.service", "akd-coordinator.service" })
+        foreach (var unit in new[] { "akd-agent.service", "akd-coordinator.service", "akd-app-user.socket", "akd-app-user@.service" })
         {
             Assert.Equal(
                 await File.ReadAllTextAsync(InstallerFiles.SystemdUnit(unit), cts.Token),
