@@ -64,7 +64,7 @@ internal sealed class AppSandbox
         var name = manifest.Deploy.User is { Length: > 0 } configured
             ? configured
             : AppUser.DefaultName(manifest.App, layout.Root, DeployPath.IsDefault(manifest, options));
-        var user = await UnixUsers.FindAsync(name, ct).ConfigureAwait(false);
+        var user = await UnixUsers.FindAsync(name, options.LocalCommandTimeout, ct).ConfigureAwait(false);
         if (user is null)
         {
             if (mode != UserSwitchingMode.Root)
@@ -73,7 +73,7 @@ internal sealed class AppSandbox
                     $"user {name} does not exist and only root can create it; create it once with: useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {name}");
             }
 
-            user = await UnixUsers.CreateAsync(name, reporter.Log, ct).ConfigureAwait(false);
+            user = await UnixUsers.CreateAsync(name, options.LocalCommandTimeout, reporter.Log, ct).ConfigureAwait(false);
         }
 
         if (user.Uid == 0 || user.Uid == UserSwitching.AgentUid)

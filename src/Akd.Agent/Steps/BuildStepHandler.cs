@@ -17,7 +17,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
     internal async Task<BuildOutput> RunAsync(StepCommand command, StepContext step, CancellationToken ct)
     {
         var (manifest, reporter) = (step.Manifest, step.Reporter);
-        var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App));
+        var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App), options.Value, step.Clock);
         var source = command.Build.Source;
         reporter.Phase(Phase.Source, "fetching the source");
         switch (source?.FromCase)

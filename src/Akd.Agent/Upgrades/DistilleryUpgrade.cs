@@ -31,7 +31,7 @@ internal sealed class DistilleryUpgrade(StepReporter reporter)
         {
             WorkingDirectory = request.RunningRoot,
             Environment = Env(request),
-            Timeout = request.Timeout + TimeSpan.FromSeconds(30),
+            Timeout = request.Timeout + request.RpcBootTime,
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
         });
         reporter.Log($"$ bin/{request.App} upgrade {request.ToVsn}");
@@ -68,7 +68,7 @@ internal sealed class DistilleryUpgrade(StepReporter reporter)
     private async Task<string?> PrepareAsync(HotUpgradeRequest request, CancellationToken ct)
     {
         using var eval = new ReleaseEval();
-        var spec = eval.Spec(request, "", PrepareExpression(request), request.Timeout, TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, "", PrepareExpression(request), request.Timeout);
         reporter.Log($"$ {eval.Tool} <release_handler: {request.ToVsn} unpacked in the running node>");
         var answer = new StringBuilder();
         string? verdict = null;

@@ -20,7 +20,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
     public async Task<HotUpgradeResult> ApplyAsync(HotUpgradeRequest request, CancellationToken ct)
     {
         using var eval = new ReleaseEval();
-        var spec = eval.Spec(request, ErlangExpression(request), Expression(request), request.Timeout, TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, ErlangExpression(request), Expression(request), request.Timeout);
         reporter.Log($"$ {eval.Tool} <release_handler: {request.FromVsn} -> {request.ToVsn}>");
         return await RunAsync(spec, eval.Tool, request, ct).ConfigureAwait(false);
     }
@@ -147,7 +147,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
         using var eval = new ReleaseEval();
         var erlang = $"io:format(\"~p~n\", [release_handler:remove_release({ErlCall.Literal(request.ToVsn)})]).";
         var elixir = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
-        var spec = eval.Spec(request, erlang, elixir, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, erlang, elixir, request.HousekeepingTimeout);
         reporter.Log($"$ {eval.Tool} <release_handler:remove_release {request.ToVsn}>");
         await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
     }

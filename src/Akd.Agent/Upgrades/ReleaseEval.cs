@@ -16,12 +16,15 @@ internal sealed class ReleaseEval : IDisposable
 
     /// <param name="erlang">Erlang forms for erl_call (ending in <c>.</c>).</param>
     /// <param name="elixir">The same in Elixir, for <c>bin/APP rpc</c>.</param>
-    /// <param name="timeout">How long the evaluation may take; the rpc fallback gets <paramref name="rpcExtra"/> more to boot its VM.</param>
-    public ProcessSpec Spec(HotUpgradeRequest request, string erlang, string elixir, TimeSpan timeout, TimeSpan rpcExtra)
+    /// <param name="timeout">
+    /// How long the evaluation may take; erl_call's process gets the request's <see cref="HotUpgradeRequest.ErlCallMargin"/> more, the rpc
+    /// fallback its <see cref="HotUpgradeRequest.RpcBootTime"/> more to boot its VM.
+    /// </param>
+    public ProcessSpec Spec(HotUpgradeRequest request, string erlang, string elixir, TimeSpan timeout)
     {
         var erlCall = request.ReleaseRpcOnly ? null : ErlCall.Find(request.RunningRoot);
-        var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, timeout, _home, request.Sandbox.User))
-            ?? HotUpgrader.RpcSpec(request.RunningRoot, request.App, request.Env, elixir, timeout + rpcExtra);
+        var spec = (erlCall is null ? null : ErlCall.Spec(erlCall, request.RunningRoot, request.Env, erlang, timeout, request.ErlCallMargin, _home, request.Sandbox.User))
+            ?? HotUpgrader.RpcSpec(request.RunningRoot, request.App, request.Env, elixir, timeout + request.RpcBootTime);
         Tool = Path.GetFileName(spec.FileName);
         return request.Sandbox.Wrap(spec);
     }

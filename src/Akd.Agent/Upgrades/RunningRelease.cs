@@ -55,7 +55,7 @@ internal static class RunningRelease
         try
         {
             using var eval = new ReleaseEval();
-            var spec = eval.Spec(request, erlang, elixir, request.Timeout, TimeSpan.FromSeconds(30));
+            var spec = eval.Spec(request, erlang, elixir, request.Timeout);
             string? answer = null;
             await ProcessRunner.RunAsync(spec, line =>
             {
