@@ -20,19 +20,11 @@ internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions opti
         {
             case SourceSpec.FromOneofCase.Archive:
                 var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
-                try
+                await SourceArchive.UnpackAsync(async token =>
                 {
                     await using var file = File.OpenRead(archive);
-                    await SafeExtractor.ExtractAsync(file, targetDir, ct, options.UnpackLimits(file.Length)).ConfigureAwait(false);
-                }
-                catch (UnsafeArchiveException ex)
-                {
-                    throw new StepFailedException($"refused the source archive: {ex.Message}");
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new StepFailedException($"the source archive is not a readable tar.gz: {ex.Message}");
-                }
+                    await SafeExtractor.ExtractAsync(file, targetDir, token, options.UnpackLimits(file.Length)).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
 
                 reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked");
                 break;

@@ -1,4 +1,3 @@
-using System.Text;
 using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
@@ -70,25 +69,12 @@ internal sealed class DistilleryUpgrade(StepReporter reporter)
         using var eval = new ReleaseEval();
         var spec = eval.Spec(request, "", PrepareExpression(request), request.Timeout);
         reporter.Log($"$ {eval.Tool} <release_handler: {request.ToVsn} unpacked in the running node>");
-        var answer = new StringBuilder();
-        string? verdict = null;
         try
         {
-            var result = await ProcessRunner.RunAsync(spec, line =>
-            {
-                if (line.Text.StartsWith(Marker, StringComparison.Ordinal))
-                {
-                    verdict = line.Text[Marker.Length..];
-                }
-                else
-                {
-                    answer.AppendLine(line.Text);
-                    reporter.Output(line);
-                }
-            }, ct).ConfigureAwait(false);
+            var (result, verdict, answer) = await ReleaseEval.RunAsync(spec, Marker, reporter, ct).ConfigureAwait(false);
             return verdict == "unpacked" ? null
                 : $"telling release_handler that {request.ToVsn} is unpacked failed: {eval.Tool} " +
-                  (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+                  (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer}";
         }
         catch (ProcessStartException ex)
         {

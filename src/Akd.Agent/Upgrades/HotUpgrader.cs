@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
@@ -27,23 +26,12 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
     private async Task<HotUpgradeResult> RunAsync(ProcessSpec spec, string tool, HotUpgradeRequest request, CancellationToken ct)
     {
-        var answer = new StringBuilder();
-        string? verdict = null;
         ProcessResult result;
+        string? verdict;
+        string answer;
         try
         {
-            result = await ProcessRunner.RunAsync(spec, line =>
-            {
-                if (line.Text.StartsWith(Marker, StringComparison.Ordinal))
-                {
-                    verdict = line.Text[Marker.Length..];
-                }
-                else
-                {
-                    answer.AppendLine(line.Text);
-                    reporter.Output(line);
-                }
-            }, ct).ConfigureAwait(false);
+            (result, verdict, answer) = await ReleaseEval.RunAsync(spec, Marker, reporter, ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {
@@ -57,7 +45,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
         var detail = verdict is not null && verdict.StartsWith("error ", StringComparison.Ordinal)
             ? verdict[6..]
-            : $"{tool} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+            : $"{tool} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer}";
         return new HotUpgradeResult(false, detail);
     }
 

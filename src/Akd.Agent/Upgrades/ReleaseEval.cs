@@ -1,3 +1,5 @@
+using System.Text;
+using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
 namespace Akd.Agent.Upgrades;
@@ -27,6 +29,35 @@ internal sealed class ReleaseEval : IDisposable
             ?? HotUpgrader.RpcSpec(request.RunningRoot, request.App, request.Env, elixir, timeout + request.RpcBootTime);
         Tool = Path.GetFileName(spec.FileName);
         return request.Sandbox.Wrap(spec);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="spec"/>: the line starting with <paramref name="marker"/> is the code's verdict (the rest of
+    /// that line, kept out of the step log); every other line goes to the step log and into the answer, which a failure quotes.
+    /// </summary>
+    /// <exception cref="ProcessStartException">The tool could not be started.</exception>
+    public static async Task<(ProcessResult Result, string? Verdict, string Answer)> RunAsync(
+        ProcessSpec spec, string marker, StepReporter reporter, CancellationToken ct)
+    {
+        var answer = new StringBuilder();
+        string? verdict = null;
+        var result = await ProcessRunner.RunAsync(spec, line =>
+        {
+            if (line.Text.StartsWith(marker, StringComparison.Ordinal))
+            {
+                verdict = line.Text[marker.Length..];
+            }
+            else
+            {
+                lock (answer)
+                {
+                    answer.AppendLine(line.Text);
+                }
+
+                reporter.Output(line);
+            }
+        }, ct).ConfigureAwait(false);
+        return (result, verdict, answer.ToString().Trim());
     }
 
     public void Dispose()
