@@ -94,6 +94,7 @@ public sealed class AgentOptions
     /// <summary>First delay before reconnecting; doubles with jitter up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The longest pause between reconnect attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -105,9 +106,13 @@ public sealed class AgentOptions
     /// <summary>Used until the coordinator's welcome says otherwise.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Connecting to the coordinator (TCP and TLS), the join's fetch of its CA included, must end within this.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>HTTP/2 keep-alive pings detect a dead coordinator connection when nothing flows.</summary>
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a keep-alive ping may go unanswered before the connection is dropped and redialled.</summary>
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Attempts for one artifact download or upload before the step fails; downloads resume where they stopped.</summary>
@@ -124,6 +129,57 @@ public sealed class AgentOptions
     /// before SIGKILL. Also how long a <c>command</c> app's process group gets after SIGTERM.
     /// </summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After SIGKILL, how long the agent waits to see an app's VM (or process group) gone before it goes on.</summary>
+    public TimeSpan KillWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a release's start command may run: <c>bin/APP daemon</c> (or distillery's <c>start</c>) returns once
+    /// the VM is launched, which on a busy host takes a few seconds.
+    /// </summary>
+    public TimeSpan AppStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a short command about a running app may take: a release script's <c>pid</c>, <c>ping</c> and <c>stop</c>
+    /// (each boots a VM of its own), a detached app's launcher, release_handler's <c>remove_release</c> after a failed hot upgrade.
+    /// </summary>
+    public TimeSpan AppCommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a detached app's launcher gets to write the app's pid to <c>shared/app.pid</c>.</summary>
+    public TimeSpan AppPidFileTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After <c>bin/APP daemon</c>, the new VM is looked for in /proc alone for this long before <c>bin/APP pid</c> may
+    /// ask it: the script boots a second VM, which would slow the new one's boot (mix releases).
+    /// </summary>
+    public TimeSpan QuietPidLookupWindow { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one <c>systemd-run</c> or <c>systemctl</c> call may take (a stop gets <see cref="StopGracePeriod"/> more).</summary>
+    public TimeSpan SystemctlTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long putting a host back on its previous release may take after its step was cancelled or passed its deadline.</summary>
+    public TimeSpan RollbackBudget { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Hot upgrades: how much longer than erl_call's own <c>-timeout</c> the agent waits for it to end.</summary>
+    public TimeSpan ErlCallMargin { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Hot upgrades: the time <c>bin/APP rpc</c> and distillery's <c>bin/APP upgrade</c> get on top of the call itself,
+    /// to boot the VM they talk to the node from.
+    /// </summary>
+    public TimeSpan ReleaseRpcBootTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long each git command of a <c>source.git</c> checkout (fetch, checkout, clean) may take.</summary>
+    public TimeSpan GitTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a quick local command may take: <c>getent</c> and <c>useradd</c> for app users, <c>git rev-parse</c>.</summary>
+    public TimeSpan LocalCommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long each toolchain probe (<c>elixir --version</c>, <c>mix --version</c>, ...) may take: each boots a VM, which on
+    /// a busy host takes seconds, and a probe cut short would report the tool missing.
+    /// </summary>
+    public TimeSpan ToolchainProbeTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Run each app as a Unix user of its own (<c>deploy.user</c>, default one per app and deploy path) where the

@@ -63,6 +63,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Validate(o => o.PeerPort is >= 0 and <= 65535, "--peer-port must be a TCP port (0: no peer-to-peer delivery)")
     .Validate(o => o.SessionEndPause >= TimeSpan.Zero, "Agent:SessionEndPause must be >= 0")
     .ValidateOnStart();
+builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentOptions>, AgentOptionsValidation>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AgentIdentity>();
 builder.Services.AddSingleton<Enroller>();
@@ -75,7 +76,7 @@ builder.Services.AddSingleton<ReleaseFetch>();
 builder.Services.AddSingleton<Akd.Agent.Peers.PeerPieces>();
 builder.Services.AddSingleton<Akd.Agent.Peers.SwarmDownload>();
 builder.Services.AddHostedService<Akd.Agent.Peers.PeerServer>();
-builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, TimeProvider.System));
+builder.Services.AddSingleton(services => new ArtifactCache(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value, services.GetRequiredService<TimeProvider>()));
 builder.Services.AddHostedService<ArtifactCacheSweeper>();
 builder.Services.AddSingleton<StepContexts>();
 builder.Services.AddSingleton<StepExecutor>();

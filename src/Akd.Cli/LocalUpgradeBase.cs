@@ -73,11 +73,7 @@ internal sealed class LocalUpgradeBase : IDisposable
 
     /// <summary>What the coordinator tells the targets; null for <c>restart</c>.</summary>
     public static UpgradePlan? PlanFor(BuiltRelease built, AppManifest manifest) =>
-        manifest.Deploy.Upgrade == UpgradeMode.Restart ? null : new UpgradePlan
-        {
-            RelupFrom = built.Upgrade?.RelupFrom ?? "",
-            Blockers = { built.Upgrade?.Blockers ?? [$"{manifest.Build.Tool} releases are cold-restarted"] },
-        };
+        BuildUpgrade.Report(built, manifest) is { } upgrade ? new UpgradePlan { RelupFrom = upgrade.RelupFrom ?? "", Blockers = { upgrade.Blockers } } : null;
 
     public void Dispose()
     {

@@ -148,6 +148,12 @@ public sealed class CoordinatorOptions
     /// <summary>How long <c>akdctl agents ping</c> waits for the agents' replies when the request names no timeout.</summary>
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>HTTP/2 keep-alive pings on every connection, so a dead agent connection is noticed even when no message flows.</summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a keep-alive ping may go unanswered before the connection is dropped.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// The largest gRPC message the coordinator accepts. Artifacts travel in chunks of <see cref="ArtifactChunkBytes"/>,
     /// manifests are refused above 256 KiB, so 4 MiB leaves room for a deploy request with a large source list and

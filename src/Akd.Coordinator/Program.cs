@@ -43,9 +43,6 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
-    // Detect dead agent connections even when no message flows.
-    kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
-    kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
 });
 
 builder.Services.AddOptions<CoordinatorOptions>()
@@ -66,14 +63,18 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.MaxReceiveMessageBytes > o.ArtifactChunkBytes, "Coordinator:MaxReceiveMessageBytes must be larger than Coordinator:ArtifactChunkBytes")
     .Validate(o => o.StepResultMargin >= TimeSpan.Zero && o.PingTimeout > TimeSpan.Zero && o.DeploymentListLimit > 0,
         "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
+    .Validate(o => o.KeepAlivePingDelay > TimeSpan.Zero && o.KeepAlivePingTimeout > TimeSpan.Zero,
+        "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
     .ValidateOnStart();
-// Flow control from the validated options (one binding of the Coordinator section, as for gRPC below).
+// Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
     .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((kestrel, coordinator) =>
     {
         kestrel.Limits.Http2.InitialStreamWindowSize = coordinator.Value.Http2StreamWindowBytes;
         kestrel.Limits.Http2.InitialConnectionWindowSize = coordinator.Value.Http2ConnectionWindowBytes;
         kestrel.Limits.MaxResponseBufferSize = coordinator.Value.ResponseBufferBytes;
+        kestrel.Limits.Http2.KeepAlivePingDelay = coordinator.Value.KeepAlivePingDelay;
+        kestrel.Limits.Http2.KeepAlivePingTimeout = coordinator.Value.KeepAlivePingTimeout;
     });
 builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
     .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((grpc, coordinator) => grpc.MaxReceiveMessageSize = coordinator.Value.MaxReceiveMessageBytes);

@@ -14,7 +14,9 @@ public sealed class StartOverlapDeployTests(ITestOutputHelper output) : OneHostF
     [Fact(Timeout = 900_000)]
     public async Task Deploy_StartOverlapSharedPort_NewVmAnswersBeforeTheOldVmStopsListening()
     {
-        // Arrange: 0.1.0 runs; its witness will write to shared/overlap.log when it stops.
+        // Arrange: 0.1.0 runs; its witness (the last child of hello's supervisor, so the first stopped, while the HTTP
+        // server still listens) will write to shared/overlap.log when it stops.
+        App.AddLastChild("{Hello.OverlapWitness, port: port}");
         var witness = Path.Combine(Host.DeployPath("hello"), "shared", "overlap.log");
         var manifest = App.WriteManifest("akd.yaml", $$"""
             app: hello

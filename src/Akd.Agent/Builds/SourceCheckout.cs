@@ -10,7 +10,7 @@ namespace Akd.Agent.Builds;
 /// archive is unpacked safely; a git source is fetched into a per-app cache that survives deploys
 /// (so a redeploy fetches only what changed) and copied from there without <c>.git</c>, <c>_build</c> and <c>deps</c>.
 /// </summary>
-internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions options)
+internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions options, TimeProvider clock)
 {
     private static readonly HashSet<string> NotCopied = new(StringComparer.Ordinal) { ".git", "_build", "deps" };
 
@@ -20,24 +20,16 @@ internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions opti
         {
             case SourceSpec.FromOneofCase.Archive:
                 var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
-                try
+                await SourceArchive.UnpackAsync(async token =>
                 {
                     await using var file = File.OpenRead(archive);
-                    await SafeExtractor.ExtractAsync(file, targetDir, ct, options.UnpackLimits(file.Length)).ConfigureAwait(false);
-                }
-                catch (UnsafeArchiveException ex)
-                {
-                    throw new StepFailedException($"refused the source archive: {ex.Message}");
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new StepFailedException($"the source archive is not a readable tar.gz: {ex.Message}");
-                }
+                    await SafeExtractor.ExtractAsync(file, targetDir, token, options.UnpackLimits(file.Length)).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
 
                 reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked");
                 break;
             case SourceSpec.FromOneofCase.Git:
-                var workspace = new SourceWorkspace(Path.Combine(options.DataDir, "sources", app));
+                var workspace = new SourceWorkspace(Path.Combine(options.DataDir, "sources", app), options, clock);
                 await workspace.LoadGitAsync(source.Git.Url, string.IsNullOrEmpty(source.Git.Ref) ? null : source.Git.Ref, reporter, ct).ConfigureAwait(false);
                 CopyTree(workspace.ProjectDir, targetDir, top: true);
                 break;

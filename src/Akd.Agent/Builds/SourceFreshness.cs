@@ -23,10 +23,11 @@ internal static class SourceFreshness
         return hashes;
     }
 
+    /// <param name="clock">The agent's clock, whose now the changed files get.</param>
     /// <returns>How many files were new or changed.</returns>
-    public static int TouchChanged(string dir, IReadOnlyDictionary<string, string> before, IReadOnlySet<string> skip)
+    public static int TouchChanged(string dir, IReadOnlyDictionary<string, string> before, IReadOnlySet<string> skip, TimeProvider clock)
     {
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var touched = 0;
         foreach (var file in Files(dir, skip))
         {

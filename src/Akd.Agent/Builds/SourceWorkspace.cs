@@ -8,7 +8,9 @@ namespace Akd.Agent.Builds;
 /// The per-app build directory on the build host. <c>_build</c> and <c>deps</c> survive between
 /// builds so a rebuild after a small change is incremental; everything else is replaced by the new source.
 /// </summary>
-internal sealed class SourceWorkspace(string root)
+/// <param name="options">The git commands' timeouts (<see cref="AgentOptions.GitTimeout"/>, <see cref="AgentOptions.LocalCommandTimeout"/>).</param>
+/// <param name="clock">The time a changed source file gets (<see cref="SourceFreshness"/>).</param>
+internal sealed class SourceWorkspace(string root, AgentOptions options, TimeProvider clock)
 {
     private static readonly HashSet<string> Kept = new(StringComparer.Ordinal) { "_build", "deps" };
 
@@ -25,7 +27,7 @@ internal sealed class SourceWorkspace(string root)
             await SafeExtractor.ExtractAsync(file, ProjectDir, ct, limits).ConfigureAwait(false);
         }
 
-        SourceFreshness.TouchChanged(ProjectDir, before, Kept);
+        SourceFreshness.TouchChanged(ProjectDir, before, Kept, clock);
     }
 
     /// <summary>Clones or fetches <paramref name="url"/> and checks out <paramref name="gitRef"/> (branch, tag or commit).</summary>
@@ -52,7 +54,7 @@ internal sealed class SourceWorkspace(string root)
         foreach (var candidate in candidates)
         {
             var (result, sha) = await ProcessRunner.CaptureAsync(
-                new ProcessSpec("git", ["rev-parse", "--verify", "--quiet", $"{candidate}^{{commit}}"]) { WorkingDirectory = ProjectDir, Timeout = TimeSpan.FromSeconds(30) },
+                new ProcessSpec("git", ["rev-parse", "--verify", "--quiet", $"{candidate}^{{commit}}"]) { WorkingDirectory = ProjectDir, Timeout = options.LocalCommandTimeout },
                 ct).ConfigureAwait(false);
             if (result.Succeeded)
             {
@@ -64,12 +66,12 @@ internal sealed class SourceWorkspace(string root)
         throw new StepFailedException($"git ref '{gitRef ?? "main"}' was not found in the repository (tried {string.Join(", ", candidates)})");
     }
 
-    private static async Task GitAsync(IReadOnlyList<string> args, string cwd, StepReporter reporter, CancellationToken ct)
+    private async Task GitAsync(IReadOnlyList<string> args, string cwd, StepReporter reporter, CancellationToken ct)
     {
         var spec = new ProcessSpec("git", args)
         {
             WorkingDirectory = cwd,
-            Timeout = TimeSpan.FromMinutes(10),
+            Timeout = options.GitTimeout,
             Environment = new Dictionary<string, string?> { ["GIT_TERMINAL_PROMPT"] = "0" },
         };
         reporter.Log($"$ {spec.Display}");

@@ -47,7 +47,7 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
             buildEnv[key] = value;
         }
 
-        var probed = await ToolchainProbe.DetectAsync(buildEnv, ct).ConfigureAwait(false);
+        var probed = await ToolchainProbe.DetectAsync(buildEnv, options.Value.ToolchainProbeTimeout, ct).ConfigureAwait(false);
         probed.AppRunner = AppRunners.HostRunner(options.Value);
         LogToolchain(probed.Elixir, probed.Otp, probed.Asdf, Dash(probed.Hex), Dash(probed.Rebar3));
         var previous = Interlocked.Exchange(ref _current, probed);

@@ -9,15 +9,16 @@ namespace Akd.Agent.Connection;
 internal static partial class ToolchainProbe
 {
     /// <param name="buildEnv">The env builds run with (MIX_HOME, HOME, the build_env): where Hex and rebar3 are looked for.</param>
-    public static async Task<Toolchain> DetectAsync(IReadOnlyDictionary<string, string?> buildEnv, CancellationToken ct)
+    /// <param name="timeout">How long each probe may take (<see cref="AgentOptions.ToolchainProbeTimeout"/>).</param>
+    public static async Task<Toolchain> DetectAsync(IReadOnlyDictionary<string, string?> buildEnv, TimeSpan timeout, CancellationToken ct)
     {
         var rebar3Path = MixTools.FindRebar3(buildEnv)?.Path;
-        var rebar3 = rebar3Path is null ? Task.FromResult("") : Run(rebar3Path, ["version"], ct);
-        var elixir = Run("elixir", ["--version"], ct);
-        var otp = Run("erl", ["-noshell", "-eval", "io:format(\"~s\", [erlang:system_info(otp_release)]), halt()."], ct);
-        var mix = Run("mix", ["--version"], ct);
-        var asdf = Run("asdf", ["--version"], ct);
-        var git = Run("git", ["--version"], ct);
+        var rebar3 = rebar3Path is null ? Task.FromResult("") : Run(rebar3Path, ["version"], timeout, ct);
+        var elixir = Run("elixir", ["--version"], timeout, ct);
+        var otp = Run("erl", ["-noshell", "-eval", "io:format(\"~s\", [erlang:system_info(otp_release)]), halt()."], timeout, ct);
+        var mix = Run("mix", ["--version"], timeout, ct);
+        var asdf = Run("asdf", ["--version"], timeout, ct);
+        var git = Run("git", ["--version"], timeout, ct);
         await Task.WhenAll(elixir, otp, mix, asdf, git, rebar3).ConfigureAwait(false);
         return new Toolchain
         {
@@ -31,13 +32,13 @@ internal static partial class ToolchainProbe
         };
     }
 
-    private static async Task<string> Run(string program, string[] args, CancellationToken ct)
+    private static async Task<string> Run(string program, string[] args, TimeSpan timeout, CancellationToken ct)
     {
         try
         {
             // Each of these boots a BEAM; on a busy 2-core host that can take several seconds, and a probe
             // cut short would report Elixir as missing.
-            var (result, stdout) = await ProcessRunner.CaptureAsync(new ProcessSpec(program, args) { Timeout = TimeSpan.FromSeconds(60) }, ct).ConfigureAwait(false);
+            var (result, stdout) = await ProcessRunner.CaptureAsync(new ProcessSpec(program, args) { Timeout = timeout }, ct).ConfigureAwait(false);
             return result.Succeeded ? stdout : "";
         }
         catch (ProcessStartException)

@@ -66,8 +66,8 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
     private async Task EnrollOnceAsync(Uri address, JoinTokenText token, CancellationToken ct)
     {
         var o = options.Value;
-        var ca = await FetchPinnedCaAsync(address, token, ct).ConfigureAwait(false);
-        using var channel = new ClientChannel(new ClientChannelOptions { Address = address.ToString(), Ca = ca });
+        var ca = await FetchPinnedCaAsync(address, token, o.ConnectTimeout, ct).ConfigureAwait(false);
+        using var channel = new ClientChannel(new ClientChannelOptions { Address = address.ToString(), Ca = ca, ConnectTimeout = o.ConnectTimeout });
         var client = new Contracts.V1.Enrollment.EnrollmentClient(channel.Invoker);
         var request = new EnrollRequest { JoinToken = token.ToString(), Name = o.Name, Csr = ByteString.CopyFrom(identity.NewRequest(o.Name)) };
         EnrollResponse response;
@@ -87,11 +87,11 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
     /// The coordinator's CA from <c>/pki/ca.crt</c>, accepted only when its SHA-256 is the token's. The token
     /// itself travels later, on a connection whose server certificate must chain to that CA.
     /// </summary>
-    private static async Task<X509Certificate2> FetchPinnedCaAsync(Uri address, JoinTokenText token, CancellationToken ct)
+    private static async Task<X509Certificate2> FetchPinnedCaAsync(Uri address, JoinTokenText token, TimeSpan connectTimeout, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = connectTimeout,
             // Not trusted yet, only asked: what it answers is checked against the pin below.
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, errors) => (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None },
         };

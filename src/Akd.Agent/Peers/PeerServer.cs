@@ -37,6 +37,9 @@ internal sealed partial class PeerServer(
     /// </summary>
     internal static readonly bool TestOnlyDieAfterFirstPiece = Environment.GetEnvironmentVariable("AKD_TEST_ONLY_DIE_AFTER_FIRST_PEER_PIECE") == "1";
 
+    /// <summary>How often the port waits to see the agent enrolled (its first start): the port needs the agent's certificate.</summary>
+    private static readonly TimeSpan EnrollmentPoll = TimeSpan.FromMilliseconds(500);
+
     private SslServerAuthenticationOptions? _tls;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,7 +52,7 @@ internal sealed partial class PeerServer(
 
         while (!identity.IsEnrolled)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), clock, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(EnrollmentPoll, clock, stoppingToken).ConfigureAwait(false);
         }
 
         var listener = new TcpListener(IPAddress.Parse(o.PeerListenAddress), o.PeerPort);

@@ -13,7 +13,8 @@ namespace Akd.Agent.Releases;
 /// running. Its pid goes to <c>shared/app.pid</c>, its output to <c>shared/log/app.log</c>.
 /// Stopping is SIGTERM to its process group, then SIGKILL after the grace period.
 /// </summary>
-internal sealed class CommandAppRunner(AppCommand command, string sharedDir, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
+/// <param name="options">The agent's waits: <see cref="AgentOptions.StopGracePeriod"/>, <see cref="AgentOptions.KillWait"/>, the launcher's timeouts.</param>
+internal sealed class CommandAppRunner(AppCommand command, string sharedDir, StepReporter reporter, AgentOptions options, TimeProvider clock) : IAppRunner
 {
     // A constant script, never built from input: the pid file, the log and the command arrive as
     // arguments. It records its own pid, then becomes the app (exec keeps the pid).
@@ -38,12 +39,12 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         if (ReadPidFile() is { } orphan && IsOurs(orphan))
         {
             reporter.Log($"pid {orphan} from {PidFile} is still running; stopping it first");
-            await ProcessGroups.TerminateAsync(orphan, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+            await ProcessGroups.TerminateAsync(orphan, options.StopGracePeriod, options.KillWait, clock, reporter.Log, ct).ConfigureAwait(false);
         }
 
         File.Delete(PidFile);
         await File.AppendAllTextAsync(LogFile,
-            $"==== {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'} starting {Path.GetFileName(releaseDir)}: {Display(program)} ====\n", ct).ConfigureAwait(false);
+            $"==== {clock.GetUtcNow():yyyy-MM-dd'T'HH:mm:ss'Z'} starting {Path.GetFileName(releaseDir)}: {Display(program)} ====\n", ct).ConfigureAwait(false);
         if (Sandbox.User is { } user)
         {
             // The app appends its output as its own user: the log is the agent's, writable by the app's group.
@@ -63,7 +64,7 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         {
             WorkingDirectory = releaseDir,
             Environment = environment,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = options.AppCommandTimeout,
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
         });
         reporter.Log($"$ {Display(program)} (detached; output in {LogFile})");
@@ -128,23 +129,27 @@ internal sealed class CommandAppRunner(AppCommand command, string sharedDir, Ste
         }
 
         reporter.Log($"stopping release {state.ReleaseId} (pid {pid})");
-        await ProcessGroups.TerminateAsync(pid.Value, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+        await ProcessGroups.TerminateAsync(pid.Value, options.StopGracePeriod, options.KillWait, clock, reporter.Log, ct).ConfigureAwait(false);
         File.Delete(PidFile);
     }
 
+    /// <summary>The launcher writes the pid as its first act: a short poll finds it.</summary>
+    private static readonly TimeSpan PidFilePoll = TimeSpan.FromMilliseconds(50);
+
     private async Task<int?> WaitForPidFileAsync(CancellationToken ct)
     {
-        for (var i = 0; i < 100; i++)
+        var started = clock.GetTimestamp();
+        while (clock.GetElapsedTime(started) < options.AppPidFileTimeout)
         {
             if (ReadPidFile() is { } pid)
             {
                 return pid;
             }
 
-            await Task.Delay(50, ct).ConfigureAwait(false);
+            await Task.Delay(PidFilePoll, clock, ct).ConfigureAwait(false);
         }
 
-        return null;
+        return ReadPidFile();
     }
 
     /// <summary>

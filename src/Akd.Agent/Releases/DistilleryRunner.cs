@@ -7,8 +7,8 @@ namespace Akd.Agent.Releases;
 /// <c>bin/APP start</c> (daemonizes), <c>bin/APP ping</c> (prints <c>pong</c>), <c>bin/APP pid</c>,
 /// <c>bin/APP stop</c> (see <see cref="ReleaseScriptRunner"/> for the stop sequence).
 /// </summary>
-internal sealed class DistilleryRunner(string app, StepReporter reporter, TimeSpan stopGrace)
-    : ReleaseScriptRunner(app, reporter, stopGrace)
+internal sealed class DistilleryRunner(string app, StepReporter reporter, AgentOptions options, TimeProvider clock)
+    : ReleaseScriptRunner(app, reporter, options, clock)
 {
     protected override string StartCommand => "start";
 

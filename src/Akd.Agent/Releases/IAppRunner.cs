@@ -39,7 +39,7 @@ internal static class AppRunners
     /// detached process elsewhere: a command app (the source strategy, <c>deploy.run</c>) as a process group, a
     /// release through its own script.
     /// </summary>
-    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox)
+    public static IAppRunner For(AppManifest manifest, StepReporter reporter, AgentOptions options, AppSandbox sandbox, TimeProvider clock)
     {
         var isCommand = manifest.Strategy == DeployStrategy.Source || manifest.Deploy.RunCommand is not null;
         var appCommand = isCommand ? AppCommand.For(manifest, options, sandbox) : null;
@@ -53,7 +53,7 @@ internal static class AppRunners
         {
             var command = appCommand;
             return new SystemdAppRunner(manifest.App, DeployPath.Resolve(manifest, options),
-                command is null ? Foreground(manifest) : command.For, sandbox, reporter, options.StopGracePeriod)
+                command is null ? Foreground(manifest) : command.For, sandbox, reporter, options, clock)
             {
                 ExtraEnv = command?.ExtraEnv ?? new Dictionary<string, string?>(),
                 // A source app run as the agent's user may still compile into its release (a deploy.run without --no-compile).
@@ -62,10 +62,10 @@ internal static class AppRunners
         }
 
         return isCommand
-            ? new CommandAppRunner(appCommand!, SharedDir(manifest, options), reporter, options.StopGracePeriod) { Sandbox = sandbox }
+            ? new CommandAppRunner(appCommand!, SharedDir(manifest, options), reporter, options, clock) { Sandbox = sandbox }
             : manifest.Build.Tool == BuildTool.Distillery
-                ? new DistilleryRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox }
-                : new MixReleaseRunner(manifest.App, reporter, options.StopGracePeriod) { Sandbox = sandbox };
+                ? new DistilleryRunner(manifest.App, reporter, options, clock) { Sandbox = sandbox }
+                : new MixReleaseRunner(manifest.App, reporter, options, clock) { Sandbox = sandbox };
     }
 
     private static bool UsesSystemd(AgentOptions options) =>

@@ -6,16 +6,17 @@ namespace Akd.Agent.Releases;
 /// Runs a <c>mix release</c> through its own script: <c>bin/APP daemon</c>, <c>bin/APP pid</c>,
 /// <c>bin/APP stop</c> (see <see cref="ReleaseScriptRunner"/> for the stop sequence).
 /// </summary>
-internal sealed class MixReleaseRunner(string app, StepReporter reporter, TimeSpan stopGrace)
-    : ReleaseScriptRunner(app, reporter, stopGrace)
+internal sealed class MixReleaseRunner(string app, StepReporter reporter, AgentOptions options, TimeProvider clock)
+    : ReleaseScriptRunner(app, reporter, options, clock)
 {
     protected override string StartCommand => "daemon";
 
     /// <summary>
     /// Right after <c>daemon</c> returns, the VM may not have exec'd yet; <c>bin/APP pid</c> would then boot a
-    /// second VM (about 0.6 s of CPU on 2 cores) that slows the new release's boot. /proc is polled first.
+    /// second VM (about 0.6 s of CPU on 2 cores) that slows the new release's boot. /proc is polled first
+    /// (<see cref="AgentOptions.QuietPidLookupWindow"/>).
     /// </summary>
-    public override TimeSpan QuietPidLookupWindow => TimeSpan.FromSeconds(2);
+    public override TimeSpan QuietPidLookupWindow => Options.QuietPidLookupWindow;
 
     /// <summary>
     /// <c>bin/APP daemon</c> runs the VM under run_erl, which logs to <c>tmp/log/erlang.log.N</c> or, on

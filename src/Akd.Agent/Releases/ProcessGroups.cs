@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Akd.Agent.Releases;
 
 /// <summary>
@@ -33,28 +31,35 @@ internal static class ProcessGroups
         ProcessSignals.Send(target, signal);
     }
 
-    public static async Task<bool> WaitForExitAsync(int pgid, TimeSpan timeout, CancellationToken ct)
+    /// <summary>How often the group is looked for while waiting: each look reads every process's stat in /proc.</summary>
+    private static readonly TimeSpan ExitPoll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Whether every process of group <paramref name="pgid"/> is gone within <paramref name="timeout"/> on <paramref name="clock"/>.</summary>
+    public static async Task<bool> WaitForExitAsync(int pgid, TimeSpan timeout, TimeProvider clock, CancellationToken ct)
     {
-        var watch = Stopwatch.StartNew();
+        var started = clock.GetTimestamp();
         while (IsAlive(pgid))
         {
-            if (watch.Elapsed >= timeout)
+            if (clock.GetElapsedTime(started) >= timeout)
             {
                 return false;
             }
 
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            await Task.Delay(ExitPoll, clock, ct).ConfigureAwait(false);
         }
 
         return true;
     }
 
-    /// <summary>SIGTERM to the group (the BEAM shuts down cleanly on it), SIGKILL after <paramref name="grace"/>.</summary>
-    public static async Task TerminateAsync(int pid, TimeSpan grace, Action<string> log, CancellationToken ct)
+    /// <summary>
+    /// SIGTERM to the group (the BEAM shuts down cleanly on it), SIGKILL after <paramref name="grace"/>; then waits up to
+    /// <paramref name="killWait"/> for the group to be gone.
+    /// </summary>
+    public static async Task TerminateAsync(int pid, TimeSpan grace, TimeSpan killWait, TimeProvider clock, Action<string> log, CancellationToken ct)
     {
         log($"sending SIGTERM to pid {pid} and its process group");
         Send(pid, ProcessSignals.SigTerm);
-        if (await WaitForExitAsync(pid, grace, ct).ConfigureAwait(false))
+        if (await WaitForExitAsync(pid, grace, clock, ct).ConfigureAwait(false))
         {
             return;
         }
@@ -62,7 +67,7 @@ internal static class ProcessGroups
         log($"pid {pid} still running {grace.TotalSeconds:0.#}s after SIGTERM; sending SIGKILL");
         ProcessSignals.Send(-pid, ProcessSignals.SigKill);
         ProcessSignals.Send(pid, ProcessSignals.SigKill);
-        await WaitForExitAsync(pid, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        await WaitForExitAsync(pid, killWait, clock, ct).ConfigureAwait(false);
     }
 
     private readonly record struct ProcStat(char State, int Pgrp, int Session);

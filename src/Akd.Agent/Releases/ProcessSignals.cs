@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Akd.Agent.Releases;
@@ -13,28 +12,32 @@ internal static partial class ProcessSignals
 
     public static void Send(int pid, int signal) => _ = Kill(pid, signal);
 
-    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken ct)
+    /// <summary>How often a pid is looked for while waiting: a glance at /proc is cheap, and a stop waits on it.</summary>
+    private static readonly TimeSpan ExitPoll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Whether <paramref name="pid"/> is gone within <paramref name="timeout"/> on <paramref name="clock"/>.</summary>
+    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, TimeProvider clock, CancellationToken ct)
     {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
+        var started = clock.GetTimestamp();
+        while (clock.GetElapsedTime(started) < timeout)
         {
             if (!IsAlive(pid))
             {
                 return true;
             }
 
-            await Task.Delay(50, ct).ConfigureAwait(false);
+            await Task.Delay(ExitPoll, clock, ct).ConfigureAwait(false);
         }
 
         return !IsAlive(pid);
     }
 
-    /// <summary>SIGKILL, for a VM that ignored every graceful way to stop; waits a little for it to be gone.</summary>
-    public static async Task KillAsync(int pid, Action<string> log, CancellationToken ct)
+    /// <summary>SIGKILL, for a VM that ignored every graceful way to stop; waits up to <paramref name="wait"/> for it to be gone.</summary>
+    public static async Task KillAsync(int pid, TimeSpan wait, TimeProvider clock, Action<string> log, CancellationToken ct)
     {
         log($"pid {pid} ignored SIGTERM and stop; sending SIGKILL");
         Send(pid, SigKill);
-        await WaitForExitAsync(pid, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        await WaitForExitAsync(pid, wait, clock, ct).ConfigureAwait(false);
     }
 
     private static bool IsZombie(int pid)

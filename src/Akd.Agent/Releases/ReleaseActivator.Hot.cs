@@ -69,6 +69,7 @@ internal sealed partial class ReleaseActivator
     {
         App = manifest.App, RunningRoot = vmRoot, FromVsn = from, ToVsn = to, Env = env, Timeout = manifest.Health.Timeout,
         Sandbox = Sandbox, ReleaseRpcOnly = runner is DistilleryRunner,
+        ErlCallMargin = options.ErlCallMargin, RpcBootTime = options.ReleaseRpcBootTime, HousekeepingTimeout = options.AppCommandTimeout,
     };
 
     /// <summary>Why this host's way of running the app rules out hot upgrades; null when it does not.</summary>
@@ -189,7 +190,7 @@ internal sealed partial class ReleaseActivator
         ActivateOutput output, RunState running, string releaseId, string deploymentId, string why, HotUpgrader upgrader, HotUpgradeRequest? forget, CancellationToken ct)
     {
         layout.AppendRevision(new RevisionEntry(clock.GetUtcNow(), releaseId, deploymentId, "failed"));
-        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(RollbackBudget) : null;
+        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(options.RollbackBudget, clock) : null;
         var cleanup = budget?.Token ?? ct;
         var pid = running.Pid!.Value;
         var health = await CheckAsync(running.ReleaseId, running.Env, pid, cleanup).ConfigureAwait(false);

@@ -13,17 +13,15 @@ namespace Akd.Agent.Releases;
 /// <c>current</c>, start, health-check, record the revision and prune. When the new release is
 /// unhealthy, the previous one is put back and restarted. Used by deploys and rollbacks alike.
 /// </summary>
+/// <param name="options">The agent's waits this activator uses (<see cref="AgentOptions.RollbackBudget"/>, the hot upgrades' margins).</param>
 internal sealed partial class ReleaseActivator(
-    ReleaseLayout layout, AppManifest manifest, IAppRunner runner, HttpClient http, TimeProvider clock, StepReporter reporter)
+    ReleaseLayout layout, AppManifest manifest, IAppRunner runner, HttpClient http, TimeProvider clock, StepReporter reporter, AgentOptions options)
 {
     /// <summary>The deploy's after-activate and after-start hooks; null for rollbacks and restarts.</summary>
     public IActivationHooks? Hooks { get; init; }
 
     /// <summary>Who the app runs as and what it may write; the agent's own user unless set.</summary>
     public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent(layout.SharedDir);
-
-    /// <summary>How long putting a host back may take after its step was cancelled or passed its deadline.</summary>
-    private static readonly TimeSpan RollbackBudget = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Where this activation is recorded while <c>current</c> points at an unchecked release, so a restarted
@@ -136,7 +134,7 @@ internal sealed partial class ReleaseActivator(
 
         // Once current has switched, the host is put back even when the step itself was cancelled
         // or passed its deadline: a host is never left on a release nobody checked.
-        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(RollbackBudget) : null;
+        using var budget = ct.IsCancellationRequested ? new CancellationTokenSource(options.RollbackBudget, clock) : null;
         var cleanup = budget?.Token ?? ct;
         if (Hooks is not null)
         {
@@ -280,7 +278,7 @@ internal sealed partial class ReleaseActivator(
         reporter.Phase(Phase.Health, "waiting for the health check");
         var checker = new HealthChecker(http, clock)
         {
-            Connect = sharing is null ? null : (target, token) => SharedPortConnector.ConnectAsync(target, pid ?? throw new IOException("the new VM's pid is not known yet"), token),
+            Connect = sharing is null ? null : (target, token) => SharedPortConnector.ConnectAsync(target, pid ?? throw new IOException("the new VM's pid is not known yet"), clock, token),
         };
         var health = await checker.CheckAsync(manifest.Health, env, releaseDir, OwnProcessAliveAsync, reporter.Log, ct).ConfigureAwait(false);
         if (health.Healthy && !await WaitForOwnProcessAsync(OwnProcessAliveAsync, ct).ConfigureAwait(false))

@@ -9,7 +9,8 @@ namespace Akd.Agent.Releases;
 /// share lives here: the script call, and a stop that is graceful first (SIGTERM to the VM, which runs
 /// <c>init:stop()</c> on it), then <c>bin/APP stop</c>, and SIGKILL only as the last resort.
 /// </summary>
-internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
+/// <param name="options">The agent's waits: <see cref="AgentOptions.StopGracePeriod"/>, <see cref="AgentOptions.KillWait"/> and the script timeouts.</param>
+internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, AgentOptions options, TimeProvider clock) : IAppRunner
 {
     /// <summary>The script command that starts the release in the background.</summary>
     protected abstract string StartCommand { get; }
@@ -18,13 +19,15 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
 
     protected string App => app;
 
+    protected AgentOptions Options => options;
+
     /// <summary>Who the script runs as: the app's own user where the agent can switch users.</summary>
     public AppSandbox Sandbox { get; init; } = AppSandbox.AsAgent("");
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var cause = new FailureCause();
-        var result = await ScriptAsync(releaseDir, StartCommand, env, TimeSpan.FromSeconds(60), ct, cause).ConfigureAwait(false);
+        var result = await ScriptAsync(releaseDir, StartCommand, env, options.AppStartTimeout, ct, cause).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new StepFailedException(cause.Append($"bin/{app} {StartCommand} failed with exit code {result.ExitCode}"));
@@ -65,7 +68,7 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
             // second VM the script boots to send it (about 1.8 s on 2 cores, all of it time the host is down).
             reporter.Log($"sending SIGTERM to pid {vm}");
             ProcessSignals.Send(vm, ProcessSignals.SigTerm);
-            if (await ProcessSignals.WaitForExitAsync(vm, stopGrace, ct).ConfigureAwait(false))
+            if (await ProcessSignals.WaitForExitAsync(vm, options.StopGracePeriod, clock, ct).ConfigureAwait(false))
             {
                 return;
             }
@@ -75,12 +78,12 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
 
         if (Directory.Exists(releaseDir))
         {
-            await ScriptAsync(releaseDir, "stop", state.Env, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            await ScriptAsync(releaseDir, "stop", state.Env, options.AppCommandTimeout, ct).ConfigureAwait(false);
         }
 
-        if (pid is { } stuck && !await ProcessSignals.WaitForExitAsync(stuck, stopGrace, ct).ConfigureAwait(false))
+        if (pid is { } stuck && !await ProcessSignals.WaitForExitAsync(stuck, options.StopGracePeriod, clock, ct).ConfigureAwait(false))
         {
-            await ProcessSignals.KillAsync(stuck, reporter.Log, ct).ConfigureAwait(false);
+            await ProcessSignals.KillAsync(stuck, options.KillWait, clock, reporter.Log, ct).ConfigureAwait(false);
         }
     }
 
@@ -95,7 +98,7 @@ internal abstract class ReleaseScriptRunner(string app, StepReporter reporter, T
         env.ToDictionary(p => p.Key, p => (string?)p.Value);
 
     protected Task<(ProcessResult Result, string StdOut)> CaptureAsync(string releaseDir, string command, IReadOnlyDictionary<string, string> env, CancellationToken ct) =>
-        ProcessRunner.CaptureAsync(Spec(releaseDir, command, env, TimeSpan.FromSeconds(30)), ct);
+        ProcessRunner.CaptureAsync(Spec(releaseDir, command, env, options.AppCommandTimeout), ct);
 
     private async Task<ProcessResult> ScriptAsync(
         string releaseDir, string command, IReadOnlyDictionary<string, string> env, TimeSpan timeout, CancellationToken ct, FailureCause? cause = null)

@@ -20,7 +20,7 @@ internal static class SharedPortConnector
 
     /// <summary>A connection to <paramref name="target"/> that <paramref name="own"/> accepted.</summary>
     /// <exception cref="IOException">None of the connections reached <paramref name="own"/>: it does not listen on the port (yet).</exception>
-    public static async ValueTask<Socket> ConnectAsync(DnsEndPoint target, int own, CancellationToken ct)
+    public static async ValueTask<Socket> ConnectAsync(DnsEndPoint target, int own, TimeProvider clock, CancellationToken ct)
     {
         var others = new SortedSet<int>();
         for (var made = 0; made < MaxConnections; made++)
@@ -29,7 +29,7 @@ internal static class SharedPortConnector
             try
             {
                 await socket.ConnectAsync(target, ct).ConfigureAwait(false);
-                var (accepted, other) = await AcceptorAsync((IPEndPoint)socket.RemoteEndPoint!, (IPEndPoint)socket.LocalEndPoint!, own, ct).ConfigureAwait(false);
+                var (accepted, other) = await AcceptorAsync((IPEndPoint)socket.RemoteEndPoint!, (IPEndPoint)socket.LocalEndPoint!, own, clock, ct).ConfigureAwait(false);
                 if (accepted)
                 {
                     return socket;
@@ -54,12 +54,12 @@ internal static class SharedPortConnector
     }
 
     /// <returns>Whether <paramref name="own"/> accepted the connection; if not, who did, where /proc tells.</returns>
-    private static async Task<(bool Accepted, int? Other)> AcceptorAsync(IPEndPoint server, IPEndPoint client, int own, CancellationToken ct)
+    private static async Task<(bool Accepted, int? Other)> AcceptorAsync(IPEndPoint server, IPEndPoint client, int own, TimeProvider clock, CancellationToken ct)
     {
         string? socket;
         while (PortOwner.TryFindAccepted(server, client, out socket) && socket is null)
         {
-            await Task.Delay(AcceptPoll, ct).ConfigureAwait(false);
+            await Task.Delay(AcceptPoll, clock, ct).ConfigureAwait(false);
         }
 
         if (socket is null)

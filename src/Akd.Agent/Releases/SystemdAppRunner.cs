@@ -13,8 +13,9 @@ namespace Akd.Agent.Releases;
 /// <c>systemctl</c>; every call an argument array.
 /// </summary>
 /// <param name="foreground">The app's command in the foreground, for a release directory.</param>
+/// <param name="options">The agent's waits: <see cref="AgentOptions.SystemctlTimeout"/>, <see cref="AgentOptions.StopGracePeriod"/>, <see cref="AgentOptions.KillWait"/>.</param>
 internal sealed class SystemdAppRunner(
-    string app, string deployRoot, Func<string, IReadOnlyList<string>> foreground, AppSandbox sandbox, StepReporter reporter, TimeSpan stopGrace) : IAppRunner
+    string app, string deployRoot, Func<string, IReadOnlyList<string>> foreground, AppSandbox sandbox, StepReporter reporter, AgentOptions options, TimeProvider clock) : IAppRunner
 {
     /// <summary>
     /// Env the command needs besides the app's (a source-strategy app's MIX_ENV, HOME, MIX_HOME); such an app also
@@ -24,8 +25,6 @@ internal sealed class SystemdAppRunner(
 
     /// <summary>The whole release directory is writable (a mix project run from source), not only its tmp/.</summary>
     public bool ReleaseWritable { get; init; }
-
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
 
     public string Unit => SystemdUnit.NameFor(app, deployRoot);
 
@@ -44,7 +43,7 @@ internal sealed class SystemdAppRunner(
         Unit, app, releaseDir, foreground(releaseDir),
         sandbox.User ?? new AppUser("(the agent's user)", UserSwitching.AgentUid, UserSwitching.AgentGid), EnvironmentFile,
         ReleaseWritable ? [sandbox.SharedDir, releaseDir] : [sandbox.SharedDir, .. AppSandbox.WritableReleaseDirs.Select(d => Path.Combine(releaseDir, d))],
-        stopGrace);
+        options.StopGracePeriod);
 
     public async Task StartAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
@@ -76,7 +75,7 @@ internal sealed class SystemdAppRunner(
         DurableFile.Write(EnvironmentFile, System.Text.Encoding.UTF8.GetBytes(SystemdUnit.FormatEnvironment(environment)),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var spec = new ProcessSpec("systemd-run", UnitFor(releaseDir).RunArguments()) { Timeout = CallTimeout };
+        var spec = new ProcessSpec("systemd-run", UnitFor(releaseDir).RunArguments()) { Timeout = options.SystemctlTimeout };
         reporter.Log($"$ {spec.Display}");
         var result = await RunAsync(spec, ct).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -88,7 +87,7 @@ internal sealed class SystemdAppRunner(
     public async Task<int?> GetPidAsync(string releaseDir, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var (result, stdout) = await ProcessRunner.CaptureAsync(
-            new ProcessSpec("systemctl", ["show", "--property=MainPID", "--value", Unit]) { Timeout = CallTimeout }, ct).ConfigureAwait(false);
+            new ProcessSpec("systemctl", ["show", "--property=MainPID", "--value", Unit]) { Timeout = options.SystemctlTimeout }, ct).ConfigureAwait(false);
         return result.Succeeded && int.TryParse(stdout.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
     }
 
@@ -104,7 +103,7 @@ internal sealed class SystemdAppRunner(
     public async Task StopAsync(string releaseDir, RunState state, CancellationToken ct)
     {
         reporter.Log($"stopping release {state.ReleaseId} (unit {Unit})");
-        var spec = new ProcessSpec("systemctl", ["stop", Unit]) { Timeout = stopGrace + CallTimeout };
+        var spec = new ProcessSpec("systemctl", ["stop", Unit]) { Timeout = options.StopGracePeriod + options.SystemctlTimeout };
         reporter.Log($"$ {spec.Display}");
         await RunAsync(spec, ct).ConfigureAwait(false);
         await SystemctlAsync(["reset-failed", Unit], ct, quiet: true).ConfigureAwait(false);
@@ -112,13 +111,13 @@ internal sealed class SystemdAppRunner(
         // Started by the detached runner before this host ran apps as units (an agent upgrade): not in the unit.
         if (state.Pid is { } pid && ProcessSignals.IsAlive(pid))
         {
-            await ProcessGroups.TerminateAsync(pid, stopGrace, reporter.Log, ct).ConfigureAwait(false);
+            await ProcessGroups.TerminateAsync(pid, options.StopGracePeriod, options.KillWait, clock, reporter.Log, ct).ConfigureAwait(false);
         }
     }
 
     private async Task SystemctlAsync(IReadOnlyList<string> args, CancellationToken ct, bool quiet)
     {
-        var spec = new ProcessSpec("systemctl", args) { Timeout = CallTimeout };
+        var spec = new ProcessSpec("systemctl", args) { Timeout = options.SystemctlTimeout };
         await ProcessRunner.RunAsync(spec, quiet ? _ => { } : reporter.Output, ct).ConfigureAwait(false);
     }
 

@@ -60,7 +60,7 @@ internal sealed class AppSandbox
         var name = manifest.Deploy.User is { Length: > 0 } configured
             ? configured
             : AppUser.DefaultName(manifest.App, layout.Root, DeployPath.IsDefault(manifest, options));
-        var user = await UnixUsers.FindAsync(name, ct).ConfigureAwait(false);
+        var user = await UnixUsers.FindAsync(name, options.LocalCommandTimeout, ct).ConfigureAwait(false);
         if (user is null)
         {
             user = await CreateUserAsync(name, mode, options, reporter, ct).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed class AppSandbox
     {
         if (mode == UserSwitchingMode.Root)
         {
-            return await UnixUsers.CreateAsync(name, reporter.Log, ct).ConfigureAwait(false);
+            return await UnixUsers.CreateAsync(name, options.LocalCommandTimeout, reporter.Log, ct).ConfigureAwait(false);
         }
 
         var command = $"useradd --system --user-group --no-create-home --home-dir /nonexistent --shell {AppUserHelper.NoLogin} --comment '{AppUserHelper.Comment}' {name}";

@@ -22,6 +22,9 @@ internal static partial class AppUserHelper
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>getent and useradd: the verb runs without the agent's configuration, so the option's default.</summary>
+    private static readonly TimeSpan CommandTimeout = new AgentOptions().LocalCommandTimeout;
+
     /// <summary>Exit codes: 0 made or found, 1 refused, 2 useradd failed.</summary>
     public static async Task<int> RunAsync(Stream input, Stream output, TextWriter log, CancellationToken ct)
     {
@@ -61,7 +64,7 @@ internal static partial class AppUserHelper
             return (1, "error refused: not an app user name (akd-app-[a-z0-9_-]+, at most 32 characters)");
         }
 
-        if (await UnixUsers.FindEntryAsync(name, ct).ConfigureAwait(false) is { } existing)
+        if (await UnixUsers.FindEntryAsync(name, CommandTimeout, ct).ConfigureAwait(false) is { } existing)
         {
             return existing.Comment == Comment && existing.Shell == NoLogin && existing.User.Uid != 0
                 ? (0, $"ok {existing.User.Uid} {existing.User.Gid}")
@@ -70,7 +73,7 @@ internal static partial class AppUserHelper
 
         try
         {
-            var user = await UnixUsers.CreateAsync(name, _ => { }, ct).ConfigureAwait(false);
+            var user = await UnixUsers.CreateAsync(name, CommandTimeout, _ => { }, ct).ConfigureAwait(false);
             return (0, $"ok {user.Uid} {user.Gid}");
         }
         catch (InvalidOperationException ex)

@@ -6,17 +6,16 @@ namespace Akd.Agent.Sandbox;
 /// <summary>Looks up and creates system users through getent and useradd, as argument arrays.</summary>
 internal static class UnixUsers
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>The user's uid and primary gid, or null when there is no such user.</summary>
-    public static async Task<AppUser?> FindAsync(string name, CancellationToken ct) =>
-        (await FindEntryAsync(name, ct).ConfigureAwait(false))?.User;
+    /// <param name="timeout">How long getent may take (<see cref="AgentOptions.LocalCommandTimeout"/>).</param>
+    public static async Task<AppUser?> FindAsync(string name, TimeSpan timeout, CancellationToken ct) =>
+        (await FindEntryAsync(name, timeout, ct).ConfigureAwait(false))?.User;
 
     /// <summary>The user's passwd entry, or null when there is no such user.</summary>
-    public static async Task<PasswdEntry?> FindEntryAsync(string name, CancellationToken ct)
+    public static async Task<PasswdEntry?> FindEntryAsync(string name, TimeSpan timeout, CancellationToken ct)
     {
         var (result, stdout) = await ProcessRunner.CaptureAsync(
-            new ProcessSpec("getent", ["passwd", name]) { Timeout = CommandTimeout }, ct).ConfigureAwait(false);
+            new ProcessSpec("getent", ["passwd", name]) { Timeout = timeout }, ct).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
@@ -35,11 +34,12 @@ internal static class UnixUsers
     /// A system user with a group of its own, no home and no login shell, as Debian packages make theirs.
     /// Needs root: useradd writes /etc/passwd.
     /// </summary>
-    public static async Task<AppUser> CreateAsync(string name, Action<string> log, CancellationToken ct)
+    /// <param name="timeout">How long useradd (and the getent after it) may take (<see cref="AgentOptions.LocalCommandTimeout"/>).</param>
+    public static async Task<AppUser> CreateAsync(string name, TimeSpan timeout, Action<string> log, CancellationToken ct)
     {
         var spec = new ProcessSpec("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", AppUserHelper.NoLogin, "--comment", AppUserHelper.Comment, name])
         {
-            Timeout = CommandTimeout,
+            Timeout = timeout,
         };
         log($"$ {spec.Display}");
         var output = new List<string>();
@@ -52,7 +52,7 @@ internal static class UnixUsers
         }, ct).ConfigureAwait(false);
 
         // Another step may have made it in the meantime (two deploy paths of one app with one deploy.user).
-        if (await FindAsync(name, ct).ConfigureAwait(false) is { } user)
+        if (await FindAsync(name, timeout, ct).ConfigureAwait(false) is { } user)
         {
             return user;
         }

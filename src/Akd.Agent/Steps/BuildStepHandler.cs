@@ -7,6 +7,7 @@ using Akd.Contracts.V1;
 using Akd.Core.Archives;
 using Akd.Core.Builders;
 using Akd.Core.Manifest;
+using Akd.Core.Upgrades;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Agent.Steps;
@@ -17,25 +18,15 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
     internal async Task<BuildOutput> RunAsync(StepCommand command, StepContext step, CancellationToken ct)
     {
         var (manifest, reporter) = (step.Manifest, step.Reporter);
-        var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App));
+        var workspace = new SourceWorkspace(Path.Combine(options.Value.DataDir, "builds", manifest.App), options.Value, step.Clock);
         var source = command.Build.Source;
         reporter.Phase(Phase.Source, "fetching the source");
         switch (source?.FromCase)
         {
             case SourceSpec.FromOneofCase.Archive:
                 var archive = await artifacts.DownloadAsync(source.Archive, reporter.Log, ct).ConfigureAwait(false);
-                try
-                {
-                    await workspace.LoadArchiveAsync(archive, options.Value.UnpackLimits(new FileInfo(archive).Length), ct).ConfigureAwait(false);
-                }
-                catch (UnsafeArchiveException ex)
-                {
-                    throw new StepFailedException($"refused the source archive: {ex.Message}");
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new StepFailedException($"the source archive is not a readable tar.gz: {ex.Message}");
-                }
+                await SourceArchive.UnpackAsync(
+                    token => workspace.LoadArchiveAsync(archive, options.Value.UnpackLimits(new FileInfo(archive).Length), token), ct).ConfigureAwait(false);
 
                 reporter.Log($"source archive {source.Archive.Sha256[..12]} unpacked into {workspace.ProjectDir}");
                 break;
@@ -84,11 +75,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             Version = built.Version,
             ErtsVersion = built.ErtsVersion ?? "",
             IncludesErts = built.IncludesErts,
-            Upgrade = manifest.Deploy.Upgrade == UpgradeMode.Restart ? null : new UpgradePlan
-            {
-                RelupFrom = built.Upgrade?.RelupFrom ?? "",
-                Blockers = { built.Upgrade?.Blockers ?? [$"{manifest.Build.Tool} releases are cold-restarted"] },
-            },
+            Upgrade = BuildUpgrade.Report(built, manifest) is { } facts ? new UpgradePlan { RelupFrom = facts.RelupFrom ?? "", Blockers = { facts.Blockers } } : null,
         };
     }
 }

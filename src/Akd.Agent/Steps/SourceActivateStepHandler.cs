@@ -66,7 +66,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts)
         var staging = Path.Combine(layout.ReleasesDir, $".{stepId}.partial");
         try
         {
-            await new SourceCheckout(artifacts, context.Options).FetchIntoAsync(step.Source, context.Manifest.App, staging, reporter, ct).ConfigureAwait(false);
+            await new SourceCheckout(artifacts, context.Options, context.Clock).FetchIntoAsync(step.Source, context.Manifest.App, staging, reporter, ct).ConfigureAwait(false);
             var releaseId = string.IsNullOrEmpty(step.ReleaseId) ? IdFromMixExs(staging, step) : step.ReleaseId;
             if (layout.CurrentReleaseId() == releaseId)
             {

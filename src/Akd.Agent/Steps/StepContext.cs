@@ -25,6 +25,9 @@ internal sealed class StepContext(AppManifest manifest, StepReporter reporter, s
 
     public AgentOptions Options => options;
 
+    /// <summary>The agent's clock, for every wait and timestamp of the step.</summary>
+    public TimeProvider Clock => clock;
+
     public ReleaseLayout Layout { get; } = new(deployRoot);
 
     /// <summary>The app's env on this host (<see cref="AppEnvironment"/>), made once for the step.</summary>
@@ -40,7 +43,7 @@ internal sealed class StepContext(AppManifest manifest, StepReporter reporter, s
     /// <summary>An activator of this app running in <paramref name="sandbox"/>, with the runner the manifest picks.</summary>
     public ReleaseActivator Activator(
         AppSandbox sandbox, IActivationHooks? hooks = null, ActivationJournal? journal = null, byte[]? command = null, HotUpgradePolicy? upgrade = null) =>
-        new(Layout, manifest, AppRunners.For(manifest, reporter, options, sandbox), http, clock, reporter)
+        new(Layout, manifest, AppRunners.For(manifest, reporter, options, sandbox, clock), http, clock, reporter, options)
         {
             Sandbox = sandbox,
             Hooks = hooks,

@@ -41,6 +41,7 @@ public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIden
             Address = o.Coordinator,
             Ca = identity.Ca,
             ClientCertificate = () => identity.Certificate!,
+            ConnectTimeout = o.ConnectTimeout,
             KeepAlivePingDelay = o.KeepAlivePingDelay,
             KeepAlivePingTimeout = o.KeepAlivePingTimeout,
         });

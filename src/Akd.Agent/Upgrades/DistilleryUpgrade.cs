@@ -1,4 +1,3 @@
-using System.Text;
 using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
@@ -31,7 +30,7 @@ internal sealed class DistilleryUpgrade(StepReporter reporter)
         {
             WorkingDirectory = request.RunningRoot,
             Environment = Env(request),
-            Timeout = request.Timeout + TimeSpan.FromSeconds(30),
+            Timeout = request.Timeout + request.RpcBootTime,
             OutputDrainGrace = TimeSpan.FromMilliseconds(200),
         });
         reporter.Log($"$ bin/{request.App} upgrade {request.ToVsn}");
@@ -68,27 +67,14 @@ internal sealed class DistilleryUpgrade(StepReporter reporter)
     private async Task<string?> PrepareAsync(HotUpgradeRequest request, CancellationToken ct)
     {
         using var eval = new ReleaseEval();
-        var spec = eval.Spec(request, "", PrepareExpression(request), request.Timeout, TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, "", PrepareExpression(request), request.Timeout);
         reporter.Log($"$ {eval.Tool} <release_handler: {request.ToVsn} unpacked in the running node>");
-        var answer = new StringBuilder();
-        string? verdict = null;
         try
         {
-            var result = await ProcessRunner.RunAsync(spec, line =>
-            {
-                if (line.Text.StartsWith(Marker, StringComparison.Ordinal))
-                {
-                    verdict = line.Text[Marker.Length..];
-                }
-                else
-                {
-                    answer.AppendLine(line.Text);
-                    reporter.Output(line);
-                }
-            }, ct).ConfigureAwait(false);
+            var (result, verdict, answer) = await ReleaseEval.RunAsync(spec, Marker, reporter, ct).ConfigureAwait(false);
             return verdict == "unpacked" ? null
                 : $"telling release_handler that {request.ToVsn} is unpacked failed: {eval.Tool} " +
-                  (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+                  (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer}";
         }
         catch (ProcessStartException ex)
         {

@@ -27,7 +27,7 @@ internal static class ErlCall
     /// <param name="user">The app's user, who runs erl_call: the private HOME is theirs to read, nobody else's.</param>
     /// <returns>Null when the node's name or cookie cannot be told (then <c>bin/APP rpc</c> is used).</returns>
     public static ProcessSpec? Spec(
-        string erlCall, string root, IReadOnlyDictionary<string, string> env, string expressions, TimeSpan timeout, string home, AppUser? user = null)
+        string erlCall, string root, IReadOnlyDictionary<string, string> env, string expressions, TimeSpan timeout, TimeSpan margin, string home, AppUser? user = null)
     {
         var cookie = env.TryGetValue("RELEASE_COOKIE", out var fromEnv) ? fromEnv
             : File.Exists(Path.Combine(root, "releases", "COOKIE")) ? File.ReadAllText(Path.Combine(root, "releases", "COOKIE")).Trim() : null;
@@ -54,7 +54,7 @@ internal static class ErlCall
             WorkingDirectory = root,
             Environment = new Dictionary<string, string?> { ["HOME"] = home },
             StandardInput = expressions + "\n", // erl_call evaluates a form once it sees ".\n"
-            Timeout = timeout + TimeSpan.FromSeconds(10),
+            Timeout = timeout + margin,
         };
     }
 

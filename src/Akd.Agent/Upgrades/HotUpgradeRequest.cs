@@ -5,6 +5,8 @@ namespace Akd.Agent.Upgrades;
 /// <summary>One hot upgrade (or downgrade) of a running <c>mix release</c>: explicit values, no manifest.</summary>
 internal sealed record HotUpgradeRequest
 {
+    private static readonly AgentOptions Defaults = new();
+
     /// <summary>The release name: <c>bin/APP</c>, <c>releases/VSN/APP.rel</c>.</summary>
     public required string App { get; init; }
 
@@ -22,6 +24,15 @@ internal sealed record HotUpgradeRequest
 
     /// <summary>How long the whole release_handler call may take (suspending processes, code_change included).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How much longer than erl_call's own <c>-timeout</c> its process may run (<see cref="AgentOptions.ErlCallMargin"/>).</summary>
+    public TimeSpan ErlCallMargin { get; init; } = Defaults.ErlCallMargin;
+
+    /// <summary>What <c>bin/APP rpc</c> and <c>bin/APP upgrade</c> get on top of the call to boot their VM (<see cref="AgentOptions.ReleaseRpcBootTime"/>).</summary>
+    public TimeSpan RpcBootTime { get; init; } = Defaults.ReleaseRpcBootTime;
+
+    /// <summary>How long release_handler's housekeeping (<c>remove_release</c>) may take (<see cref="AgentOptions.AppCommandTimeout"/>).</summary>
+    public TimeSpan HousekeepingTimeout { get; init; } = Defaults.AppCommandTimeout;
 
     /// <summary>
     /// Who erl_call (or <c>bin/APP rpc</c>) runs as: the app's own user, as its VM does, never the agent.

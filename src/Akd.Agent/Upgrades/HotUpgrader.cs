@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Akd.Agent.Reporting;
 using Akd.Core.Processes;
 
@@ -20,30 +19,19 @@ internal sealed class HotUpgrader(StepReporter reporter)
     public async Task<HotUpgradeResult> ApplyAsync(HotUpgradeRequest request, CancellationToken ct)
     {
         using var eval = new ReleaseEval();
-        var spec = eval.Spec(request, ErlangExpression(request), Expression(request), request.Timeout, TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, ErlangExpression(request), Expression(request), request.Timeout);
         reporter.Log($"$ {eval.Tool} <release_handler: {request.FromVsn} -> {request.ToVsn}>");
         return await RunAsync(spec, eval.Tool, request, ct).ConfigureAwait(false);
     }
 
     private async Task<HotUpgradeResult> RunAsync(ProcessSpec spec, string tool, HotUpgradeRequest request, CancellationToken ct)
     {
-        var answer = new StringBuilder();
-        string? verdict = null;
         ProcessResult result;
+        string? verdict;
+        string answer;
         try
         {
-            result = await ProcessRunner.RunAsync(spec, line =>
-            {
-                if (line.Text.StartsWith(Marker, StringComparison.Ordinal))
-                {
-                    verdict = line.Text[Marker.Length..];
-                }
-                else
-                {
-                    answer.AppendLine(line.Text);
-                    reporter.Output(line);
-                }
-            }, ct).ConfigureAwait(false);
+            (result, verdict, answer) = await ReleaseEval.RunAsync(spec, Marker, reporter, ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {
@@ -57,7 +45,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
 
         var detail = verdict is not null && verdict.StartsWith("error ", StringComparison.Ordinal)
             ? verdict[6..]
-            : $"{tool} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer.ToString().Trim()}";
+            : $"{tool} " + (result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}") + $": {answer}";
         return new HotUpgradeResult(false, detail);
     }
 
@@ -147,7 +135,7 @@ internal sealed class HotUpgrader(StepReporter reporter)
         using var eval = new ReleaseEval();
         var erlang = $"io:format(\"~p~n\", [release_handler:remove_release({ErlCall.Literal(request.ToVsn)})]).";
         var elixir = $"IO.inspect(:release_handler.remove_release(String.to_charlist({Literal(request.ToVsn)})))";
-        var spec = eval.Spec(request, erlang, elixir, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        var spec = eval.Spec(request, erlang, elixir, request.HousekeepingTimeout);
         reporter.Log($"$ {eval.Tool} <release_handler:remove_release {request.ToVsn}>");
         await ProcessRunner.RunAsync(spec, reporter.Output, ct).ConfigureAwait(false);
     }

@@ -55,20 +55,9 @@ internal static class RunningRelease
         try
         {
             using var eval = new ReleaseEval();
-            var spec = eval.Spec(request, erlang, elixir, request.Timeout, TimeSpan.FromSeconds(30));
-            string? answer = null;
-            await ProcessRunner.RunAsync(spec, line =>
-            {
-                if (line.Text.StartsWith(Marker, StringComparison.Ordinal))
-                {
-                    answer = line.Text[Marker.Length..].Trim();
-                }
-                else
-                {
-                    reporter.Output(line);
-                }
-            }, ct).ConfigureAwait(false);
-            return answer;
+            var spec = eval.Spec(request, erlang, elixir, request.Timeout);
+            var (_, answer, _) = await ReleaseEval.RunAsync(spec, Marker, reporter, ct).ConfigureAwait(false);
+            return answer?.Trim();
         }
         catch (ProcessStartException ex)
         {

@@ -29,13 +29,7 @@ internal static partial class DashboardActions
         group.MapGet("/deployments/{id}/{action}", async (string id, string action, HttpContext context, DashboardGate gate, DeploymentStore store) =>
         {
             var ct = context.RequestAborted;
-            if (!Known.TryGetValue(action, out var known))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
-            if (await gate.AuthorizeAsync(context, known.Rpc, ct).ConfigureAwait(false) is not { } signedIn)
+            if (await AuthorizeAsync(action, context, gate, ct).ConfigureAwait(false) is not (var known, var signedIn))
             {
                 return;
             }
@@ -59,13 +53,7 @@ internal static partial class DashboardActions
         group.MapPost("/deployments/{id}/{action}", async (string id, string action, HttpContext context, DashboardGate gate, IServiceProvider services) =>
         {
             var ct = context.RequestAborted;
-            if (!Known.TryGetValue(action, out var known))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
-            if (await gate.AuthorizeAsync(context, known.Rpc, ct).ConfigureAwait(false) is not { } signedIn)
+            if (await AuthorizeAsync(action, context, gate, ct).ConfigureAwait(false) is not (var known, var signedIn))
             {
                 return;
             }
@@ -87,6 +75,22 @@ internal static partial class DashboardActions
                 await DashboardGate.RefuseAsync(context, StatusCodes.Status409Conflict, ex.Message, ct).ConfigureAwait(false);
             }
         });
+    }
+
+    /// <summary>
+    /// The action and who asks for it, when it is one of <see cref="Known"/> and the caller may do it; otherwise the
+    /// response already says why not (404 for an unknown action, the gate's refusal) and null comes back.
+    /// </summary>
+    private static async Task<((string Rpc, string Title) Known, SignedIn SignedIn)?> AuthorizeAsync(
+        string action, HttpContext context, DashboardGate gate, CancellationToken ct)
+    {
+        if (!Known.TryGetValue(action, out var known))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return null;
+        }
+
+        return await gate.AuthorizeAsync(context, known.Rpc, ct).ConfigureAwait(false) is { } signedIn ? (known, signedIn) : null;
     }
 
     private static string Describe(string action, Deployment d) => action switch

@@ -53,8 +53,8 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
         var now = clock.GetUtcNow().ToDb();
         if (db.Engine == "postgres")
         {
-            using var all = c.Command("UPDATE agents SET state = 'online', last_seen = @now WHERE replica = @replica AND name = ANY(@names)",
-                ("@now", now), ("@replica", _replica), ("@names", names.ToArray()));
+            using var all = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE replica = @replica AND name = ANY(@names)",
+                ("@now", now), ("@replica", _replica), ("@names", names.ToArray()), StoredWords.Online);
             all.ExecuteNonQuery();
             return;
         }
@@ -62,8 +62,8 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
         using var transaction = c.BeginTransaction();
         foreach (var name in names)
         {
-            using var one = c.Command("UPDATE agents SET state = 'online', last_seen = @now WHERE name = @name AND replica = @replica",
-                ("@now", now), ("@name", name), ("@replica", _replica));
+            using var one = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE name = @name AND replica = @replica",
+                ("@now", now), ("@name", name), ("@replica", _replica), StoredWords.Online);
             one.Transaction = transaction;
             one.ExecuteNonQuery();
         }
@@ -124,7 +124,7 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     /// <summary>The agents online, each with its labels and the replica holding its stream: what a plan across replicas picks from.</summary>
     public Task<List<(string Name, Dictionary<string, string> Labels, string Replica)>> ListOnlineAsync(CancellationToken ct) => db.UseAsync(c =>
     {
-        using var command = c.Command("SELECT name, labels, replica FROM agents WHERE state = 'online'");
+        using var command = c.Command("SELECT name, labels, replica FROM agents WHERE state = @w_online", StoredWords.Online);
         using var reader = command.ExecuteReader();
         var online = new List<(string, Dictionary<string, string>, string)>();
         while (reader.Read())

@@ -19,6 +19,15 @@ public sealed record UpgradeFacts(string? RelupFrom, IReadOnlyList<string> Block
 /// </summary>
 public static class BuildUpgrade
 {
+    /// <summary>
+    /// What a build reports about upgrading hot (the agent's and akdctl's local build alike): nothing when the manifest
+    /// restarts; otherwise what the build found, or, where it looked for nothing (distillery), that the release is cold-restarted.
+    /// </summary>
+    public static UpgradeFacts? Report(BuiltRelease built, AppManifest manifest) =>
+        manifest.Deploy.Upgrade == UpgradeMode.Restart
+            ? null
+            : new UpgradeFacts(built.Upgrade?.RelupFrom, built.Upgrade?.Blockers ?? [$"{manifest.Build.Tool} releases are cold-restarted"]);
+
     public static async Task<UpgradeFacts?> PrepareAsync(BuildContext context, string releaseDir, string version, Action<OutputLine> log, CancellationToken ct)
     {
         if (context.Upgrade == UpgradeMode.Restart)

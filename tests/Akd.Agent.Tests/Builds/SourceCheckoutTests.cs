@@ -24,7 +24,7 @@ public sealed class SourceCheckoutTests : IDisposable
         var options = new AgentOptions { DataDir = Path.Combine(_root, "agent") };
         var wrapped = Options.Create(options);
         var artifacts = new ArtifactClient(new CoordinatorChannel(wrapped, new AgentIdentity(wrapped, TimeProvider.System)), new ArtifactCache(options, TimeProvider.System), wrapped);
-        _checkout = new SourceCheckout(artifacts, options);
+        _checkout = new SourceCheckout(artifacts, options, TimeProvider.System);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -39,7 +39,7 @@ public sealed class SourceCheckoutTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(repo.Dir, "lib", "alias.ex"), "deps/helper.ex");
         await repo.CommitAsync("link");
         await _checkout.FetchIntoAsync(Git(repo), "app", Target("first"), _reporter, CancellationToken.None);
-        var project = new SourceWorkspace(Path.Combine(_root, "agent", "sources", "app")).ProjectDir;
+        var project = new SourceWorkspace(Path.Combine(_root, "agent", "sources", "app"), new AgentOptions(), TimeProvider.System).ProjectDir;
         Directory.CreateDirectory(Path.Combine(project, "_build", "prod"));
         Directory.CreateDirectory(Path.Combine(project, "deps", "jason"));
 

@@ -17,7 +17,7 @@ public sealed class SourceWorkspaceTests : IDisposable
         // Arrange: a first build of main, with a build cache left behind.
         using var repo = await GitRepo.CreateAsync();
         await repo.CommitAsync("v1", ("mix.exs", "v1"), ("lib/old.ex", "old"));
-        var workspace = new SourceWorkspace(_root);
+        var workspace = new SourceWorkspace(_root, new AgentOptions(), TimeProvider.System);
         await workspace.LoadGitAsync(repo.Url, "main", _reporter, CancellationToken.None);
         Directory.CreateDirectory(Path.Combine(workspace.ProjectDir, "_build"));
         File.WriteAllText(Path.Combine(workspace.ProjectDir, "_build", "cache"), "compiled");
@@ -41,7 +41,7 @@ public sealed class SourceWorkspaceTests : IDisposable
         using var repo = await GitRepo.CreateAsync();
         await repo.CommitAsync("v1", ("mix.exs", "v1"));
         await repo.GitAsync("tag", "release");
-        var workspace = new SourceWorkspace(_root);
+        var workspace = new SourceWorkspace(_root, new AgentOptions(), TimeProvider.System);
         await workspace.LoadGitAsync(repo.Url, "release", _reporter, CancellationToken.None);
         var fixedCommit = await repo.CommitAsync("fix", ("mix.exs", "v1-fixed"));
         await repo.GitAsync("tag", "--force", "release", fixedCommit);
@@ -69,7 +69,7 @@ public sealed class SourceWorkspaceTests : IDisposable
         File.SetLastWriteTimeUtc(Path.Combine(dir, "same.ex"), old);
 
         // Act
-        var touched = SourceFreshness.TouchChanged(dir, before, skip);
+        var touched = SourceFreshness.TouchChanged(dir, before, skip, TimeProvider.System);
 
         // Assert
         Assert.Equal(1, touched);

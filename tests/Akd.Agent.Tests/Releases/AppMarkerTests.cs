@@ -22,7 +22,7 @@ public sealed class AppMarkerTests : IDisposable
         var script = Path.Combine(releaseDir, "bin", "hello");
         await File.WriteAllTextAsync(script, "#!/bin/sh\nenv > \"$(dirname \"$0\")/../started.env\"\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(new Outbox(), "s1"), TimeSpan.FromSeconds(5));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(new Outbox(), "s1"), new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System);
 
         // Act
         await runner.StartAsync(releaseDir, new Dictionary<string, string> { ["PORT"] = "4000" }, CancellationToken.None);

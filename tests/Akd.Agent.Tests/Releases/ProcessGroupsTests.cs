@@ -17,7 +17,7 @@ public sealed class ProcessGroupsTests
         var log = new List<string>();
 
         // Act
-        await ProcessGroups.TerminateAsync(app.Pid, TimeSpan.FromMilliseconds(300), log.Add, CancellationToken.None);
+        await ProcessGroups.TerminateAsync(app.Pid, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), TimeProvider.System, log.Add, CancellationToken.None);
 
         // Assert
         Assert.Equal([$"sending SIGTERM to pid {app.Pid} and its process group", $"pid {app.Pid} still running 0.3s after SIGTERM; sending SIGKILL"], log);
@@ -38,7 +38,7 @@ public sealed class ProcessGroupsTests
         var log = new List<string>();
 
         // Act
-        await ProcessGroups.TerminateAsync(app.Pid, TimeSpan.FromHours(1), log.Add, CancellationToken.None);
+        await ProcessGroups.TerminateAsync(app.Pid, TimeSpan.FromHours(1), TimeSpan.FromSeconds(5), TimeProvider.System, log.Add, CancellationToken.None);
 
         // Assert
         Assert.Equal([$"sending SIGTERM to pid {app.Pid} and its process group"], log);

@@ -5,6 +5,7 @@ using Akd.Agent.Upgrades;
 using Akd.Core.Manifest;
 using Akd.Core.Releases;
 using Akd.Manifest;
+using Xunit.Abstractions;
 
 namespace Akd.Agent.Tests.Releases;
 
@@ -27,10 +28,16 @@ internal sealed class ScratchApp : IDisposable
 
     public Outbox Outbox { get; } = new();
 
-    public HttpClient Http { get; } = new();
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    /// <summary>The agent's options for this host: its data dir is the root; a stop escalates after 5 s.</summary>
-    public AgentOptions Options => new() { DataDir = Root, StopGracePeriod = TimeSpan.FromSeconds(5) };
+    /// <summary>How long a stop waits after SIGTERM before it escalates.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where <see cref="Logs"/> also writes the step's lines; null: nowhere.</summary>
+    public ITestOutputHelper? Output { get; init; }
+
+    /// <summary>The agent's options for this host: its data dir is the root; a stop escalates after <see cref="StopGrace"/>.</summary>
+    public AgentOptions Options => new() { DataDir = Root, StopGracePeriod = StopGrace };
 
     /// <summary>An <c>akd.yaml</c> as the coordinator would have resolved it.</summary>
     public static AppManifest Manifest(string yaml) => ManifestLoader.Parse(yaml, "akd.yaml", null, null);
@@ -38,12 +45,18 @@ internal sealed class ScratchApp : IDisposable
     /// <summary>An activator for one step, with the HTTP client and the system clock.</summary>
     /// <param name="runner">The app runner; null: the one the manifest picks, as the agent's own.</param>
     /// <param name="upgrade">What the build found about upgrading hot (null: restart).</param>
-    public ReleaseActivator Activator(AppManifest manifest, Func<StepReporter, IAppRunner>? runner = null, HotUpgradePolicy? upgrade = null)
+    /// <param name="journal">Where it records an activation in flight (null: nowhere).</param>
+    public ReleaseActivator Activator(
+        AppManifest manifest, Func<StepReporter, IAppRunner>? runner = null, HotUpgradePolicy? upgrade = null, ActivationJournal? journal = null)
     {
         var reporter = TestMetrics.Reporter(Outbox, "s1");
-        var appRunner = runner is null ? AppRunners.For(manifest, reporter, Options, AppSandbox.AsAgent(Layout.SharedDir)) : runner(reporter);
-        return new ReleaseActivator(Layout, manifest, appRunner, Http, TimeProvider.System, reporter) { Upgrade = upgrade };
+        var appRunner = runner is null ? AppRunners.For(manifest, reporter, Options, AppSandbox.AsAgent(Layout.SharedDir), TimeProvider.System) : runner(reporter);
+        return new ReleaseActivator(Layout, manifest, appRunner, Http, TimeProvider.System, reporter, Options) { Upgrade = upgrade, Journal = journal };
     }
+
+    /// <summary>An activator of a <c>mix release</c> of <paramref name="manifest"/>'s app run detached, as on a host without systemd.</summary>
+    public ReleaseActivator MixReleaseActivator(AppManifest manifest, HotUpgradePolicy? upgrade = null, ActivationJournal? journal = null) =>
+        Activator(manifest, reporter => new MixReleaseRunner(manifest.App, reporter, Options, TimeProvider.System), upgrade, journal);
 
     /// <summary>The step's log lines sent since the last call.</summary>
     public List<string> Logs()
@@ -53,6 +66,7 @@ internal sealed class ScratchApp : IDisposable
         {
             if (message.Log is { } log)
             {
+                Output?.WriteLine(log.Line);
                 lines.Add(log.Line);
             }
         }

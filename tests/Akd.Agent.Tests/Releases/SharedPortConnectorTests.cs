@@ -36,12 +36,12 @@ public sealed class SharedPortConnectorTests
         {
             for (var i = 0; i < 8; i++)
             {
-                using var socket = await SharedPortConnector.ConnectAsync(target, vm, CancellationToken.None);
+                using var socket = await SharedPortConnector.ConnectAsync(target, vm, TimeProvider.System, CancellationToken.None);
                 answers.Add((vm, await ReadPidAsync(socket)));
             }
         }
 
-        var refused = await Assert.ThrowsAsync<IOException>(() => SharedPortConnector.ConnectAsync(target, stranger.Pid, CancellationToken.None).AsTask());
+        var refused = await Assert.ThrowsAsync<IOException>(() => SharedPortConnector.ConnectAsync(target, stranger.Pid, TimeProvider.System, CancellationToken.None).AsTask());
 
         // Assert
         Assert.Equal(16, answers.Count);

@@ -3,8 +3,6 @@ using Akd.Agent.Releases;
 using Akd.Agent.Reporting;
 using Akd.Agent.Tests.Upgrades;
 using Akd.Core.Manifest;
-using Akd.Core.Releases;
-using Akd.Manifest;
 using Akd.Testing;
 using Xunit.Abstractions;
 
@@ -23,12 +21,9 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
     private const string B = "0.2.0-20261102T000000Z";
     private const string C = "0.1.0-20261103T000000Z";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("akd-overlap-").FullName;
-    private readonly Outbox _outbox = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly ScratchApp _app = new("akd-overlap-") { StopGrace = TimeSpan.FromSeconds(30), Output = output };
     private readonly int _port = Ports.Free();
     private readonly string _node = $"counter_ov_{Guid.NewGuid():N}"[..22];
-    private ReleaseLayout _layout = null!;
     private AppManifest _manifest = null!;
 
     private Dictionary<string, string> Env => new() { ["RELEASE_NODE"] = _node, ["PORT"] = _port.ToString(CultureInfo.InvariantCulture) };
@@ -38,20 +33,12 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
     public Task InitializeAsync()
     {
         _manifest = Manifest("true", "http://127.0.0.1:${PORT}/health", timeout: "30s");
-        _layout = new ReleaseLayout(Path.Combine(_root, "app"));
-        _layout.EnsureCreated();
         return Task.CompletedTask;
     }
 
     public Task DisposeAsync()
     {
-        if (RunState.Read(_layout.SharedDir) is { Pid: { } pid })
-        {
-            ProcessSignals.Send(pid, ProcessSignals.SigKill);
-        }
-
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
+        _app.Dispose();
         return Task.CompletedTask;
     }
 
@@ -59,21 +46,21 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
     public async Task ActivateAsync_StartOverlap_NewVmStartsUnderTheOtherNodeNameAndTheOldOneIsGoneAtTheEnd()
     {
         // Arrange: 0.1.0 runs under the plain node name.
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
-        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(C), []);
+        CounterReleases.CopyTree(releases.V1, _app.Layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _app.Layout.ReleaseDir(B), []);
+        CounterReleases.CopyTree(releases.V1, _app.Layout.ReleaseDir(C), []);
         await Activator().ActivateAsync(A, Env, "d-1", "deployed", CancellationToken.None);
-        var first = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        var first = RunState.Read(_app.Layout.SharedDir)!.Pid!.Value;
         Logs();
 
         // Act: two cold restarts with start overlap.
         await Activator().ActivateAsync(B, Env, "d-2", "deployed", CancellationToken.None);
-        var second = RunState.Read(_layout.SharedDir)!;
+        var second = RunState.Read(_app.Layout.SharedDir)!;
         var secondLogs = Logs();
-        var secondEnvFile = _layout.ReadEnvFile()!["RELEASE_NODE"];
-        var secondAnswer = await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/"));
+        var secondEnvFile = _app.Layout.ReadEnvFile()!["RELEASE_NODE"];
+        var secondAnswer = await _app.Http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/"));
         await Activator().ActivateAsync(C, Env, "d-3", "deployed", CancellationToken.None);
-        var third = RunState.Read(_layout.SharedDir)!;
+        var third = RunState.Read(_app.Layout.SharedDir)!;
 
         // Assert: the names alternate, each old VM was gone by the end of its successor's activation.
         Assert.Contains(secondLogs, l => l.StartsWith($"the old VM (pid {first})", StringComparison.Ordinal) && l.Contains($"starting the new one as {_node}_b", StringComparison.Ordinal));
@@ -83,9 +70,9 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         Assert.NotEqual(first, second.Pid);
         Assert.False(ProcessSignals.IsAlive(first));
         Assert.Equal((C, _node), (third.ReleaseId, third.Env["RELEASE_NODE"]));
-        Assert.Equal(_node, _layout.ReadEnvFile()!["RELEASE_NODE"]);
+        Assert.Equal(_node, _app.Layout.ReadEnvFile()!["RELEASE_NODE"]);
         Assert.False(ProcessSignals.IsAlive(second.Pid!.Value));
-        Assert.Equal("counter 0.1.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+        Assert.Equal("counter 0.1.0", await _app.Http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
     }
 
     [Fact(Timeout = 600_000)]
@@ -93,16 +80,16 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
     {
         // Arrange: 0.1.0 runs, bound with SO_REUSEPORT.
         _manifest = Manifest("shared_port", "http://127.0.0.1:${PORT}/health", timeout: "30s");
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
-        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        CounterReleases.CopyTree(releases.V1, _app.Layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _app.Layout.ReleaseDir(B), []);
         await Activator().ActivateAsync(A, SharedEnv, "d-1", "deployed", CancellationToken.None);
-        var old = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        var old = RunState.Read(_app.Layout.SharedDir)!.Pid!.Value;
         Logs();
 
         // Act
         await Activator().ActivateAsync(B, SharedEnv, "d-2", "deployed", CancellationToken.None);
         var logs = Logs();
-        var state = RunState.Read(_layout.SharedDir)!;
+        var state = RunState.Read(_app.Layout.SharedDir)!;
 
         // Assert: read from /proc by the agent just before the SIGTERM, both VMs listened on the port.
         var listened = logs.FindIndex(l => l.StartsWith($"shared port: port {_port} is listened on by pid ", StringComparison.Ordinal));
@@ -113,7 +100,7 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         Assert.Contains(state.Pid!.Value, listeners);
         Assert.Equal((B, $"{_node}_b"), (state.ReleaseId, state.Env["RELEASE_NODE"]));
         Assert.False(ProcessSignals.IsAlive(old));
-        Assert.Equal("counter 0.2.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+        Assert.Equal("counter 0.2.0", await _app.Http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
     }
 
     [Theory(Timeout = 600_000)]
@@ -124,10 +111,10 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         // Arrange: the check wants 0.1.0's answer, which only the old VM gives: a check the old VM passes for the new one
         // would let the failed release through. Without SO_REUSEPORT on the old VM's socket, the new VM cannot even bind.
         _manifest = Manifest("shared_port", "http://127.0.0.1:${PORT}/", timeout: "8s", expect: "counter 0.1.0");
-        CounterReleases.CopyTree(releases.V1, _layout.ReleaseDir(A), []);
-        CounterReleases.CopyTree(releases.V2, _layout.ReleaseDir(B), []);
+        CounterReleases.CopyTree(releases.V1, _app.Layout.ReleaseDir(A), []);
+        CounterReleases.CopyTree(releases.V2, _app.Layout.ReleaseDir(B), []);
         await Activator().ActivateAsync(A, oldReusesPort ? SharedEnv : Env, "d-1", "deployed", CancellationToken.None);
-        var old = RunState.Read(_layout.SharedDir)!.Pid!.Value;
+        var old = RunState.Read(_app.Layout.SharedDir)!.Pid!.Value;
         Logs();
 
         // Act
@@ -140,11 +127,11 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         Assert.Contains($"kept {A}, which served throughout (pid {old})", failed.Message);
         Assert.DoesNotContain($"sending SIGTERM to pid {old}", logs);
         Assert.True(ProcessSignals.IsAlive(old));
-        Assert.Equal((A, old), (RunState.Read(_layout.SharedDir)!.ReleaseId, RunState.Read(_layout.SharedDir)!.Pid));
-        Assert.Equal(A, _layout.CurrentReleaseId());
-        Assert.Equal(_node, _layout.ReadEnvFile()!["RELEASE_NODE"]);
-        Assert.Equal(new[] { (B, "failed"), (A, "rolled-back") }, _layout.ReadRevisions().TakeLast(2).Select(r => (r.ReleaseId, r.Result)));
-        Assert.Equal("counter 0.1.0", await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
+        Assert.Equal((A, old), (RunState.Read(_app.Layout.SharedDir)!.ReleaseId, RunState.Read(_app.Layout.SharedDir)!.Pid));
+        Assert.Equal(A, _app.Layout.CurrentReleaseId());
+        Assert.Equal(_node, _app.Layout.ReadEnvFile()!["RELEASE_NODE"]);
+        Assert.Equal(new[] { (B, "failed"), (A, "rolled-back") }, _app.Layout.ReadRevisions().TakeLast(2).Select(r => (r.ReleaseId, r.Result)));
+        Assert.Equal("counter 0.1.0", await _app.Http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/")));
         foreach (var started in logs.Where(l => l.StartsWith($"release {B} runs as pid ", StringComparison.Ordinal)))
         {
             Assert.False(ProcessSignals.IsAlive(int.Parse(started.Split(" pid ")[1], CultureInfo.InvariantCulture)), started);
@@ -163,32 +150,15 @@ public sealed class StartOverlapTests(CounterReleases releases, ITestOutputHelpe
         Assert.Equal(expected, other);
     }
 
-    private List<string> Logs()
-    {
-        var lines = new List<string>();
-        while (_outbox.Reader.TryRead(out var message))
-        {
-            if (message.Log is { } log)
-            {
-                output.WriteLine(log.Line);
-                lines.Add(log.Line);
-            }
-        }
+    private List<string> Logs() => _app.Logs();
 
-        return lines;
-    }
-
-    private AppManifest Manifest(string overlap, string health, string timeout, string? expect = null) => ManifestLoader.Parse($$"""
+    private AppManifest Manifest(string overlap, string health, string timeout, string? expect = null) => ScratchApp.Manifest($$"""
         app: counter
         deploy:
-          path: {{_root}}/app
+          path: {{_app.Root}}/app
           start_overlap: {{overlap}}
         health: { http: "{{health}}", timeout: {{timeout}}, interval: 50ms{{(expect is null ? "" : $", expect: \"{expect}\"")}} }
-        """, "akd.yaml", null, null);
+        """);
 
-    private ReleaseActivator Activator()
-    {
-        var reporter = TestMetrics.Reporter(_outbox, "s1");
-        return new ReleaseActivator(_layout, _manifest, new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(30)), _http, TimeProvider.System, reporter);
-    }
+    private ReleaseActivator Activator() => _app.MixReleaseActivator(_manifest);
 }

@@ -35,7 +35,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange: a grace far past the test's timeout, so only SIGTERM can stop it in time; the script would say so.
         using var vm = await VmAsync("trap 'exit 0' TERM");
-        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromHours(1));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), new AgentOptions { StopGracePeriod = TimeSpan.FromHours(1) }, TimeProvider.System);
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: true), CancellationToken.None);
@@ -50,7 +50,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange
         using var vm = await VmAsync("trap '' TERM; trap 'exit 0' USR1");
-        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), new AgentOptions { StopGracePeriod = TimeSpan.FromMilliseconds(300) }, TimeProvider.System);
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: true), CancellationToken.None);
@@ -69,7 +69,7 @@ public sealed class StopEscalationTests : IDisposable
     {
         // Arrange
         using var vm = await VmAsync("trap '' TERM");
-        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), TimeSpan.FromMilliseconds(300));
+        var runner = new MixReleaseRunner("hello", TestMetrics.Reporter(_outbox, "s1"), new AgentOptions { StopGracePeriod = TimeSpan.FromMilliseconds(300) }, TimeProvider.System);
 
         // Act
         await runner.StopAsync(_releaseDir, State(vm, stopWorks: false), CancellationToken.None);

@@ -52,7 +52,7 @@ public sealed class AppUserHelperTests(ITestOutputHelper output) : IDisposable
     public async Task CreateAppUser_NotAnAppUserName_RefusesAndChangesNoUser(string name)
     {
         // Arrange: root and akd may exist; whatever is there stays as it is.
-        var before = await UnixUsers.FindEntryAsync(name, CancellationToken.None);
+        var before = await UnixUsers.FindEntryAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None);
 
         // Act
         var (exit, answer) = await RunHelperAsync(name + "\n");
@@ -60,7 +60,7 @@ public sealed class AppUserHelperTests(ITestOutputHelper output) : IDisposable
         // Assert
         Assert.Equal(1, exit);
         Assert.StartsWith("error refused: not an app user name", answer);
-        Assert.Equal(before, await UnixUsers.FindEntryAsync(name, CancellationToken.None));
+        Assert.Equal(before, await UnixUsers.FindEntryAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None));
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -86,7 +86,7 @@ public sealed class AppUserHelperTests(ITestOutputHelper output) : IDisposable
         var second = await RunHelperAsync(name + "\n");
 
         // Assert
-        var entry = await UnixUsers.FindEntryAsync(name, CancellationToken.None);
+        var entry = await UnixUsers.FindEntryAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.NotNull(entry);
         Assert.Equal((0, $"ok {entry.User.Uid} {entry.User.Gid}"), first);
         Assert.Equal(first, second);
@@ -110,7 +110,7 @@ public sealed class AppUserHelperTests(ITestOutputHelper output) : IDisposable
 
         // Assert
         Assert.Equal((1, $"error refused: user {name} exists and akd did not make it"), (exit, answer));
-        Assert.Equal("/bin/sh", (await UnixUsers.FindEntryAsync(name, CancellationToken.None))!.Shell);
+        Assert.Equal("/bin/sh", (await UnixUsers.FindEntryAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None))!.Shell);
     }
 
     [SkippableFact(Timeout = TestTimeoutMs)]
@@ -134,7 +134,7 @@ public sealed class AppUserHelperTests(ITestOutputHelper output) : IDisposable
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AppUserHelperClient.CreateAsync(socket, "nobody", CancellationToken.None));
 
         // Assert
-        Assert.Equal(await UnixUsers.FindAsync(name, CancellationToken.None), user);
+        Assert.Equal(await UnixUsers.FindAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None), user);
         Assert.Contains("not an app user name", refused.Message);
         output.WriteLine(activator.Output);
     }

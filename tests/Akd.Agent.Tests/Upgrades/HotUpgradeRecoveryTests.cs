@@ -158,7 +158,7 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     private async Task EvalAsync(string erlang)
     {
         var home = Path.Combine(_host.Root, "erl-call-home");
-        var spec = ErlCall.Spec(ErlCall.Find(_host.Layout.ReleaseDir(A))!, _host.Layout.ReleaseDir(A), _host.Env, erlang, TimeSpan.FromSeconds(60), home)!;
+        var spec = ErlCall.Spec(ErlCall.Find(_host.Layout.ReleaseDir(A))!, _host.Layout.ReleaseDir(A), _host.Env, erlang, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(10), home)!;
         var (result, text) = await ProcessRunner.CaptureAsync(spec, CancellationToken.None);
         output.WriteLine(text);
         Assert.True(result.Succeeded && text.Contains("akd:hot ok 0.1.0", StringComparison.Ordinal), text);

@@ -27,7 +27,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     {
         // Arrange: 0.1.0 runs; the build made a relup from 0.1.0, so only the runner stands in the way.
         var (activator, layout) = Activator(UpgradeMode.Hot, reporter => new SystemdAppRunner(
-            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
+            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System));
         new RunState(A, Environment.ProcessId, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }).Write(layout.SharedDir);
 
         // Act
@@ -47,7 +47,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     {
         // Arrange
         var (activator, layout) = Activator(UpgradeMode.Auto, reporter => new SystemdAppRunner(
-            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, TimeSpan.FromSeconds(5)));
+            "counter", Path.Combine(_app.Root, "app"), dir => [Path.Combine(dir, "bin", "counter"), "start"], AppSandbox.AsAgent(""), reporter, new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System));
         using var vm = System.Diagnostics.Process.Start("sleep", "300");
         new RunState(A, vm.Id, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a" }).Write(layout.SharedDir);
 
@@ -66,7 +66,7 @@ public sealed class HotUpgradeRunnerTests : IDisposable
     public async Task ActivateAsync_HotAndTheVmRunsUnderTheAlternateNodeName_GoesOnToInstallTheNewVersion()
     {
         // Arrange: the VM was started by a start-overlap restart, as counter_a_b; the host's env names counter_a.
-        var (activator, layout) = Activator(UpgradeMode.Hot, reporter => new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(5)));
+        var (activator, layout) = Activator(UpgradeMode.Hot, reporter => new MixReleaseRunner("counter", reporter, new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System));
         new RunState(A, Environment.ProcessId, new Dictionary<string, string> { ["RELEASE_NODE"] = "counter_a_b" }).Write(layout.SharedDir);
         Directory.CreateDirectory(layout.ReleaseDir(B));
 
@@ -85,8 +85,8 @@ public sealed class HotUpgradeRunnerTests : IDisposable
         var reporter = TestMetrics.Reporter(_app.Outbox, "s1");
 
         // Act
-        var mix = ReleaseActivator.RunnerBlocker(new MixReleaseRunner("counter", reporter, TimeSpan.FromSeconds(5)));
-        var distillery = ReleaseActivator.RunnerBlocker(new DistilleryRunner("counter", reporter, TimeSpan.FromSeconds(5)));
+        var mix = ReleaseActivator.RunnerBlocker(new MixReleaseRunner("counter", reporter, new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System));
+        var distillery = ReleaseActivator.RunnerBlocker(new DistilleryRunner("counter", reporter, new AgentOptions { StopGracePeriod = TimeSpan.FromSeconds(5) }, TimeProvider.System));
 
         // Assert
         Assert.Null(mix);

@@ -128,7 +128,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         var pid = await StartAsync(_ownParent);
         ReleaseInstaller.Install(next, _root, "0.2.0");
         var name = $"akd-t{Guid.NewGuid():N}"[..16];
-        var user = await UnixUsers.CreateAsync(name, output.WriteLine, CancellationToken.None);
+        var user = await UnixUsers.CreateAsync(name, TimeSpan.FromSeconds(30), output.WriteLine, CancellationToken.None);
         try
         {
             var sandbox = AppSandbox.As(user, Path.Combine(_root, "tmp"));
@@ -137,7 +137,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
             using var eval = new ReleaseEval();
 
             // Act
-            var spec = eval.Spec(request, "ok.", ":ok", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            var spec = eval.Spec(request, "ok.", ":ok", TimeSpan.FromSeconds(30));
             var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s1")).ApplyAsync(request, CancellationToken.None);
 
             // Assert: erl_call goes through the sandbox's setpriv as the app's user, and can read the cookie it was given.

@@ -42,14 +42,14 @@ public sealed class OperatorTokensBootstrapTests(PostgresCluster cluster)
         using var other = db.OtherCoordinator();
         var a = Tokens(db.Database, db.Dir, "a");
         var b = Tokens(other.Database, db.Dir, "b");
-        await using var holder = await PostgresSessions.OpenAsync(db);
-        await using var hold = await holder.BeginTransactionAsync();
-        await PostgresSessions.ExecuteAsync(holder, "LOCK TABLE operator_tokens IN EXCLUSIVE MODE", hold);
+        await using var holder = await PostgresSession.OpenAsync(db);
+        await using var hold = await holder.Connection.BeginTransactionAsync();
+        await holder.ExecuteAsync("LOCK TABLE operator_tokens IN EXCLUSIVE MODE", hold);
 
         // Act
         // On threads of their own: a store call runs synchronously once it has a connection, and would block this one on the lock.
         var starting = new[] { Task.Run(() => a.BootstrapAsync("a", CancellationToken.None)), Task.Run(() => b.BootstrapAsync("b", CancellationToken.None)) };
-        await PostgresSessions.WaitUntilBlockedAsync(db, holder.ProcessID, sessions: 2);
+        await holder.WaitUntilBlockingAsync(db, sessions: 2);
         await hold.CommitAsync();
         await Task.WhenAll(starting);
 

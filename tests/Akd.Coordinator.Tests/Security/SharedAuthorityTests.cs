@@ -22,11 +22,11 @@ public sealed class SharedAuthorityTests(PostgresCluster cluster)
         // Arrange: hold the CA lock, so both replicas are provably waiting on it when it is let go.
         await using var db = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
         using var other = db.OtherCoordinator();
-        await using var holder = await AdvisoryLockHolder.TakeAsync(db.ConnectionString!, SharedCaStore.LockKey);
+        await using var holder = await PostgresSession.TakeAdvisoryLockAsync(db.ConnectionString!, SharedCaStore.LockKey);
         var starting = new[] { (db, "a"), (other, "b") }.Select(r => Task.Run(() => PkiOf(r.Item1, r.Item2))).ToArray();
 
         // Act
-        var started = await holder.ReleaseWhenAllWaitAsync(starting);
+        var started = await holder.ReleaseWhenAllWaitAsync(SharedCaStore.LockKey, starting);
         var (a, b) = (started[0], started[1]);
 
         // Assert: one CA, on both replicas' disks as its certificate only; each server certificate names its own replica.

@@ -15,11 +15,11 @@ public sealed class PostgresMigrationsTests(PostgresCluster cluster)
         var connectionString = cluster.ConnectionString(database);
         try
         {
-            await using var holder = await AdvisoryLockHolder.TakeAsync(connectionString, PostgresMigrations.LockKey);
+            await using var holder = await PostgresSession.TakeAdvisoryLockAsync(connectionString, PostgresMigrations.LockKey);
             var starting = Enumerable.Range(0, 2).Select(_ => Task.Run(() => new PostgresDatabase(connectionString))).ToArray();
 
             // Act
-            var started = await holder.ReleaseWhenAllWaitAsync(starting);
+            var started = await holder.ReleaseWhenAllWaitAsync(PostgresMigrations.LockKey, starting);
 
             // Assert
             try

@@ -61,23 +61,23 @@ public sealed class RouteStoreTests(PostgresCluster cluster)
         await using var db = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
         var routes = new RouteStore(db.Database, TimeProvider.System);
         var outbox = new GroupCommit<RoutedMessage>(routes.SendManyAsync, batchMax: 1000);
-        await using var listener = await PostgresSessions.OpenAsync(db);
+        await using var listener = await PostgresSession.OpenAsync(db);
         var notifications = new List<string>();
-        listener.Notification += (_, e) => notifications.Add(e.Payload);
-        await PostgresSessions.ExecuteAsync(listener, $"LISTEN {RouteStore.Channel}");
-        await using var holder = await PostgresSessions.OpenAsync(db);
-        await using var hold = await holder.BeginTransactionAsync();
-        await PostgresSessions.ExecuteAsync(holder, "LOCK TABLE routed_messages IN EXCLUSIVE MODE", hold);
+        listener.Connection.Notification += (_, e) => notifications.Add(e.Payload);
+        await listener.ExecuteAsync($"LISTEN {RouteStore.Channel}");
+        await using var holder = await PostgresSession.OpenAsync(db);
+        await using var hold = await holder.Connection.BeginTransactionAsync();
+        await holder.ExecuteAsync("LOCK TABLE routed_messages IN EXCLUSIVE MODE", hold);
 
         // Act: one message starts a write, which waits on the lock; 999 more queue behind it; the lock goes.
         var sends = new List<Task> { outbox.AddAsync(Message("b", 0), CancellationToken.None) };
-        await PostgresSessions.WaitUntilBlockedAsync(db, holder.ProcessID);
+        await holder.WaitUntilBlockingAsync(db);
         sends.AddRange(Enumerable.Range(1, 999).Select(i => outbox.AddAsync(Message("b", i), CancellationToken.None)));
         await hold.CommitAsync();
         await Task.WhenAll(sends);
         while (notifications.Count < 2)
         {
-            await listener.WaitAsync(TimeSpan.FromSeconds(10));
+            await listener.Connection.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
         // Assert: one write of the first message, one of the other 999, each one notification; read back in the order sent.

@@ -31,6 +31,25 @@ internal sealed class HelloApp
         File.WriteAllText(mixExs, text[..start] + version + text[end..]);
     }
 
+    /// <summary>
+    /// Appends <paramref name="child"/> (an Elixir child spec, which may use <c>port</c>) to the children of
+    /// <c>Hello.Application</c>'s supervisor: started last, so it is stopped first when the VM shuts down.
+    /// A fixture adds its process this way rather than carrying a copy of the example's application.ex.
+    /// </summary>
+    public void AddLastChild(string child)
+    {
+        var path = Path.Combine(Dir, "lib", "hello", "application.ex");
+        var text = File.ReadAllText(path);
+        var list = text.IndexOf("children = [", StringComparison.Ordinal);
+        var end = list < 0 ? -1 : text.IndexOf("\n    ]", list, StringComparison.Ordinal);
+        if (end < 0)
+        {
+            throw new InvalidOperationException($"{path} has no `children = [ ... ]` list to add {child} to");
+        }
+
+        File.WriteAllText(path, text[..end] + ",\n      " + child + text[end..]);
+    }
+
     /// <summary>Copies a fixture's files over this copy (e.g. the fake distillery task and its manifest).</summary>
     public void Overlay(string fixtureDir) => MixProjectCopy.Copy(fixtureDir, Dir);
 
