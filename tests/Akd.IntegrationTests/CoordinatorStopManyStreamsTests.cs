@@ -45,7 +45,7 @@ public sealed class CoordinatorStopManyStreamsTests(PostgresCluster cluster, ITe
             var exited = await coordinator.Process.TerminateAsync(TimeSpan.FromSeconds(60));
 
             // Assert: a clean exit that said how many streams it closed, and no agent was welcomed again by the stopping coordinator.
-            output.WriteLine(coordinator.Process.Output);
+            output.WriteLine(coordinator.Process.TimedOutput);
             Assert.True(exited, "the coordinator was still running 60 s after SIGTERM");
             Assert.Equal(0, coordinator.Process.ExitCode);
             Assert.Contains($"closing the streams of {Agents} agents", coordinator.Process.Output);
