@@ -24,18 +24,29 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Enroll_JoinTokenFromAkdctl_AgentOnlineWithTheTokensLabelsAndKeyKeptLocally()
+    public async Task Enroll_JoinTokenFileFromAkdctl_AgentOnlineWithTheTokensLabelsAndKeyKeptLocally()
     {
-        // Arrange: the token as an operator gets it.
+        // Arrange: the token as an operator gets it, into a file only they can read (--join-file keeps it out of ps).
         var name = $"web-new-{_fleet.Suffix}";
         var token = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "join-token", "--labels", "role=web,env=production", "--name", name);
         Assert.Equal(0, token.ExitCode);
+        var joinFile = Path.Combine(_fleet.Root, $"{name}.join");
+        Akd.Contracts.Trust.SecretFile.Write(joinFile, token.StdOut);
 
         // Act
-        _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), token.StdOut.Trim());
-        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
+        using var process = _fleet.Programs.StartAgent(_fleet.AgentCoordinatorUrl ?? _fleet.CoordinatorUrl, name, _fleet.DataDirOf(name), joinFile: joinFile);
+        try
+        {
+            await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
+        }
+        finally
+        {
+            output.WriteLine($"===== {name} =====\n{process.Output}");
+        }
 
-        // Assert: labels from the token; key 0600 on the agent's host, never on the coordinator.
+        // Assert: the token is nowhere in the agent's command line; labels from the token; key 0600 on the agent's
+        // host, never on the coordinator.
+        Assert.DoesNotContain(token.StdOut.Trim(), File.ReadAllText($"/proc/{process.Pid}/cmdline"));
         var agent = await AgentJsonAsync(name);
         Assert.Equal("production", agent.GetProperty("labels").GetProperty("env").GetString());
         var key = Path.Combine(_fleet.DataDirOf(name), "identity", "agent.key");
