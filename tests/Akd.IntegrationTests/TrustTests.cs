@@ -47,6 +47,9 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         // Assert: the token is nowhere in the agent's command line; labels from the token; key 0600 on the agent's
         // host, never on the coordinator.
         Assert.DoesNotContain(token.StdOut.Trim(), File.ReadAllText($"/proc/{process.Pid}/cmdline"));
+        // Nor does it watch files: the host's default reload-on-change watched the working directory and all under it
+        // (under systemd, /: some 50,000 inotify watches and 36 MB).
+        Assert.DoesNotContain(Directory.EnumerateFiles($"/proc/{process.Pid}/fdinfo"), WatchesFiles);
         var agent = await AgentJsonAsync(name);
         Assert.Equal("production", agent.GetProperty("labels").GetProperty("env").GetString());
         var key = Path.Combine(_fleet.DataDirOf(name), "identity", "agent.key");
@@ -54,6 +57,19 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         var keyText = File.ReadAllText(key);
         Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_fleet.Root, "coordinator"), "*", SearchOption.AllDirectories),
             f => !f.EndsWith(".db", StringComparison.Ordinal) && File.ReadAllText(f).Contains(keyText, StringComparison.Ordinal));
+    }
+
+    /// <summary>True for an inotify descriptor with a watch; a descriptor closed since it was listed is none.</summary>
+    private static bool WatchesFiles(string fdinfo)
+    {
+        try
+        {
+            return File.ReadAllText(fdinfo).Contains("inotify wd:", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Fact(Timeout = 120_000)]
