@@ -163,7 +163,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Assert
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
-        Assert.Contains("start it once with --join TOKEN", agent.Output);
+        Assert.Contains("start it once with --join-file FILE or --join TOKEN", agent.Output);
         Assert.DoesNotContain(name, (await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json")).StdOut);
     }
 
