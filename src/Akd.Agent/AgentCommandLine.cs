@@ -12,6 +12,7 @@ internal static class AgentCommandLine
         ["--name"] = "Agent:Name",
         ["--data-dir"] = "Agent:DataDir",
         ["--join"] = "Agent:Join",
+        ["--join-file"] = "Agent:JoinFile",
         ["--config"] = "ConfigFile",
         ["--metrics-port"] = "Agent:MetricsPort",
         ["--app-users"] = "Agent:AppUsers",
@@ -47,6 +48,11 @@ internal static class AgentCommandLine
             {
                 throw new ArgumentException($"unknown option '{args[i]}' (known: {string.Join(", ", Flags.Keys.Append("--app-env"))})");
             }
+        }
+
+        if (values.ContainsKey("Agent:Join") && values.ContainsKey("Agent:JoinFile"))
+        {
+            throw new ArgumentException("give the join token once: --join TOKEN or --join-file FILE, not both");
         }
 
         return values;

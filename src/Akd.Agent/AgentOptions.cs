@@ -19,6 +19,12 @@ public sealed class AgentOptions
     public string Join { get; set; } = "";
 
     /// <summary>
+    /// The join token's file (<c>--join-file</c>, <c>Agent:JoinFile</c>; <c>-</c>: standard input), read from its first
+    /// line on the first start only: unlike <c>--join</c>, it keeps the token out of the process list. Not together with <see cref="Join"/>.
+    /// </summary>
+    public string JoinFile { get; set; } = "";
+
+    /// <summary>
     /// Peer-to-peer delivery (<c>--peer-port</c>): the TCP port this agent serves the pieces of artifacts it holds on,
     /// to peers of its peer network (the enrollment label <c>peer-network</c>), over mutual TLS. 0 (the default):
     /// no port is opened and downloads come from the coordinator alone.

@@ -15,6 +15,17 @@ public sealed class AgentCommandLineTests
     }
 
     [Fact]
+    public void Parse_JoinFile_MapsToTheAgentSectionAndKeepsTheTokenOffTheCommandLine()
+    {
+        // Arrange + Act
+        var values = AgentCommandLine.Parse(["--join-file", "/etc/akd/join", "--name", "web-1"]);
+
+        // Assert: the path, never a token.
+        Assert.Equal("/etc/akd/join", values["Agent:JoinFile"]);
+        Assert.False(values.ContainsKey("Agent:Join"));
+    }
+
+    [Fact]
     public void Parse_RepeatedAppEnv_KeepsEveryEntryAndValuesWithEquals()
     {
         var values = AgentCommandLine.Parse(["--app-env", "PORT=4001", "--app-env=DATABASE_URL=ecto://u:p@h/db?a=b"]);
@@ -49,6 +60,7 @@ public sealed class AgentCommandLineTests
     [InlineData(new[] { "--name" }, "--name needs a value")]
     [InlineData(new[] { "--nmae", "x" }, "unknown option '--nmae'")]
     [InlineData(new[] { "--labels", "role=build" }, "unknown option '--labels'")]
+    [InlineData(new[] { "--join", "akdj1.x", "--join-file=-" }, "--join TOKEN or --join-file FILE, not both")]
     public void Parse_BadInput_ThrowsAClearMessage(string[] args, string expected)
     {
         var ex = Assert.Throws<ArgumentException>(() => AgentCommandLine.Parse(args));

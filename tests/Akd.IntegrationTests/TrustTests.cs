@@ -24,18 +24,32 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Enroll_JoinTokenFromAkdctl_AgentOnlineWithTheTokensLabelsAndKeyKeptLocally()
+    public async Task Enroll_JoinTokenFileFromAkdctl_AgentOnlineWithTheTokensLabelsAndKeyKeptLocally()
     {
-        // Arrange: the token as an operator gets it.
+        // Arrange: the token as an operator gets it, into a file only they can read (--join-file keeps it out of ps).
         var name = $"web-new-{_fleet.Suffix}";
         var token = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "join-token", "--labels", "role=web,env=production", "--name", name);
         Assert.Equal(0, token.ExitCode);
+        var joinFile = Path.Combine(_fleet.Root, $"{name}.join");
+        Akd.Contracts.Trust.SecretFile.Write(joinFile, token.StdOut);
 
         // Act
-        _fleet.StartAgentProcess(name, _fleet.DataDirOf(name), token.StdOut.Trim());
-        await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
+        using var process = _fleet.Programs.StartAgent(_fleet.AgentCoordinatorUrl ?? _fleet.CoordinatorUrl, name, _fleet.DataDirOf(name), joinFile: joinFile);
+        try
+        {
+            await _fleet.WaitForAgentStateAsync(name, AgentState.Online, CancellationToken.None);
+        }
+        finally
+        {
+            output.WriteLine($"===== {name} =====\n{process.Output}");
+        }
 
-        // Assert: labels from the token; key 0600 on the agent's host, never on the coordinator.
+        // Assert: the token is nowhere in the agent's command line; labels from the token; key 0600 on the agent's
+        // host, never on the coordinator.
+        Assert.DoesNotContain(token.StdOut.Trim(), File.ReadAllText($"/proc/{process.Pid}/cmdline"));
+        // Nor does it watch files: the host's default reload-on-change watched the working directory and all under it
+        // (under systemd, /: some 50,000 inotify watches and 36 MB).
+        Assert.DoesNotContain(Directory.EnumerateFiles($"/proc/{process.Pid}/fdinfo"), WatchesFiles);
         var agent = await AgentJsonAsync(name);
         Assert.Equal("production", agent.GetProperty("labels").GetProperty("env").GetString());
         var key = Path.Combine(_fleet.DataDirOf(name), "identity", "agent.key");
@@ -43,6 +57,19 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         var keyText = File.ReadAllText(key);
         Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_fleet.Root, "coordinator"), "*", SearchOption.AllDirectories),
             f => !f.EndsWith(".db", StringComparison.Ordinal) && File.ReadAllText(f).Contains(keyText, StringComparison.Ordinal));
+    }
+
+    /// <summary>True for an inotify descriptor with a watch; a descriptor closed since it was listed is none.</summary>
+    private static bool WatchesFiles(string fdinfo)
+    {
+        try
+        {
+            return File.ReadAllText(fdinfo).Contains("inotify wd:", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Fact(Timeout = 120_000)]
@@ -136,7 +163,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Assert
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
-        Assert.Contains("start it once with --join TOKEN", agent.Output);
+        Assert.Contains("start it once with --join-file FILE or --join TOKEN", agent.Output);
         Assert.DoesNotContain(name, (await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "--output", "json")).StdOut);
     }
 

@@ -38,16 +38,22 @@ public sealed class AkdPrograms(string repoRoot, string configuration, string? a
 
     /// <summary>
     /// Starts <c>akd-agent</c>; with <paramref name="join"/> it enrolls first (its labels come from the token),
-    /// without one it uses the identity already in <paramref name="dataDir"/>.
+    /// without one it uses the identity already in <paramref name="dataDir"/>; <paramref name="joinFile"/> gives the
+    /// token as <c>--join-file</c> instead.
     /// </summary>
     public ManagedProcess StartAgent(
         string url, string name, string dataDir, string? join = null, IReadOnlyDictionary<string, string>? env = null,
-        string? configFile = null, IEnumerable<string>? appEnv = null)
+        string? configFile = null, IEnumerable<string>? appEnv = null, string? joinFile = null)
     {
         var args = new List<string> { "--coordinator", url, "--name", name, "--data-dir", dataDir };
         if (join is not null)
         {
             args.AddRange(["--join", join]);
+        }
+
+        if (joinFile is not null)
+        {
+            args.AddRange(["--join-file", joinFile]);
         }
 
         if (configFile is not null)

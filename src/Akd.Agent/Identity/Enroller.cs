@@ -21,6 +21,9 @@ public sealed class EnrollmentRefusedException(string message) : Exception(messa
 /// </summary>
 public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptions> options, ILogger<Enroller> logger, TimeProvider? clock = null)
 {
+    /// <summary>Where <c>--join-file -</c> reads the token; the process's standard input unless a test gives another.</summary>
+    internal TextReader StandardInput { get; init; } = Console.In;
+
     /// <summary>Loads the identity, or enrolls with the join token; retries while the coordinator cannot be reached.</summary>
     public async Task EnsureEnrolledAsync(CancellationToken ct)
     {
@@ -30,11 +33,15 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
         }
 
         var o = options.Value;
-        if (!JoinTokenText.TryParse(o.Join, out var token))
+        var fromFile = string.IsNullOrWhiteSpace(o.Join) && !string.IsNullOrWhiteSpace(o.JoinFile);
+        var text = fromFile ? await JoinTokenFile.ReadAsync(o.JoinFile, StandardInput, ct).ConfigureAwait(false) : o.Join;
+        if (!JoinTokenText.TryParse(text, out var token))
         {
-            throw new EnrollmentRefusedException(string.IsNullOrWhiteSpace(o.Join)
-                ? $"this agent is not enrolled ({identity.Directory} is empty): start it once with --join TOKEN (akdctl agents join-token prints one)"
-                : "--join is not a join token (akdctl agents join-token prints one)");
+            throw new EnrollmentRefusedException(string.IsNullOrWhiteSpace(text)
+                ? $"this agent is not enrolled ({identity.Directory} is empty): start it once with --join-file FILE or --join TOKEN (akdctl agents join-token prints one)"
+                : fromFile
+                    ? $"--join-file: {o.JoinFile} does not hold a join token (akdctl agents join-token prints one)"
+                    : "--join is not a join token (akdctl agents join-token prints one)");
         }
 
         // Replicas share the CA and the enrollment: any one that answers will do, the next after one that does not.

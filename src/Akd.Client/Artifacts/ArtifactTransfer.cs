@@ -35,15 +35,22 @@ public sealed partial class ArtifactTransfer(Func<CallInvoker> invoker, Artifact
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await call.RequestStream.WriteAsync(new UploadRequest { Header = new UploadHeader { Size = file.Length, Kind = kind, StepId = stepId } }, token).ConfigureAwait(false);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[options.ChunkBytes];
+            // Read and hashed in large pieces (fewer reads and hash calls), sent as ChunkBytes messages that wrap the
+            // buffer rather than copy it: each is serialized before WriteAsync returns, and the buffer is refilled only then.
+            var buffer = new byte[Math.Max(options.ChunkBytes, options.ReadBytes)];
             long sent = 0;
             int read;
             while ((read = await file.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
             {
                 hash.AppendData(buffer, 0, read);
-                await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, token).ConfigureAwait(false);
+                for (var at = 0; at < read; at += options.ChunkBytes)
+                {
+                    var chunk = Math.Min(options.ChunkBytes, read - at);
+                    await call.RequestStream.WriteAsync(new UploadRequest { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(at, chunk)) }, token).ConfigureAwait(false);
+                    bytesMoved?.Invoke("out", chunk);
+                }
+
                 sent += read;
-                bytesMoved?.Invoke("out", read);
             }
 
             if (sent != file.Length)

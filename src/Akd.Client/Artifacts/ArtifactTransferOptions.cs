@@ -14,4 +14,10 @@ public sealed class ArtifactTransferOptions
     /// on the large object heap and a 512 MiB transfer then costs about 150 full GCs (bench/, scenario 2).
     /// </summary>
     public int ChunkBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How much of the file an upload reads (and hashes) at a time, then sends as <see cref="ChunkBytes"/> messages:
+    /// one buffer for the whole upload, so its size costs no garbage collections, and fewer, larger reads.
+    /// </summary>
+    public int ReadBytes { get; init; } = 1024 * 1024;
 }

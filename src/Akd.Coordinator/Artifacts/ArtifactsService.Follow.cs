@@ -27,7 +27,8 @@ public sealed partial class ArtifactsService
         {
             await LiveUploadReader.ReadAsync(upload, request.Offset, options.Value.ArtifactChunkBytes, async (data, sha256) =>
             {
-                await responseStream.WriteAsync(new FollowChunk { Data = ByteString.CopyFrom(data.Span), Size = upload.Size, Sha256 = sha256 ?? "" }, context.CancellationToken).ConfigureAwait(false);
+                // Wrapped, not copied: serialized before WriteAsync returns, and the reader reuses the buffer only after that.
+                await responseStream.WriteAsync(new FollowChunk { Data = UnsafeByteOperations.UnsafeWrap(data), Size = upload.Size, Sha256 = sha256 ?? "" }, context.CancellationToken).ConfigureAwait(false);
                 metrics.ArtifactBytes("out", data.Length);
             }, context.CancellationToken).ConfigureAwait(false);
         }
