@@ -18,7 +18,10 @@ if (args is ["--version"])
 }
 
 args = SecurityCommandLine.Extract(args, out var securityFlags);
-var builder = WebApplication.CreateBuilder(args);
+// No reload of appsettings.json on change, as in the agent: the default watches the content root (the working
+// directory; under systemd, /) and everything under it with an inotify watch per directory. The coordinator reads its
+// settings once, at start. A host setting, so it goes in as a command-line argument the host reads before the rest.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",

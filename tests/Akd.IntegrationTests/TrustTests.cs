@@ -47,9 +47,10 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         // Assert: the token is nowhere in the agent's command line; labels from the token; key 0600 on the agent's
         // host, never on the coordinator.
         Assert.DoesNotContain(token.StdOut.Trim(), File.ReadAllText($"/proc/{process.Pid}/cmdline"));
-        // Nor does it watch files: the host's default reload-on-change watched the working directory and all under it
+        // Nor does it (or the coordinator) watch files: the host's default reload-on-change watched the working directory and all under it
         // (under systemd, /: some 50,000 inotify watches and 36 MB).
         Assert.DoesNotContain(Directory.EnumerateFiles($"/proc/{process.Pid}/fdinfo"), WatchesFiles);
+        Assert.DoesNotContain(Directory.EnumerateFiles($"/proc/{_fleet.Coordinator.Process.Pid}/fdinfo"), WatchesFiles);
         var agent = await AgentJsonAsync(name);
         Assert.Equal("production", agent.GetProperty("labels").GetProperty("env").GetString());
         var key = Path.Combine(_fleet.DataDirOf(name), "identity", "agent.key");
