@@ -46,7 +46,7 @@ public sealed class NonRootAgentTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact(Timeout = 900_000)]
-    public async Task Deploy_AgentNotRootWithOnlyItsUnitsCapabilities_HelperMakesTheAppUserAndTheAppRunsAsIt()
+    public async Task Deploy_AgentNotRootWithOnlyItsUnitsCapabilities_HelperMakesTheAppUserAndTheAppRunsAsItThroughUpgrades()
     {
         // Arrange: the agent's system user (kept between runs, as an installed one is), its data dir its own.
         Skip.IfNot(Environment.UserName == "root", "making the agent's and the app's users and dropping to them needs root (CI runs as root)");
@@ -78,7 +78,8 @@ public sealed class NonRootAgentTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Act
         // A deploy path of its own: its app user (akd-app-hello-HASH of this run's path) cannot exist yet, so the helper must make it.
-        var manifest = _app.WriteManifest("akd-nonroot.yaml", FleetManifest.Yaml("{ batch: 1 }").Replace("path: apps/hello", "path: apps/hello-nonroot"));
+        var manifest = _app.WriteManifest("akd-nonroot.yaml", FleetManifest.Yaml("{ batch: 1 }")
+            .Replace("path: apps/hello", "path: apps/hello-nonroot").Replace("keep_releases: 5", "keep_releases: 1"));
         var deployPath = Path.Combine(dataDir, "apps", "hello-nonroot");
         var deploy = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
         output.WriteLine(deploy.ToString());
@@ -102,6 +103,22 @@ public sealed class NonRootAgentTests(ITestOutputHelper output) : IAsyncLifetime
         var (exit, passwd) = await Tool.RunAsync("getent", ["passwd", appUser], "/");
         Assert.Equal(0, exit);
         Assert.Equal("akd app", passwd.Trim().Split(':')[4]);
+
+        // Two more versions with keep_releases 1: the agent stops the app's VM (another user's process: CAP_KILL) and
+        // removes the oldest release, whose tmp/ the app wrote (taken back with CAP_CHOWN; the agent has no CAP_DAC_OVERRIDE).
+        foreach (var version in new[] { "0.1.1", "0.1.2" })
+        {
+            _app.SetVersion(version);
+            var next = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
+            output.WriteLine(next.ToString());
+            Assert.Equal(0, next.ExitCode);
+        }
+
+        Assert.Equal("hello 0.1.2", await Http.GetBodyAsync(web.Port));
+        Assert.False(Directory.Exists($"/proc/{pid}"), $"the first VM (pid {pid}) still runs");
+        Assert.Equal([appUid, appUid, appUid, appUid], ReadStatus(RunningPid(deployPath))["Uid"]);
+        var kept = Directory.GetDirectories(Path.Combine(deployPath, "releases")).Select(d => Path.GetFileName(d).Split('-')[0]).Order(StringComparer.Ordinal);
+        Assert.Equal(["0.1.1", "0.1.2"], kept);
     }
 
     /// <summary>The agent's user and group, made once as the packages make <c>akd</c> (a system user, no login).</summary>
