@@ -41,9 +41,10 @@ public sealed class AkdPrograms(string repoRoot, string configuration, string? a
     /// without one it uses the identity already in <paramref name="dataDir"/>; <paramref name="joinFile"/> gives the
     /// token as <c>--join-file</c> instead.
     /// </summary>
+    /// <param name="wrapper">A command the agent runs under (<see cref="ManagedProcess.Start"/>), e.g. setpriv to run it as another user.</param>
     public ManagedProcess StartAgent(
         string url, string name, string dataDir, string? join = null, IReadOnlyDictionary<string, string>? env = null,
-        string? configFile = null, IEnumerable<string>? appEnv = null, string? joinFile = null)
+        string? configFile = null, IEnumerable<string>? appEnv = null, string? joinFile = null, IReadOnlyList<string>? wrapper = null)
     {
         var args = new List<string> { "--coordinator", url, "--name", name, "--data-dir", dataDir };
         if (join is not null)
@@ -71,6 +72,6 @@ public sealed class AkdPrograms(string repoRoot, string configuration, string? a
 
         // Per-app users are the agent's default, so the fleets use them too wherever the agent can switch users
         // (as root, which CI is); a test may still pass AKD_Agent__AppUsers=false to see the agent's own-user mode.
-        return ManagedProcess.Start(name, AgentProgram, args, processEnv);
+        return ManagedProcess.Start(name, AgentProgram, args, processEnv, wrapper);
     }
 }

@@ -52,6 +52,12 @@ public sealed class LocalFleet : IAsyncDisposable
     /// <summary>The URL(s) agents started from now on are given with <c>--coordinator</c>; null: the first coordinator's.</summary>
     public string? AgentCoordinatorUrl { get; set; }
 
+    /// <summary>
+    /// A command the agents started from now on run under, e.g. <c>setpriv --reuid U ... --</c> to run one as an
+    /// unprivileged user with only its unit's capabilities; null: none (they run as the test does).
+    /// </summary>
+    public IReadOnlyList<string>? AgentWrapper { get; set; }
+
     public int CoordinatorPort => Coordinator.Port;
 
     /// <summary>The coordinator's CA certificate, written on its first start: akdctl and the agents trust it.</summary>
@@ -167,7 +173,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private ManagedProcess StartAgentProcess(
         string name, string dataDir, string? join, IReadOnlyDictionary<string, string>? agentEnv, string? configFile, string[] appEnv)
     {
-        var process = Programs.StartAgent(AgentCoordinatorUrl ?? CoordinatorUrl, name, dataDir, join, agentEnv, configFile, appEnv);
+        var process = Programs.StartAgent(AgentCoordinatorUrl ?? CoordinatorUrl, name, dataDir, join, agentEnv, configFile, appEnv, wrapper: AgentWrapper);
         _agentRuns.Add(process);
         Agents[name] = process;
         return process;

@@ -42,18 +42,25 @@ public sealed class ManagedProcess : IDisposable
     public string TimedOutput => Render(withTimes: true);
 
     /// <summary>Starts <paramref name="fileName"/>; a <c>.dll</c> runs through <c>dotnet</c>.</summary>
-    public static ManagedProcess Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    /// <param name="wrapper">
+    /// A command the program runs under, its arguments before the program's (e.g. <c>setpriv --reuid ... --</c>, to
+    /// start it as another user with some capabilities); null: none.
+    /// </param>
+    public static ManagedProcess Start(
+        string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null)
     {
         var dll = fileName.EndsWith(".dll", StringComparison.Ordinal);
-        var psi = new ProcessStartInfo(dll ? "dotnet" : fileName)
+        var command = new List<string>(wrapper ?? []);
+        command.AddRange(dll ? ["dotnet", fileName] : [fileName]);
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (dll)
+        foreach (var arg in command.Skip(1))
         {
-            psi.ArgumentList.Add(fileName);
+            psi.ArgumentList.Add(arg);
         }
 
         foreach (var arg in args)

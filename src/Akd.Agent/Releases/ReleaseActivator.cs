@@ -210,12 +210,16 @@ internal sealed partial class ReleaseActivator(
         reporter.Phase(Phase.Start, $"starting {releaseId}");
 
         Sandbox.SecureDeployPath(layout);
-        Sandbox.SecureRelease(releaseDir);
 
+        // start_erl.data is the app's (its VM rewrites it): an agent that is not root reads and rewrites it only once it
+        // has taken it back, and gives it back (with what it wrote) after, or the app could not read its boot file.
+        Sandbox.ReclaimVersionFiles(releaseDir);
         if (ReleaseId.TryParse(releaseId, out var vsn, out _) && Upgrades.ReleaseInstaller.BootOwnVersion(releaseDir, vsn) is { } upgraded)
         {
             reporter.Log($"releases/{releaseId} was hot-upgraded to {upgraded} in place; it boots its own version {vsn} again");
         }
+
+        Sandbox.SecureRelease(releaseDir);
 
         // Recorded before the start, so the next stop finds this release even if the step dies right after.
         new RunState(releaseId, null, new Dictionary<string, string>(env)).Write(layout.SharedDir);

@@ -206,6 +206,28 @@ internal sealed class AppSandbox
         }
     }
 
+    /// <summary>
+    /// Takes back the files <see cref="SecureRelease"/> gave the app in the release's <c>releases/</c> (start_erl.data,
+    /// RELEASES): they are the app's, mode 0640 at most, so an agent that is not root (no CAP_DAC_OVERRIDE) could not
+    /// even read them before a cold start. <see cref="SecureRelease"/> gives them back.
+    /// </summary>
+    public void ReclaimVersionFiles(string releaseDir)
+    {
+        var versions = Path.Combine(releaseDir, "releases");
+        if (User is null || UserSwitching.AgentUid == 0 || !Directory.Exists(versions) || new DirectoryInfo(versions).LinkTarget is not null)
+        {
+            return;
+        }
+
+        foreach (var file in new DirectoryInfo(versions).EnumerateFiles())
+        {
+            if (file.LinkTarget is null)
+            {
+                FileOwnership.Chown(file.FullName, UserSwitching.AgentUid, UserSwitching.AgentGid);
+            }
+        }
+    }
+
     /// <summary>Takes back what the app wrote in a release, so the agent can remove the release without CAP_DAC_OVERRIDE.</summary>
     public void Reclaim(string releaseDir)
     {
