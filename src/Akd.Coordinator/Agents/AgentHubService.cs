@@ -55,15 +55,8 @@ public sealed partial class AgentHubService(
             hello.PeerHost = Peers.PeerAddress.Host(context.Peer);
         }
 
-        if (registry.Stopping)
-        {
-            // Its stream would be closed at once; refused before its row is written, it tries again (here or on a replica).
-            throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator is stopping; connect again (to it or to another replica)"));
-        }
-
         var connection = new AgentConnection(hello, labels);
-        // Not the call's token: a write once queued is made, and a stream that ended meanwhile is marked offline below.
-        await agents.UpsertOnlineAsync(connection.Hello, CancellationToken.None).ConfigureAwait(false);
+        await agents.UpsertOnlineAsync(connection.Hello, ct).ConfigureAwait(false);
         registry.Connected(connection);
         connection.Send(new CoordinatorMessage
         {
@@ -77,6 +70,7 @@ public sealed partial class AgentHubService(
 
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Replaced.Token);
         var writer = WriteAsync(connection, responseStream, session.Token);
+        var marked = Task.CompletedTask;
         try
         {
             while (await requestStream.MoveNext(session.Token).ConfigureAwait(false))
@@ -84,7 +78,8 @@ public sealed partial class AgentHubService(
                 var message = requestStream.Current;
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
                 {
-                    await agents.HeartbeatAsync(connection.Name, session.Token).ConfigureAwait(false);
+                    marked = agents.HeartbeatAsync(connection.Name, CancellationToken.None);
+                    await marked.WaitAsync(session.Token).ConfigureAwait(false);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
@@ -115,8 +110,8 @@ public sealed partial class AgentHubService(
         {
             if (registry.Disconnected(connection))
             {
-                // Queued behind this stream's hello and heartbeats (one group commit), so none of them lands after it;
-                // the ends of streams closing together (a stop, a storm) are written together.
+                // A heartbeat's mark still being written lands first, so it cannot show the agent online after this.
+                await marked.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await agents.MarkAsync(connection.Name, AgentState.Offline, CancellationToken.None).ConfigureAwait(false);
             }
 

@@ -9,15 +9,73 @@ namespace Akd.Coordinator.Storage;
 /// its stream. A replica changes the state only of agents it holds: an agent that moved to another replica
 /// is that one's. Without a <paramref name="replica"/>, the one replica of an embedded store ("").
 /// </summary>
-public sealed partial class AgentStore(Database db, TimeProvider clock, ReplicaIdentity? replica = null)
+public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity? replica = null)
 {
+    /// <summary>The most heartbeats one statement marks (a SQLite transaction of that many updates, or one PostgreSQL array).</summary>
+    private const int HeartbeatBatchMax = 1000;
+
     private readonly string _replica = replica?.Id ?? "";
+    private GroupCommit<string>? _heartbeats;
+
+    public Task UpsertOnlineAsync(AgentHello hello, CancellationToken ct) => db.UseAsync(c =>
+    {
+        var now = clock.GetUtcNow().ToDb();
+        using var command = c.Command(
+            """
+            INSERT INTO agents(name, labels, agent_version, toolchain, hostname, state, last_seen, connected_at, replica)
+            VALUES (@name, @labels, @version, @toolchain, @hostname, @w_online, @now, @now, @replica)
+            ON CONFLICT(name) DO UPDATE SET labels = @labels, agent_version = @version, toolchain = @toolchain,
+                hostname = @hostname, state = @w_online, last_seen = @now, connected_at = @now, replica = @replica
+            """,
+            ("@name", hello.Name), ("@labels", JsonSerializer.Serialize(hello.Labels)), ("@version", hello.AgentVersion),
+            ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
+            ("@hostname", hello.Hostname), ("@now", now), ("@replica", _replica), StoredWords.Online);
+        command.ExecuteNonQuery();
+    }, ct);
 
     /// <summary>The agent probes its toolchain after connecting and reports it when it differs from its hello.</summary>
     public Task SetToolchainAsync(string name, Toolchain toolchain, CancellationToken ct) => db.UseAsync(c =>
     {
         using var command = c.Command("UPDATE agents SET toolchain = @toolchain WHERE name = @name",
             ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(toolchain)), ("@name", name));
+        command.ExecuteNonQuery();
+    }, ct);
+
+    /// <summary>
+    /// An agent this replica holds is alive now (its heartbeat). 10,000 agents beating every 5 s would be 2,000 updates a
+    /// second one by one: the marks of those beating together go in one statement (group commit).
+    /// </summary>
+    public Task HeartbeatAsync(string name, CancellationToken ct) =>
+        LazyInitializer.EnsureInitialized(ref _heartbeats, () => new GroupCommit<string>(MarkOnlineAsync, HeartbeatBatchMax)).AddAsync(name, ct);
+
+    private Task MarkOnlineAsync(IReadOnlyList<string> names, CancellationToken ct) => db.UseAsync(c =>
+    {
+        var now = clock.GetUtcNow().ToDb();
+        if (db.Engine == "postgres")
+        {
+            using var all = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE replica = @replica AND name = ANY(@names)",
+                ("@now", now), ("@replica", _replica), ("@names", names.ToArray()), StoredWords.Online);
+            all.ExecuteNonQuery();
+            return;
+        }
+
+        using var transaction = c.BeginTransaction();
+        foreach (var name in names)
+        {
+            using var one = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE name = @name AND replica = @replica",
+                ("@now", now), ("@name", name), ("@replica", _replica), StoredWords.Online);
+            one.Transaction = transaction;
+            one.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }, ct);
+
+    /// <summary>Sets the state of an agent this replica holds; an agent that connected to another replica since is left alone.</summary>
+    public Task MarkAsync(string name, AgentState state, CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name AND replica = @replica",
+            ("@state", state.Text()), ("@now", clock.GetUtcNow().ToDb()), ("@name", name), ("@replica", _replica));
         command.ExecuteNonQuery();
     }, ct);
 

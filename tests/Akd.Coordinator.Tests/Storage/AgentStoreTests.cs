@@ -80,54 +80,6 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
-    public async Task UpsertOnlineAndMark_ManyStreamsWritingAtOnce_EachAgentEndsAsItsLastWriteSays(string engine)
-    {
-        // Arrange: 400 agents' streams, as a reconnect storm makes them; the writes of one agent are made in its stream's order.
-        await using var db = await TempDatabase.OpenAsync(engine, cluster);
-        var a = StoreOf(db, "a");
-        var writes = new List<Task>();
-
-        // Act: every agent says hello; then agent i % 4 == 1 beats, 2 ends its stream, 3 ends it and says hello again
-        // with another toolchain, 0 says a second hello at once (the later one is the row).
-        for (var i = 0; i < 400; i++)
-        {
-            var name = $"web-{i:000}";
-            writes.Add(a.UpsertOnlineAsync(Hello(name, "1.14.0"), CancellationToken.None));
-            writes.Add((i % 4) switch
-            {
-                0 => a.UpsertOnlineAsync(Hello(name, "1.15.0"), CancellationToken.None),
-                1 => a.HeartbeatAsync(name, CancellationToken.None),
-                _ => a.MarkAsync(name, AgentState.Offline, CancellationToken.None),
-            });
-            if (i % 4 == 3)
-            {
-                writes.Add(a.UpsertOnlineAsync(Hello(name, "1.16.0"), CancellationToken.None));
-            }
-        }
-
-        await Task.WhenAll(writes);
-
-        // Assert
-        var agents = await db.Agents.ListAsync(CancellationToken.None);
-        Assert.Equal(400, agents.Count);
-        Assert.All(agents, agent =>
-        {
-            var i = int.Parse(agent.Name[4..], System.Globalization.CultureInfo.InvariantCulture);
-            var expected = (i % 4) switch
-            {
-                0 => (AgentState.Online, "1.15.0"),
-                1 => (AgentState.Online, "1.14.0"),
-                2 => (AgentState.Offline, "1.14.0"),
-                _ => (AgentState.Online, "1.16.0"),
-            };
-            Assert.Equal(expected, (agent.State, agent.Toolchain.Elixir));
-            Assert.Equal($"host-{agent.Name}", agent.Hostname);
-        });
-        Assert.All((await a.ReplicasAsync(CancellationToken.None)).Values, replica => Assert.Equal("a", replica));
-    }
-
-    [SkippableTheory(Timeout = 30_000)]
-    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
     public async Task MarkOfflineAfterRestart_OneReplica_EveryAgentOfflineAndListedByName(string engine)
     {
         // Arrange
