@@ -66,15 +66,22 @@ public sealed class AppSandboxTests(ITestOutputHelper output) : IAsyncLifetime
         var fromB = await ProbeAsync(b, [config, key, Path.Combine(a, "shared", ".env")]);
         output.WriteLine($"hello-a: {string.Join(", ", fromA)}\nhello-b: {string.Join(", ", fromB)}");
 
+        var (uidA, uidB) = await DistinctAppUsersAsync(a, b);
+        Assert.Equal([$"uid {uidA}", "eacces", "eacces", "eacces", "eacces"], fromA);
+        Assert.Equal([$"uid {uidB}", "eacces", "eacces", "eacces"], fromB);
+        Assert.Equal(uidA.ToString(), File.ReadAllText(Path.Combine(a, "current", "tmp", "hook-uid")).Trim());
+    }
+
+    /// <summary>The owners of the two apps' tmp/ (their users): app users of akd's, neither root, not the same.</summary>
+    private async Task<(int A, int B)> DistinctAppUsersAsync(string a, string b)
+    {
         var uidA = await OwnerOfAsync(Path.Combine(a, "current", "tmp"));
         var uidB = await OwnerOfAsync(Path.Combine(b, "current", "tmp"));
         Assert.All(_users, u => Assert.StartsWith("akd-app-hello-", u));
         Assert.NotEqual(0, uidA);
         Assert.NotEqual(0, uidB);
         Assert.NotEqual(uidA, uidB);
-        Assert.Equal([$"uid {uidA}", "eacces", "eacces", "eacces", "eacces"], fromA);
-        Assert.Equal([$"uid {uidB}", "eacces", "eacces", "eacces"], fromB);
-        Assert.Equal(uidA.ToString(), File.ReadAllText(Path.Combine(a, "current", "tmp", "hook-uid")).Trim());
+        return (uidA, uidB);
     }
 
     [SkippableFact(Timeout = 900_000)]
@@ -118,12 +125,7 @@ public sealed class AppSandboxTests(ITestOutputHelper output) : IAsyncLifetime
         var fromB = await ProbeSourceAsync($"{Node("hello-src-b")}@{host}", cookie, [config, key, Path.Combine(a, "shared", ".env")]);
         output.WriteLine($"hello-src-a: {string.Join(", ", fromA)}\nhello-src-b: {string.Join(", ", fromB)}");
 
-        var uidA = await OwnerOfAsync(Path.Combine(a, "current", "tmp"));
-        var uidB = await OwnerOfAsync(Path.Combine(b, "current", "tmp"));
-        Assert.All(_users, u => Assert.StartsWith("akd-app-hello-", u));
-        Assert.NotEqual(0, uidA);
-        Assert.NotEqual(0, uidB);
-        Assert.NotEqual(uidA, uidB);
+        var (uidA, uidB) = await DistinctAppUsersAsync(a, b);
         Assert.Equal([$"uid {uidA}", "eacces", "eacces", "eacces", "eacces", "write mix.exs: eacces", "write tmp: ok"], fromA);
         Assert.Equal([$"uid {uidB}", "eacces", "eacces", "eacces", "write mix.exs: eacces", "write tmp: ok"], fromB);
     }
