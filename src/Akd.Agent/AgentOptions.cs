@@ -183,9 +183,22 @@ public sealed class AgentOptions
 
     /// <summary>
     /// How long each toolchain probe (<c>elixir --version</c>, <c>mix --version</c>, ...) may take: each boots a VM, which on
-    /// a busy host takes seconds, and a probe cut short would report the tool missing.
+    /// a busy host takes seconds, and a probe cut short would report the tool missing. Also <c>asdf plugin list</c>
+    /// before a build with <c>build.toolchain: asdf</c>.
     /// </summary>
     public TimeSpan ToolchainProbeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a hook's <c>ensure</c> and <c>rollback</c> commands get, all together, after the step they clean up
+    /// after was cancelled or passed its deadline (each command is still bounded by the step's command timeout).
+    /// </summary>
+    public TimeSpan HookCleanupTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long the enrollment call may take once connected (the join token and a CSR traded for a certificate);
+    /// a hung coordinator must not hang the first start. Passed that, the enrollment is retried like an unreachable coordinator.
+    /// </summary>
+    public TimeSpan EnrollTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Run each app as a Unix user of its own (<c>deploy.user</c>, default one per app and deploy path) where the

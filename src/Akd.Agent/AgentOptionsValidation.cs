@@ -44,6 +44,8 @@ internal sealed class AgentOptionsValidation : IValidateOptions<AgentOptions>
             [nameof(o.GitTimeout)] = o.GitTimeout,
             [nameof(o.LocalCommandTimeout)] = o.LocalCommandTimeout,
             [nameof(o.ToolchainProbeTimeout)] = o.ToolchainProbeTimeout,
+            [nameof(o.HookCleanupTimeout)] = o.HookCleanupTimeout,
+            [nameof(o.EnrollTimeout)] = o.EnrollTimeout,
             [nameof(o.ArtifactCachePartialMaxAge)] = o.ArtifactCachePartialMaxAge,
             [nameof(o.ArtifactCacheSweepInterval)] = o.ArtifactCacheSweepInterval,
         };

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
-using Akd.Client;
 using Akd.Client.Artifacts;
 using Akd.Client.Channels;
 using Akd.Contracts.Trust;
@@ -40,8 +39,8 @@ internal sealed class CliContext : IDisposable
 
     public Control.ControlClient Control => new(_channel.Invoker);
 
-    /// <summary>Deadline for a short request (a listing, a lookup): a hung coordinator must not hang a script.</summary>
-    public static DateTime ShortDeadline => CallDeadlines.Short();
+    /// <summary>Deadline for a short request (a listing, a lookup): a hung coordinator must not hang a script (30 s, the client's default).</summary>
+    public DateTime ShortDeadline => _channel.ShortDeadline();
 
     /// <summary>Uploads (the source tree, a locally built release) with the one protocol and retries every client uses.</summary>
     public ArtifactTransfer Transfer { get; }

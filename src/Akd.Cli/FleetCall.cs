@@ -28,7 +28,7 @@ internal static class FleetCall
             // max_failures lets a rollout finish past failed hosts, but a script must still learn that not
             // every target took the change: exit 0 only when every host did.
             var deployment = await context.Control.GetDeploymentAsync(
-                new GetDeploymentRequest { Id = first.DeploymentId }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                new GetDeploymentRequest { Id = first.DeploymentId }, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             var missed = deployment.Hosts
                 .Where(h => h.State == StepState.Failed || (h.Step == StepKind.Activate && h.State is StepState.RolledBack or StepState.Skipped))
                 .Select(h => h.Host).Distinct().ToList();

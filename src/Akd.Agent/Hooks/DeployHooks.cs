@@ -21,9 +21,10 @@ internal sealed class DeployHooks : IActivationHooks
     private readonly TimeSpan _commandTimeout;
     private Func<IReadOnlyList<string>, IReadOnlyList<string>> _wrap = c => c;
 
-    private DeployHooks(AppManifest manifest, IReadOnlyDictionary<string, string?> env, bool useToolchain, TimeSpan commandTimeout, StepReporter reporter)
+    private DeployHooks(
+        AppManifest manifest, IReadOnlyDictionary<string, string?> env, bool useToolchain, TimeSpan commandTimeout, AgentOptions options, StepReporter reporter)
     {
-        _runner = new HookRunner(manifest.Hooks, reporter.Output);
+        _runner = new HookRunner(manifest.Hooks, reporter.Output) { CleanupTimeout = options.HookCleanupTimeout };
         _env = env;
         var toolchain = manifest.Build.Toolchain;
         _resolve = useToolchain ? c => ToolchainCommand.Resolve(toolchain, c) : c => c;
@@ -32,13 +33,14 @@ internal sealed class DeployHooks : IActivationHooks
 
     /// <summary>Hooks on a host that builds: the build agent, or a target of the source strategy.</summary>
     public static DeployHooks ForBuild(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, AgentOptions options, TimeSpan commandTimeout, StepReporter reporter) =>
-        new(manifest, WithBuildEnv(manifest, appEnv, options), useToolchain: true, commandTimeout, reporter);
+        new(manifest, WithBuildEnv(manifest, appEnv, options), useToolchain: true, commandTimeout, options, reporter);
 
     /// <summary>
     /// Hooks on a target that receives a built release: commands such as <c>bin/APP eval ...</c> need only the app's env.
     /// Where the app has a user of its own, they run as that user, as the app itself does.
     /// </summary>
-    public static DeployHooks ForRelease(AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, TimeSpan commandTimeout, StepReporter reporter, AppSandbox sandbox)
+    public static DeployHooks ForRelease(
+        AppManifest manifest, IReadOnlyDictionary<string, string> appEnv, AgentOptions options, TimeSpan commandTimeout, StepReporter reporter, AppSandbox sandbox)
     {
         var env = appEnv.ToDictionary(p => p.Key, p => (string?)p.Value);
         if (sandbox.User is not null)
@@ -46,7 +48,7 @@ internal sealed class DeployHooks : IActivationHooks
             env.TryAdd("HOME", sandbox.SharedDir);
         }
 
-        return new(manifest, env, useToolchain: false, commandTimeout, reporter) { _wrap = sandbox.Wrap };
+        return new(manifest, env, useToolchain: false, commandTimeout, options, reporter) { _wrap = sandbox.Wrap };
     }
 
     /// <exception cref="HookFailedException">A hook of this stage failed.</exception>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Akd.Client;
 using Akd.Contracts.Trust;
 using Akd.Client.Channels;
 using Akd.Contracts.V1;
@@ -74,13 +73,13 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
     {
         var o = options.Value;
         var ca = await FetchPinnedCaAsync(address, token, o.ConnectTimeout, ct).ConfigureAwait(false);
-        using var channel = new ClientChannel(new ClientChannelOptions { Address = address.ToString(), Ca = ca, ConnectTimeout = o.ConnectTimeout });
+        using var channel = new ClientChannel(ChannelOptions(address, ca, o));
         var client = new Contracts.V1.Enrollment.EnrollmentClient(channel.Invoker);
         var request = new EnrollRequest { JoinToken = token.ToString(), Name = o.Name, Csr = ByteString.CopyFrom(identity.NewRequest(o.Name)) };
         EnrollResponse response;
         try
         {
-            response = await client.EnrollAsync(request, deadline: CallDeadlines.Short(), cancellationToken: ct).ConfigureAwait(false);
+            response = await client.EnrollAsync(request, deadline: channel.ShortDeadline(clock), cancellationToken: ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.Status.DebugException is HttpRequestException { InnerException: AuthenticationException })
         {
@@ -89,6 +88,10 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
 
         identity.Accept(response.Certificate.ToByteArray(), ca);
     }
+
+    /// <summary>The enrollment's channel: pinned to <paramref name="ca"/>, with the agent's connect and enroll timeouts.</summary>
+    internal static ClientChannelOptions ChannelOptions(Uri address, X509Certificate2 ca, AgentOptions o) =>
+        new() { Address = address.ToString(), Ca = ca, ConnectTimeout = o.ConnectTimeout, ShortCallTimeout = o.EnrollTimeout };
 
     /// <summary>
     /// The coordinator's CA from <c>/pki/ca.crt</c>, accepted only when its SHA-256 is the token's. The token

@@ -36,7 +36,7 @@ public sealed class ActivateStepHandler(ReleaseFetch releases)
         var sandbox = await context.SandboxAsync(ct).ConfigureAwait(false);
         sandbox.SecureDeployPath(layout);
         sandbox.SecureRelease(layout.ReleaseDir(step.ReleaseId));
-        var hooks = DeployHooks.ForRelease(manifest, context.Env, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter, sandbox);
+        var hooks = DeployHooks.ForRelease(manifest, context.Env, context.Options, TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)), reporter, sandbox);
         var output = await hooks.RunPipelineAsync(async () =>
         {
             await hooks.RunStageAsync(HookStage.BeforeActivate, layout.ReleaseDir(step.ReleaseId), ct).ConfigureAwait(false);

@@ -52,6 +52,7 @@ public sealed class BuildStepHandler(ArtifactClient artifacts, IOptions<AgentOpt
             Env = BuildEnvironment.For(options.Value),
             BuildEnv = options.Value.BuildEnv,
             CommandTimeout = TimeSpan.FromSeconds(Math.Max(60, command.DeadlineSeconds)),
+            QueryTimeout = options.Value.ToolchainProbeTimeout,
             Upgrade = upgrade,
             UpgradeFrom = previous,
             UpgradeFromMissing = string.IsNullOrEmpty(command.Build.UpgradeFromMissing) ? null : command.Build.UpgradeFromMissing,

@@ -41,6 +41,7 @@ public sealed class SourceActivateStepHandler(ArtifactClient artifacts)
                     Env = WithAppEnv(BuildEnvironment.For(agent), env),
                     BuildEnv = agent.BuildEnv,
                     CommandTimeout = commandTimeout,
+                    QueryTimeout = agent.ToolchainProbeTimeout,
                 };
                 await SourceCompiler.CompileAsync(build, reporter.Output, ct).ConfigureAwait(false);
                 await hooks.RunStageAsync(HookStage.AfterBuild, releaseDir, ct).ConfigureAwait(false);

@@ -17,7 +17,7 @@ internal static class AgentsCommand
         command.Subcommands.Add(AgentsRemoveCommand.Build());
         command.SetAction(async (context, parse, ct) =>
         {
-            var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 foreach (var agent in response.Agents)

@@ -24,7 +24,7 @@ internal static class AgentsJoinTokenCommand
                 Uses = parse.GetValue(uses),
             };
             request.Labels.Add(LabelPairs.Parse([parse.GetValue(labels)!]));
-            var reply = await context.AgentAccess.CreateJoinTokenAsync(request, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var reply = await context.AgentAccess.CreateJoinTokenAsync(request, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             Console.Out.WriteLine(context.Json ? new System.Text.Json.Nodes.JsonObject { ["token"] = reply.Token }.ToJsonString() : reply.Token);
             return ExitCodes.Ok;
         });

@@ -16,7 +16,7 @@ internal static class AgentsLabelCommand
         {
             var request = new LabelAgentRequest { Name = parse.GetValue(name)! };
             request.Labels.Add(LabelPairs.Parse(parse.GetValue(pairs)!));
-            var reply = await context.AgentAccess.LabelAgentAsync(request, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var reply = await context.AgentAccess.LabelAgentAsync(request, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             AgentsReply.Print(context, reply, $"{reply.Name}: {string.Join(",", reply.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))}");
             return ExitCodes.Ok;
         });

@@ -13,7 +13,7 @@ internal static class AgentsRemoveCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var reply = await context.AgentAccess.RemoveAgentAsync(new AgentNameRequest { Name = parse.GetValue(name)! },
-                deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             AgentsReply.Print(context, reply, $"{reply.Name} removed");
             return ExitCodes.Ok;
         });

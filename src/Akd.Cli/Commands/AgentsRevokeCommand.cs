@@ -13,7 +13,7 @@ internal static class AgentsRevokeCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var reply = await context.AgentAccess.RevokeAgentAsync(new AgentNameRequest { Name = parse.GetValue(name)! },
-                deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             AgentsReply.Print(context, reply, $"{reply.Name} revoked at {reply.RevokedAt.ToDateTime():yyyy-MM-dd HH:mm:ss} UTC");
             return ExitCodes.Ok;
         });

@@ -16,7 +16,7 @@ internal static class DeploymentsCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var response = await context.Control.ListDeploymentsAsync(
-                new ListDeploymentsRequest { App = parse.GetValue(app) ?? "", Limit = parse.GetValue(limit) }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                new ListDeploymentsRequest { App = parse.GetValue(app) ?? "", Limit = parse.GetValue(limit) }, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 foreach (var d in response.Deployments)

@@ -17,11 +17,11 @@ internal static class StatusCommand
             var wanted = parse.GetValue(id);
             if (string.IsNullOrEmpty(wanted))
             {
-                var latest = await context.Control.ListDeploymentsAsync(new ListDeploymentsRequest { Limit = 1 }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                var latest = await context.Control.ListDeploymentsAsync(new ListDeploymentsRequest { Limit = 1 }, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
                 wanted = latest.Deployments.FirstOrDefault()?.Id ?? throw new CliException("no deployment yet");
             }
 
-            var d = await context.Control.GetDeploymentAsync(new GetDeploymentRequest { Id = wanted }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var d = await context.Control.GetDeploymentAsync(new GetDeploymentRequest { Id = wanted }, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 Json.WriteLine(d);

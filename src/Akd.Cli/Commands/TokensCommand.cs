@@ -31,7 +31,7 @@ internal static class TokensCommand
                 Name = parse.GetValue(name)!,
                 Role = parse.GetValue(role)!,
                 TtlSeconds = (long)(Ttl.Parse(parse.GetValue(ttl))?.TotalSeconds ?? 0),
-            }, deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            }, deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             Console.Out.WriteLine(context.Json ? new System.Text.Json.Nodes.JsonObject { ["token"] = reply.Token }.ToJsonString() : reply.Token);
             return ExitCodes.Ok;
         });
@@ -43,7 +43,7 @@ internal static class TokensCommand
         var command = new Command("list", "The tokens: name, role, created, expires, revoked");
         command.SetAction(async (context, parse, ct) =>
         {
-            var reply = await context.Tokens.ListTokensAsync(new ListTokensRequest(), deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+            var reply = await context.Tokens.ListTokensAsync(new ListTokensRequest(), deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 foreach (var token in reply.Tokens)
@@ -74,7 +74,7 @@ internal static class TokensCommand
         command.SetAction(async (context, parse, ct) =>
         {
             var reply = await context.Tokens.RevokeTokenAsync(new RevokeTokenRequest { Name = parse.GetValue(name)! },
-                deadline: CliContext.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+                deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
             if (context.Json)
             {
                 Json.WriteLine(reply);

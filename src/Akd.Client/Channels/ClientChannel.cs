@@ -17,6 +17,7 @@ public sealed class ClientChannel : IDisposable
     private readonly GrpcChannel[] _channels;
     private readonly IReadOnlyList<Uri> _addresses;
     private readonly FailoverCallInvoker? _failover;
+    private readonly TimeSpan _shortCallTimeout;
 
     public ClientChannel(ClientChannelOptions options)
     {
@@ -28,6 +29,7 @@ public sealed class ClientChannel : IDisposable
         _addresses = CoordinatorAddresses.TryParse(options.Address, out var addresses, out var error)
             ? addresses
             : throw new ArgumentException($"--coordinator: {error}", nameof(options));
+        _shortCallTimeout = options.ShortCallTimeout;
         _channels = [.. _addresses.Select(address => Open(address, options))];
         var invokers = _channels.Select(channel => WithCredential(channel, options.BearerToken)).ToArray();
         if (invokers.Length == 1)
@@ -43,6 +45,9 @@ public sealed class ClientChannel : IDisposable
 
     /// <summary>What generated clients call through.</summary>
     public CallInvoker Invoker { get; }
+
+    /// <summary>The deadline of a short call (<see cref="ClientChannelOptions.ShortCallTimeout"/>) started now.</summary>
+    public DateTime ShortDeadline(TimeProvider? clock = null) => (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime + _shortCallTimeout;
 
     /// <summary>The URL calls go to now (with several, the replica last reached, or next to try).</summary>
     public Uri Address => _addresses[_failover?.Current ?? 0];

@@ -35,6 +35,12 @@ public sealed class ClientChannelOptions
     /// <summary>How long a TCP connect plus TLS handshake may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a call that is not a stream (a listing, a lookup, an enrollment) may take: a hung coordinator must not
+    /// hang a script or a first start. <see cref="ClientChannel.ShortDeadline"/> gives the deadline of one started now.
+    /// </summary>
+    public TimeSpan ShortCallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>HTTP/2 keep-alive pings, so a dead connection is noticed when nothing flows; null sends none.</summary>
     public TimeSpan? KeepAlivePingDelay { get; init; }
 

@@ -37,7 +37,7 @@ internal static class AsdfToolchain
         try
         {
             (result, stdout) = await ProcessRunner.CaptureAsync(
-                new ProcessSpec("asdf", ["plugin", "list"]) { WorkingDirectory = context.ProjectDir, Timeout = TimeSpan.FromMinutes(1) }, ct).ConfigureAwait(false);
+                new ProcessSpec("asdf", ["plugin", "list"]) { WorkingDirectory = context.ProjectDir, Timeout = context.QueryTimeout }, ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {

@@ -22,6 +22,12 @@ public sealed record BuildContext(string ProjectDir, AppManifest Manifest, strin
     /// <summary>Deadline for each build command.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(20);
 
+    /// <summary>
+    /// Deadline for a question to the toolchain before the build (<c>asdf plugin list</c>): on the agent,
+    /// <c>Agent:ToolchainProbeTimeout</c>, as for its other toolchain probes.
+    /// </summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary><c>deploy.upgrade</c>: anything but restart makes the build try to add a relup.</summary>
     public UpgradeMode Upgrade { get; init; } = UpgradeMode.Restart;
 

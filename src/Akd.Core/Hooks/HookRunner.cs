@@ -12,10 +12,14 @@ namespace Akd.Core.Hooks;
 /// </summary>
 public sealed class HookRunner(IReadOnlyList<HookSpec> hooks, Action<OutputLine> log)
 {
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(5);
-
     private readonly List<(HookSpec Hook, HookContext Context)> _ran = [];
     private bool _finished;
+
+    /// <summary>
+    /// How long ensure and rollback get, all together, when the work they clean up after was cancelled or passed its
+    /// deadline (the agent's <c>Agent:HookCleanupTimeout</c>); otherwise they run under the work's own token.
+    /// </summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Names of the hooks whose main ran, in the order they ran.</summary>
     public IReadOnlyList<string> Ran => _ran.Select(r => r.Hook.Name).ToList();

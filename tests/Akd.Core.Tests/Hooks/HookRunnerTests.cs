@@ -153,6 +153,23 @@ public sealed class HookRunnerTests : IDisposable
         Assert.Equal([$"tool migrate in {release}"], JournalLines());
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task FinishAfterFailureAsync_CancelledAndRollbackHangs_CutAtCleanupTimeout()
+    {
+        // Arrange: a main that ran, a rollback that would outlast the test (the default CleanupTimeout is 5 minutes).
+        var hook = Hook("slow") with { Ensure = [], Rollback = [Append("rollback started"), ["sleep", "60"], Append("rollback ended")] };
+        var runner = new HookRunner([hook], _ => { }) { CleanupTimeout = TimeSpan.FromSeconds(2) };
+        await runner.RunStageAsync(HookStage.AfterActivate, Context(), CancellationToken.None);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        // Act
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.FinishAfterFailureAsync(cancelled.Token));
+
+        // Assert: the rollback started on the cleanup's own time and was cut there.
+        Assert.Equal(["main slow", "rollback started"], JournalLines());
+    }
+
     private HookRunner Runner(params HookSpec[] hooks) => new(hooks, line =>
     {
         lock (_log)
