@@ -2,6 +2,7 @@ using Akd.Agent.Artifacts;
 using Akd.Agent.Reporting;
 using Akd.Contracts.V1;
 using Akd.Core.Archives;
+using Akd.Core.Files;
 
 namespace Akd.Agent.Builds;
 
@@ -31,7 +32,8 @@ internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions opti
             case SourceSpec.FromOneofCase.Git:
                 var workspace = new SourceWorkspace(Path.Combine(options.DataDir, "sources", app), options, clock);
                 await workspace.LoadGitAsync(source.Git.Url, string.IsNullOrEmpty(source.Git.Ref) ? null : source.Git.Ref, reporter, ct).ConfigureAwait(false);
-                CopyTree(workspace.ProjectDir, targetDir, top: true);
+                // Files with their modes; links recreated as links, never followed, as git checked them out.
+                DirectoryCopy.Copy(workspace.ProjectDir, targetDir, LinkCopy.Recreate, ct, NotCopied);
                 break;
             default:
                 throw new StepFailedException("the step names no source");
@@ -40,33 +42,6 @@ internal sealed class SourceCheckout(ArtifactClient artifacts, AgentOptions opti
         if (!File.Exists(Path.Combine(targetDir, "mix.exs")))
         {
             throw new StepFailedException("the source has no mix.exs at its root: is source.path the Mix project?");
-        }
-    }
-
-    /// <summary>Copies files with their modes; symlinks are recreated as links, never followed, as git checked them out.</summary>
-    private static void CopyTree(string from, string to, bool top)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
-        {
-            if (top && NotCopied.Contains(entry.Name))
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry.LinkTarget is { } link)
-            {
-                File.CreateSymbolicLink(target, link);
-            }
-            else if (entry is DirectoryInfo)
-            {
-                CopyTree(entry.FullName, target, top: false);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target);
-            }
         }
     }
 }

@@ -93,7 +93,7 @@ internal sealed partial class ReleaseActivator
         var (from, to, pid, vmRoot) = (request.FromVsn, request.ToVsn, running.Pid!.Value, request.RunningRoot);
         if (!policy.IsRollback)
         {
-            var added = ReleaseInstaller.Install(layout.ReleaseDir(releaseId), vmRoot, to);
+            var added = ReleaseInstaller.Install(layout.ReleaseDir(releaseId), vmRoot, to, ct);
             reporter.Log($"installed {to} into releases/{running.VmRelease} (lib: {(added.Count == 0 ? "nothing new" : string.Join(", ", added))})");
 
             // The copied code must be readable by the app's user, whose VM loads it.

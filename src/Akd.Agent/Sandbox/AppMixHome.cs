@@ -1,4 +1,5 @@
 using Akd.Core.Builders;
+using Akd.Core.Files;
 using Akd.Core.Manifest;
 
 namespace Akd.Agent.Sandbox;
@@ -115,43 +116,10 @@ internal static class AppMixHome
 
             if (entry is DirectoryInfo dir)
             {
-                CopyTree(dir, target);
-            }
-            else
-            {
-                File.Copy(entry.FullName, target);
-            }
-        }
-    }
-
-    /// <summary>Into a hidden name first, then renamed: a running app never sees half an archive.</summary>
-    private static void CopyTree(DirectoryInfo from, string to)
-    {
-        var staging = Path.Combine(Path.GetDirectoryName(to)!, $".{Path.GetFileName(to)}.partial");
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-
-        Copy(from, staging);
-        Directory.Move(staging, to);
-    }
-
-    private static void Copy(DirectoryInfo from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var entry in from.EnumerateFileSystemInfos())
-        {
-            // Links are skipped, never followed: the copy holds only the archive's own files.
-            if (entry.LinkTarget is not null)
-            {
-                continue;
-            }
-
-            var target = Path.Combine(to, entry.Name);
-            if (entry is DirectoryInfo dir)
-            {
-                Copy(dir, target);
+                // Into a hidden name first, then renamed: a running app never sees half an archive. Links are skipped,
+                // never followed: the copy holds only the archive's own files. A few MiB, copied as the runner is made:
+                // nothing to cancel.
+                DirectoryCopy.CopyStaged(dir.FullName, target, Path.Combine(to, $".{entry.Name}.partial"), LinkCopy.Skip, CancellationToken.None);
             }
             else
             {

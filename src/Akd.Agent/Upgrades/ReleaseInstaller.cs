@@ -1,3 +1,5 @@
+using Akd.Core.Files;
+
 namespace Akd.Agent.Upgrades;
 
 /// <summary>
@@ -28,7 +30,7 @@ internal static class ReleaseInstaller
     }
 
     /// <returns>The <c>lib/</c> directories that were added (relative names).</returns>
-    public static IReadOnlyList<string> Install(string newRoot, string runningRoot, string vsn)
+    public static IReadOnlyList<string> Install(string newRoot, string runningRoot, string vsn, CancellationToken ct)
     {
         var relup = Path.Combine(newRoot, "releases", vsn, "relup");
         if (!File.Exists(relup))
@@ -43,7 +45,7 @@ internal static class ReleaseInstaller
             var target = Path.Combine(runningRoot, "lib", name);
             if (!Directory.Exists(target))
             {
-                CopyTree(lib, target);
+                CopyTree(lib, target, ct);
                 added.Add(name);
             }
         }
@@ -55,44 +57,16 @@ internal static class ReleaseInstaller
             Directory.Delete(releaseDir, recursive: true);
         }
 
-        CopyTree(Path.Combine(newRoot, "releases", vsn), releaseDir);
+        CopyTree(Path.Combine(newRoot, "releases", vsn), releaseDir, ct);
         return added;
     }
 
-    /// <summary>Copies files and directories (links are copied as links: a release has none pointing out).</summary>
-    private static void CopyTree(string source, string target)
-    {
-        var staging = target + ".akd-partial";
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-
-        Copy(new DirectoryInfo(source), staging);
-        Directory.Move(staging, target);
-    }
-
-    private static void Copy(DirectoryInfo source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (var entry in source.EnumerateFileSystemInfos())
-        {
-            var to = Path.Combine(target, entry.Name);
-            if (entry.LinkTarget is { } link)
-            {
-                File.CreateSymbolicLink(to, link);
-            }
-            else if (entry is DirectoryInfo dir)
-            {
-                Copy(dir, to);
-            }
-            else
-            {
-                File.Copy(entry.FullName, to);
-                File.SetUnixFileMode(to, File.GetUnixFileMode(entry.FullName));
-            }
-        }
-    }
+    /// <summary>
+    /// Staged beside the target, then renamed: release_handler never finds half an application. Links are copied as
+    /// links (a release has none pointing out), files with their modes.
+    /// </summary>
+    private static void CopyTree(string source, string target, CancellationToken ct) =>
+        DirectoryCopy.CopyStaged(source, target, target + ".akd-partial", LinkCopy.Recreate, ct);
 }
 
 /// <summary>A hot upgrade cannot be attempted or did not apply; the message says why.</summary>

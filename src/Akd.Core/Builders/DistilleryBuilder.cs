@@ -24,7 +24,7 @@ internal sealed class DistilleryBuilder : IReleaseBuilder
         await BuildCommand.PrepareToolchainAsync(context, log, ct).ConfigureAwait(false);
         await DepsFetch.FetchAsync(context, log, ct).ConfigureAwait(false);
         var releaseDir = Path.Combine(context.ProjectDir, "_build", mixEnv, "rel", app);
-        var (upgradeArgs, facts) = DistilleryUpgradeBase.Prepare(context, releaseDir, log);
+        var (upgradeArgs, facts) = DistilleryUpgradeBase.Prepare(context, releaseDir, log, ct);
         var (exit, output) = await ReleaseAsync(context, mixEnv, upgradeArgs, log, ct).ConfigureAwait(false);
         if (exit.Code != 0 && upgradeArgs.Count > 0 && output.ArchiveFault is null)
         {

@@ -1,3 +1,4 @@
+using Akd.Core.Files;
 using Akd.Core.Manifest;
 using Akd.Core.Processes;
 using Akd.Core.Upgrades;
@@ -13,7 +14,7 @@ namespace Akd.Core.Builders;
 internal static partial class DistilleryUpgradeBase
 {
     /// <summary>What to add to <c>mix distillery.release</c>, and the facts when no upgrade is built (null otherwise).</summary>
-    public static (IReadOnlyList<string> Args, UpgradeFacts? Facts) Prepare(BuildContext context, string releaseDir, Action<OutputLine> log)
+    public static (IReadOnlyList<string> Args, UpgradeFacts? Facts) Prepare(BuildContext context, string releaseDir, Action<OutputLine> log, CancellationToken ct)
     {
         if (context.Upgrade == UpgradeMode.Restart)
         {
@@ -43,14 +44,21 @@ internal static partial class DistilleryUpgradeBase
             return ([], Blocked("the running release has no sasl (release_handler): add :sasl to extra_applications", log));
         }
 
-        CopyTree(oldVersionDir, Path.Combine(releaseDir, "releases", previous.Version), replace: true);
+        // Whatever an earlier build left there gives way to the release the targets run; links stay links, files keep their modes.
+        var oldVersionTarget = Path.Combine(releaseDir, "releases", previous.Version);
+        if (Directory.Exists(oldVersionTarget))
+        {
+            Directory.Delete(oldVersionTarget, recursive: true);
+        }
+
+        DirectoryCopy.Copy(oldVersionDir, oldVersionTarget, LinkCopy.Recreate, ct);
         var placed = 0;
         foreach (var lib in Directory.EnumerateDirectories(Path.Combine(previous.Root, "lib")))
         {
             var target = Path.Combine(releaseDir, "lib", Path.GetFileName(lib));
             if (!Directory.Exists(target))
             {
-                CopyTree(lib, target, replace: false);
+                DirectoryCopy.Copy(lib, target, LinkCopy.Recreate, ct);
                 placed++;
             }
         }
@@ -77,33 +85,6 @@ internal static partial class DistilleryUpgradeBase
     {
         log(new OutputLine("agent", $"no hot upgrade: {why}"));
         return new UpgradeFacts(null, [why]);
-    }
-
-    private static void CopyTree(string source, string target, bool replace)
-    {
-        if (replace && Directory.Exists(target))
-        {
-            Directory.Delete(target, recursive: true);
-        }
-
-        Directory.CreateDirectory(target);
-        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
-        {
-            var to = Path.Combine(target, entry.Name);
-            if (entry.LinkTarget is { } link)
-            {
-                File.CreateSymbolicLink(to, link);
-            }
-            else if (entry is DirectoryInfo dir)
-            {
-                CopyTree(dir.FullName, to, replace: false);
-            }
-            else
-            {
-                File.Copy(entry.FullName, to, overwrite: true);
-                File.SetUnixFileMode(to, File.GetUnixFileMode(entry.FullName));
-            }
-        }
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\{\s*sasl\s*,")]

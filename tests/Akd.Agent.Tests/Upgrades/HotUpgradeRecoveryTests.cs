@@ -141,7 +141,7 @@ public sealed class HotUpgradeRecoveryTests(CounterReleases releases, ITestOutpu
     {
         var running = RunState.Read(_host.Layout.SharedDir)!;
         _journal.Begin(Activator().HotJournalEntry(B, running, "0.1.0", "0.2.0", "d-2", "deployed", isRollback: false));
-        ReleaseInstaller.Install(_host.Layout.ReleaseDir(B), _host.Layout.ReleaseDir(A), "0.2.0");
+        ReleaseInstaller.Install(_host.Layout.ReleaseDir(B), _host.Layout.ReleaseDir(A), "0.2.0", CancellationToken.None);
         if (applied)
         {
             var up = await new HotUpgrader(TestMetrics.Reporter(_host.Outbox, "s2")).ApplyAsync(Request(running.Env), CancellationToken.None);

@@ -55,7 +55,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         }
 
         var upgrader = new HotUpgrader(TestMetrics.Reporter(_outbox, "s1"));
-        ReleaseInstaller.Install(next, _root, "0.2.0");
+        ReleaseInstaller.Install(next, _root, "0.2.0", CancellationToken.None);
         using var poller = new Poller(_http, _port);
 
         // Act
@@ -84,7 +84,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         var pid = await StartAsync();
         await GetAsync("/incr");
         var upgrader = new HotUpgrader(TestMetrics.Reporter(_outbox, "s1"));
-        ReleaseInstaller.Install(next, _root, "0.2.0");
+        ReleaseInstaller.Install(next, _root, "0.2.0", CancellationToken.None);
 
         // Act
         var up = await upgrader.ApplyAsync(Request("0.1.0", "0.2.0"), CancellationToken.None);
@@ -107,7 +107,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
             File.Delete(erlCall);
         }
 
-        ReleaseInstaller.Install(next, _root, "0.2.0");
+        ReleaseInstaller.Install(next, _root, "0.2.0", CancellationToken.None);
 
         // Act
         var up = await new HotUpgrader(TestMetrics.Reporter(_outbox, "s1")).ApplyAsync(Request("0.1.0", "0.2.0"), CancellationToken.None);
@@ -126,7 +126,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
         var next = await WithRelupAsync(releases.V2, "v2-user");
         _ownParent = Directory.CreateTempSubdirectory("akd-hot-user-").FullName;
         var pid = await StartAsync(_ownParent);
-        ReleaseInstaller.Install(next, _root, "0.2.0");
+        ReleaseInstaller.Install(next, _root, "0.2.0", CancellationToken.None);
         var name = $"akd-t{Guid.NewGuid():N}"[..16];
         var user = await UnixUsers.CreateAsync(name, TimeSpan.FromSeconds(30), output.WriteLine, CancellationToken.None);
         try
@@ -157,7 +157,7 @@ public sealed class HotUpgraderTests(CounterReleases releases, ITestOutputHelper
     public void Install_ReleaseWithoutRelup_SaysItWasBuiltWithoutAPreviousRelease()
     {
         // Act
-        var ex = Assert.Throws<HotUpgradeException>(() => ReleaseInstaller.Install(releases.V2, Path.Combine(releases.Scratch, "nowhere"), "0.2.0"));
+        var ex = Assert.Throws<HotUpgradeException>(() => ReleaseInstaller.Install(releases.V2, Path.Combine(releases.Scratch, "nowhere"), "0.2.0", CancellationToken.None));
 
         // Assert
         Assert.Contains("holds no releases/0.2.0/relup", ex.Message, StringComparison.Ordinal);
