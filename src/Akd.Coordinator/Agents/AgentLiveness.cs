@@ -35,18 +35,18 @@ public sealed partial class AgentLiveness(
     /// </summary>
     public async Task OfflineAsync(AgentConnection connection, CancellationToken ct)
     {
+        // A stream the stop closed waits for the stop's one statement (started by the first to get here, if the stop's
+        // own call has not yet): it was held when the stop began, so that statement covers it.
+        if (connection.ClosedByStop && await MarkHeldOfflineAtStopAsync().ConfigureAwait(false))
+        {
+            return;
+        }
+
         Task refreshing;
-        Task<bool>? stopped;
         lock (_gate)
         {
             _beaten.Remove(connection.Name);
             refreshing = _refreshing;
-            stopped = _stopped;
-        }
-
-        if (connection.ClosedByStop && stopped is not null && await stopped.ConfigureAwait(false))
-        {
-            return;
         }
 
         await refreshing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
