@@ -99,6 +99,8 @@ builder.Services.AddSingleton<Akd.Coordinator.Peers.PieceManifests>();
 builder.Services.AddSingleton<Akd.Coordinator.Peers.SwarmTracker>();
 builder.Services.AddSingleton<ArtifactsService>();
 builder.Services.AddSingleton<AgentRegistry>();
+builder.Services.AddSingleton<AgentLiveness>();
+builder.Services.AddHostedService(services => services.GetRequiredService<AgentLiveness>());
 builder.Services.AddSingleton<DeploymentEvents>();
 builder.Services.AddSingleton<DeploymentPlanner>();
 builder.Services.AddSingleton<DeploymentRunner>();

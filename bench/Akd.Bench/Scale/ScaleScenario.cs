@@ -51,12 +51,18 @@ public static class ScaleScenario
         var round = new Samples();
         var roundServer = new Samples();
         var answered = new Samples();
+        // Both processes share the cores: what each spends in a round says whose cost the round's time is.
+        var roundCpu = new Samples();
+        var generatorCpu = new Samples();
         for (var rep = 1; rep <= o.Repetitions; rep++)
         {
             ctx.Log($"scale: ping round {rep}/{o.Repetitions}");
+            var (coordinatorBefore, generatorBefore) = (ProcStats.CpuTime(coordinator.Process.Pid), ProcStats.CpuTime(Environment.ProcessId));
             var watch = Stopwatch.StartNew();
             var reply = await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
             round.Add(watch.Elapsed.TotalMilliseconds);
+            roundCpu.Add((ProcStats.CpuTime(coordinator.Process.Pid) - coordinatorBefore).TotalMilliseconds);
+            generatorCpu.Add((ProcStats.CpuTime(Environment.ProcessId) - generatorBefore).TotalMilliseconds);
             roundServer.Add(reply.ElapsedMs);
             answered.Add(reply.Answered);
             if (reply.Answered != o.FakeAgents)
@@ -75,7 +81,7 @@ public static class ScaleScenario
         var signalled = Stopwatch.StartNew();
         var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
-        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, afterRss, storm, shutdown);
+        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
         // This fleet's connections closed before the replicas' is opened: one load generator at a time.
         await swarm.DisposeAsync().ConfigureAwait(false);
         await ScaleReplicas.RunAsync(ctx, ct).ConfigureAwait(false);
@@ -84,7 +90,8 @@ public static class ScaleScenario
 
     /// <param name="shutdown">SIGTERM to exit; null when it had not exited after <see cref="ShutdownPatience"/>.</param>
     private static void Report(
-        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer, long afterRss, TimeSpan storm,
+        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer,
+        (Samples Coordinator, Samples Generator) roundCpu, long afterRss, TimeSpan storm,
         TimeSpan? shutdown)
     {
         var o = ctx.Options;
@@ -104,6 +111,8 @@ public static class ScaleScenario
         table.Row($"coordinator CPU, idle with heartbeats (one core, {o.IdleWindow.TotalSeconds:0.#} s windows)", idleCpu.Format(Samples.Percent));
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
         table.Row($"no-op round to all {o.FakeAgents}, coordinator's view", roundServer.Format(Samples.Millis));
+        table.Row("CPU time used during one round: coordinator", roundCpu.Coordinator.Format(Samples.Millis));
+        table.Row("CPU time used during one round: load generator (the fake agents, this process)", roundCpu.Generator.Format(Samples.Millis));
         table.Row("coordinator RSS after the rounds", Samples.MB(afterRss));
         table.Row($"reconnect storm: {o.FakeAgents / 2} agents at once, until all are back", Samples.Seconds(storm.TotalSeconds));
         var stopped = shutdown is { } took ? Samples.Seconds(took.TotalSeconds) : $"still running after {ShutdownPatience.TotalSeconds:0} s";

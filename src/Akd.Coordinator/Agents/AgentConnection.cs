@@ -21,5 +21,8 @@ public sealed class AgentConnection(AgentHello hello, IReadOnlyDictionary<string
     /// <summary>Steps running on this agent right now, so the least busy build agent can be picked.</summary>
     public int RunningSteps;
 
+    /// <summary>Closed by the coordinator's stop (<see cref="AgentRegistry.CloseAll"/>): the stop marks it offline with all the others.</summary>
+    public bool ClosedByStop { get; set; }
+
     public bool Send(CoordinatorMessage message) => Outbox.Writer.TryWrite(message);
 }

@@ -11,7 +11,7 @@ namespace Akd.Coordinator.Agents;
 
 /// <summary>The agents' long-lived stream: hello first, then heartbeats and step events up, commands down.</summary>
 public sealed partial class AgentHubService(
-    AgentRegistry registry, AgentStore agents, AgentIdentities identities, CertificateRenewal renewal, ILateResults lateResults,
+    AgentRegistry registry, AgentStore agents, AgentLiveness liveness, AgentIdentities identities, CertificateRenewal renewal, ILateResults lateResults,
     IOptions<CoordinatorOptions> options, TimeProvider clock, ILogger<AgentHubService> logger)
     : AgentHub.AgentHubBase
 {
@@ -55,6 +55,12 @@ public sealed partial class AgentHubService(
             hello.PeerHost = Peers.PeerAddress.Host(context.Peer);
         }
 
+        if (registry.Stopping)
+        {
+            // Its stream would be closed at once; refused before its row is written, it tries again (here or on a replica).
+            throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator is stopping; connect again (to it or to another replica)"));
+        }
+
         var connection = new AgentConnection(hello, labels);
         await agents.UpsertOnlineAsync(connection.Hello, ct).ConfigureAwait(false);
         registry.Connected(connection);
@@ -70,7 +76,6 @@ public sealed partial class AgentHubService(
 
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Replaced.Token);
         var writer = WriteAsync(connection, responseStream, session.Token);
-        var marked = Task.CompletedTask;
         try
         {
             while (await requestStream.MoveNext(session.Token).ConfigureAwait(false))
@@ -78,8 +83,8 @@ public sealed partial class AgentHubService(
                 var message = requestStream.Current;
                 if (message.BodyCase == AgentMessage.BodyOneofCase.Heartbeat)
                 {
-                    marked = agents.HeartbeatAsync(connection.Name, CancellationToken.None);
-                    await marked.WaitAsync(session.Token).ConfigureAwait(false);
+                    // Noted only: the store is refreshed for all agents once a heartbeat interval (AgentLiveness).
+                    liveness.Beat(connection.Name);
                     connection.Send(new CoordinatorMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()) } });
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Renew)
@@ -110,9 +115,7 @@ public sealed partial class AgentHubService(
         {
             if (registry.Disconnected(connection))
             {
-                // A heartbeat's mark still being written lands first, so it cannot show the agent online after this.
-                await marked.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                await agents.MarkAsync(connection.Name, AgentState.Offline, CancellationToken.None).ConfigureAwait(false);
+                await liveness.OfflineAsync(connection, CancellationToken.None).ConfigureAwait(false);
             }
 
             await session.CancelAsync().ConfigureAwait(false);

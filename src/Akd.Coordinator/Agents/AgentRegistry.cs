@@ -16,6 +16,7 @@ public sealed partial class AgentRegistry(
 {
     private readonly ConcurrentDictionary<string, AgentConnection> _online = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PendingStep> _steps = new(StringComparer.Ordinal);
+    private int _stopping;
 
     private sealed record PendingStep(string Agent, StepCommand Command, TaskCompletionSource<StepResult> Result, Action<AgentMessage> OnEvent);
 
@@ -44,6 +45,9 @@ public sealed partial class AgentRegistry(
 
     public bool IsOnline(string name) => _online.ContainsKey(name);
 
+    /// <summary>True once <see cref="CloseAll"/> ran: the coordinator is stopping and takes no new agent stream.</summary>
+    public bool Stopping => Volatile.Read(ref _stopping) == 1;
+
     public IReadOnlyList<AgentConnection> Matching(LabelSelector selector) =>
         _online.Values.Where(a => selector.Matches(a.Labels)).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
 
@@ -55,6 +59,13 @@ public sealed partial class AgentRegistry(
         }
 
         _online[connection.Name] = connection;
+        if (Stopping)
+        {
+            // Came in while CloseAll went over the others (its hello was checked before the stop began): closed like them,
+            // but marked offline by its own stream (the stop's one statement may have run before its row was written).
+            connection.Replaced.Cancel();
+        }
+
         // A step whose result the agent still keeps is not lost: the result follows on this stream.
         var stillRunning = connection.Hello.RunningStepIds.Concat(connection.Hello.UnacknowledgedStepIds).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, step) in _steps)
@@ -112,10 +123,21 @@ public sealed partial class AgentRegistry(
     /// <summary>Ends every live agent stream: the coordinator is shutting down, and agents should reconnect (to it or a replica) now.</summary>
     public void CloseAll()
     {
-        foreach (var connection in _online.Values)
+        // Set before the streams are gone over (a full fence): a stream joining meanwhile sees it in Connected.
+        Interlocked.Exchange(ref _stopping, 1);
+        var closing = _online.Values.ToList();
+        foreach (var connection in closing)
+        {
+            connection.ClosedByStop = true;
+        }
+
+        // All flagged before any is cancelled: a stream ending at once finds its flag set.
+        foreach (var connection in closing)
         {
             connection.Replaced.Cancel();
         }
+
+        LogClosingAll(closing.Count);
     }
 
     public void Relabel(string name, IReadOnlyDictionary<string, string> labels)
@@ -133,7 +155,16 @@ public sealed partial class AgentRegistry(
         connection.Outbox.Writer.TryComplete();
         if (removed)
         {
-            LogDisconnected(connection.Name);
+            // At a stop every agent goes at once: one line said how many (CloseAll), not one line each.
+            if (connection.ClosedByStop)
+            {
+                LogDisconnectedAtStop(connection.Name);
+            }
+            else
+            {
+                LogDisconnected(connection.Name);
+            }
+
             // Not tied to the stream that just ended; the wait is bounded by the grace period.
             _ = FailStepsUnlessBackAsync(connection.Name, CancellationToken.None);
         }
@@ -306,6 +337,12 @@ public sealed partial class AgentRegistry(
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Agent {Name} disconnected")]
     private partial void LogDisconnected(string name);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Agent {Name} disconnected (the coordinator is stopping)")]
+    private partial void LogDisconnectedAtStop(string name);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Stopping: closing the streams of {Count} agents")]
+    private partial void LogClosingAll(int count);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Step {StepId} failed: agent {Name} did not come back")]
     private partial void LogStepLost(string stepId, string name);

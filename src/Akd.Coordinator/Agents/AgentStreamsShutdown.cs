@@ -16,6 +16,13 @@ internal static class AgentStreamsShutdown
     public static void CloseAgentStreamsOnStop(this WebApplication app)
     {
         var registry = app.Services.GetRequiredService<AgentRegistry>();
-        app.Lifetime.ApplicationStopping.Register(registry.CloseAll);
+        var liveness = app.Services.GetRequiredService<AgentLiveness>();
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            // No hello is taken from now on; the held agents are marked offline in one statement while their streams end
+            // (each stream's end waits for it, so the host's drain of the calls does too).
+            registry.CloseAll();
+            _ = liveness.MarkHeldOfflineAtStopAsync();
+        });
     }
 }

@@ -11,11 +11,7 @@ namespace Akd.Coordinator.Storage;
 /// </summary>
 public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity? replica = null)
 {
-    /// <summary>The most heartbeats one statement marks (a SQLite transaction of that many updates, or one PostgreSQL array).</summary>
-    private const int HeartbeatBatchMax = 1000;
-
     private readonly string _replica = replica?.Id ?? "";
-    private GroupCommit<string>? _heartbeats;
 
     public Task UpsertOnlineAsync(AgentHello hello, CancellationToken ct) => db.UseAsync(c =>
     {
@@ -42,33 +38,29 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     }, ct);
 
     /// <summary>
-    /// An agent this replica holds is alive now (its heartbeat). 10,000 agents beating every 5 s would be 2,000 updates a
-    /// second one by one: the marks of those beating together go in one statement (group commit).
+    /// The agents named, which this replica holds and which sent a heartbeat lately, are alive now: one statement for all
+    /// of them (<see cref="Agents.AgentLiveness"/> calls it once a heartbeat interval), not a write per beat.
     /// </summary>
-    public Task HeartbeatAsync(string name, CancellationToken ct) =>
-        LazyInitializer.EnsureInitialized(ref _heartbeats, () => new GroupCommit<string>(MarkOnlineAsync, HeartbeatBatchMax)).AddAsync(name, ct);
-
-    private Task MarkOnlineAsync(IReadOnlyList<string> names, CancellationToken ct) => db.UseAsync(c =>
+    public Task RefreshOnlineAsync(IReadOnlyCollection<string> names, CancellationToken ct) => db.UseAsync(c =>
     {
-        var now = clock.GetUtcNow().ToDb();
-        if (db.Engine == "postgres")
-        {
-            using var all = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE replica = @replica AND name = ANY(@names)",
-                ("@now", now), ("@replica", _replica), ("@names", names.ToArray()), StoredWords.Online);
-            all.ExecuteNonQuery();
-            return;
-        }
+        // One statement: PostgreSQL takes the names as an array, SQLite as a JSON array it reads with json_each.
+        var (match, list) = db.Engine == "postgres"
+            ? ("name = ANY(@names)", (object)names.ToArray())
+            : ("name IN (SELECT value FROM json_each(@names))", JsonSerializer.Serialize(names));
+        using var command = c.Command($"UPDATE agents SET state = @w_online, last_seen = @now WHERE replica = @replica AND {match}",
+            ("@now", clock.GetUtcNow().ToDb()), ("@replica", _replica), ("@names", list), StoredWords.Online);
+        command.ExecuteNonQuery();
+    }, ct);
 
-        using var transaction = c.BeginTransaction();
-        foreach (var name in names)
-        {
-            using var one = c.Command("UPDATE agents SET state = @w_online, last_seen = @now WHERE name = @name AND replica = @replica",
-                ("@now", now), ("@name", name), ("@replica", _replica), StoredWords.Online);
-            one.Transaction = transaction;
-            one.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
+    /// <summary>
+    /// Every agent this replica holds is offline: it is stopping and closes all their streams (one statement, not one
+    /// per stream). Returns how many were marked.
+    /// </summary>
+    public Task<int> MarkAllHeldOfflineAsync(CancellationToken ct) => db.UseAsync(c =>
+    {
+        using var command = c.Command("UPDATE agents SET state = @w_offline, last_seen = @now WHERE replica = @replica AND state <> @w_offline",
+            ("@now", clock.GetUtcNow().ToDb()), ("@replica", _replica), StoredWords.Offline);
+        return command.ExecuteNonQuery();
     }, ct);
 
     /// <summary>Sets the state of an agent this replica holds; an agent that connected to another replica since is left alone.</summary>

@@ -53,7 +53,7 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
 
     [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
-    public async Task HeartbeatAsync_ManyAgentsAtOnce_EachOfThisReplicaMarkedOnlineOthersLeftAlone(string engine)
+    public async Task RefreshOnlineAsync_ManyAgentsAtOnce_EachOfThisReplicaMarkedOnlineOthersLeftAlone(string engine)
     {
         // Arrange: 300 agents of replica a shown offline, and web-b on replica b, offline too.
         await using var db = await TempDatabase.OpenAsync(engine, cluster);
@@ -68,14 +68,39 @@ public sealed class AgentStoreTests(PostgresCluster cluster)
         await b.UpsertOnlineAsync(Hello("web-b", ""), CancellationToken.None);
         await b.MarkAsync("web-b", AgentState.Offline, CancellationToken.None);
 
-        // Act: every one beats at once through a, web-b too (it moved to b: a's heartbeat for it is stale).
-        await Task.WhenAll(names.Append("web-b").Select(n => a.HeartbeatAsync(n, CancellationToken.None)));
+        // Act: a refreshes every one in one statement, web-b too (it moved to b: a's heartbeat for it is stale).
+        await a.RefreshOnlineAsync([.. names, "web-b"], CancellationToken.None);
 
         // Assert
         var states = await StatesAsync(db);
         Assert.All(states.Where(s => s.Name != "web-b"), s => Assert.Equal(AgentState.Online, s.State));
         Assert.Equal(301, states.Count);
         Assert.Equal(AgentState.Offline, states.Single(s => s.Name == "web-b").State);
+    }
+
+    [SkippableTheory(Timeout = 30_000)]
+    [MemberData(nameof(StoreEngines.All), MemberType = typeof(StoreEngines))]
+    public async Task MarkAllHeldOfflineAsync_ReplicaStops_EveryAgentItHoldsOfflineOtherReplicasAgentsLeftOnline(string engine)
+    {
+        // Arrange: 200 agents online on replica a, web-b online on replica b.
+        await using var db = await TempDatabase.OpenAsync(engine, cluster);
+        var (a, b) = (StoreOf(db, "a"), StoreOf(db, "b"));
+        var names = Enumerable.Range(0, 200).Select(i => $"web-{i:000}").ToList();
+        foreach (var name in names)
+        {
+            await a.UpsertOnlineAsync(Hello(name, ""), CancellationToken.None);
+        }
+
+        await b.UpsertOnlineAsync(Hello("web-b", ""), CancellationToken.None);
+
+        // Act
+        var marked = await a.MarkAllHeldOfflineAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal(200, marked);
+        var states = await StatesAsync(db);
+        Assert.All(states.Where(s => s.Name != "web-b"), s => Assert.Equal(AgentState.Offline, s.State));
+        Assert.Equal(AgentState.Online, states.Single(s => s.Name == "web-b").State);
     }
 
     [SkippableTheory(Timeout = 30_000)]
