@@ -21,7 +21,14 @@ args = SecurityCommandLine.Extract(args, out var securityFlags);
 // No reload of appsettings.json on change, as in the agent: the default watches the content root (the working
 // directory; under systemd, /) and everything under it with an inotify watch per directory. The coordinator reads its
 // settings once, at start. A host setting, so it goes in as a command-line argument the host reads before the rest.
-var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+// appsettings.json is the one shipped next to the program, wherever it is started from: with the working directory
+// as the content root (the default) it was not found under systemd (/) nor in tests and bench, so its log levels did
+// not apply and every request logged two Information lines, whose console queue held up a reconnect storm's hellos.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
