@@ -155,13 +155,6 @@ public sealed class CoordinatorOptions
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// How many connections may be in their TLS handshake at once; more wait, accepted, newest first
-    /// (<see cref="Security.HandshakeGate"/>). When thousands of agents dial at once (their replica died), handshakes
-    /// that all start together each take longer than the timeouts on both sides and are abandoned half done.
-    /// </summary>
-    public int MaxConcurrentHandshakes { get; set; } = 32;
-
-    /// <summary>
     /// The largest gRPC message the coordinator accepts. Artifacts travel in chunks of <see cref="ArtifactChunkBytes"/>,
     /// manifests are refused above 256 KiB, so 4 MiB leaves room for a deploy request with a large source list and
     /// still bounds what one call can make the coordinator buffer.

@@ -52,15 +52,8 @@ if (builder.AddDashboard(out var dashboard) is { } dashboardRefusal)
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
-    // Every endpoint's connections pass the handshake gate first (ahead of TLS: endpoint defaults run before UseHttps).
-    var gate = kestrel.ApplicationServices.GetRequiredService<HandshakeGate>();
-    kestrel.ConfigureEndpointDefaults(endpoint =>
-    {
-        endpoint.Protocols = dashboard.ProtocolsFor(endpoint);
-        endpoint.Use(next => connection => gate.OnConnectionAsync(connection, next));
-    });
+    kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
 });
-builder.Services.AddSingleton(services => new HandshakeGate(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.MaxConcurrentHandshakes));
 
 builder.Services.AddOptions<CoordinatorOptions>()
     .BindConfiguration("Coordinator")
@@ -82,7 +75,6 @@ builder.Services.AddOptions<CoordinatorOptions>()
         "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .Validate(o => o.KeepAlivePingDelay > TimeSpan.Zero && o.KeepAlivePingTimeout > TimeSpan.Zero,
         "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
-    .Validate(o => o.MaxConcurrentHandshakes is >= 1 and <= 10_000, "Coordinator:MaxConcurrentHandshakes must be between 1 and 10000")
     .ValidateOnStart();
 // Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -136,12 +128,6 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
-// A connection's first request ends its handshake: its slot in the gate goes to the next connection.
-app.Use((context, next) =>
-{
-    app.Services.GetRequiredService<HandshakeGate>().Passed(context.Connection.Id);
-    return next(context);
-});
 // A cancel asked on another replica reaches the deployment where it runs.
 app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
 app.CloseAgentStreamsOnStop();
