@@ -75,6 +75,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
         "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .Validate(o => o.KeepAlivePingDelay > TimeSpan.Zero && o.KeepAlivePingTimeout > TimeSpan.Zero,
         "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
+    .Validate(o => o.MinWorkerThreads is >= 0 and <= 4096, "Coordinator:MinWorkerThreads must be between 0 and 4096")
     .ValidateOnStart();
 // Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -128,6 +129,9 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
+// Threads ready for a storm of handshakes, whose certificate checks block (CoordinatorOptions.MinWorkerThreads).
+ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+ThreadPool.SetMinThreads(Math.Max(minWorkers, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.MinWorkerThreads), minIo);
 // A cancel asked on another replica reaches the deployment where it runs.
 app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
 app.CloseAgentStreamsOnStop();
