@@ -34,6 +34,12 @@ public sealed class BenchOptions
     /// <summary>Simulated agent streams opened against one coordinator, then split over two replicas (issue 15's 10,000).</summary>
     public int FakeAgents { get; init; } = 10_000;
 
+    /// <summary>
+    /// Scenario "scale": which of its parts run (<c>--scale-parts</c>): "one" (one coordinator on SQLite: connect, idle,
+    /// rounds, the reconnect storm, SIGTERM) and "replicas" (two on PostgreSQL: round, SIGKILL failover).
+    /// </summary>
+    public IReadOnlyList<string> ScaleParts { get; init; } = ["one", "replicas"];
+
     /// <summary>Scenario "fan-out": the fleet sizes delivered to, star (from the coordinator) and peer-to-peer (<c>--fanout-sizes</c>).</summary>
     public IReadOnlyList<int> FanOutSizes { get; init; } = [2, 5, 10, 20];
 

@@ -31,6 +31,7 @@ var options = new BenchOptions
     BatchSizes = Text("batches")?.Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToList() ?? defaults.BatchSizes,
     ArtifactBytes = Int("artifact-mb", (int)(defaults.ArtifactBytes >> 20)) * 1024L * 1024,
     FakeAgents = Int("fake-agents", defaults.FakeAgents),
+    ScaleParts = Text("scale-parts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? defaults.ScaleParts,
     FanOutSizes = Text("fanout-sizes")?.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList() ?? defaults.FanOutSizes,
     FanOutBytes = Int("fanout-mb", (int)(defaults.FanOutBytes >> 20)) * 1024L * 1024,
     IdleWindow = TimeSpan.FromSeconds(Int("idle-seconds", (int)defaults.IdleWindow.TotalSeconds)),

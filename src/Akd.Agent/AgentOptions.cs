@@ -1,3 +1,5 @@
+using Akd.Client.Channels;
+
 namespace Akd.Agent;
 
 /// <summary>
@@ -98,22 +100,22 @@ public sealed class AgentOptions
     public Dictionary<string, string> BuildEnv { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>First delay before reconnecting; doubles with jitter up to <see cref="ReconnectMaxDelay"/>.</summary>
-    public TimeSpan ReconnectBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan ReconnectBaseDelay { get; set; } = Reconnects.BaseDelay;
 
     /// <summary>The longest pause between reconnect attempts.</summary>
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan ReconnectMaxDelay { get; set; } = Reconnects.MaxDelay;
 
     /// <summary>
     /// After a session that was up ends, the agent redials after a random pause between a fifth of this and this
     /// (then the reconnect backoff starts over), so agents dropped together do not all redial at once.
     /// </summary>
-    public TimeSpan SessionEndPause { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan SessionEndPause { get; set; } = Reconnects.SessionEndPause;
 
     /// <summary>Used until the coordinator's welcome says otherwise.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Connecting to the coordinator (TCP and TLS), the join's fetch of its CA included, must end within this.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; set; } = Reconnects.ConnectTimeout;
 
     /// <summary>HTTP/2 keep-alive pings detect a dead coordinator connection when nothing flows.</summary>
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(10);

@@ -21,7 +21,14 @@ args = SecurityCommandLine.Extract(args, out var securityFlags);
 // No reload of appsettings.json on change, as in the agent: the default watches the content root (the working
 // directory; under systemd, /) and everything under it with an inotify watch per directory. The coordinator reads its
 // settings once, at start. A host setting, so it goes in as a command-line argument the host reads before the rest.
-var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+// appsettings.json is the one shipped next to the program, wherever it is started from: with the working directory
+// as the content root (the default) it was not found under systemd (/) nor in tests and bench, so its log levels did
+// not apply and every request logged two Information lines, whose console queue held up a reconnect storm's hellos.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--data-dir"] = "Coordinator:DataDir",
@@ -68,6 +75,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
         "Coordinator:StepResultMargin must be >= 0, Coordinator:PingTimeout > 0 and Coordinator:DeploymentListLimit > 0")
     .Validate(o => o.KeepAlivePingDelay > TimeSpan.Zero && o.KeepAlivePingTimeout > TimeSpan.Zero,
         "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
+    .Validate(o => o.MinWorkerThreads is >= 0 and <= 4096, "Coordinator:MinWorkerThreads must be between 0 and 4096")
     .ValidateOnStart();
 // Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -123,6 +131,9 @@ builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
 var app = builder.Build();
+// Threads ready for a storm of handshakes, whose certificate checks block (CoordinatorOptions.MinWorkerThreads).
+ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+ThreadPool.SetMinThreads(Math.Max(minWorkers, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.MinWorkerThreads), minIo);
 // A cancel asked on another replica reaches the deployment where it runs.
 app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
 app.CloseAgentStreamsOnStop();

@@ -12,14 +12,13 @@ namespace Akd.Bench.Scale;
 /// A fake agent for the load generator: the real protocol on its own HTTP/2 connection (AgentHub.Connect,
 /// hello, heartbeats at the interval the coordinator's welcome asks for, a result for every step) and
 /// nothing else: it runs no step, it answers a ping at once and refuses anything else. A lost stream is
-/// reconnected as the real agent does it (jittered backoff from 200 ms, doubling up to 15 s, reset by a welcome),
-/// through the next of <paramref name="url"/>'s replicas when its own cannot be reached.
+/// reconnected with the real agent's policy and constants (<see cref="Reconnects"/>: jittered backoff from 200 ms,
+/// doubling up to 15 s, a fresh sequence after a session that was up, a 10 s connect timeout), through the next of
+/// <paramref name="url"/>'s replicas when its own cannot be reached.
 /// </summary>
 /// <param name="url">The coordinator's URL, or several replicas' separated by commas: the first is tried first.</param>
-internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate) : IDisposable
+internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate, Action<string, string>? attempted = null) : IDisposable
 {
-    private static readonly TimeSpan ReconnectBaseDelay = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan ReconnectMaxDelay = TimeSpan.FromSeconds(15);
     private ClientChannel _channel = NewChannel(url, caFile, certificate);
     private int _welcomes;
 
@@ -30,7 +29,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
         Ca = CaTrust.LoadCertificate(caFile),
         ClientCertificate = () => certificate,
         EnableMultipleHttp2Connections = false,
-        ConnectTimeout = TimeSpan.FromSeconds(30),
+        ConnectTimeout = Reconnects.ConnectTimeout,
     });
 
     /// <summary>How many times a coordinator welcomed it: one more after each reconnect.</summary>
@@ -67,40 +66,53 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     /// <summary>The first welcome.</summary>
     public Task Welcomed => _welcomed.Task;
 
-    /// <summary>Keeps a stream open until <paramref name="ct"/>: reconnects whenever it is lost.</summary>
+    /// <summary>Keeps a stream open until <paramref name="ct"/>: reconnects whenever it is lost, with the agent's policy.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var delay = ReconnectBaseDelay;
-        while (!ct.IsCancellationRequested)
+        var reconnect = Reconnects.Pipeline(Reconnects.BaseDelay, Reconnects.MaxDelay, ex => ex is not OperationCanceledException || !ct.IsCancellationRequested);
+        try
         {
-            var before = Welcomes;
-            try
+            while (!ct.IsCancellationRequested)
             {
-                await RunStreamAsync(ct).ConfigureAwait(false);
+                // As the agent does (CoordinatorConnection): failed attempts back off; a session that was up and ended
+                // starts a fresh sequence after a short random pause.
+                await reconnect.ExecuteAsync(token => new ValueTask(AttemptAsync(token)), ct).ConfigureAwait(false);
+                await Task.Delay(Reconnects.PauseAfterSession(Reconnects.SessionEndPause), ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-            {
-                // The stream or its connection is gone (or the swarm is stopping): reconnect, or stop.
-            }
-
-            if (Welcomes > before)
-            {
-                delay = ReconnectBaseDelay;
-            }
-
-            try
-            {
-                await Task.Delay(delay * Random.Shared.NextDouble(), ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(ReconnectMaxDelay.Ticks, delay.Ticks * 2));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
 
         _welcomed.TrySetException(new IOException($"{name}: stopped before the welcome"));
+    }
+
+    /// <summary>One stream: returns when a session that was welcomed ended; throws when there was no welcome.</summary>
+    private async Task AttemptAsync(CancellationToken ct)
+    {
+        var before = Welcomes;
+        try
+        {
+            await RunStreamAsync(ct).ConfigureAwait(false);
+            attempted?.Invoke(name, "stream ended by the coordinator");
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested &&
+            ex is RpcException or IOException or HttpRequestException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The stream or its connection is gone.
+            attempted?.Invoke(name, Outcome(ex));
+            if (Welcomes == before)
+            {
+                throw;
+            }
+
+            return;
+        }
+
+        if (Welcomes == before)
+        {
+            throw new IOException("the coordinator ended the stream before welcoming the agent");
+        }
     }
 
     /// <summary>
@@ -112,6 +124,16 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
         var old = Interlocked.Exchange(ref _channel, NewChannel(url, caFile, certificate));
         old.Dispose();
     }
+
+    /// <summary>How an attempt ended, in a few words the bench can count: the gRPC status and what lies under it.</summary>
+    private static string Outcome(Exception ex) => ex switch
+    {
+        RpcException rpc when rpc.Status.DebugException is { } inner => $"{rpc.StatusCode}: {inner.GetType().Name}: {Short(inner.GetBaseException().Message)}",
+        RpcException rpc => $"{rpc.StatusCode}: {Short(rpc.Status.Detail)}",
+        _ => $"{ex.GetType().Name}: {Short(ex.Message)}",
+    };
+
+    private static string Short(string text) => text.Length <= 80 ? text : text[..80];
 
     public void Dispose()
     {
@@ -136,6 +158,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
                 {
                     case CoordinatorMessage.BodyOneofCase.Welcome:
                         Interlocked.Increment(ref _welcomes);
+                        attempted?.Invoke(name, "welcome");
                         _welcomed.TrySetResult();
                         heartbeats ??= HeartbeatAsync(call, TimeSpan.FromSeconds(Math.Max(1, message.Welcome.HeartbeatSeconds)), stream.Token);
                         break;

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 
 namespace Akd.Bench.Scale;
 
@@ -9,6 +12,8 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     private readonly List<FakeAgent> _agents = [];
     private readonly List<Task> _runs = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentQueue<(TimeSpan At, string Agent, string Outcome)> _attempts = new();
     private int _disposed;
 
     public int Count => _agents.Count;
@@ -30,7 +35,7 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             await handshakes.WaitAsync(ct).ConfigureAwait(false);
-            var agent = new FakeAgent($"fake-{i:0000}", urlOf(i), caFile, identities[i]);
+            var agent = new FakeAgent($"fake-{i:0000}", urlOf(i), caFile, identities[i], Attempted);
             _agents.Add(agent);
             _runs.Add(Task.Run(() => agent.RunAsync(_stop.Token), CancellationToken.None));
             welcomes.Add(agent.Welcomed.ContinueWith(_ => handshakes.Release(), TaskScheduler.Default));
@@ -83,6 +88,30 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
             await Task.Delay(Poll, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// What the agents' attempts since <paramref name="mark"/> came to (welcomes and how the others ended), with the
+    /// second of each, written to <paramref name="csv"/> (seconds since the mark, agent, outcome) and summed up in the
+    /// returned line: the evidence of where a storm's time goes.
+    /// </summary>
+    public string AttemptsSince(TimeSpan mark, string csv)
+    {
+        var since = _attempts.Where(a => a.At >= mark).ToList();
+        var text = new StringBuilder("seconds,agent,outcome\n");
+        foreach (var (at, agent, outcome) in since)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{(at - mark).TotalSeconds:0.000},{agent},\"{outcome.Replace('"', '\'')}\"\n");
+        }
+
+        File.WriteAllText(csv, text.ToString());
+        var outcomes = since.GroupBy(a => a.Outcome).OrderByDescending(g => g.Count()).Take(6).Select(g => $"{g.Count()}× {g.Key}");
+        return $"{since.Count} attempt ends: {string.Join("; ", outcomes)}";
+    }
+
+    /// <summary>Where the bench is now on the attempts' clock: <see cref="AttemptsSince"/> counts from such a mark.</summary>
+    public TimeSpan Now => _clock.Elapsed;
+
+    private void Attempted(string agent, string outcome) => _attempts.Enqueue((_clock.Elapsed, agent, outcome));
 
     /// <summary>Stops every agent; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()

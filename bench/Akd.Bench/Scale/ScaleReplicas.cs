@@ -57,9 +57,21 @@ internal static class ScaleReplicas
         ctx.Log("scale: SIGKILL of replica b");
         var onB = Enumerable.Range(0, o.FakeAgents).Where(i => i % 2 == 1).ToList();
         var before = swarm.WelcomesOf(onB);
+        var mark = swarm.Now;
         var killed = Stopwatch.StartNew();
         b.Process.Kill();
-        var failover = await swarm.WaitWelcomedAgainAsync(onB, before, killed, ScaleScenario.StormPatience, ct).ConfigureAwait(false);
+        TimeSpan failover;
+        try
+        {
+            failover = await swarm.WaitWelcomedAgainAsync(onB, before, killed, ScaleScenario.StormPatience, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The evidence of where the time went: every agent's attempts, and what replica a printed meanwhile.
+            ctx.Log($"scale: failover: {swarm.AttemptsSince(mark, ctx.Work("failover-attempts.csv"))}");
+            await File.WriteAllTextAsync(ctx.Work("scale-replica-a.log"), a.Process.TimedOutput, CancellationToken.None).ConfigureAwait(false);
+        }
+
         var after = await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
 
         section.Text(

@@ -23,6 +23,20 @@ public static class ScaleScenario
 
     public static async Task RunAsync(BenchContext ctx, CancellationToken ct)
     {
+        if (ctx.Options.ScaleParts.Contains("one"))
+        {
+            await RunOneAsync(ctx, ct).ConfigureAwait(false);
+        }
+
+        if (ctx.Options.ScaleParts.Contains("replicas"))
+        {
+            await ScaleReplicas.RunAsync(ctx, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first part: one coordinator on SQLite.</summary>
+    private static async Task RunOneAsync(BenchContext ctx, CancellationToken ct)
+    {
         var o = ctx.Options;
         using var coordinator = await TestCoordinator.StartAsync(ctx.Programs, ctx.Work("scale-coordinator"), ct).ConfigureAwait(false);
         var url = coordinator.Url;
@@ -74,7 +88,16 @@ public static class ScaleScenario
         var afterRss = ProcStats.RssBytes(coordinator.Process.Pid);
 
         ctx.Log($"scale: reconnect storm, {o.FakeAgents / 2} agents at once");
-        var storm = await swarm.StormAsync(Enumerable.Range(0, o.FakeAgents / 2).ToList(), StormPatience, ct).ConfigureAwait(false);
+        var mark = swarm.Now;
+        TimeSpan storm;
+        try
+        {
+            storm = await swarm.StormAsync(Enumerable.Range(0, o.FakeAgents / 2).ToList(), StormPatience, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ctx.Log($"scale: storm: {swarm.AttemptsSince(mark, ctx.Work("storm-attempts.csv"))}");
+        }
 
         // Last, as it ends the coordinator: SIGTERM (as systemd stops it) with every stream still open.
         ctx.Log($"scale: SIGTERM with {o.FakeAgents} agents connected");
@@ -82,9 +105,8 @@ public static class ScaleScenario
         var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
         Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
-        // This fleet's connections closed before the replicas' is opened: one load generator at a time.
+        // This fleet's connections close before the replicas' are opened: one load generator at a time.
         await swarm.DisposeAsync().ConfigureAwait(false);
-        await ScaleReplicas.RunAsync(ctx, ct).ConfigureAwait(false);
     }
 
 

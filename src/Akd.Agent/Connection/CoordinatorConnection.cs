@@ -4,12 +4,11 @@ using Akd.Agent.Observability;
 using Akd.Agent.Reporting;
 using Akd.Agent.Steps;
 using Akd.Agent.Transport;
+using Akd.Client.Channels;
 using Akd.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace Akd.Agent.Connection;
 
@@ -64,24 +63,15 @@ public sealed partial class CoordinatorConnection(
         toolchain.LoadLast();
         var probe = ProbeAfterFirstAttemptAsync(stoppingToken);
 
-        var reconnect = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var reconnect = Reconnects.Pipeline(
+            o.ReconnectBaseDelay,
+            o.ReconnectMaxDelay,
+            ex => ex is not ProtocolMismatchException && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested),
+            (ex, delay) =>
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
-                    ex is not ProtocolMismatchException && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = o.ReconnectBaseDelay,
-                MaxDelay = o.ReconnectMaxDelay,
-                OnRetry = args =>
-                {
-                    _firstAttempt.TrySetResult();
-                    LogReconnecting(args.Outcome.Exception?.Message ?? "stream ended", args.RetryDelay.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+                _firstAttempt.TrySetResult();
+                LogReconnecting(ex?.Message ?? "stream ended", delay.TotalSeconds);
+            });
 
         try
         {
@@ -90,7 +80,7 @@ public sealed partial class CoordinatorConnection(
                 // The retry pipeline covers failed connection attempts; once a session was up, its
                 // end starts a fresh sequence, so the backoff after a coordinator restart starts small.
                 await reconnect.ExecuteAsync(ct => new ValueTask(RunSessionAsync(toolchain.Current, ct)), stoppingToken).ConfigureAwait(false);
-                await Task.Delay(o.SessionEndPause * (0.2 + (0.8 * Random.Shared.NextDouble())), clock, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Reconnects.PauseAfterSession(o.SessionEndPause), clock, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -13,7 +13,8 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
 {
     private readonly string _replica = replica?.Id ?? "";
 
-    public Task UpsertOnlineAsync(AgentHello hello, CancellationToken ct) => db.UseAsync(c =>
+    /// <summary>An agent's hello: it is online, on this replica. Awaited, not blocking (one per connection: a storm's worth at once).</summary>
+    public Task UpsertOnlineAsync(AgentHello hello, CancellationToken ct) => db.UseAsync(async (c, token) =>
     {
         var now = clock.GetUtcNow().ToDb();
         using var command = c.Command(
@@ -26,7 +27,7 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
             ("@name", hello.Name), ("@labels", JsonSerializer.Serialize(hello.Labels)), ("@version", hello.AgentVersion),
             ("@toolchain", Google.Protobuf.JsonFormatter.Default.Format(hello.Toolchain ?? new Toolchain())),
             ("@hostname", hello.Hostname), ("@now", now), ("@replica", _replica), StoredWords.Online);
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
     }, ct);
 
     /// <summary>The agent probes its toolchain after connecting and reports it when it differs from its hello.</summary>
@@ -64,11 +65,12 @@ public sealed class AgentStore(Database db, TimeProvider clock, ReplicaIdentity?
     }, ct);
 
     /// <summary>Sets the state of an agent this replica holds; an agent that connected to another replica since is left alone.</summary>
-    public Task MarkAsync(string name, AgentState state, CancellationToken ct) => db.UseAsync(c =>
+    /// <remarks>Awaited, not blocking: a replica whose connections all drop marks thousands at once.</remarks>
+    public Task MarkAsync(string name, AgentState state, CancellationToken ct) => db.UseAsync(async (c, token) =>
     {
         using var command = c.Command("UPDATE agents SET state = @state, last_seen = @now WHERE name = @name AND replica = @replica",
             ("@state", state.Text()), ("@now", clock.GetUtcNow().ToDb()), ("@name", name), ("@replica", _replica));
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
     }, ct);
 
     /// <summary>

@@ -44,6 +44,25 @@ public abstract class Database : IDisposable
     public Task UseAsync(Action<DbConnection> work, CancellationToken ct, [CallerMemberName] string operation = "") =>
         UseAsync(c => { work(c); return true; }, ct, operation);
 
+    /// <summary>
+    /// <see cref="UseAsync{T}(Func{DbConnection, T}, CancellationToken, string)"/> for work that awaits the engine: on
+    /// PostgreSQL a round trip then holds no thread. For what runs once per agent connection (a storm of thousands at
+    /// once): synchronous round trips there blocked as many thread-pool threads as the pool had connections, and the TLS
+    /// handshakes and hellos of every other agent queued behind them (bench/, scenario 4b).
+    /// </summary>
+    public async Task UseAsync(Func<DbConnection, CancellationToken, Task> work, CancellationToken ct, [CallerMemberName] string operation = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await RunAsync(work, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics?.StoreOperation(operation, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);
@@ -51,6 +70,8 @@ public abstract class Database : IDisposable
     }
 
     private protected abstract Task<T> RunAsync<T>(Func<DbConnection, T> work, CancellationToken ct);
+
+    private protected abstract Task RunAsync(Func<DbConnection, CancellationToken, Task> work, CancellationToken ct);
 
     protected abstract void Dispose(bool disposing);
 }

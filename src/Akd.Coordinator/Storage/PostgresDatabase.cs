@@ -62,6 +62,15 @@ public sealed class PostgresDatabase : Database
         }
     }
 
+    private protected override async Task RunAsync(Func<DbConnection, CancellationToken, Task> work, CancellationToken ct)
+    {
+        var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await work(connection, ct).ConfigureAwait(false);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -40,6 +40,19 @@ public sealed class SqliteDatabase : Database
         }
     }
 
+    private protected override async Task RunAsync(Func<DbConnection, CancellationToken, Task> work, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await work(_connection, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

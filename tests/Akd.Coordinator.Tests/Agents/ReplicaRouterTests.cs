@@ -92,6 +92,47 @@ public sealed class ReplicaRouterTests(PostgresCluster cluster)
     }
 
     [SkippableFact(Timeout = 60_000)]
+    public async Task RunStepAsync_AgentMovedAfterTheHolderWasRead_RoutedAgainToWhereItIsNow()
+    {
+        // Arrange: the store says b holds web-2, and a routes its step there; b is not reading its mailbox yet.
+        var store = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        await using var dropsTheDatabase = store;
+        using var storeOfB = store.OtherCoordinator();
+        using var storeOfC = store.OtherCoordinator();
+        await using var a = await Replica.StartAsync(store, "a", TimeSpan.FromMilliseconds(100));
+        await using var c = await Replica.StartAsync(storeOfC, "c", TimeSpan.FromMilliseconds(100));
+        await storeOfB.Replicas.BeatAsync("b", CancellationToken.None);
+        await new AgentStore(storeOfB.Database, TimeProvider.System, new ReplicaIdentity("b")).UpsertOnlineAsync(
+            new AgentHello { Name = "web-2", Labels = { ["role"] = "web" } }, CancellationToken.None);
+        var running = a.Registry.RunStepAsync("web-2", new StepCommand { StepId = "step-1", DeadlineSeconds = 30, Ping = new PingStep() }, _ => { }, CancellationToken.None);
+        await WaitForRoutedToAsync(store, "b");
+
+        // Act: web-2 connects to c meanwhile; then b reads the step, for an agent it does not hold.
+        var agent = await c.ConnectAsync("web-2", "role=web");
+        await using var b = await Replica.StartAsync(storeOfB, "b", TimeSpan.FromMilliseconds(100));
+        var received = await agent.ReceiveStepAsync(CancellationToken.None);
+        agent.Answer(new StepResult { StepId = "step-1", Ok = true });
+        var result = await running;
+
+        // Assert: the step reached the agent where it is now, and its result came back to a.
+        Assert.Equal("step-1", received.StepId);
+        Assert.True(result.Ok, result.Error);
+    }
+
+    /// <summary>Waits until a routed message for replica <paramref name="to"/> is stored.</summary>
+    private static async Task WaitForRoutedToAsync(TempDatabase store, string to)
+    {
+        while (await store.Database.UseAsync(c =>
+        {
+            using var command = c.Command("SELECT count(*) FROM routed_messages WHERE to_replica = @to", ("@to", to));
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }, CancellationToken.None) == 0)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [SkippableFact(Timeout = 60_000)]
     public async Task MatchingAnywhere_AgentsHereOnALiveAndOnADeadReplica_HereAndLiveOnesByName()
     {
         // Arrange: web-1 here on a, web-2 on live b, web-3 on c, which never beats (dead).

@@ -182,6 +182,13 @@ public sealed partial class ReplicaRouter
                 _ = Task.Run(() => cancelDeployment(message.StepId, actor, CancellationToken.None), CancellationToken.None);
                 LogCancelRouted(message.StepId, message.From);
                 break;
+            case Kinds.NotHeld:
+                if (_waiting.TryGetValue(message.StepId, out var waiting))
+                {
+                    waiting.Result.TrySetResult(NotHeld);
+                }
+
+                break;
             case Kinds.Event or Kinds.Result:
                 var reply = AgentMessage.Parser.ParseFrom(Convert.FromBase64String(message.Body));
                 // The holder lost the agent, which came here with the step: the agent's own result will follow here.
@@ -206,6 +213,13 @@ public sealed partial class ReplicaRouter
         var lines = new object();
         try
         {
+            if (!_registry.IsOnline(agent))
+            {
+                // It left this replica after the asker read where it was: the asker looks again rather than failing the step.
+                await SendAsync(origin, agent, command.StepId, Kinds.NotHeld, new AgentMessage(), CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
             var result = await _registry.RunStepHereAsync(agent, command, message =>
             {
                 lock (lines)

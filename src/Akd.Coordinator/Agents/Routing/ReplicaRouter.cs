@@ -53,6 +53,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
     /// <summary>Cancels a deployment this replica drives (deployment id, actor): another replica was asked to. Set where the deployments are wired.</summary>
     public Func<string, string, CancellationToken, Task<bool>>? CancelDeployment { get; set; }
 
+    /// <summary>What a step's wait ends with when the replica it was routed to does not hold the agent (compared by reference).</summary>
+    private static readonly StepResult NotHeld = new() { Ok = false, Error = "not held there" };
+
     private sealed record RemoteStep(string Replica, string Agent, Action<AgentMessage> OnEvent, TaskCompletionSource<StepResult> Result);
 
     public bool TryDeliver(string stepId, AgentMessage message)
@@ -89,11 +92,38 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     public async Task<StepResult?> RunStepAsync(string agent, StepCommand command, Action<AgentMessage> onEvent, TimeSpan deadline, CancellationToken ct)
     {
+        var until = _clock.GetUtcNow() + deadline;
         if (await HolderAsync(agent, ct).ConfigureAwait(false) is not { } holder)
         {
             return null;
         }
 
+        var result = await RunOnAsync(holder, agent, command, onEvent, until, ct).ConfigureAwait(false);
+        if (!ReferenceEquals(result, NotHeld))
+        {
+            return result;
+        }
+
+        // The agent left the holder between the read of where agents are and the step's arrival there (it moved to another
+        // replica, or here): where it is now is read once more, and the step goes there. A second miss fails as offline.
+        LogHolderMoved(command.StepId, agent, holder);
+        if (await HolderAsync(agent, ct).ConfigureAwait(false) is not { } now)
+        {
+            return null;
+        }
+
+        result = await RunOnAsync(now, agent, command, onEvent, until, ct).ConfigureAwait(false);
+        return ReferenceEquals(result, NotHeld)
+            ? new StepResult { StepId = command.StepId, Ok = false, Error = $"agent {agent} is offline (replica {now}, where it was, no longer holds its stream)" }
+            : result;
+    }
+
+    /// <summary>
+    /// Routes the step to <paramref name="holder"/> and waits for its result until <paramref name="until"/>;
+    /// <see cref="NotHeld"/> when the holder answered that it does not hold the agent.
+    /// </summary>
+    private async Task<StepResult> RunOnAsync(string holder, string agent, StepCommand command, Action<AgentMessage> onEvent, DateTimeOffset until, CancellationToken ct)
+    {
         var step = new RemoteStep(holder, agent, onEvent, new TaskCompletionSource<StepResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _waiting[command.StepId] = step;
         try
@@ -109,7 +139,6 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
                 LogRouted(command.StepId, agent, holder);
             }
 
-            var until = _clock.GetUtcNow() + deadline;
             while (true)
             {
                 var left = until - _clock.GetUtcNow();
@@ -205,6 +234,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         public const string Ack = "ack";
         public const string Event = "event";
         public const string Result = "result";
+
+        /// <summary>Back to the asking replica: the step's agent is not connected here (it moved); the asker looks again.</summary>
+        public const string NotHeld = "not-held";
     }
 
     [LoggerMessage(EventId = 970, Level = LogLevel.Information, Message = "Step {StepId} for agent {Agent} routed to replica {Replica}")]
@@ -212,6 +244,9 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
 
     [LoggerMessage(EventId = 975, Level = LogLevel.Debug, Message = "Ping {StepId} for agent {Agent} routed to replica {Replica}")]
     private partial void LogRoutedPing(string stepId, string agent, string replica);
+
+    [LoggerMessage(EventId = 976, Level = LogLevel.Information, Message = "Step {StepId} for agent {Agent} reached replica {Replica} after the agent left it; looking where it is now")]
+    private partial void LogHolderMoved(string stepId, string agent, string replica);
 
     [LoggerMessage(EventId = 971, Level = LogLevel.Warning, Message = "Routing between replicas failed: {Reason}")]
     private partial void LogRouteFailed(string reason);
