@@ -37,7 +37,14 @@ internal static class AsdfToolchain
         try
         {
             (result, stdout) = await ProcessRunner.CaptureAsync(
-                new ProcessSpec("asdf", ["plugin", "list"]) { WorkingDirectory = context.ProjectDir, Timeout = context.QueryTimeout }, ct).ConfigureAwait(false);
+                new ProcessSpec("asdf", ["plugin", "list"])
+                {
+                    // The same env as `asdf plugin add` and `asdf install` below (HOME, ASDF_DATA_DIR): asdf keeps its
+                    // plugins under it, so a list run elsewhere would miss them and re-add installed plugins.
+                    WorkingDirectory = context.ProjectDir,
+                    Environment = context.ToolEnvironment(),
+                    Timeout = context.QueryTimeout,
+                }, ct).ConfigureAwait(false);
         }
         catch (ProcessStartException ex)
         {

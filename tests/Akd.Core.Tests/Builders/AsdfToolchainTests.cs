@@ -46,4 +46,29 @@ public sealed class AsdfToolchainTests : IDisposable
         // Assert: the list was cut (so nothing counts as installed), then both plugins were added and asdf install ran.
         Assert.Equal(["plugin list", "plugin add erlang", "plugin add elixir", "install"], File.ReadAllLines(calls));
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task PrepareToolchainAsync_PluginsUnderTheBuildEnvsAsdfDataDir_OnlyTheMissingOneAdded()
+    {
+        // Arrange: like real asdf, the fake lists the plugins under $ASDF_DATA_DIR/plugins; the build's env (not this
+        // process's) points it at a data dir that already has erlang.
+        var calls = _temp.Combine("calls.log");
+        _temp.WriteFile("bin/asdf", $"""
+            #!/bin/sh
+            if [ "$1 $2" = "plugin list" ]; then ls "$ASDF_DATA_DIR/plugins" 2>/dev/null; exit 0; fi
+            echo "$*" >> '{calls}'
+            """, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Environment.SetEnvironmentVariable("PATH", $"{_temp.Combine("bin")}:{_path}");
+        Directory.CreateDirectory(_temp.Combine("asdf-data", "plugins", "erlang"));
+        _temp.WriteFile("app/.tool-versions", "erlang 25.3\nelixir 1.14.0-otp-25\n");
+        var manifest = ManifestLoader.Parse("app: app\nbuild: { toolchain: asdf }\n", _temp.Combine("app", "akd.yaml"));
+        var env = new Dictionary<string, string?> { ["ASDF_DATA_DIR"] = _temp.Combine("asdf-data") };
+        var context = new BuildContext(_temp.Combine("app"), manifest, _temp.Combine("out")) { Env = env };
+
+        // Act
+        await BuildCommand.PrepareToolchainAsync(context, _ => { }, CancellationToken.None);
+
+        // Assert: erlang was found where the build's asdf keeps it; only elixir was added before asdf install.
+        Assert.Equal(["plugin add elixir", "install"], File.ReadAllLines(calls));
+    }
 }
