@@ -39,7 +39,15 @@ internal static class ReleaseInstaller
         }
 
         var added = new List<string>();
-        foreach (var lib in Directory.EnumerateDirectories(Path.Combine(newRoot, "lib")))
+        // The copy never follows links inside a tree, but it would follow lib/NAME itself: a release made by mix has
+        // only real directories there, so a link is refused (before anything is copied) rather than read through.
+        var libs = new DirectoryInfo(Path.Combine(newRoot, "lib")).GetDirectories();
+        if (libs.FirstOrDefault(lib => lib.LinkTarget is not null) is { } linked)
+        {
+            throw new HotUpgradeException($"release {vsn} has lib/{linked.Name} as a symbolic link (to {linked.LinkTarget}): a release's applications must be directories");
+        }
+
+        foreach (var lib in libs.Select(lib => lib.FullName))
         {
             var name = Path.GetFileName(lib);
             var target = Path.Combine(runningRoot, "lib", name);

@@ -44,6 +44,14 @@ internal static partial class DistilleryUpgradeBase
             return ([], Blocked("the running release has no sasl (release_handler): add :sasl to extra_applications", log));
         }
 
+        // As in a hot upgrade's install: the copy would follow lib/NAME itself, and a release made by mix has no links
+        // there; refused before anything is placed.
+        var libs = new DirectoryInfo(Path.Combine(previous.Root, "lib")).GetDirectories();
+        if (libs.FirstOrDefault(lib => lib.LinkTarget is not null) is { } linked)
+        {
+            throw new BuildFailedException($"release {previous.Version} has lib/{linked.Name} as a symbolic link (to {linked.LinkTarget}): a release's applications must be directories");
+        }
+
         // Whatever an earlier build left there gives way to the release the targets run; links stay links, files keep their modes.
         var oldVersionTarget = Path.Combine(releaseDir, "releases", previous.Version);
         if (Directory.Exists(oldVersionTarget))
@@ -53,7 +61,7 @@ internal static partial class DistilleryUpgradeBase
 
         DirectoryCopy.Copy(oldVersionDir, oldVersionTarget, LinkCopy.Recreate, ct);
         var placed = 0;
-        foreach (var lib in Directory.EnumerateDirectories(Path.Combine(previous.Root, "lib")))
+        foreach (var lib in libs.Select(lib => lib.FullName))
         {
             var target = Path.Combine(releaseDir, "lib", Path.GetFileName(lib));
             if (!Directory.Exists(target))
