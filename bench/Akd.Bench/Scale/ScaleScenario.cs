@@ -104,6 +104,8 @@ public static class ScaleScenario
         var signalled = Stopwatch.StartNew();
         var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
+        // The evidence of where the stop's time went: what the coordinator printed, each line with its time.
+        await File.WriteAllTextAsync(ctx.Work("scale-coordinator.log"), coordinator.Process.TimedOutput, CancellationToken.None).ConfigureAwait(false);
         Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
         // This fleet's connections close before the replicas' are opened: one load generator at a time.
         await swarm.DisposeAsync().ConfigureAwait(false);

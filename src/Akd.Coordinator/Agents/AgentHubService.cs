@@ -5,6 +5,7 @@ using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Agents;
@@ -120,6 +121,13 @@ public sealed partial class AgentHubService(
 
             await session.CancelAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
+            if (connection.ClosedByStop)
+            {
+                // Its stream is over and the agent is marked offline: nothing on this connection is left to wait for. Left open,
+                // the server's graceful stop waits for each agent to close its connection, and with thousands of agents
+                // retrying at once that took the whole shutdown timeout; the agent reconnects (to a replica) either way.
+                context.GetHttpContext().Features.Get<IConnectionLifetimeFeature>()?.Abort();
+            }
         }
     }
 

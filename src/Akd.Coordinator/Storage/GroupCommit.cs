@@ -4,9 +4,13 @@ namespace Akd.Coordinator.Storage;
 /// Many callers' rows written together (group commit): an item added while no write is in flight starts one; items
 /// added meanwhile queue and go together in the next, up to <paramref name="batchMax"/> a write. A burst of 5,000 is a
 /// handful of statements, and no item waits for a timer. One write at a time, in the order added.
+/// A batch the store refused (<paramref name="rejectsRows"/>: it answered, and said no to what was written) is written
+/// again one item at a time, in order, so one bad row fails its own caller only, never the many queued with it. A
+/// store that could not be reached fails the batch's callers at once: retrying each row would only wait on it n times.
 /// </summary>
-/// <param name="write">Writes a batch, all or none; what it throws, every item of the batch throws.</param>
-internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, Task> write, int batchMax)
+/// <param name="write">Writes a batch, all or none.</param>
+/// <param name="rejectsRows">True when what <paramref name="write"/> threw is the store refusing the rows (not failing to reach it).</param>
+internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, Task> write, int batchMax, Func<Exception, bool>? rejectsRows = null)
 {
     private readonly object _gate = new();
     private readonly Queue<(T Item, TaskCompletionSource Written)> _queue = new();
@@ -14,7 +18,7 @@ internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, T
 
     /// <summary>
     /// Queues <paramref name="item"/> now (its place in the order is taken before this returns) and completes when it is
-    /// written, or faults with the write's error. Cancelling the wait does not take the item back.
+    /// written, or faults with the error of its write. Cancelling the wait does not take the item back.
     /// </summary>
     public Task AddAsync(T item, CancellationToken ct)
     {
@@ -32,7 +36,7 @@ internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, T
             _ = Task.Run(WriteAllAsync, CancellationToken.None);
         }
 
-        return written.Task.WaitAsync(ct);
+        return ct.CanBeCanceled ? written.Task.WaitAsync(ct) : written.Task;
     }
 
     private async Task WriteAllAsync()
@@ -61,10 +65,41 @@ internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, T
                 await write(batch.ConvertAll(b => b.Item), CancellationToken.None).ConfigureAwait(false);
                 batch.ForEach(b => b.Written.TrySetResult());
             }
+            catch (Exception ex) when (batch.Count > 1 && rejectsRows?.Invoke(ex) == true)
+            {
+                await WriteEachAsync(batch).ConfigureAwait(false);
+            }
             catch (Exception ex)
             {
                 // Each caller decides what an unwritten item means (a routed step fails, an agent resends its result, ...).
                 batch.ForEach(b => b.Written.TrySetException(ex));
+            }
+        }
+    }
+
+    /// <summary>The items of a refused batch, each in a write of its own and in order: only a row the store refuses alone fails.</summary>
+    private async Task WriteEachAsync(List<(T Item, TaskCompletionSource Written)> batch)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                await write([batch[i].Item], CancellationToken.None).ConfigureAwait(false);
+                batch[i].Written.TrySetResult();
+            }
+            catch (Exception ex) when (rejectsRows!(ex))
+            {
+                batch[i].Written.TrySetException(ex);
+            }
+            catch (Exception ex)
+            {
+                // The store went away meanwhile: the rest fail with it rather than wait on it one by one.
+                foreach (var rest in batch.Skip(i))
+                {
+                    rest.Written.TrySetException(ex);
+                }
+
+                return;
             }
         }
     }

@@ -30,6 +30,18 @@ public sealed class RouteStore(Database db, TimeProvider clock)
     public Task SendAsync(RoutedMessage message, CancellationToken ct) => SendManyAsync([message], ct);
 
     /// <summary>
+    /// True when <see cref="SendManyAsync"/> failed because the store refused what was written (a value it cannot keep,
+    /// a constraint): the store answered, so the batch's other messages are written without the refused one
+    /// (<see cref="GroupCommit{T}"/>). False when it could not be reached, was shutting down or out of resources: each row would fail as well.
+    /// </summary>
+    public static bool RejectsRows(Exception ex) => ex switch
+    {
+        Npgsql.PostgresException p => p.SqlState.Length >= 2 && p.SqlState[..2] is not ("08" or "53" or "57" or "58" or "XX"),
+        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode is not (5 or 6), // SQLITE_BUSY, SQLITE_LOCKED: the store is busy, not the rows wrong
+        _ => false,
+    };
+
+    /// <summary>
     /// Writes <paramref name="messages"/> in one statement (all or none), their ids in list order, and wakes each
     /// recipient once: a round of steps for another replica is one insert and one notification, not one per agent.
     /// </summary>

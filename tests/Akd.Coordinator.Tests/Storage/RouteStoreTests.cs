@@ -86,5 +86,32 @@ public sealed class RouteStoreTests(PostgresCluster cluster)
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"step-{i}"), taken.Select(m => m.StepId));
     }
 
+    [SkippableFact(Timeout = 60_000)]
+    public async Task GroupCommit_OneRowTheStoreRefusesInABatch_OnlyThatMessageFailsTheOthersAreWrittenInOrder()
+    {
+        // Arrange: the outbox's first write held on a lock until 99 more messages are queued, one of them with a step id
+        // PostgreSQL cannot keep (a NUL in text): the batch they go in is refused as a whole.
+        await using var db = await TempDatabase.OpenAsync(StoreEngines.Postgres, cluster);
+        var routes = new RouteStore(db.Database, TimeProvider.System);
+        var outbox = new GroupCommit<RoutedMessage>(routes.SendManyAsync, batchMax: 1000, RouteStore.RejectsRows);
+        await using var holder = await PostgresSession.OpenAsync(db);
+        await using var hold = await holder.Connection.BeginTransactionAsync();
+        await holder.ExecuteAsync("LOCK TABLE routed_messages IN EXCLUSIVE MODE", hold);
+
+        // Act
+        var sends = new List<Task> { outbox.AddAsync(Message("b", 0), CancellationToken.None) };
+        await holder.WaitUntilBlockingAsync(db);
+        sends.AddRange(Enumerable.Range(1, 99).Select(i =>
+            outbox.AddAsync(i == 50 ? Message("b", i) with { StepId = "bad\0step" } : Message("b", i), CancellationToken.None)));
+        await hold.CommitAsync();
+        await Task.WhenAll(sends).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        // Assert: the refused message failed alone; every other one was written, in the order sent.
+        Assert.Equal([50], sends.Select((t, i) => (t, i)).Where(s => s.t.IsFaulted).Select(s => s.i));
+        Assert.True(RouteStore.RejectsRows(sends[50].Exception!.InnerException!));
+        var taken = await routes.TakeAsync("b", 2000, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 100).Where(i => i != 50).Select(i => $"step-{i}"), taken.Select(m => m.StepId));
+    }
+
     private static RoutedMessage Message(string to, int i) => new(0, to, "a", $"web-{i % 7}", $"step-{i}", "run", Convert.ToBase64String(BitConverter.GetBytes(i)));
 }

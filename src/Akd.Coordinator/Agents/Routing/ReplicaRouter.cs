@@ -11,7 +11,7 @@ namespace Akd.Coordinator.Agents.Routing;
 /// Reaches agents connected to other replicas through the shared PostgreSQL store. A step for an agent held by
 /// replica B is a routed message to B; B runs it on the agent's stream as its own step would run, and routes the
 /// agent's output and result back, in order; cancels and acknowledgements follow the same way. Messages are rows
-/// (<see cref="RouteStore"/>), written by group commit (<see cref="GroupCommit{T}"/>) and read in batches, and a <c>NOTIFY</c> wakes the
+/// (<see cref="RouteStore"/>), written by group commit (<see cref="GroupCommit{T}"/>: a row the store refuses fails alone, the rest of its batch is written) and read in batches, and a <c>NOTIFY</c> wakes the
 /// replica they are for. Where agents are is read once per burst of steps (<see cref="ReplicaView"/>), so a round to
 /// every agent costs a few store round trips, not a few per agent. Inert on SQLite.
 /// </summary>
@@ -41,7 +41,7 @@ public sealed partial class ReplicaRouter : BackgroundService, IRemoteAgents
         _late = late;
         (_registry, _routes, _agents, _me, _options, _clock, _logger, _lifetime) =
             (registry, routes, agents, identity.Id, options.Value, clock, logger, lifetime);
-        _outbox = new GroupCommit<RoutedMessage>(routes.SendManyAsync, _options.RouteBatchMax);
+        _outbox = new GroupCommit<RoutedMessage>(routes.SendManyAsync, _options.RouteBatchMax, RouteStore.RejectsRows);
         _view = new ReplicaView(agents, replicas, clock, _options.ReplicaTimeout);
         _postgres = database as PostgresDatabase;
         if (_postgres is not null)
