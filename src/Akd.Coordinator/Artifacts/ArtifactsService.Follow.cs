@@ -23,10 +23,14 @@ public sealed partial class ArtifactsService
             throw new PositionOutOfRangeException($"offset {request.Offset} is outside the upload's {upload.Size} bytes");
         }
 
+        var (position, written) = (request.Offset, 0);
         try
         {
             await LiveUploadReader.ReadAsync(upload, request.Offset, options.Value.ArtifactChunkBytes, async (data, sha256) =>
             {
+                position += data.Length;
+                // Flushed also when it caught up with the upload: the reader may wait for more next, and what it sent must not wait with it.
+                responseStream.WriteOptions = FlushOrBuffer(++written, last: sha256 is not null || position >= upload.Available);
                 // Wrapped, not copied: serialized before WriteAsync returns, and the reader reuses the buffer only after that.
                 await responseStream.WriteAsync(new FollowChunk { Data = UnsafeByteOperations.UnsafeWrap(data), Size = upload.Size, Sha256 = sha256 ?? "" }, context.CancellationToken).ConfigureAwait(false);
                 metrics.ArtifactBytes("out", data.Length);
