@@ -45,7 +45,14 @@ public static class ScaleScenario
 
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
-        var connect = await swarm.ConnectAsync(url, _ => url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        var cost = new ConnectCost([coordinator.Process.Pid], o.FakeAgents);
+        var connect = await swarm.ConnectAsync(url, _ => url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct, () =>
+            {
+                ctx.Log("scale: agents enrolled; connecting");
+                cost.Start();
+            }).ConfigureAwait(false);
+        cost.Stop();
+        ctx.Log($"scale: {o.FakeAgents} streams open in {connect.TotalSeconds:0.0} s; CPU time per connection, coordinator / load generator: {cost}");
         // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
@@ -104,7 +111,7 @@ public static class ScaleScenario
         var signalled = Stopwatch.StartNew();
         var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
-        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
+        Report(ctx, startRss, connect, cost, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
         // This fleet's connections close before the replicas' are opened: one load generator at a time.
         await swarm.DisposeAsync().ConfigureAwait(false);
     }
@@ -112,7 +119,7 @@ public static class ScaleScenario
 
     /// <param name="shutdown">SIGTERM to exit; null when it had not exited after <see cref="ShutdownPatience"/>.</param>
     private static void Report(
-        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer,
+        BenchContext ctx, long startRss, TimeSpan connect, ConnectCost cost, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer,
         (Samples Coordinator, Samples Generator) roundCpu, long afterRss, TimeSpan storm,
         TimeSpan? shutdown)
     {
@@ -129,6 +136,7 @@ public static class ScaleScenario
         var table = section.Table("measure", "value");
         table.Row("coordinator RSS before any agent", Samples.MB(startRss));
         table.Row($"time to open {o.FakeAgents} streams (all welcomed)", Samples.Seconds(connect.TotalSeconds));
+        table.Row("CPU time per connection while they open (TLS handshake, hello, welcome): coordinator / load generator", cost.ToString());
         table.Row("coordinator RSS, idle with heartbeats", idleRss.Format(Samples.MB));
         table.Row($"coordinator CPU, idle with heartbeats (one core, {o.IdleWindow.TotalSeconds:0.#} s windows)", idleCpu.Format(Samples.Percent));
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));
