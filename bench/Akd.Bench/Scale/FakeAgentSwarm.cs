@@ -23,12 +23,15 @@ internal sealed class FakeAgentSwarm : IAsyncDisposable
     /// 100 handshakes at a time, and waits for every welcome.
     /// </summary>
     /// <param name="urlOf">The <c>--coordinator</c> of agent i: one URL, or several replicas' (the first tried first).</param>
+    /// <param name="connecting">Called once every agent is enrolled, right before the first connection: what is measured starts there.</param>
     public async Task<TimeSpan> ConnectAsync(
-        string enrollUrl, Func<int, string> urlOf, Akd.Testing.TestChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct)
+        string enrollUrl, Func<int, string> urlOf, Akd.Testing.TestChannel admin, string caFile, int count, TimeSpan timeout, CancellationToken ct,
+        Action? connecting = null)
     {
         // Enrollment happens once in a host's life; only connecting is timed.
         var join = await admin.JoinTokenAsync("role=fake", null, prefix: "fake-", uses: count, ct: ct).ConfigureAwait(false);
         var identities = await FakeAgent.EnrollAsync(enrollUrl, caFile, join, count, ct).ConfigureAwait(false);
+        connecting?.Invoke();
         var watch = Stopwatch.StartNew();
         using var handshakes = new SemaphoreSlim(100);
         var welcomes = new List<Task>();

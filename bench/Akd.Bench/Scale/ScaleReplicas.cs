@@ -32,8 +32,15 @@ internal static class ScaleReplicas
         // Even agents on a, odd ones on b; each names both, its own first, as --coordinator a,b does.
         ctx.Log($"scale: {o.FakeAgents} agent streams over two replicas");
         await using var swarm = new FakeAgentSwarm();
+        var cost = new ConnectCost([a.Process.Pid, b.Process.Pid], o.FakeAgents);
         var connect = await swarm.ConnectAsync(a.Url, i => i % 2 == 0 ? $"{a.Url},{b.Url}" : $"{b.Url},{a.Url}", a.Admin, a.CaFile, o.FakeAgents,
-            TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+            TimeSpan.FromMinutes(5), ct, () =>
+            {
+                ctx.Log("scale: agents enrolled; connecting");
+                cost.Start();
+            }).ConfigureAwait(false);
+        cost.Stop();
+        ctx.Log($"scale: {o.FakeAgents} streams open over two replicas in {connect.TotalSeconds:0.0} s; CPU time per connection, replicas / load generator: {cost}");
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
         var admin = new Admin.AdminClient(a.Admin.Invoker);
@@ -82,6 +89,7 @@ internal static class ScaleReplicas
             "a welcomed every one of them (they reconnect with the agent's jittered backoff, to the next URL they know).");
         var table = section.Table("measure", "value");
         table.Row($"time to open {o.FakeAgents} streams over two replicas (all welcomed)", Samples.Seconds(connect.TotalSeconds));
+        table.Row("CPU time per connection while they open: both replicas / load generator", cost.ToString());
         table.Row("RSS of replica a / replica b", $"{Samples.MB(rssA)} / {Samples.MB(rssB)}");
         table.Row($"no-op round to all {o.FakeAgents}, issued on a, caller's view", round.Format(Samples.Millis));
         table.Row($"SIGKILL of b → its {onB.Count} agents welcomed by a", Samples.Seconds(failover.TotalSeconds));

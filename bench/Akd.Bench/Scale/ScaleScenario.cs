@@ -45,7 +45,14 @@ public static class ScaleScenario
 
         ctx.Log($"scale: opening {o.FakeAgents} agent streams");
         await using var swarm = new FakeAgentSwarm();
-        var connect = await swarm.ConnectAsync(url, _ => url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        var cost = new ConnectCost([coordinator.Process.Pid], o.FakeAgents);
+        var connect = await swarm.ConnectAsync(url, _ => url, channel, coordinator.CaFile, o.FakeAgents, TimeSpan.FromMinutes(5), ct, () =>
+            {
+                ctx.Log("scale: agents enrolled; connecting");
+                cost.Start();
+            }).ConfigureAwait(false);
+        cost.Stop();
+        ctx.Log($"scale: {o.FakeAgents} streams open in {connect.TotalSeconds:0.0} s; CPU time per connection, coordinator / load generator: {cost}");
         // Let the connection burst settle (and the JIT finish compiling what it made hot) before measuring idle.
         await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
 
@@ -106,7 +113,7 @@ public static class ScaleScenario
         var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
         // The evidence of where the stop's time went: what the coordinator printed, each line with its time.
         await File.WriteAllTextAsync(ctx.Work("scale-coordinator.log"), coordinator.Process.TimedOutput, CancellationToken.None).ConfigureAwait(false);
-        Report(ctx, startRss, connect, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
+        Report(ctx, startRss, connect, cost, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
         // This fleet's connections close before the replicas' are opened: one load generator at a time.
         await swarm.DisposeAsync().ConfigureAwait(false);
     }
@@ -114,7 +121,7 @@ public static class ScaleScenario
 
     /// <param name="shutdown">SIGTERM to exit; null when it had not exited after <see cref="ShutdownPatience"/>.</param>
     private static void Report(
-        BenchContext ctx, long startRss, TimeSpan connect, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer,
+        BenchContext ctx, long startRss, TimeSpan connect, ConnectCost cost, Samples idleRss, Samples idleCpu, Samples round, Samples roundServer,
         (Samples Coordinator, Samples Generator) roundCpu, long afterRss, TimeSpan storm,
         TimeSpan? shutdown)
     {
@@ -131,6 +138,7 @@ public static class ScaleScenario
         var table = section.Table("measure", "value");
         table.Row("coordinator RSS before any agent", Samples.MB(startRss));
         table.Row($"time to open {o.FakeAgents} streams (all welcomed)", Samples.Seconds(connect.TotalSeconds));
+        table.Row("CPU time per connection while they open (TLS handshake, hello, welcome): coordinator / load generator", cost.ToString());
         table.Row("coordinator RSS, idle with heartbeats", idleRss.Format(Samples.MB));
         table.Row($"coordinator CPU, idle with heartbeats (one core, {o.IdleWindow.TotalSeconds:0.#} s windows)", idleCpu.Format(Samples.Percent));
         table.Row($"no-op round to all {o.FakeAgents}, caller's view", round.Format(Samples.Millis));

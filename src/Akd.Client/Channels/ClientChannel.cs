@@ -77,7 +77,17 @@ public sealed class ClientChannel : IDisposable
             handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
         }
 
-        handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.ServerValidator(options.Ca, options.TrustSystemStore);
+        if (options.Ca is { } ca && !options.TrustSystemStore)
+        {
+            // One chain build per handshake, SslStream's own, against the pinned CA alone (agents, bench).
+            handler.SslOptions.CertificateChainPolicy = CaTrust.PinnedPolicy(ca, CaTrust.ServerAuth);
+            handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.PinnedServerValidator;
+        }
+        else
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = CaTrust.ServerValidator(options.Ca, options.TrustSystemStore);
+        }
+
         if (options.ClientCertificate is { } certificate)
         {
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate();

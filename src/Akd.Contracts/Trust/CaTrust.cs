@@ -31,6 +31,32 @@ public static class CaTrust
     }
 
     /// <summary>
+    /// The chain policy that trusts <paramref name="ca"/> alone, for <paramref name="usage"/>, offline. Handed to SslStream
+    /// (its <c>CertificateChainPolicy</c>), it makes the handshake's own chain build the check: without it, that build runs
+    /// against the system store (on Linux a fresh OpenSSL store of every system root, each handshake) only for the result
+    /// to be set aside and the chain built again against the CA. Revocation is the coordinator's store's job, not a CRL's.
+    /// </summary>
+    public static X509ChainPolicy PinnedPolicy(X509Certificate2 ca, Oid usage)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(ca);
+        policy.ApplicationPolicy.Add(usage);
+        return policy;
+    }
+
+    /// <summary>
+    /// With <see cref="PinnedPolicy"/> as the handshake's chain policy: a server certificate is accepted when that chain
+    /// (to the CA, for server authentication, valid now) and the name check found nothing wrong.
+    /// </summary>
+    public static RemoteCertificateValidationCallback PinnedServerValidator { get; } =
+        (_, certificate, _, errors) => certificate is not null && errors == SslPolicyErrors.None;
+
+    /// <summary>
     /// Accepts a server certificate the system trusts, or one issued by <paramref name="ca"/> (when given)
     /// for the host that was dialled. A name mismatch is never forgiven.
     /// </summary>

@@ -256,7 +256,13 @@ public sealed partial class AgentIdentities(
             : throw new NotFoundException($"no enrolled agent named {name}");
     }
 
-    /// <summary>The chain is built once per certificate; expiry is checked every time.</summary>
+    /// <summary>
+    /// The TLS handshake built <paramref name="certificate"/>'s chain to our CA for client authentication (the server's chain
+    /// policy trusts only it) and found it valid: no second build when its first call is authenticated.
+    /// </summary>
+    internal void ChainVerifiedInHandshake(X509Certificate2 certificate) => _chainChecked.TryAdd(certificate.Thumbprint, true);
+
+    /// <summary>The chain is built once per certificate (or taken from the handshake); expiry is checked every time.</summary>
     private bool ChainChecked(X509Certificate2 certificate)
     {
         if (certificate.NotAfter.ToUniversalTime() <= clock.GetUtcNow().UtcDateTime)

@@ -1,3 +1,6 @@
+using System.Net.Security;
+using Akd.Contracts.Trust;
+using Akd.Coordinator.Enrollment;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Akd.Coordinator.Security;
@@ -37,7 +40,21 @@ internal static class TransportSecurity
                 }
 
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                https.AllowAnyClientCertificate();
+                // The handshake's chain build of a client certificate runs against our CA alone (not the system store), and
+                // its verdict is the one AgentIdentities uses: one build per handshake. Any certificate is still let through
+                // here; who the caller is gets decided per call.
+                var policy = CaTrust.PinnedPolicy(pki.Authority.PublicCertificate, CaTrust.ClientAuth);
+                https.OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = policy;
+                var identities = new Lazy<AgentIdentities>(() => kestrel.ApplicationServices.GetRequiredService<AgentIdentities>());
+                https.ClientCertificateValidation = (certificate, _, errors) =>
+                {
+                    if (errors == SslPolicyErrors.None)
+                    {
+                        identities.Value.ChainVerifiedInHandshake(certificate);
+                    }
+
+                    return true;
+                };
             });
         });
         return null;
