@@ -49,8 +49,9 @@ run_project() {
     echo "$name: no results ($((elapsed / 60))m $((elapsed % 60))s)"
   fi
   if [ "$rc" -ne 0 ]; then
-    # What failed, from the project's own output (the whole of it is in $log).
-    grep -E '^\s+Failed |Error Message|error ' "$log" | head -n 40 | sed 's/^/    /' || true
+    # What failed, with each assertion's message (the lines after "Error Message:"); the whole output is in $log.
+    grep -E '^\s+Failed |error ' "$log" | head -n 20 | sed 's/^/    /' || true
+    grep -E -A8 'Error Message' "$log" | head -n 60 | sed 's/^/    /' || true
   fi
   echo "$rc" >"$results/$name.rc"
 }
