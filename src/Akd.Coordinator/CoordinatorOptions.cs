@@ -163,6 +163,13 @@ public sealed class CoordinatorOptions
     public int MinWorkerThreads { get; set; } = 64;
 
     /// <summary>
+    /// The listen backlog of the coordinator's sockets: connections the kernel completed that Kestrel has not accepted yet
+    /// (the kernel caps it at net.core.somaxconn). Kestrel's 512 overflowed when a replica died and its thousands of agents
+    /// dialled this one within a second: the kernel dropped their SYNs and each waited out a 1 s, then 3 s retransmit.
+    /// </summary>
+    public int ListenBacklog { get; set; } = 4096;
+
+    /// <summary>
     /// The largest gRPC message the coordinator accepts. Artifacts travel in chunks of <see cref="ArtifactChunkBytes"/>,
     /// manifests are refused above 256 KiB, so 4 MiB leaves room for a deploy request with a large source list and
     /// still bounds what one call can make the coordinator buffer.

@@ -76,6 +76,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
     .Validate(o => o.KeepAlivePingDelay > TimeSpan.Zero && o.KeepAlivePingTimeout > TimeSpan.Zero,
         "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
     .Validate(o => o.MinWorkerThreads is >= 0 and <= 4096, "Coordinator:MinWorkerThreads must be between 0 and 4096")
+    .Validate(o => o.ListenBacklog is >= 1 and <= 65535, "Coordinator:ListenBacklog must be between 1 and 65535")
     .ValidateOnStart();
 // Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -87,6 +88,8 @@ builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServ
         kestrel.Limits.Http2.KeepAlivePingDelay = coordinator.Value.KeepAlivePingDelay;
         kestrel.Limits.Http2.KeepAlivePingTimeout = coordinator.Value.KeepAlivePingTimeout;
     });
+builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>()
+    .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((sockets, coordinator) => sockets.Backlog = coordinator.Value.ListenBacklog);
 builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
     .Configure<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>((grpc, coordinator) => grpc.MaxReceiveMessageSize = coordinator.Value.MaxReceiveMessageBytes);
 builder.Services.AddGrpc(grpc =>
