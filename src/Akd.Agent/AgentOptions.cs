@@ -114,8 +114,14 @@ public sealed class AgentOptions
     /// <summary>Used until the coordinator's welcome says otherwise.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Connecting to the coordinator (TCP and TLS), the join's fetch of its CA included, must end within this.</summary>
+    /// <summary>The TCP connect to the coordinator (the join's fetch of its CA: the whole connect) must end within this.</summary>
     public TimeSpan ConnectTimeout { get; set; } = Reconnects.ConnectTimeout;
+
+    /// <summary>
+    /// The TCP connect plus TLS handshake to the coordinator must end within this: a coordinator that answered but is busy
+    /// (a survivor taking a dead replica's agents) gets time to finish handshakes (<see cref="Reconnects.HandshakeTimeout"/>).
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = Reconnects.HandshakeTimeout;
 
     /// <summary>HTTP/2 keep-alive pings detect a dead coordinator connection when nothing flows.</summary>
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(10);

@@ -29,6 +29,7 @@ internal sealed class AgentOptionsValidation : IValidateOptions<AgentOptions>
             [nameof(o.ReconnectBaseDelay)] = o.ReconnectBaseDelay,
             [nameof(o.ReconnectMaxDelay)] = o.ReconnectMaxDelay,
             [nameof(o.ConnectTimeout)] = o.ConnectTimeout,
+            [nameof(o.HandshakeTimeout)] = o.HandshakeTimeout,
             [nameof(o.HeartbeatInterval)] = o.HeartbeatInterval,
             [nameof(o.KeepAlivePingDelay)] = o.KeepAlivePingDelay,
             [nameof(o.KeepAlivePingTimeout)] = o.KeepAlivePingTimeout,

@@ -170,6 +170,13 @@ public sealed class CoordinatorOptions
     public int ListenBacklog { get; set; } = 4096;
 
     /// <summary>
+    /// How long a connection's TLS handshake may take before Kestrel drops it (Kestrel's default is 10 s). As long as the
+    /// agents' own handshake timeout (Akd.Client's Reconnects.HandshakeTimeout): when a replica dies, this one takes its
+    /// agents' handshakes all at once, each takes longer, and dropping them at 10 s meant none finished.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The largest gRPC message the coordinator accepts. Artifacts travel in chunks of <see cref="ArtifactChunkBytes"/>,
     /// manifests are refused above 256 KiB, so 4 MiB leaves room for a deploy request with a large source list and
     /// still bounds what one call can make the coordinator buffer.

@@ -77,6 +77,7 @@ builder.Services.AddOptions<CoordinatorOptions>()
         "Coordinator:KeepAlivePingDelay and Coordinator:KeepAlivePingTimeout must be > 0")
     .Validate(o => o.MinWorkerThreads is >= 0 and <= 4096, "Coordinator:MinWorkerThreads must be between 0 and 4096")
     .Validate(o => o.ListenBacklog is >= 1 and <= 65535, "Coordinator:ListenBacklog must be between 1 and 65535")
+    .Validate(o => o.HandshakeTimeout > TimeSpan.Zero, "Coordinator:HandshakeTimeout must be > 0")
     .ValidateOnStart();
 // Flow control and keep-alive from the validated options (one binding of the Coordinator section, as for gRPC below).
 builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()

@@ -30,6 +30,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
         ClientCertificate = () => certificate,
         EnableMultipleHttp2Connections = false,
         ConnectTimeout = Reconnects.ConnectTimeout,
+        HandshakeTimeout = Reconnects.HandshakeTimeout,
     });
 
     /// <summary>How many times a coordinator welcomed it: one more after each reconnect.</summary>

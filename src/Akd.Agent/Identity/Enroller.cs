@@ -91,7 +91,7 @@ public sealed partial class Enroller(AgentIdentity identity, IOptions<AgentOptio
 
     /// <summary>The enrollment's channel: pinned to <paramref name="ca"/>, with the agent's connect and enroll timeouts.</summary>
     internal static ClientChannelOptions ChannelOptions(Uri address, X509Certificate2 ca, AgentOptions o) =>
-        new() { Address = address.ToString(), Ca = ca, ConnectTimeout = o.ConnectTimeout, ShortCallTimeout = o.EnrollTimeout };
+        new() { Address = address.ToString(), Ca = ca, ConnectTimeout = o.ConnectTimeout, HandshakeTimeout = o.HandshakeTimeout, ShortCallTimeout = o.EnrollTimeout };
 
     /// <summary>
     /// The coordinator's CA from <c>/pki/ca.crt</c>, accepted only when its SHA-256 is the token's. The token

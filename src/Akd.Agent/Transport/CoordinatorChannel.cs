@@ -42,6 +42,7 @@ public sealed class CoordinatorChannel(IOptions<AgentOptions> options, AgentIden
             Ca = identity.Ca,
             ClientCertificate = () => identity.Certificate!,
             ConnectTimeout = o.ConnectTimeout,
+            HandshakeTimeout = o.HandshakeTimeout,
             KeepAlivePingDelay = o.KeepAlivePingDelay,
             KeepAlivePingTimeout = o.KeepAlivePingTimeout,
         });

@@ -64,11 +64,12 @@ public sealed class ClientChannel : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = options.ConnectTimeout,
+            // The handler's timeout covers TCP and TLS; the TCP connect alone has its own, shorter one (ConnectTcpAsync).
+            ConnectTimeout = options.HandshakeTimeout,
             EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
             InitialHttp2StreamWindowSize = options.InitialHttp2StreamWindowSize,
             ConnectCallback = (context, ct) => new ValueTask<Stream>(
-                SpreadConnect.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, SpreadConnect.SystemResolver, ct)),
+                ConnectTcpAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, options.ConnectTimeout, ct)),
         };
         if (options.KeepAlivePingDelay is { } ping)
         {
@@ -98,6 +99,21 @@ public sealed class ClientChannel : IDisposable
             HttpHandler = handler,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
         });
+    }
+
+    /// <summary>The TCP connection, within <paramref name="timeout"/>; past it, a timed-out socket error (a connect failure).</summary>
+    private static async Task<Stream> ConnectTcpAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            return await SpreadConnect.ConnectAsync(host, port, SpreadConnect.SystemResolver, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TimedOut);
+        }
     }
 
     private static CallInvoker WithCredential(GrpcChannel channel, string? token) => token is null

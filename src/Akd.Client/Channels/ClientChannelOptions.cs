@@ -32,8 +32,11 @@ public sealed class ClientChannelOptions
     /// </summary>
     public Func<X509Certificate2>? ClientCertificate { get; init; }
 
-    /// <summary>How long a TCP connect plus TLS handshake may take.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long the TCP connect may take (a replica that is down is given up this soon).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = Reconnects.ConnectTimeout;
+
+    /// <summary>How long the TCP connect plus the TLS handshake may take (<see cref="Reconnects.HandshakeTimeout"/> says why longer).</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = Reconnects.HandshakeTimeout;
 
     /// <summary>
     /// How long a call that is not a stream (a listing, a lookup, an enrollment) may take: a hung coordinator must not

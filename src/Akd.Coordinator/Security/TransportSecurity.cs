@@ -40,6 +40,7 @@ internal static class TransportSecurity
                 }
 
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.HandshakeTimeout = kestrel.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.HandshakeTimeout;
                 // The handshake's chain build of a client certificate runs against our CA alone (not the system store), and
                 // its verdict is the one AgentIdentities uses: one build per handshake. Any certificate is still let through
                 // here; who the caller is gets decided per call.

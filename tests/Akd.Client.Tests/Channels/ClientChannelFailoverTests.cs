@@ -77,10 +77,29 @@ public sealed class ClientChannelFailoverTests(OneCoordinator fleet) : IClassFix
         Assert.Equal(new Uri(fleet.DownUrl), channel.Address);
     }
 
-    private ClientChannel Channel(string addresses) => new(new ClientChannelOptions
+    [Fact(Timeout = 60_000)]
+    public async Task AsyncUnaryCall_FirstReplicaTakesTheConnectionButNeverHandshakes_AnsweredByTheNextAfterTheHandshakeTimeout()
+    {
+        // Arrange: a frozen replica (the kernel still completes its TCP connects) is tried first.
+        using var frozen = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        frozen.Start();
+        var frozenUrl = $"https://127.0.0.1:{((System.Net.IPEndPoint)frozen.LocalEndpoint).Port}";
+        using var channel = Channel($"{frozenUrl},{fleet.Coordinator.Url}", handshakeTimeout: TimeSpan.FromSeconds(1));
+        var health = new Health.HealthClient(channel.Invoker);
+
+        // Act
+        var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
+
+        // Assert: the handshake that never ended counted as a connect failure, so the call moved on, as later ones do.
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, answer.Status);
+        Assert.Equal(new Uri(fleet.Coordinator.Url), channel.Address);
+    }
+
+    private ClientChannel Channel(string addresses, TimeSpan? handshakeTimeout = null) => new(new ClientChannelOptions
     {
         Address = addresses,
         Ca = CaTrust.LoadCertificate(fleet.Coordinator.CaFile),
         FirstAddress = 0,
+        HandshakeTimeout = handshakeTimeout ?? Reconnects.HandshakeTimeout,
     });
 }
