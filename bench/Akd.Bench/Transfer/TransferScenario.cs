@@ -34,12 +34,13 @@ public static class TransferScenario
         var target = build; // the uploader reads its artifact back
 
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
-        await MoveAsync(build, target, source, ct).ConfigureAwait(false);
+        await MoveAsync(build, target, source, coordinator.Process.Pid, ct).ConfigureAwait(false);
 
         var copy = new Samples();
         var upload = new Samples();
         var download = new Samples();
         var total = new Samples();
+        var (upServerCpu, upClientCpu, downServerCpu, downClientCpu) = (new Samples(), new Samples(), new Samples(), new Samples());
         var copyTarget = Path.Combine(root, "copy.bin");
         for (var rep = 1; rep <= o.Repetitions; rep++)
         {
@@ -53,10 +54,14 @@ public static class TransferScenario
                 copy.Add(await CopyAndHashAsync(source, copyTarget, ct).ConfigureAwait(false));
             }
 
-            var (up, down, stored) = await MoveAsync(build, target, source, ct).ConfigureAwait(false);
-            upload.Add(up.TotalSeconds);
-            download.Add(down.TotalSeconds);
-            total.Add((up + down).TotalSeconds);
+            var (up, down, stored) = await MoveAsync(build, target, source, coordinator.Process.Pid, ct).ConfigureAwait(false);
+            upload.Add(up.Wall.TotalSeconds);
+            download.Add(down.Wall.TotalSeconds);
+            total.Add((up.Wall + down.Wall).TotalSeconds);
+            upServerCpu.Add(up.ServerCpu.TotalSeconds);
+            upClientCpu.Add(up.ClientCpu.TotalSeconds);
+            downServerCpu.Add(down.ServerCpu.TotalSeconds);
+            downClientCpu.Add(down.ClientCpu.TotalSeconds);
             File.Delete(Path.Combine(coordinatorData, "artifacts", "sha256", stored.Sha256[..2], stored.Sha256));
             if (rep % 2 == 0)
             {
@@ -80,6 +85,13 @@ public static class TransferScenario
         table.Row("Akd upload (build agent → coordinator)", upload.Format(Samples.Seconds), Samples.MiBps(size / upload.Median), Samples.Ratio(copy.Median / upload.Median));
         table.Row("Akd download (coordinator → target, verified)", download.Format(Samples.Seconds), Samples.MiBps(size / download.Median), Samples.Ratio(copy.Median / download.Median));
         table.Row("**Akd end to end**", total.Format(Samples.Seconds), Samples.MiBps(size / total.Median), Samples.Ratio(copy.Median / total.Median));
+        section.Text(
+            "CPU time of each hop, from /proc: the coordinator process's, and the client's (the bench process, which does nothing " +
+            "else meanwhile). The two share the machine's cores, so on a busy machine wall time follows their sum; CPU time " +
+            "compares changes to the transfer path when wall times are noisy.");
+        var cpuTable = section.Table("hop", "coordinator CPU", "client CPU");
+        cpuTable.Row("upload", upServerCpu.Format(Samples.Seconds), upClientCpu.Format(Samples.Seconds));
+        cpuTable.Row("download", downServerCpu.Format(Samples.Seconds), downClientCpu.Format(Samples.Seconds));
         var ratio = copy.Median / total.Median;
         ctx.Report.Target("2 transfer", "Akd ≥ 0.5× the throughput of cp + sha256sum", Samples.Ratio(ratio), ratio >= 0.5,
             $"{Samples.MiBps(size / total.Median)} vs {Samples.MiBps(size / copy.Median)}");
@@ -102,18 +114,30 @@ public static class TransferScenario
             $"{Samples.MiBps(cut.Size / cut.Akd.Median)} vs {Samples.MiBps(cut.Size / cut.Copy.Median)}");
     }
 
-    private static async Task<(TimeSpan Upload, TimeSpan Download, ArtifactRef Stored)> MoveAsync(AgentSide build, AgentSide target, string source, CancellationToken ct)
+    /// <summary>One timed hop: its wall time and the CPU time the coordinator and the client (this process) used in it.</summary>
+    private readonly record struct Hop(TimeSpan Wall, TimeSpan ServerCpu, TimeSpan ClientCpu);
+
+    private static async Task<(Hop Upload, Hop Download, ArtifactRef Stored)> MoveAsync(AgentSide build, AgentSide target, string source, int coordinatorPid, CancellationToken ct)
     {
         await SettleAsync(ct).ConfigureAwait(false);
-        var watch = Stopwatch.StartNew();
+        var hop = HopClock.Start(coordinatorPid);
         var stored = await build.Transfer.UploadAsync(source, "release", ct).ConfigureAwait(false);
-        var upload = watch.Elapsed;
+        var upload = hop.Stop();
         await SettleAsync(ct).ConfigureAwait(false);
-        watch.Restart();
+        hop = HopClock.Start(coordinatorPid);
         var local = await target.Transfer.DownloadAsync(stored, target.CacheDir, _ => { }, ct).ConfigureAwait(false);
-        var download = watch.Elapsed;
+        var download = hop.Stop();
         File.Delete(local);
         return (upload, download, stored);
+    }
+
+    /// <summary>Wall clock plus the CPU time of the coordinator and of this process since <see cref="Start"/>.</summary>
+    private readonly record struct HopClock(Stopwatch Watch, int CoordinatorPid, TimeSpan ServerCpu, TimeSpan ClientCpu)
+    {
+        public static HopClock Start(int coordinatorPid) =>
+            new(Stopwatch.StartNew(), coordinatorPid, ProcStats.CpuTime(coordinatorPid), Process.GetCurrentProcess().TotalProcessorTime);
+
+        public Hop Stop() => new(Watch.Elapsed, ProcStats.CpuTime(CoordinatorPid) - ServerCpu, Process.GetCurrentProcess().TotalProcessorTime - ClientCpu);
     }
 
     internal static async Task<double> CopyAndHashAsync(string source, string copy, CancellationToken ct)
