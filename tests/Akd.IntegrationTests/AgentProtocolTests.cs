@@ -66,6 +66,80 @@ public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task PingAgents_AgentOfTheMinorBeforeUnkeptPings_GetsItsAckAndTheCurrentMinorNone()
+    {
+        // Arrange: two hand-built agents answering a round of pings: one of the minor before 2.5 (it keeps a ping's
+        // result until the coordinator acknowledges it, and resends it after each reconnect until then), one current.
+        using var admin = new TestChannel(_fleet.CoordinatorUrl, _fleet.CaFile, _fleet.AdminToken);
+        var older = await ConnectAsync($"older-{_fleet.Suffix}", AgentProtocol.PingResultsUnkeptSince - 1);
+        var current = await ConnectAsync($"current-{_fleet.Suffix}", AgentProtocol.Minor);
+
+        // Act: a round; each answers its ping, then sends a heartbeat, whose reply comes after any ack of the result
+        // (the coordinator handles one agent's messages in order, and queues its replies in that order).
+        var round = new Admin.AdminClient(admin.Invoker).PingAgentsAsync(new PingAgentsRequest { Selector = "role=acks", TimeoutMs = 30_000 }).ResponseAsync;
+        var olderNext = await AnswerPingAsync(older);
+        var currentNext = await AnswerPingAsync(current);
+        var answered = await round;
+
+        // Assert: both counted; the older agent got the ack it waits for before the heartbeat's reply, the current one went straight to it.
+        Assert.Equal((2, 2), (answered.Agents, answered.Answered));
+        Assert.Equal(
+            [CoordinatorMessage.BodyOneofCase.ResultAck, CoordinatorMessage.BodyOneofCase.Heartbeat],
+            olderNext.Select(m => m.BodyCase));
+        Assert.Equal(older.Ping, olderNext[0].ResultAck.StepId);
+        Assert.Equal([CoordinatorMessage.BodyOneofCase.Heartbeat], currentNext.Select(m => m.BodyCase));
+        foreach (var agent in new[] { older, current })
+        {
+            await agent.Call.RequestStream.CompleteAsync();
+            agent.Call.Dispose();
+            agent.Channel.Dispose();
+        }
+    }
+
+    private sealed class HandBuiltAgent(TestChannel channel, AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call)
+    {
+        public TestChannel Channel => channel;
+
+        public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call => call;
+
+        public string Ping { get; set; } = "";
+    }
+
+    private async Task<HandBuiltAgent> ConnectAsync(string name, uint minor)
+    {
+        var dir = await _fleet.EnrollIdentityAsync(name, "role=acks");
+        var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir);
+        var call = new AgentHub.AgentHubClient(channel.Invoker).Connect();
+        await call.RequestStream.WriteAsync(new AgentMessage
+        {
+            Hello = new AgentHello { Name = name, AgentVersion = $"2.{minor}", Protocol = new ProtocolVersion { Major = AgentProtocol.Major, Minor = minor } },
+        });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(CoordinatorMessage.BodyOneofCase.Welcome, call.ResponseStream.Current.BodyCase);
+        return new HandBuiltAgent(channel, call);
+    }
+
+    /// <summary>Answers the ping that comes, sends a heartbeat, and returns what the coordinator sent up to the heartbeat's reply.</summary>
+    private static async Task<List<CoordinatorMessage>> AnswerPingAsync(HandBuiltAgent agent)
+    {
+        Assert.True(await agent.Call.ResponseStream.MoveNext(CancellationToken.None));
+        var step = agent.Call.ResponseStream.Current.RunStep;
+        Assert.Equal(StepCommand.KindOneofCase.Ping, step.KindCase);
+        agent.Ping = step.StepId;
+        await agent.Call.RequestStream.WriteAsync(new AgentMessage { Result = new StepResult { StepId = step.StepId, Ok = true } });
+        await agent.Call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat() });
+        var next = new List<CoordinatorMessage>();
+        do
+        {
+            Assert.True(await agent.Call.ResponseStream.MoveNext(CancellationToken.None));
+            next.Add(agent.Call.ResponseStream.Current);
+        }
+        while (next[^1].BodyCase != CoordinatorMessage.BodyOneofCase.Heartbeat);
+
+        return next;
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Connect_AgentOfAnotherMajor_RefusedAtHelloNamingBothVersions()
     {
         // Arrange: an agent from before the protocol had a version (reads as 1.0), and one of the next major.

@@ -44,6 +44,16 @@ public sealed class Outbox
         _queue.Writer.TryWrite(message);
     }
 
+    /// <summary>
+    /// Queues a result that is not kept: a ping's, which nothing waits for after a reconnect. Kept, each ping cost a
+    /// synced file write and, on its ack, a delete; since protocol 2.5 the coordinator sends no ack for a ping's result.
+    /// </summary>
+    public void SendUnkept(AgentMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _queue.Writer.TryWrite(message);
+    }
+
     /// <summary>Steps whose result is kept and not yet acknowledged by the coordinator.</summary>
     public IReadOnlyList<string> UnacknowledgedStepIds => Kept().Select(r => r.StepId).ToList();
 

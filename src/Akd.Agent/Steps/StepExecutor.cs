@@ -34,8 +34,8 @@ public sealed partial class StepExecutor(
     {
         if (command.KindCase == StepCommand.KindOneofCase.Ping)
         {
-            // A no-op: answered at once, so its round trip measures the command path alone.
-            outbox.Send(new AgentMessage { Result = new StepResult { StepId = command.StepId, Ok = true } });
+            // A no-op: answered at once, so its round trip measures the command path alone; its result is not kept.
+            outbox.SendUnkept(new AgentMessage { Result = new StepResult { StepId = command.StepId, Ok = true } });
             return;
         }
 

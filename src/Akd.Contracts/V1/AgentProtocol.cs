@@ -17,8 +17,13 @@ public static class AgentProtocol
     /// 3: states, step kinds, phases and operations travel as the vocabulary's enums, each beside the text field it
     ///    replaces, still filled for older peers (<see cref="WireVocabulary"/>).
     /// 4: a kept release's last result travels the same way (<see cref="KeptRelease.LastResult"/>, a <see cref="RevisionResult"/>).
+    /// 5: the agent keeps no ping's result (nothing waits for one after a reconnect), so the coordinator sends no
+    ///    <see cref="ResultAck"/> for it: one message less each way per agent and ping (<see cref="KeepsPingResults"/>).
     /// </summary>
-    public const uint Minor = 4;
+    public const uint Minor = 5;
+
+    /// <summary>The first minor whose agents keep no ping's result and so need no <see cref="ResultAck"/> for one.</summary>
+    public const uint PingResultsUnkeptSince = 5;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";
@@ -27,6 +32,12 @@ public static class AgentProtocol
 
     /// <summary>Whether a peer that announced <paramref name="peer"/> can work with this build.</summary>
     public static bool IsCompatible(ProtocolVersion? peer) => Effective(peer).Major == Major;
+
+    /// <summary>
+    /// Whether an agent that announced <paramref name="peer"/> keeps a ping's result until it is acknowledged: agents of
+    /// an older minor do (and would resend it after each reconnect and keep its file forever without the ack).
+    /// </summary>
+    public static bool KeepsPingResults(ProtocolVersion? peer) => Effective(peer).Minor < PingResultsUnkeptSince;
 
     /// <summary>"major.minor"; an unset version reads 1.0 (peers from before the protocol had a version).</summary>
     public static string Format(ProtocolVersion? version)

@@ -200,7 +200,6 @@ public sealed partial class AgentRegistry(
         }
     }
 
-    /// <summary>Hands a step's output or result to the step waiting for it; false when no step waits (a late result).</summary>
     /// <summary>
     /// Tells <paramref name="agent"/> it may forget the result of <paramref name="stepId"/>: sent once the result is
     /// stored. An agent offline now resends the result after it reconnects, and is acknowledged then.
@@ -225,8 +224,14 @@ public sealed partial class AgentRegistry(
         return true;
     }
 
-    public bool Dispatch(AgentMessage message)
+    /// <summary>Hands a step's output or result to the step waiting for it; false when no step waits (a late result).</summary>
+    public bool Dispatch(AgentMessage message) => Dispatch(message, out _);
+
+    /// <param name="message">A step's output or result from an agent's stream, or routed from the replica that holds it.</param>
+    /// <param name="kind">The kind of the step waiting here for it; <see cref="StepCommand.KindOneofCase.None"/> when it waits on another replica or nowhere.</param>
+    public bool Dispatch(AgentMessage message, out StepCommand.KindOneofCase kind)
     {
+        kind = StepCommand.KindOneofCase.None;
         var stepId = message.BodyCase switch
         {
             AgentMessage.BodyOneofCase.Log => message.Log.StepId,
@@ -244,6 +249,7 @@ public sealed partial class AgentRegistry(
             return Remote?.TryDeliver(stepId, message) == true;
         }
 
+        kind = step.Command.KindCase;
         if (message.BodyCase == AgentMessage.BodyOneofCase.Result)
         {
             // A duplicate (resent after a reconnect) finds the result already set: the first one counts.

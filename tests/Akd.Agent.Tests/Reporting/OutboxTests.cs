@@ -30,6 +30,24 @@ public sealed class OutboxTests : IDisposable
     }
 
     [Fact]
+    public void SendUnkept_PingResult_QueuedButNoFileKeptNorResentAfterARestart()
+    {
+        // Arrange
+        var outbox = new Outbox(Results);
+
+        // Act: a ping's result, as the step executor answers one.
+        outbox.SendUnkept(new AgentMessage { Result = new StepResult { StepId = "ping-1", Ok = true } });
+        var after = new Outbox(Results);
+
+        // Assert: it goes to the coordinator once, and nothing waits on disk for an ack (protocol 2.5 sends none).
+        Assert.True(outbox.Reader.TryRead(out var message));
+        Assert.Equal("ping-1", message.Result.StepId);
+        Assert.Empty(Directory.GetFiles(Results));
+        Assert.Empty(after.UnacknowledgedStepIds);
+        Assert.Equal(0, after.ResendUnacknowledged());
+    }
+
+    [Fact]
     public void Acknowledged_KeptResult_DeletesItsFileAndIsNotResent()
     {
         // Arrange
