@@ -51,7 +51,7 @@ run_project() {
   if [ "$rc" -ne 0 ]; then
     # What failed, with each assertion's message (the lines after "Error Message:"); the whole output is in $log.
     grep -E '^\s+Failed |error ' "$log" | head -n 20 | sed 's/^/    /' || true
-    grep -E -A8 'Error Message' "$log" | head -n 60 | sed 's/^/    /' || true
+    grep -E -A30 'Error Message' "$log" | head -n 90 | sed 's/^/    /' || true
   fi
   echo "$rc" >"$results/$name.rc"
 }

@@ -65,7 +65,7 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine(deploy.ToString());
 
         // Assert: the recorded pid is the beam.smp running this host's node from the current release.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         var deployPath = web.DeployPath("hello");
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(deployPath, "shared", ".akd-run.json")));
         var pid = state.RootElement.GetProperty("Pid").GetInt32();

@@ -42,7 +42,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         // Assert: the stream ended and the agent's own reconnects are refused, naming the revocation.
-        Assert.Equal(0, revoke.ExitCode);
+        CliAssert.Succeeded(revoke);
         Assert.Contains($"{web.Name} revoked at", revoke.StdOut);
         using var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, web.DataDir);
         var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
@@ -75,7 +75,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
         // Assert
         Assert.NotEqual(0, online.ExitCode);
         Assert.Contains("is online; revoke it first", online.StdErr);
-        Assert.Equal(0, removed.ExitCode);
+        CliAssert.Succeeded(removed);
         Assert.DoesNotContain(agents.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             l => JsonDocument.Parse(l).RootElement.GetProperty("name").GetString() == ghost);
         Assert.Contains(_fleet.Web[0].Name, agents.StdOut);
@@ -103,7 +103,7 @@ public sealed class AgentLifecycleTests(ITestOutputHelper output) : IAsyncLifeti
         var status = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(deploy));
 
         // Assert: nothing lost, a new certificate on disk, and the restarted agent got in with it.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         Assert.StartsWith($"agent {_fleet.BuildAgentName}, build step ", status.Str("builtBy"));
         Assert.NotEqual(before, File.ReadAllText(Path.Combine(web.DataDir, "identity", "agent.crt")));
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(web.Port));

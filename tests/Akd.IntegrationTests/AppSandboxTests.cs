@@ -53,7 +53,7 @@ public sealed class AppSandboxTests(ITestOutputHelper output) : IAsyncLifetime
                 "{ batch: 1 }", env: $"{{ PORT: \"{port}\" }}").Replace("path: apps/hello", $"path: {path}") + "\n" + hook + "\n");
             var deploy = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
             output.WriteLine(deploy.ToString());
-            Assert.Equal(0, deploy.ExitCode);
+            CliAssert.Succeeded(deploy);
         }
 
         // Assert: both serve, each VM as its own user (not root), its hook too, and neither reads what is not its own.
@@ -111,7 +111,7 @@ public sealed class AppSandboxTests(ITestOutputHelper output) : IAsyncLifetime
                 """);
             var deploy = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
             output.WriteLine(deploy.ToString());
-            Assert.Equal(0, deploy.ExitCode);
+            CliAssert.Succeeded(deploy);
         }
 
         // Assert: both serve; from inside each VM (mix run, as its user) its uid is its own, the agent's files and

@@ -64,7 +64,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine(deploy.ToString());
 
         // Assert: built with Debian's rebar3 (nothing downloaded), deployed, and serving what both deps return.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         var id = CliJson.DeploymentId(deploy);
         var logs = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromSeconds(60), "logs", id, "--output", "json");
         var messages = CliJson.Lines(logs.StdOut).Select(e => e.Str("message")).ToList();
@@ -188,7 +188,7 @@ public sealed class BuildPrerequisitesTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine(deploy.ToString());
 
         // Assert: compiled on the target with Debian's rebar3 and the secret, and serving.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         var messages = CliJson.Lines(deploy.StdOut).Select(e => e.Str("message")).ToList();
         Assert.Contains("rebar3 (path dependency :erl_dep has rebar.config and no mix.exs): /usr/bin/rebar3 from the PATH, as MIX_REBAR3", messages);
         Assert.Contains($"build secret sha256: {secretHash}", messages);

@@ -42,7 +42,7 @@ public sealed class CoordinatorRestartTests(FiveWebHostsFixture fixture, ITestOu
         var before = _fleet.Web.Select(host => host.RunState()?.Pid).ToList();
         var restart = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello", "--detach", "--output", "json");
         output.WriteLine(restart.ToString());
-        Assert.Equal(0, restart.ExitCode);
+        CliAssert.Succeeded(restart);
         var opId = CliJson.DeploymentId(restart);
 
         // Act: SIGTERM while the first batch restarts (the first host's new VM is up, its health check runs), then start again.
@@ -85,7 +85,7 @@ public sealed class CoordinatorRestartTests(FiveWebHostsFixture fixture, ITestOu
         var manifest = FleetManifest.Write(_app, file, "{ batch: 2 }", "{ command: [\"sleep\", \"8\"], timeout: 30s }", "  step_timeout: 120s");
         var started = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
         output.WriteLine(started.ToString());
-        Assert.Equal(0, started.ExitCode);
+        CliAssert.Succeeded(started);
         var id = CliJson.DeploymentId(started);
         await RollingDeployTests.WaitUntilAsync(
             () => _fleet.Web[0].CurrentRelease()?.StartsWith($"{version}-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));

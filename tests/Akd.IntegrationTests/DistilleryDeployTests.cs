@@ -23,7 +23,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFle
 
         // Assert: its tarball was shipped as is and the release was started with distillery's command,
         // under the node name the agent gave this host, through ${RELEASE_NODE} in rel/vm.args.
-        Assert.Equal(0, first.ExitCode);
+        CliAssert.Succeeded(first);
         Assert.Contains("mix distillery.release --env=prod", first.StdOut);
         Assert.Contains("==> Packaging release..", first.StdOut);
         Assert.Contains("using distillery's tarball releases/0.1.0/hello.tar.gz", first.StdOut);
@@ -42,7 +42,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFle
         Output.WriteLine(second.ToString());
 
         // Assert: the step log says the directory was packed instead; 0.1.0 was stopped with SIGTERM to its VM.
-        Assert.Equal(0, second.ExitCode);
+        CliAssert.Succeeded(second);
         Assert.Contains("==> Failed to archive release: _build/prod/rel/hello/releases/RELEASES: no such file or directory", second.StdOut);
         Assert.Contains("failed with exit code 1 at distillery's known archive fault", second.StdOut);
         Assert.Contains("packaging the assembled release directory", second.StdOut);
@@ -66,7 +66,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFle
         Output.WriteLine(result.ToString());
 
         // Assert
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         Assert.Contains("failed with exit code 1 at distillery's known archive fault", result.StdOut);
         Assert.Contains("packaging the assembled release directory", result.StdOut);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(host.Port));
@@ -105,7 +105,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFle
         File.WriteAllText(App.Manifest, File.ReadAllText(App.Manifest).Replace("  run: release", "  run: release\n  upgrade: hot", StringComparison.Ordinal));
         var first = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", App.Manifest);
         Output.WriteLine(first.ToString());
-        Assert.Equal(0, first.ExitCode);
+        CliAssert.Succeeded(first);
         var pid = Tool.RecordedPid(host.DeployPath("hello"));
         Assert.NotNull(pid);
         App.SetVersion("0.2.0");
@@ -116,7 +116,7 @@ public sealed class DistilleryDeployTests(ITestOutputHelper output) : OneHostFle
 
         // Assert: distillery built the upgrade from the 0.1.0 the build agent placed where it expects it, and its
         // `bin/hello upgrade 0.2.0` applied it in the VM that already ran: same pid, new version answering.
-        Assert.Equal(0, second.ExitCode);
+        CliAssert.Succeeded(second);
         Assert.Contains("mix distillery.release --env=prod --upgrade --upfrom=0.1.0", second.StdOut);
         Assert.Contains("==> Generated .appup for hello 0.1.0 -> 0.2.0", second.StdOut);
         Assert.Contains("==> Relup successfully created", second.StdOut);

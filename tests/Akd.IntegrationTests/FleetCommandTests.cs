@@ -27,7 +27,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         var manifest = FleetManifest.Write(_app, "akd.rollback.yaml", "{ batch: 3 }");
         var deploy = await _fleet.AkdctlAsync(_app.Dir, CommandTimeout, "deploy", "-f", manifest);
         output.WriteLine(deploy.ToString());
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         var newRelease = _fleet.Web[0].CurrentRelease();
 
         // Act: what each host keeps, then the rollback.
@@ -37,7 +37,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         output.WriteLine(rollback.ToString());
 
         // Assert: releases lists, per host, the current release, where a rollback goes and both kept releases.
-        Assert.Equal(0, releases.ExitCode);
+        CliAssert.Succeeded(releases);
         var perHost = CliJson.Lines(releases.StdOut).ToDictionary(h => h.Str("host"));
         Assert.Equal(_fleet.Web.Select(h => h.Name).Order(), perHost.Keys.Order());
         foreach (var (_, host) in perHost)
@@ -52,7 +52,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         }
 
         // Every host answers the old version again, and revisions.log says it was a rollback.
-        Assert.Equal(0, rollback.ExitCode);
+        CliAssert.Succeeded(rollback);
         var id = CliJson.DeploymentId(rollback);
         foreach (var host in _fleet.Web)
         {
@@ -79,7 +79,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         // Act + Assert: stop; nothing answers.
         var stop = await _fleet.AkdctlAsync(_fleet.Root, CommandTimeout, "stop", "hello");
         output.WriteLine(stop.ToString());
-        Assert.Equal(0, stop.ExitCode);
+        CliAssert.Succeeded(stop);
         foreach (var host in _fleet.Web)
         {
             Assert.Null(await host.BodyOrNullAsync());
@@ -88,7 +88,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         // start: every host answers the same release again.
         var start = await _fleet.AkdctlAsync(_fleet.Root, CommandTimeout, "start", "hello");
         output.WriteLine(start.ToString());
-        Assert.Equal(0, start.ExitCode);
+        CliAssert.Succeeded(start);
         foreach (var host in _fleet.Web)
         {
             Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
@@ -99,7 +99,7 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         var pids = _fleet.Web.Select(h => h.RunState()?.Pid).ToList();
         var restart = await _fleet.AkdctlAsync(_fleet.Root, CommandTimeout, "restart", "hello", "--output", "json");
         output.WriteLine(restart.ToString());
-        Assert.Equal(0, restart.ExitCode);
+        CliAssert.Succeeded(restart);
         for (var i = 0; i < _fleet.Web.Count; i++)
         {
             Assert.Equal($"hello {version}", await Http.GetBodyAsync(_fleet.Web[i].Port));

@@ -68,7 +68,7 @@ public sealed partial class FleetFaultTests
     {
         var started = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
         output.WriteLine(started.ToString());
-        Assert.Equal(0, started.ExitCode);
+        CliAssert.Succeeded(started);
         await RollingDeployTests.WaitUntilAsync(
             () => victim.CurrentRelease()?.StartsWith($"{version}-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
 

@@ -27,7 +27,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         var manifest = FleetManifest.Write(_app, "akd.killed.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"40\"], timeout: 50s }", "  step_timeout: 60s");
         var started = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
         output.WriteLine(started.ToString());
-        Assert.Equal(0, started.ExitCode);
+        CliAssert.Succeeded(started);
         var id = CliJson.DeploymentId(started);
         var victim = _fleet.Web[0];
         await RollingDeployTests.WaitUntilAsync(
@@ -55,7 +55,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
             Assert.Contains($"target agent(s) offline: {victim.Name}; no host was touched", refused.StdErr);
             var stop = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "stop", "hello", "--skip-offline", "--output", "json");
             output.WriteLine(stop.ToString());
-            Assert.Equal(0, stop.ExitCode);
+            CliAssert.Succeeded(stop);
             var stopStatus = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(stop));
             Assert.Equal([victim.Name], stopStatus.GetProperty("skippedOffline").EnumerateArray().Select(e => e.GetString()));
             Assert.DoesNotContain(CliJson.Hosts(stopStatus).Keys, k => k.Host == victim.Name);
@@ -92,7 +92,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         Assert.Contains("--wait", refused.StdErr);
 
         // --wait queued behind the first one, then deployed.
-        Assert.Equal(0, waited.ExitCode);
+        CliAssert.Succeeded(waited);
         Assert.Contains("waiting for it to end", waited.StdOut);
         var firstStatus = await CliJson.StatusAsync(_fleet, firstId);
         var secondStatus = await CliJson.StatusAsync(_fleet, CliJson.DeploymentId(waited));
@@ -113,7 +113,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         var manifest = FleetManifest.Write(_app, "akd.restart.yaml", "{ batch: all }");
         var done = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
         output.WriteLine(done.ToString());
-        Assert.Equal(0, done.ExitCode);
+        CliAssert.Succeeded(done);
         var doneId = CliJson.DeploymentId(done);
         _app.SetVersion(fixture.NextVersion());
         var running = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
@@ -132,7 +132,7 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         var rows = CliJson.Hosts(status);
         Assert.All(_fleet.Web, host => Assert.Equal("succeeded", rows[(host.Name, "activate")].Str("state")));
         var logs = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(60), "logs", doneId);
-        Assert.Equal(0, logs.ExitCode);
+        CliAssert.Succeeded(logs);
         Assert.Contains($"deployment {doneId} succeeded", logs.StdOut);
         Assert.All(_fleet.Web, host => Assert.Contains($"[{host.Name}] activate succeeded", logs.StdOut));
 
@@ -145,6 +145,6 @@ public sealed partial class FleetFaultTests(ThreeWebHostsFixture fixture, ITestO
         Assert.Contains("interrupted by a coordinator restart and not resumed", interrupted.Str("error"));
         var restart = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello");
         output.WriteLine(restart.ToString());
-        Assert.Equal(0, restart.ExitCode);
+        CliAssert.Succeeded(restart);
     }
 }

@@ -44,7 +44,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : OneHostFle
         Output.WriteLine(rollback.ToString());
 
         // Assert: back on 0.1.0 in the same VM, count kept.
-        Assert.Equal(0, rollback.ExitCode);
+        CliAssert.Succeeded(rollback);
         Assert.Equal("counter 0.1.0", await Http.GetBodyAsync(Host.Port));
         Assert.Equal("5", await Http.GetBodyAsync(Host.Port, "/count"));
         Assert.Equal(pid, Tool.RecordedPid(Host.DeployPath("counter")));
@@ -55,7 +55,7 @@ public sealed class HotUpgradeDeployTests(ITestOutputHelper output) : OneHostFle
         App.SetVersion("0.3.0");
         var started = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
         Output.WriteLine(started.ToString());
-        Assert.Equal(0, started.ExitCode);
+        CliAssert.Succeeded(started);
         string? gate = null;
         await RollingDeployTests.WaitUntilAsync(
             () => (gate = Directory.EnumerateFiles(Path.Combine(Host.DeployPath("counter"), "releases"), "akd_gate.waiting", SearchOption.AllDirectories).FirstOrDefault()) is not null,

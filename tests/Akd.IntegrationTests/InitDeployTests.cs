@@ -31,9 +31,9 @@ public sealed class InitDeployTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(deploy.ToString());
 
         // Assert: the release is current on the host, passed the generated health check, and runs.
-        Assert.Equal(0, init.ExitCode);
+        CliAssert.Succeeded(init);
         Assert.Contains("wrote", init.StdOut);
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         Assert.Contains("health: bin/fresh_app pid passed", deploy.StdOut);
         var deployPath = _fleet.Web[0].DeployPath("fresh_app");
         Assert.StartsWith("releases/0.1.0-", new FileInfo(Path.Combine(deployPath, "current")).LinkTarget);

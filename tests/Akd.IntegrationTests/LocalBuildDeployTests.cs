@@ -63,7 +63,7 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
         output.WriteLine(result.ToString());
 
         // Assert: built here (output streamed), recorded as local-build, live on staging only.
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         Assert.Contains("building hello here with mix release", result.StdOut);
         Assert.Contains("MIX_ENV=prod mix release hello", result.StdOut);
         Assert.True(File.Exists(Path.Combine(_app.Dir, "built-here.stamp")), "the after-build hook runs where the build ran");
@@ -84,13 +84,13 @@ public sealed class LocalBuildDeployTests(ITestOutputHelper output) : IAsyncLife
         _app.SetVersion("0.2.0");
         var second = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest, "--env", "staging");
         output.WriteLine(second.ToString());
-        Assert.Equal(0, second.ExitCode);
+        CliAssert.Succeeded(second);
         Assert.Equal("hello 0.2.0", await Http.GetBodyAsync(_staging.Port));
         var rollback = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromMinutes(3), "rollback", "hello", "--env", "staging");
         output.WriteLine(rollback.ToString());
 
         // Assert: staging serves 0.1.0 again from its own ERTS, and revisions.log ends with the rollback.
-        Assert.Equal(0, rollback.ExitCode);
+        CliAssert.Succeeded(rollback);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(_staging.Port));
         var last = File.ReadAllLines(Path.Combine(_staging.DeployPath("hello"), "revisions.log")).Last().Split('\t');
         Assert.StartsWith("0.1.0-", last[1]);

@@ -88,7 +88,7 @@ public sealed class NonRootAgentTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal([agentUid, agentUid, agentUid, agentUid], agent["Uid"]);
         Assert.Equal(CapabilityMask(agentCaps), agent["CapEff"]);
         Assert.Equal(CapabilityMask(agentCaps), agent["CapBnd"]);
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(web.Port));
 
         // The app's VM runs as the app's own user: not root, not the agent; the helper made that user (its log, its comment).
@@ -111,7 +111,7 @@ public sealed class NonRootAgentTests(ITestOutputHelper output) : IAsyncLifetime
             _app.SetVersion(version);
             var next = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest);
             output.WriteLine(next.ToString());
-            Assert.Equal(0, next.ExitCode);
+            CliAssert.Succeeded(next);
         }
 
         Assert.Equal("hello 0.1.2", await Http.GetBodyAsync(web.Port));

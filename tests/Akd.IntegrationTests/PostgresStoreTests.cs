@@ -28,10 +28,10 @@ public sealed class PostgresStoreTests(PostgresCluster cluster, ITestOutputHelpe
             var app = HelloApp.CopyTo(fleet.Root);
             var deploy = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", app.Manifest);
             output.WriteLine(deploy.ToString());
-            Assert.Equal(0, deploy.ExitCode);
+            CliAssert.Succeeded(deploy);
             var id = CliJson.DeploymentId(deploy);
             var before = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "logs", id, "--output", "json");
-            Assert.Equal(0, before.ExitCode);
+            CliAssert.Succeeded(before);
 
             // Act: kill -9 and start again, on the same database.
             await fleet.RestartCoordinatorAsync(CancellationToken.None);

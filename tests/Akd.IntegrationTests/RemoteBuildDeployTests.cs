@@ -39,7 +39,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         output.WriteLine(first.ToString());
 
         // Assert: both hosts answer with 0.1.0.
-        Assert.Equal(0, first.ExitCode);
+        CliAssert.Succeeded(first);
         Assert.Contains("succeeded", first.StdOut);
         foreach (var host in _fleet.Web)
         {
@@ -66,7 +66,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         output.WriteLine(second.ToString());
 
         // Assert: one JSON event per line, ending with the deployment's success.
-        Assert.Equal(0, second.ExitCode);
+        CliAssert.Succeeded(second);
         var events = second.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var last = events.Last(e => e.GetProperty("kind").GetString() == "EVENT_KIND_DEPLOYMENT");
         Assert.Equal("succeeded", last.GetProperty("state").GetString());
@@ -92,7 +92,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
 
         // Assert: the release's provenance is the build agent, bound to its build step.
         var status = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromSeconds(60), "status");
-        Assert.Equal(0, status.ExitCode);
+        CliAssert.Succeeded(status);
         Assert.Matches($@"built by\s+agent {_fleet.BuildAgentName}, build step [0-9a-f]{{32}}", status.StdOut);
     }
 
@@ -135,7 +135,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         output.WriteLine(result.ToString());
 
         // Assert
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         Assert.Contains("checking out origin/main", result.StdOut);
         foreach (var host in _fleet.Web)
         {

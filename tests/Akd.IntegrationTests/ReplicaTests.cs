@@ -34,7 +34,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             // Act: deploy through a; while it runs, a second deploy of the same app through b.
             var started = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", app.Manifest, "--detach", "--output", "json");
             output.WriteLine(started.ToString());
-            Assert.Equal(0, started.ExitCode);
+            CliAssert.Succeeded(started);
             var id = CliJson.DeploymentId(started);
             var refused = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, app.Dir, DeployTimeout, viaB, ["deploy", "-f", app.Manifest]);
             output.WriteLine(refused.ToString());
@@ -77,14 +77,14 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             app.SetVersion("0.3.0");
             var slow = FleetManifest.Write(app, "akd.slow.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"6\"], timeout: 30s }");
             var second = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", slow, "--detach", "--output", "json");
-            Assert.Equal(0, second.ExitCode);
+            CliAssert.Succeeded(second);
             var secondId = CliJson.DeploymentId(second);
             await RollingDeployTests.WaitUntilAsync(() => fleet.Web[0].CurrentRelease()?.StartsWith("0.3.0-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));
             var cancel = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromMinutes(2), viaB, ["cancel", secondId]);
             output.WriteLine(cancel.ToString());
 
             // Assert: b handed the cancel to a, which drives it; it ended cancelled, by whom is recorded.
-            Assert.Equal(0, cancel.ExitCode);
+            CliAssert.Succeeded(cancel);
             var cancelled = await CliJson.StatusAsync(fleet, secondId);
             Assert.Equal("cancelled", cancelled.Str("state"));
             Assert.NotEqual("", cancelled.Str("cancelledBy"));
@@ -92,7 +92,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
 
             // Act: an operator token created through a, used on b; web agent 2, connected to b, revoked through a.
             var created = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "tokens", "create", "ci-viewer", "--role", "viewer");
-            Assert.Equal(0, created.ExitCode);
+            CliAssert.Succeeded(created);
             var viewerOnB = fleet.CliEnv(new Dictionary<string, string> { ["AKD_TOKEN"] = created.StdOut.Trim() });
             var revokedName = fleet.Web[1].Name;
             var revoke = await fleet.AkdctlAsync(fleet.Root, TimeSpan.FromSeconds(60), "agents", "revoke", revokedName);
@@ -100,11 +100,11 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
 
             // Assert: within a few of b's identity syncs (2 s each), b accepts the token and drops the revoked agent's
             // stream; the agent, reconnecting, is refused, so it stays offline on b.
-            Assert.Equal(0, revoke.ExitCode);
+            CliAssert.Succeeded(revoke);
             var viewed = await EventuallyAsync(
                 () => CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(30), viewerOnB, ["agents", "--output", "json"]),
                 r => r.ExitCode == 0 && CliJson.Lines(r.StdOut).Any(a => a.Str("name") == revokedName && a.Str("state") != "online"));
-            Assert.Equal(0, viewed.ExitCode);
+            CliAssert.Succeeded(viewed);
             await Task.Delay(TimeSpan.FromSeconds(6));
             var later = await CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(30), viewerOnB, ["agents", "--output", "json"]);
             Assert.NotEqual("online", CliJson.Lines(later.StdOut).Single(a => a.Str("name") == revokedName).Str("state"));
@@ -158,7 +158,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             var manifest = FleetManifest.Write(app, "akd.takeover.yaml", "{ batch: 1 }", "{ command: [\"sleep\", \"8\"], timeout: 30s }", "  step_timeout: 120s");
             var started = await fleet.AkdctlAsync(app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
             output.WriteLine(started.ToString());
-            Assert.Equal(0, started.ExitCode);
+            CliAssert.Succeeded(started);
             var id = CliJson.DeploymentId(started);
             var first = fleet.Web[0];
             await RollingDeployTests.WaitUntilAsync(() => first.CurrentRelease()?.StartsWith("0.2.0-", StringComparison.Ordinal) == true, TimeSpan.FromMinutes(3));

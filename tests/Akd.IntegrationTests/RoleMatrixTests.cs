@@ -119,7 +119,7 @@ public sealed class RoleMatrixTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<string> TokenAsync(string name, string role)
     {
         var created = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "tokens", "create", name, "--role", role);
-        Assert.Equal(0, created.ExitCode);
+        CliAssert.Succeeded(created);
         return created.StdOut.Trim();
     }
 

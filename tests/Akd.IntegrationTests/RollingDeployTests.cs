@@ -34,7 +34,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         output.WriteLine(result.ToString());
 
         // Assert: every host answers the new version.
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         foreach (var host in _fleet.Web)
         {
             Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
@@ -194,7 +194,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         var manifest = FleetManifest.Write(_app, "akd.slow.yaml", "{ batch: 2 }", "{ command: [\"sleep\", \"6\"], timeout: 30s }");
         var started = await _fleet.AkdctlAsync(_app.Dir, DeployTimeout, "deploy", "-f", manifest, "--detach", "--output", "json");
         output.WriteLine(started.ToString());
-        Assert.Equal(0, started.ExitCode);
+        CliAssert.Succeeded(started);
         var id = CliJson.DeploymentId(started);
         await WaitUntilAsync(() => web[0].RunState() is { Release: var r } && r.StartsWith($"{version}-", StringComparison.Ordinal), TimeSpan.FromMinutes(3));
 
@@ -203,7 +203,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         output.WriteLine(cancel.ToString());
 
         // Assert: cancelled, recorded with who did it.
-        Assert.Equal(0, cancel.ExitCode);
+        CliAssert.Succeeded(cancel);
         var status = await CliJson.StatusAsync(_fleet, id);
         Assert.Equal("cancelled", status.Str("state"));
         Assert.NotEqual("", status.Str("cancelledBy"));
@@ -235,7 +235,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         var (oldVersion, oldRelease) = await fixture.EnsureBaselineAsync(output.WriteLine);
         var web1 = _fleet.Web[0];
         var stop = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "stop", "hello");
-        Assert.Equal(0, stop.ExitCode);
+        CliAssert.Succeeded(stop);
         var version = fixture.NextVersion();
         _app.SetVersion(version);
         var manifest = FleetManifest.Write(_app, "akd.impostor.yaml", "{ batch: 1 }",
@@ -263,7 +263,7 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         // with its own env, could not take the port while the impostor held it).
         var start = await _fleet.AkdctlAsync(_fleet.Root, DeployTimeout, "restart", "hello");
         output.WriteLine(start.ToString());
-        Assert.Equal(0, start.ExitCode);
+        CliAssert.Succeeded(start);
         Assert.Equal(oldRelease, web1.CurrentRelease());
         foreach (var host in _fleet.Web)
         {

@@ -91,7 +91,7 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine(rollback.ToString());
 
         // Assert: the 0.1.0 release runs again (a new process, from its own release dir) and revisions.log says so.
-        Assert.Equal(0, rollback.ExitCode);
+        CliAssert.Succeeded(rollback);
         Assert.Equal("hello 0.1.0", await Http.GetBodyAsync(Web.Port));
         Assert.StartsWith("0.1.0-", CurrentRelease());
         Assert.NotEqual(secondPid, AppPid());

@@ -32,7 +32,7 @@ public sealed class StartOverlapDeployTests(ITestOutputHelper output) : OneHostF
             """);
         var first = await Fleet.AkdctlAsync(App.Dir, DeployTimeout, "deploy", "-f", manifest);
         Output.WriteLine(first.ToString());
-        Assert.Equal(0, first.ExitCode);
+        CliAssert.Succeeded(first);
         var oldPid = Tool.RecordedPid(Host.DeployPath("hello"));
         Assert.NotNull(oldPid);
         App.SetVersion("0.2.0");
@@ -42,7 +42,7 @@ public sealed class StartOverlapDeployTests(ITestOutputHelper output) : OneHostF
         Output.WriteLine(second.ToString());
 
         // Assert: the new VM (the other node name) listened beside the old one and answered before the old one closed its port.
-        Assert.Equal(0, second.ExitCode);
+        CliAssert.Succeeded(second);
         Assert.Contains($"keeps serving on port {Host.Port} while the new VM boots as ", second.StdOut);
         Assert.Contains($"sending SIGTERM to pid {oldPid}", second.StdOut);
         Assert.Equal("0.1.0 still listening saw: hello 0.2.0\n", File.ReadAllText(witness));

@@ -45,7 +45,7 @@ public sealed class SystemdRunnerTests(ITestOutputHelper output) : IAsyncLifetim
             // Act
             var deploy = await _fleet.AkdctlAsync(app.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest);
             output.WriteLine(deploy.ToString());
-            Assert.Equal(0, deploy.ExitCode);
+            CliAssert.Succeeded(deploy);
             var unit = await UnitAsync();
             var before = await MainPidAsync(unit);
             await _fleet.RestartAgentAsync(name, CancellationToken.None);

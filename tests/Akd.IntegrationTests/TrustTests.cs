@@ -29,7 +29,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         // Arrange: the token as an operator gets it, into a file only they can read (--join-file keeps it out of ps).
         var name = $"web-new-{_fleet.Suffix}";
         var token = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "join-token", "--labels", "role=web,env=production", "--name", name);
-        Assert.Equal(0, token.ExitCode);
+        CliAssert.Succeeded(token);
         var joinFile = Path.Combine(_fleet.Root, $"{name}.join");
         Akd.Contracts.Trust.SecretFile.Write(joinFile, token.StdOut);
 
@@ -178,7 +178,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         var label = await _fleet.AkdctlAsync(_fleet.Root, Cli, "agents", "label", web, "role=web", "env=staging");
 
         // Assert
-        Assert.Equal(0, label.ExitCode);
+        CliAssert.Succeeded(label);
         Assert.Equal("staging", (await AgentJsonAsync(web)).GetProperty("labels").GetProperty("env").GetString());
     }
 
@@ -196,7 +196,7 @@ public sealed class TrustTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(deploy.ToString());
 
         // Assert: the build ran without the value; the app on the target has it.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         Assert.True(File.Exists(dump), "the before-build hook ran");
         Assert.DoesNotContain("s3cret-value", File.ReadAllText(dump));
         var pid = _fleet.Web[0].RunState()?.Pid ?? throw new InvalidOperationException("no pid recorded for the deployed app");

@@ -49,7 +49,7 @@ public sealed class CliFirstHourTests : IDisposable
         var result = await CliRun.AkdctlAsync(NoCoordinator, _dir, TimeSpan.FromSeconds(30), "schema");
 
         // Assert
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         using var schema = JsonDocument.Parse(result.StdOut);
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", schema.RootElement.GetProperty("$schema").GetString());
         Assert.True(schema.RootElement.GetProperty("properties").TryGetProperty("deploy", out _));

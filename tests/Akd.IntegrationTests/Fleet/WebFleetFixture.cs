@@ -41,7 +41,7 @@ public abstract class WebFleetFixture(int webAgents) : IAsyncLifetime
         var manifest = FleetManifest.Write(App, "akd.baseline.yaml", "{ batch: all }");
         var result = await Fleet.AkdctlAsync(App.Dir, TimeSpan.FromMinutes(5), "deploy", "-f", manifest);
         log(result.ToString());
-        Assert.Equal(0, result.ExitCode);
+        CliAssert.Succeeded(result);
         return (version, Fleet.Web[0].CurrentRelease()!);
     }
 }

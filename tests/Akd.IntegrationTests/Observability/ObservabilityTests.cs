@@ -49,7 +49,7 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Matches(new System.Text.RegularExpressions.Regex($@"(?m)^\s*{_fleet.BuildAgentName}\s+build\s+succeeded\s+-\s"), status.StdOut);
 
         // Assert: the coordinator counted the deployment, its two steps, their phases and the artifacts it moved.
-        Assert.Equal(0, deploy.ExitCode);
+        CliAssert.Succeeded(deploy);
         Assert.Equal(0, before.Sum("akd_deployments_total"));
         Assert.Equal(1, after.Sum("akd_deployments_total", ("kind", "deploy"), ("result", "succeeded")));
         Assert.Equal(1, after.Sum("akd_steps_total", ("step", "build"), ("result", "ok")));
@@ -92,10 +92,10 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(1, failed.ExitCode);
         Assert.Contains("build on", failed.StdOut + failed.StdErr);
         Assert.Matches(@"deployment \S+ failed: build on .*Unknown release :nosuchapp", failed.StdOut);
-        Assert.Equal(0, first.ExitCode);
+        CliAssert.Succeeded(first);
         Assert.NotEqual(0, second.ExitCode);
         Assert.Contains("is locked by deploy", second.StdErr);
-        Assert.Equal(0, followed.ExitCode);
+        CliAssert.Succeeded(followed);
         Assert.Equal(1, metrics.Sum("akd_deployments_total", ("kind", "deploy"), ("result", "failed")));
         Assert.Equal(1, metrics.Sum("akd_steps_total", ("step", "build"), ("result", "failed")));
         Assert.Equal(1, metrics.Sum("akd_deploy_lock_waits_total", ("kind", "deploy")));
