@@ -12,7 +12,6 @@ public sealed class LocalFleet : IAsyncDisposable
 {
     private readonly List<ManagedProcess> _agentRuns = [];
     private readonly Dictionary<string, AgentArgs> _agentArgs = [];
-    private readonly bool _epmdWasRunning = ReleaseProcesses.EpmdIsRunning();
     private readonly FleetOptions _options;
     private TestCoordinator? _coordinator;
 
@@ -96,6 +95,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var root = options.Root ?? Path.Combine(Path.GetTempPath(), "akd-it-" + suffix);
         Directory.CreateDirectory(root);
         var fleet = new LocalFleet(options, root, suffix);
+        ReleaseProcesses.StartEpmd();
         try
         {
             fleet._coordinator = await TestCoordinator.StartAsync(options.Programs, Path.Combine(root, "coordinator"), ct, options.CoordinatorEnv, options.CoordinatorArgs).ConfigureAwait(false);
@@ -259,7 +259,6 @@ public sealed class LocalFleet : IAsyncDisposable
         }
 
         _coordinator?.Dispose();
-        ReleaseProcesses.StopEpmdIfOurs(_epmdWasRunning);
         await Task.Yield();
         if (!_options.DeleteRoot)
         {

@@ -62,24 +62,23 @@ public static class ReleaseProcesses
         }
     }
 
-    /// <summary>True when epmd runs now: a fleet only stops the epmd it caused to start.</summary>
-    public static bool EpmdIsRunning() => Process.GetProcessesByName("epmd").Length > 0;
-
     /// <summary>
-    /// epmd is shared by every node on the machine: stops it only when it was not running before
-    /// (<paramref name="wasRunning"/>) and no other BEAM (another fleet's, a developer's) still needs it.
+    /// Starts epmd (<c>epmd -daemon</c>; a no-op when it runs) before a fleet boots any VM, and nothing here ever stops it.
+    /// Each VM that starts with distribution on starts epmd itself when none runs, and several booting at once (six hosts
+    /// of one rollout batch) race to: a VM that asks before the winner listens can fail to register and not boot. A
+    /// fleet that stopped "its" epmd when it ended could do so while a fleet in the other test process was about to boot
+    /// VMs, and reopen that race. On a developer's machine epmd stays running after the tests, as after any Erlang use.
     /// </summary>
-    public static void StopEpmdIfOurs(bool wasRunning)
+    public static void StartEpmd()
     {
-        if (wasRunning || Process.GetProcessesByName("beam.smp").Length > 0)
+        try
         {
-            return;
+            using var epmd = Process.Start(new ProcessStartInfo("epmd") { ArgumentList = { "-daemon" }, UseShellExecute = false })!;
+            epmd.WaitForExit(TimeSpan.FromSeconds(10));
         }
-
-        foreach (var epmd in Process.GetProcessesByName("epmd"))
+        catch (System.ComponentModel.Win32Exception)
         {
-            epmd.Kill();
-            epmd.Dispose();
+            // No Erlang on this machine: the fleet's builds and deploys say so.
         }
     }
 }
