@@ -39,7 +39,6 @@ public sealed class PeerFleet : IAsyncLifetime
 public sealed class PeerDeliveryTests(PeerFleet shared, ITestOutputHelper output) : IClassFixture<PeerFleet>, IAsyncLifetime
 {
     private const int PayloadBytes = PeerFleet.PayloadBytes;
-    private const string PatientHealth = "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 30s, interval: 200ms }";
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(8);
     private readonly LocalFleet _fleet = shared.Fleet;
     private readonly HelloApp _app = shared.App;
@@ -229,7 +228,7 @@ public sealed class PeerDeliveryTests(PeerFleet shared, ITestOutputHelper output
     /// where the bytes come from, not about how fast a VM boots.
     /// </summary>
     private string Manifest(string file, string rolling) =>
-        _app.WriteManifest(file, FleetManifest.Yaml(rolling, PatientHealth).Replace("to: { role: web }", $"to: {{ role: web, case: {_case} }}", StringComparison.Ordinal));
+        _app.WriteManifest(file, FleetManifest.Yaml(rolling, FleetManifest.PatientHttpHealth).Replace("to: { role: web }", $"to: {{ role: web, case: {_case} }}", StringComparison.Ordinal));
 
     private Task<Deployment> GetDeploymentAsync(string id) =>
         new Control.ControlClient(_fleet.Coordinator.Admin.Invoker).GetDeploymentAsync(new GetDeploymentRequest { Id = id }).ResponseAsync;

@@ -101,7 +101,7 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             // Assert: within a few of b's identity syncs (2 s each), b accepts the token and drops the revoked agent's
             // stream; the agent, reconnecting, is refused, so it stays offline on b.
             CliAssert.Succeeded(revoke);
-            var viewed = await EventuallyAsync(
+            var viewed = await CliAssert.EventuallyAsync(
                 () => CliRun.RunAsync(fleet.Programs.Cli, b.Url, fleet.Root, TimeSpan.FromSeconds(30), viewerOnB, ["agents", "--output", "json"]),
                 r => r.ExitCode == 0 && CliJson.Lines(r.StdOut).Any(a => a.Str("name") == revokedName && a.Str("state") != "online"));
             CliAssert.Succeeded(viewed);
@@ -115,20 +115,6 @@ public sealed class ReplicaTests(PostgresCluster cluster, ITestOutputHelper outp
             await fleet.DisposeAsync();
             await cluster.DropDatabaseAsync(database, CancellationToken.None);
         }
-    }
-
-    /// <summary>Runs <paramref name="run"/> until its result passes <paramref name="done"/> (at most 15 tries, a second apart); returns the last result.</summary>
-    private static async Task<CliResult> EventuallyAsync(Func<Task<CliResult>> run, Func<CliResult, bool> done)
-    {
-        var result = await run();
-        for (var attempt = 1; attempt < 15 && !done(result); attempt++)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            result = await run();
-        }
-
-        Assert.True(done(result), result.ToString());
-        return result;
     }
 
     [SkippableFact(Timeout = 900_000)]

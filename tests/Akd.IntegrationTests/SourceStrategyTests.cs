@@ -136,18 +136,16 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
 
         // Assert: the agent's toolchain probe found asdf. The probe runs in the background after the agent connects and
         // reports when every tool answered, which on a loaded CI machine came after this 16 s deploy had ended.
-        var asdf = "";
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (asdf.Length == 0 && DateTime.UtcNow < until)
+        string AsdfOf(CliResult agents)
         {
-            var agents = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents", "--output", "json");
             var web = agents.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Single(a => a.GetProperty("name").GetString() == Web.Name);
-            asdf = web.TryGetProperty("toolchain", out var toolchain) && toolchain.TryGetProperty("asdf", out var version) ? version.GetString() ?? "" : "";
-            await Task.Delay(asdf.Length == 0 ? 500 : 0);
+            return web.TryGetProperty("toolchain", out var toolchain) && toolchain.TryGetProperty("asdf", out var version) ? version.GetString() ?? "" : "";
         }
 
-        Assert.Equal("v0.0.0-fake", asdf);
+        var listed = await CliAssert.EventuallyAsync(
+            () => _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents", "--output", "json"), r => AsdfOf(r).Length > 0, tries: 60);
+        Assert.Equal("v0.0.0-fake", AsdfOf(listed));
     }
 
     [Fact(Timeout = 600_000)]

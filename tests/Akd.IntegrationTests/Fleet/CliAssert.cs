@@ -14,6 +14,23 @@ internal static class CliAssert
         Assert.True(result.ExitCode == 0, $"akdctl exited {result.ExitCode} after {result.Elapsed.TotalSeconds:0.0}s\n" +
             $"--- stderr (end) ---\n{Tail(result.StdErr)}\n--- stdout (end) ---\n{Tail(result.StdOut)}");
 
+    /// <summary>
+    /// Runs <paramref name="run"/> until its result passes <paramref name="done"/> (at most <paramref name="tries"/> tries, a
+    /// second apart) and fails unless it did; returns the last result.
+    /// </summary>
+    public static async Task<CliResult> EventuallyAsync(Func<Task<CliResult>> run, Func<CliResult, bool> done, int tries = 15)
+    {
+        var result = await run();
+        for (var attempt = 1; attempt < tries && !done(result); attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            result = await run();
+        }
+
+        Assert.True(done(result), result.ToString());
+        return result;
+    }
+
     private static string Tail(string text)
     {
         var trimmed = text.TrimEnd();

@@ -3,7 +3,12 @@ namespace Akd.IntegrationTests.Fleet;
 /// <summary>akd.yaml variants for the fleet tests: the hello example with another rolling rule or health check.</summary>
 internal static class FleetManifest
 {
-    public const string HttpHealth = "{ http: \"http://127.0.0.1:${PORT}/health\", timeout: 10s, interval: 200ms }";
+    private const string HealthUrl = "\"http://127.0.0.1:${PORT}/health\"";
+
+    public const string HttpHealth = $"{{ http: {HealthUrl}, timeout: 10s, interval: 200ms }}";
+
+    /// <summary>The same check with 30 s to pass: for cases that boot many VMs at once and are not about boot time.</summary>
+    public const string PatientHttpHealth = $"{{ http: {HealthUrl}, timeout: 30s, interval: 200ms }}";
 
     public const string PortEnv = "{ PORT: \"4000\" }";
 
