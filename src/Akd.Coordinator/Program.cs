@@ -52,7 +52,12 @@ if (builder.AddDashboard(out var dashboard) is { } dashboardRefusal)
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     // gRPC over HTTP/2 (TLS: Security/TransportSecurity.cs); the dashboard's ports also HTTP/1.1.
-    kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = dashboard.ProtocolsFor(endpoint));
+    // One defaults hook (a second call replaces the first): protocols, and the stop's refusal of new connections.
+    kestrel.ConfigureEndpointDefaults(endpoint =>
+    {
+        endpoint.Protocols = dashboard.ProtocolsFor(endpoint);
+        endpoint.RefuseConnectionsWhileStopping();
+    });
 });
 
 builder.Services.AddOptions<CoordinatorOptions>()

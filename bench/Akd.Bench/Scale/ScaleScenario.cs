@@ -108,9 +108,12 @@ public static class ScaleScenario
 
         // Last, as it ends the coordinator: SIGTERM (as systemd stops it) with every stream still open.
         ctx.Log($"scale: SIGTERM with {o.FakeAgents} agents connected");
-        var signalled = Stopwatch.StartNew();
-        var exited = await coordinator.Process.TerminateAsync(ShutdownPatience).ConfigureAwait(false);
-        var shutdown = exited ? signalled.Elapsed : (TimeSpan?)null;
+        var shutdown = await ProcessExit.TerminateAndTimeAsync(coordinator.Process.Pid, ShutdownPatience).ConfigureAwait(false);
+        if (shutdown is not null)
+        {
+            // Untimed: its output read to the end before the log is written (one that never stopped is killed when disposed).
+            await coordinator.Process.WaitForExitAsync(ct).ConfigureAwait(false);
+        }
         // The evidence of where the stop's time went: what the coordinator printed, each line with its time.
         await File.WriteAllTextAsync(ctx.Work("scale-coordinator.log"), coordinator.Process.TimedOutput, CancellationToken.None).ConfigureAwait(false);
         Report(ctx, startRss, connect, cost, idleRss, idleCpu, round, roundServer, (roundCpu, generatorCpu), afterRss, storm, shutdown);
