@@ -23,12 +23,20 @@ public sealed partial class ReplicaPresence(
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// How long the stop's one statement saying this replica left may take. Its own, not the host's token: the host's
+    /// stop runs the server's drain first, and with 10,000 agent streams to tear down that can spend the whole
+    /// shutdown timeout, which left the token expired here and the replica listed live until its heartbeat aged out.
+    /// </summary>
+    internal static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(2);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var leave = new CancellationTokenSource(LeaveTimeout);
         try
         {
-            await replicas.LeaveAsync(identity.Id, cancellationToken).ConfigureAwait(false);
+            await replicas.LeaveAsync(identity.Id, leave.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or InvalidOperationException)
         {
