@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akd.Contracts.V1;
 using Akd.IntegrationTests.Fleet;
 using Xunit.Abstractions;
@@ -138,9 +137,8 @@ public sealed class SourceStrategyTests(ITestOutputHelper output) : IAsyncLifeti
         // reports when every tool answered, which on a loaded CI machine came after this 16 s deploy had ended.
         string AsdfOf(CliResult agents)
         {
-            var web = agents.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-                .Single(a => a.GetProperty("name").GetString() == Web.Name);
-            return web.TryGetProperty("toolchain", out var toolchain) && toolchain.TryGetProperty("asdf", out var version) ? version.GetString() ?? "" : "";
+            var web = CliJson.Lines(agents.StdOut).Single(a => a.Str("name") == Web.Name);
+            return web.TryGetProperty("toolchain", out var toolchain) ? toolchain.Str("asdf") : "";
         }
 
         var listed = await CliAssert.EventuallyAsync(

@@ -113,8 +113,7 @@ public sealed class ManagedProcess : IDisposable
             return true;
         }
 
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill!.WaitForExitAsync().ConfigureAwait(false);
+        SendSigterm(_process.Id);
         using var wait = new CancellationTokenSource(timeout);
         try
         {
@@ -125,6 +124,13 @@ public sealed class ManagedProcess : IDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>Sends SIGTERM to <paramref name="pid"/> (as systemd stops a service) and returns once it is sent.</summary>
+    public static void SendSigterm(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>Waits for the process to exit and for its output to be read to the end (HasExited alone can come first).</summary>

@@ -23,11 +23,35 @@ public static class ProcStats
     /// <summary>User plus system CPU time the process has used so far.</summary>
     public static TimeSpan CpuTime(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = StatFields(pid);
         // After the command name: field 3 is the state, so utime (14) and stime (15) are at 11 and 12.
         var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    /// <summary>
+    /// True once the process has exited: a zombie not yet reaped (state Z or X), or reaped (no /proc entry).
+    /// </summary>
+    public static bool HasExited(int pid)
+    {
+        string[] fields;
+        try
+        {
+            fields = StatFields(pid);
+        }
+        catch (IOException)
+        {
+            return true; // FileNotFoundException and DirectoryNotFoundException are both IOExceptions
+        }
+
+        return fields[0] is "Z" or "X";
+    }
+
+    /// <summary>/proc/PID/stat's fields after the command name (which may hold spaces and parentheses): the state first.</summary>
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>CPU use of <paramref name="pid"/> over <paramref name="window"/>, in percent of one core.</summary>

@@ -18,14 +18,10 @@ public static class ProcessExit
     private static TimeSpan? TerminateAndTime(int pid, TimeSpan patience)
     {
         var watch = Stopwatch.StartNew();
-        using (var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            kill.WaitForExit();
-        }
-
+        Akd.Testing.ManagedProcess.SendSigterm(pid);
         while (watch.Elapsed < patience)
         {
-            if (IsGone(pid))
+            if (ProcStats.HasExited(pid))
             {
                 return watch.Elapsed;
             }
@@ -34,22 +30,5 @@ public static class ProcessExit
         }
 
         return null;
-    }
-
-    /// <summary>Exited: a zombie not yet reaped (state Z or X), or reaped (no /proc entry).</summary>
-    private static bool IsGone(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return true; // FileNotFoundException and DirectoryNotFoundException are both IOExceptions
-        }
-
-        var state = stat[stat.LastIndexOf(')') + 2];
-        return state is 'Z' or 'X';
     }
 }

@@ -28,7 +28,7 @@ public sealed partial class ReplicaPresence(
     /// stop runs the server's drain first, and with 10,000 agent streams to tear down that can spend the whole
     /// shutdown timeout, which left the token expired here and the replica listed live until its heartbeat aged out.
     /// </summary>
-    internal static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(2);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
