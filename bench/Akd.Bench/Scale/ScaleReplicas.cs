@@ -95,7 +95,9 @@ internal static class ScaleReplicas
         table.Row($"SIGKILL of b → its {onB.Count} agents welcomed by a", Samples.Seconds(failover.TotalSeconds));
         table.Row("no-op round after the failover: agents that answered", $"{after.Answered} of {o.FakeAgents}");
         ctx.Report.Target("4 scale", $"two replicas: no-op round to {o.FakeAgents} agents ≤ 2 s", Samples.Millis(round.Median), round.Median <= 2000, "issued on a, median");
-        ctx.Report.Target("4 scale", $"two replicas: SIGKILL of one → its {onB.Count} agents back on the other ≤ 5 s", Samples.Seconds(failover.TotalSeconds),
-            failover <= TimeSpan.FromSeconds(5), "once");
+        // Issue 15: when a replica dies, its agents are all back ≤ 30 s (for 5,000). Its "agents reconnected ≤ 5 s" is
+        // said of the integration test's four agents, not of this fleet, whose 5,000 TLS handshakes share 2 cores.
+        ctx.Report.Target("4 scale", $"two replicas: SIGKILL of one → its {onB.Count} agents back on the other ≤ 30 s", Samples.Seconds(failover.TotalSeconds),
+            failover <= ScaleScenario.StormLimit, "once");
     }
 }

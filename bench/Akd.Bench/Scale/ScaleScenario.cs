@@ -18,6 +18,9 @@ public static class ScaleScenario
     /// <summary>How long the bench waits for the coordinator to exit after SIGTERM before it calls the figure a failure.</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(60);
 
+    /// <summary>Issue 15's bound on a reconnect storm: all of 5,000 agents back (after a drop, or their replica's death).</summary>
+    internal static readonly TimeSpan StormLimit = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the bench waits for the agents of a reconnect storm before it calls the figure a failure.</summary>
     internal static readonly TimeSpan StormPatience = TimeSpan.FromSeconds(120);
 
@@ -158,7 +161,7 @@ public static class ScaleScenario
         var (rssLimit, roundLimit) = o.FakeAgents <= 1000 ? (400e6, 2000.0) : (1.5e9, 1000.0);
         ctx.Report.Target("4 scale", $"coordinator RSS ≤ {Samples.MB(rssLimit)} with {o.FakeAgents} agents", Samples.MB(peak), peak <= rssLimit, "highest sample");
         ctx.Report.Target("4 scale", $"no-op round to {o.FakeAgents} agents ≤ {roundLimit / 1000:0.#} s", Samples.Millis(round.Median), round.Median <= roundLimit, "caller's view, median");
-        ctx.Report.Target("4 scale", $"reconnect storm of {o.FakeAgents / 2} agents: all back ≤ 30 s", Samples.Seconds(storm.TotalSeconds), storm <= TimeSpan.FromSeconds(30), "once");
+        ctx.Report.Target("4 scale", $"reconnect storm of {o.FakeAgents / 2} agents: all back ≤ 30 s", Samples.Seconds(storm.TotalSeconds), storm <= StormLimit, "once");
         ctx.Report.Target("4 scale", $"SIGTERM → exit < 5 s with {o.FakeAgents} agents connected", stopped, shutdown < TimeSpan.FromSeconds(5), "one stop");
     }
 }
