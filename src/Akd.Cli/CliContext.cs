@@ -49,6 +49,8 @@ internal sealed class CliContext : IDisposable
 
     public Tokens.TokensClient Tokens => new(_channel.Invoker);
 
+    public Admin.AdminClient Admin => new(_channel.Invoker);
+
     /// <summary>The coordinator's CA from --ca-file, else AKD_CA_FILE; null trusts the system store alone.</summary>
     private static X509Certificate2? ReadCa(string? file)
     {

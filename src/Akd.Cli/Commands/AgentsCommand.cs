@@ -10,11 +10,12 @@ internal static class AgentsCommand
 {
     public static Command Build()
     {
-        var command = new Command("agents", "List the agents the coordinator knows; enroll, label, revoke and remove them");
+        var command = new Command("agents", "List the agents the coordinator knows; enroll, label, revoke, remove and ping them");
         command.Subcommands.Add(AgentsJoinTokenCommand.Build());
         command.Subcommands.Add(AgentsLabelCommand.Build());
         command.Subcommands.Add(AgentsRevokeCommand.Build());
         command.Subcommands.Add(AgentsRemoveCommand.Build());
+        command.Subcommands.Add(AgentsPingCommand.Build());
         command.SetAction(async (context, parse, ct) =>
         {
             var response = await context.Control.ListAgentsAsync(new ListAgentsRequest(), deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);

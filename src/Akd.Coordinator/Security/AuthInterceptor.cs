@@ -57,9 +57,12 @@ public sealed class AuthInterceptor(OperatorTokens tokens, AgentIdentities agent
             throw new UnauthenticatedException("this coordinator requires an identity: akdctl a token (--token-file or AKD_TOKEN), agents a certificate (enroll with --join)");
         }
 
-        var needs = access.Operators is { } role ? $"a {role.ToString().ToLowerInvariant()} token" + (access.Agents ? " or an agent" : "") : "an agent";
+        var needs = access.Operators is { } role ? $"{Article(role)} {role.ToString().ToLowerInvariant()} token" + (access.Agents ? " or an agent" : "") : "an agent";
         throw new PermissionDeniedException($"{caller} may not call {context.Method.TrimStart('/')}: it needs {needs}");
     }
+
+    /// <summary>"an admin token", "a viewer token".</summary>
+    private static string Article(Role role) => role == Role.Admin ? "an" : "a";
 
     private async Task<Caller> IdentifyAsync(ServerCallContext context)
     {
