@@ -129,6 +129,7 @@ builder.Services.AddSingleton<ILateResults>(sp => sp.GetRequiredService<LateResu
 builder.Services.AddSingleton<TargetResolver>();
 builder.Services.AddSingleton<OperationPlanner>();
 builder.Services.AddSingleton<FleetOperationRunner>();
+builder.Services.AddSingleton<HostReleasesQuery>();
 builder.Services.AddSingleton<ReleasesLookup>();
 builder.Services.AddSingleton<UpgradeBaseLookup>();
 // Before recovery: a start first says it is alive, then takes back what is its own or a dead replica's.

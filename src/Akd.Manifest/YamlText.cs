@@ -28,11 +28,12 @@ internal static class YamlText
             errors.Add(new ManifestError(file, (int)ex.Start.Line, (int)ex.Start.Column, $"invalid YAML: {ex.Message}"));
             return null;
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
             // The scanner fails this way on some malformed flow collections; the last good token is the best position we have.
+            // Its message is .NET's ("Operation is not valid due to the current state of the object"): it says nothing of the YAML.
             var at = parser.LastGoodEnd;
-            errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, $"invalid YAML after this point (unclosed '[' or '{{'?): {ex.Message}"));
+            errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, "invalid YAML after this point (an unclosed '[' or '{'?)"));
             return null;
         }
 

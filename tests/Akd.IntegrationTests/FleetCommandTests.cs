@@ -71,6 +71,40 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = 600_000)]
+    public async Task Rollback_ToAReleaseOneHostNoLongerKeeps_RefusedNamingItAndNoHostMoves()
+    {
+        // Arrange: a new release on top of the baseline everywhere; then the last host loses the baseline's directory
+        // (as a host whose keep_releases pruned it, or an operator's cleanup).
+        var (_, baseline) = await fixture.EnsureBaselineAsync(output.WriteLine);
+        var version = fixture.NextVersion();
+        _app.RestoreHealth();
+        _app.SetVersion(version);
+        var deploy = await _fleet.AkdctlAsync(_app.Dir, CommandTimeout, "deploy", "-f", FleetManifest.Write(_app, "akd.pruned.yaml", "{ batch: all }"));
+        output.WriteLine(deploy.ToString());
+        CliAssert.Succeeded(deploy);
+        var current = _fleet.Web[0].CurrentRelease();
+        var pruned = _fleet.Web[^1];
+        Directory.Delete(Path.Combine(pruned.DeployPath("hello"), "releases", baseline), recursive: true);
+
+        // Act
+        var rollback = await _fleet.AkdctlAsync(_fleet.Root, CommandTimeout, "rollback", "hello", "--to", baseline);
+        var latest = await _fleet.AkdctlAsync(_fleet.Root, CommandTimeout, "deployments", "--output", "json");
+
+        // Assert: refused before anything ran, naming the host that lacks it; every host still answers the new release,
+        // and the history's latest entry is still the deploy (no rollback was started).
+        output.WriteLine($"{rollback}\n{latest}");
+        Assert.Equal(1, rollback.ExitCode);
+        Assert.Contains($"release {baseline} is not kept on {pruned.Name}; no host was touched (kept on every target: {current}", rollback.StdErr);
+        foreach (var host in _fleet.Web)
+        {
+            Assert.Equal(current, host.CurrentRelease());
+            Assert.Equal($"hello {version}", await Http.GetBodyAsync(host.Port));
+        }
+
+        Assert.Equal(CliJson.DeploymentId(deploy), CliJson.Lines(latest.StdOut).First().Str("id"));
+    }
+
+    [Fact(Timeout = 600_000)]
     public async Task StopStartRestart_AcrossTheFleet_AppStopsStartsAndGetsNewProcesses()
     {
         // Arrange

@@ -10,7 +10,7 @@ namespace Akd.Coordinator.Deployments;
 /// Plans rollback, start, stop and restart of an app from the manifest it was last deployed with
 /// (its targets, deploy path, rolling rule, health check), or refuses before anything runs.
 /// </summary>
-public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver targets, TimeProvider clock)
+public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver targets, HostReleasesQuery releases, TimeProvider clock)
 {
     public async Task<OperationPlan> PlanAsync(DeploymentKind kind, string app, string environment, string actor, bool skipOffline, string rollbackTo, CancellationToken ct)
     {
@@ -25,6 +25,11 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
         if (resolved.Offline.Count > 0 && !skipOffline)
         {
             throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", resolved.Offline)}; no host was touched (pass --skip-offline to {kind.Text()} the others)");
+        }
+
+        if (kind == DeploymentKind.Rollback && rollbackTo.Length > 0)
+        {
+            await EnsureKeptEverywhereAsync(rollbackTo, manifest, resolved.Online, ct).ConfigureAwait(false);
         }
 
         var now = clock.GetUtcNow();
@@ -47,6 +52,36 @@ public sealed class OperationPlanner(DeploymentStore deployments, TargetResolver
         }
 
         return new OperationPlan(record, manifest, stored.Yaml, environment, resolved.Online);
+    }
+
+    /// <summary>
+    /// A rollback to a named release starts only when every target keeps it: otherwise the hosts that keep it would go
+    /// back and the rollout stop at the first that does not, leaving the fleet on two releases. Asked before anything runs.
+    /// </summary>
+    private async Task EnsureKeptEverywhereAsync(string release, AppManifest manifest, IReadOnlyList<string> hosts, CancellationToken ct)
+    {
+        var answers = await releases.AskAllAsync(hosts, manifest, ct).ConfigureAwait(false);
+        var silent = answers.Where(a => a.State != HostAnswer.Ok).ToList();
+        if (silent.Count > 0)
+        {
+            throw new PreconditionFailedException(
+                $"cannot tell whether every target keeps release {release}: {string.Join("; ", silent.Select(a => $"{a.Host}: {a.Error}"))}; no host was touched");
+        }
+
+        var lacking = answers.Where(a => !a.Releases.Releases.Any(r => r.ReleaseId == release)).Select(a => a.Host).ToList();
+        if (lacking.Count == 0)
+        {
+            return;
+        }
+
+        var keptEverywhere = answers
+            .Select(a => a.Releases.Releases.Select(r => r.ReleaseId))
+            .Aggregate((all, next) => all.Intersect(next, StringComparer.Ordinal))
+            .ToList();
+        throw new PreconditionFailedException(
+            $"release {release} is not kept on {string.Join(", ", lacking)}; no host was touched (" +
+            (keptEverywhere.Count == 0 ? "no release is kept on every target" : $"kept on every target: {string.Join(", ", keptEverywhere)}") +
+            $"; see akdctl releases {manifest.App})");
     }
 
     /// <summary>The app's last deployed manifest, parsed; refused when the app was never deployed here.</summary>
