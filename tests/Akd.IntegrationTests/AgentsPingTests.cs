@@ -22,9 +22,12 @@ public sealed class AgentsPingTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task AgentsPing_OneAgentNeverAnswers_ExitsOneNamingItAfterTheOthersAnswered()
+    public async Task AgentsPing_OneAgentNeverAnswersAndOneIsDown_ExitsOneNamingBoth()
     {
-        // Arrange: besides the two real agents, an enrolled agent whose stream is open but which never answers a step.
+        // Arrange: besides the two real agents, an enrolled agent whose stream is open but which never answers a step,
+        // and one that enrolled and never connected (a host that is down).
+        var down = $"down-{_fleet.Suffix}";
+        await _fleet.EnrollIdentityAsync(down, "role=down");
         var name = $"silent-{_fleet.Suffix}";
         var dir = await _fleet.EnrollIdentityAsync(name, "role=silent");
         using var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir);
@@ -38,11 +41,12 @@ public sealed class AgentsPingTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(ping.ToString());
         await call.RequestStream.CompleteAsync();
 
-        // Assert: the real agents answered; the silent one is named with why, and the exit code says not all answered.
+        // Assert: the real agents answered; the silent one and the one that is down are named with why, and the exit
+        // code says not all answered.
         Assert.Equal(1, ping.ExitCode);
         var lines = ping.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.StartsWith("2 of 3 agents answered in ", lines[0]);
-        Assert.Equal($"{name}: no answer within 2000 ms", Assert.Single(lines[1..]));
+        Assert.Matches("^2 of 4 agents answered in [0-9]+ ms; 2 did not:$", lines[0]);
+        Assert.Equal([$"{name}: no answer within 2000 ms", $"{down}: offline (not connected to the coordinator)"], lines[1..]);
     }
 
     [Fact(Timeout = 120_000)]
@@ -65,7 +69,7 @@ public sealed class AgentsPingTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal((1, 1), (reply.RootElement.GetProperty("agents").GetInt32(), reply.RootElement.GetProperty("answered").GetInt32()));
         }
 
-        Assert.Equal((1, "no online agent matches role=nobody"), (nobody.ExitCode, nobody.StdOut.Trim()));
+        Assert.Equal((1, "no enrolled agent matches role=nobody"), (nobody.ExitCode, nobody.StdOut.Trim()));
         Assert.NotEqual(0, viewer.ExitCode);
         Assert.Contains("may not call akd.v1.Admin/PingAgents: it needs an admin token", viewer.StdErr);
     }

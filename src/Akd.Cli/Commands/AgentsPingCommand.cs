@@ -32,13 +32,13 @@ internal static class AgentsPingCommand
             else
             {
                 Console.Out.WriteLine(Summary(reply, request.Selector));
-                foreach (var failure in reply.Failures)
+                foreach (var line in Unanswered(reply))
                 {
-                    Console.Out.WriteLine($"  {failure}");
+                    Console.Out.WriteLine($"  {line}");
                 }
             }
 
-            return reply.Agents > 0 && reply.Answered == reply.Agents ? ExitCodes.Ok : ExitCodes.Failed;
+            return reply.Agents > 0 && reply.Answered == reply.Agents && reply.Offline.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }
@@ -51,16 +51,25 @@ internal static class AgentsPingCommand
             : wait;
     }
 
-    /// <summary>One line: how many answered of how many, or that none matched.</summary>
+    /// <summary>One line: how many of the agents the selector names answered, or that it names none.</summary>
     internal static string Summary(PingAgentsResponse reply, string selector)
     {
-        if (reply.Agents == 0)
+        var named = reply.Agents + reply.Offline.Count;
+        if (named == 0)
         {
-            return selector.Length == 0 ? "no agent is online" : $"no online agent matches {selector}";
+            return selector.Length == 0 ? "no agent is enrolled" : $"no enrolled agent matches {selector}";
         }
 
-        var unanswered = reply.Agents - reply.Answered;
-        return $"{reply.Answered} of {reply.Agents} agents answered in {reply.ElapsedMs:0} ms" +
-            (unanswered == 0 ? "" : $"; {unanswered} did not" + (reply.Failures.Count < unanswered ? $" (the first {reply.Failures.Count} below)" : ":"));
+        var unanswered = named - reply.Answered;
+        var listed = reply.Failures.Count + Math.Min(reply.Offline.Count, MaxListedOffline);
+        return $"{reply.Answered} of {named} agents answered" + (reply.Agents == 0 ? "" : $" in {reply.ElapsedMs:0} ms") +
+            (unanswered == 0 ? "" : $"; {unanswered} did not" + (listed < unanswered ? $" (the first {listed} below)" : ":"));
     }
+
+    /// <summary>The most offline agents listed by name: a ping during an outage must not print the whole fleet.</summary>
+    internal const int MaxListedOffline = 20;
+
+    /// <summary>Each agent that did not answer, with why: those pinged first (as the coordinator listed them), then the offline ones.</summary>
+    internal static IEnumerable<string> Unanswered(PingAgentsResponse reply) =>
+        reply.Failures.Concat(reply.Offline.Take(MaxListedOffline).Select(name => $"{name}: offline (not connected to the coordinator)"));
 }

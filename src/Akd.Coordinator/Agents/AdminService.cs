@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akd.Contracts.V1;
+using Akd.Coordinator.Enrollment;
 using Akd.Coordinator.Errors;
 using Akd.Core.Manifest;
 using Grpc.Core;
@@ -12,7 +13,7 @@ namespace Akd.Coordinator.Agents;
 /// no-op step over its command stream and waits for the replies: the same path a deployment's steps
 /// take, so its time is the coordinator's own cost of one command round across the fleet.
 /// </summary>
-public sealed class AdminService(AgentRegistry registry, IOptions<CoordinatorOptions> options) : Admin.AdminBase
+public sealed class AdminService(AgentRegistry registry, AgentIdentities identities, IOptions<CoordinatorOptions> options) : Admin.AdminBase
 {
     private const int MaxListedFailures = 20;
 
@@ -44,6 +45,13 @@ public sealed class AdminService(AgentRegistry registry, IOptions<CoordinatorOpt
             ElapsedMs = elapsed.TotalMilliseconds,
         };
         response.Failures.AddRange(results.Where(r => r is not null).Take(MaxListedFailures)!);
+
+        // The agents the selector names that could not be pinged: an operator checking the fleet must see them too.
+        // Read after the round, so it costs the round nothing; one that connected meanwhile is not offline.
+        var pinged = agents.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        response.Offline.AddRange((await identities.EnrolledMatchingAsync(selector, context.CancellationToken).ConfigureAwait(false))
+            .Where(name => !pinged.Contains(name) && !registry.IsOnline(name))
+            .Order(StringComparer.Ordinal));
         return response;
     }
 

@@ -4,6 +4,7 @@ using Akd.Coordinator.Agents;
 using Akd.Coordinator.Errors;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
+using Akd.Core.Manifest;
 using Microsoft.Extensions.Options;
 
 namespace Akd.Coordinator.Enrollment;
@@ -59,6 +60,13 @@ public sealed partial class AgentIdentities(
         _identities.TryGetValue(name, out var identity) ? identity.Labels : new Dictionary<string, string>();
 
     public bool IsEnrolled(string name) => _identities.ContainsKey(name);
+
+    /// <summary>The enrolled agents, not revoked, whose labels the selector matches: the fleet it names, connected or not.</summary>
+    public async Task<IReadOnlyList<string>> EnrolledMatchingAsync(LabelSelector selector, CancellationToken ct)
+    {
+        await EnsureLoadedAsync(ct).ConfigureAwait(false);
+        return [.. _identities.Values.Where(i => i.RevokedAt is null && selector.Matches(i.Labels)).Select(i => i.Name)];
+    }
 
     internal async Task AddAsync(AgentIdentityRecord identity, string serial, CancellationToken ct)
     {

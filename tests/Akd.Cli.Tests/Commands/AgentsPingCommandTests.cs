@@ -19,9 +19,40 @@ public sealed class AgentsPingCommandTests
         Assert.Equal("3 of 25 agents answered in 10004 ms; 22 did not (the first 20 below)", line);
     }
 
+    [Fact]
+    public void Summary_AnEnrolledAgentOffline_CountsItAndListsItAfterThosePinged()
+    {
+        // Arrange: two online agents answered, one failed its ping, one enrolled agent is not connected.
+        var reply = new PingAgentsResponse { Agents = 3, Answered = 2, ElapsedMs = 5 };
+        reply.Failures.Add("web-2: no answer within 10000 ms");
+        reply.Offline.Add("web-4");
+
+        // Act
+        var line = AgentsPingCommand.Summary(reply, "");
+        var unanswered = AgentsPingCommand.Unanswered(reply);
+
+        // Assert
+        Assert.Equal("2 of 4 agents answered in 5 ms; 2 did not:", line);
+        Assert.Equal(["web-2: no answer within 10000 ms", "web-4: offline (not connected to the coordinator)"], unanswered);
+    }
+
+    [Fact]
+    public void Summary_EveryAgentOffline_NoTimeAndAllListed()
+    {
+        // Arrange
+        var reply = new PingAgentsResponse();
+        reply.Offline.Add(["web-1", "web-2"]);
+
+        // Act
+        var line = AgentsPingCommand.Summary(reply, "role=web");
+
+        // Assert
+        Assert.Equal("0 of 2 agents answered; 2 did not:", line);
+    }
+
     [Theory]
-    [InlineData("", "no agent is online")]
-    [InlineData("role=db", "no online agent matches role=db")]
+    [InlineData("", "no agent is enrolled")]
+    [InlineData("role=db", "no enrolled agent matches role=db")]
     public void Summary_NoAgentMatched_SaysSoRatherThanCountingZero(string selector, string expected)
     {
         // Act
