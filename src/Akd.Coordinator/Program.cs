@@ -18,6 +18,12 @@ if (args is ["--version"])
 }
 
 args = SecurityCommandLine.Extract(args, out var securityFlags);
+if (CoordinatorCommandLine.Refusal(args) is { } argumentRefusal)
+{
+    Console.Error.WriteLine($"akd-coordinator: {argumentRefusal}");
+    return 2;
+}
+
 // No reload of appsettings.json on change, as in the agent: the default watches the content root (the working
 // directory; under systemd, /) and everything under it with an inotify watch per directory. The coordinator reads its
 // settings once, at start. A host setting, so it goes in as a command-line argument the host reads before the rest.
@@ -140,21 +146,34 @@ builder.Services.AddHostedService(services => services.GetRequiredService<Artifa
 builder.Services.AddHostedService<HistoryRetention>();
 builder.Services.AddAkdObservability();
 
-var app = builder.Build();
-// Threads ready for a storm of handshakes, whose certificate checks block (CoordinatorOptions.MinWorkerThreads).
-ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
-ThreadPool.SetMinThreads(Math.Max(minWorkers, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.MinWorkerThreads), minIo);
-// A cancel asked on another replica reaches the deployment where it runs.
-app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
-app.CloseAgentStreamsOnStop();
-app.MapGrpcService<AgentHubService>();
-app.MapGrpcService<ArtifactsService>();
-app.MapGrpcService<Akd.Coordinator.Peers.SwarmService>();
-app.MapGrpcService<ControlService>();
-app.MapGrpcService<AdminService>();
-app.MapAkdObservability();
-app.MapTrust();
-app.MapDashboard();
-app.UseTransportSecurity();
-app.Run();
+var started = false;
+try
+{
+    var app = builder.Build();
+    app.Lifetime.ApplicationStarted.Register(() => started = true);
+    // Threads ready for a storm of handshakes, whose certificate checks block (CoordinatorOptions.MinWorkerThreads).
+    ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+    ThreadPool.SetMinThreads(Math.Max(minWorkers, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoordinatorOptions>>().Value.MinWorkerThreads), minIo);
+    // A cancel asked on another replica reaches the deployment where it runs.
+    app.Services.GetRequiredService<Akd.Coordinator.Agents.Routing.ReplicaRouter>().CancelDeployment = app.Services.GetRequiredService<DeploymentScheduler>().CancelAsync;
+    app.CloseAgentStreamsOnStop();
+    app.MapGrpcService<AgentHubService>();
+    app.MapGrpcService<ArtifactsService>();
+    app.MapGrpcService<Akd.Coordinator.Peers.SwarmService>();
+    app.MapGrpcService<ControlService>();
+    app.MapGrpcService<AdminService>();
+    app.MapAkdObservability();
+    app.MapTrust();
+    app.MapDashboard();
+    app.UseTransportSecurity();
+    app.Run();
+}
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    // Settings out of range, a store that cannot be opened, a port in use: one line and an exit code, not .NET's
+    // "Unhandled exception" with a stack trace and an abort (the host has logged what it could).
+    Console.Error.WriteLine($"akd-coordinator: {(started ? "stopped on an error" : "cannot start")}: {Akd.Coordinator.Errors.StartFailure.Describe(ex)}");
+    return 1;
+}
+
 return 0;

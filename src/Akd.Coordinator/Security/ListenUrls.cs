@@ -16,6 +16,32 @@ public sealed class ListenUrls(IReadOnlyList<BindingAddress> addresses)
             .Select(BindingAddress.Parse)
             .ToList());
 
+    /// <summary>
+    /// Why <paramref name="urls"/> are not listen URLs (scheme://host:port, several separated by ';'), or null. Checked
+    /// before Kestrel sees them: it read <c>https://127.0.0.1:abc</c> as every address on port 443, and threw a stack
+    /// trace for a port out of range.
+    /// </summary>
+    public static string? Malformed(string? urls, string flag)
+    {
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            return null;
+        }
+
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Kestrel's wildcards for every address, which System.Uri does not take as a host.
+            var plain = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(plain, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.Host.Length == 0 ||
+                uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                return $"{flag}: '{url}' is not a listen URL such as https://0.0.0.0:7400 (scheme://host:port; several separated by ';')";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Why these URLs cannot be served, or null. Cleartext needs the flag, and the flag needs loopback.</summary>
     public string? Refusal(bool insecurePlaintext)
     {

@@ -17,6 +17,11 @@ internal static class TransportSecurity
     {
         builder.Configuration.AddInMemoryCollection(flags);
         builder.Services.AddOptions<TrustOptions>().BindConfiguration("Trust").ValidateOnStart();
+        if ((ListenUrls.Malformed(builder.Configuration["urls"], "--urls") ?? ListenUrls.Malformed(builder.Configuration["Dashboard:Urls"], "--dashboard-urls")) is { } malformed)
+        {
+            return malformed;
+        }
+
         var urls = ListenUrls.Parse(builder.Configuration["urls"]);
         var trust = builder.Configuration.GetSection("Trust").Get<TrustOptions>() ?? new TrustOptions();
         if (urls.Refusal(trust.InsecurePlaintext) is { } refusal)

@@ -1,0 +1,18 @@
+namespace Akd.Coordinator.Errors;
+
+/// <summary>
+/// What a coordinator that cannot start prints: one line an operator can act on (a port in use, a database that cannot
+/// be reached, a setting out of range) instead of .NET's "Unhandled exception" with a stack trace and an abort (exit 134).
+/// </summary>
+internal static class StartFailure
+{
+    /// <summary>The exception's message, and the innermost one's when it adds something (the OS's reason, say).</summary>
+    public static string Describe(Exception ex)
+    {
+        var outer = ex is AggregateException { InnerExceptions: [var only] } ? only : ex;
+        var inner = outer.GetBaseException();
+        return ReferenceEquals(inner, outer) || outer.Message.Contains(inner.Message, StringComparison.OrdinalIgnoreCase)
+            ? outer.Message
+            : $"{outer.Message} ({inner.Message})";
+    }
+}
