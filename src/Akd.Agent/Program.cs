@@ -102,5 +102,18 @@ builder.Services.AddHostedService<ActivationRecovery>();
 builder.Services.AddAgentObservability(builder.Configuration.GetValue<int>("Agent:MetricsPort"));
 builder.Services.AddHostedService<CoordinatorConnection>();
 
-await builder.Build().RunAsync();
+var started = false;
+try
+{
+    var host = builder.Build();
+    host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => started = true);
+    await host.RunAsync();
+}
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    // A setting out of range, a metrics or peer port in use: one line and an exit code, not a stack trace and an abort.
+    Console.Error.WriteLine($"akd-agent: {(started ? "stopped on an error" : "cannot start")}: {Akd.Core.Hosting.StartFailure.Describe(ex)}");
+    return ex is Microsoft.Extensions.Options.OptionsValidationException ? Akd.Core.Hosting.StartFailure.BadSetting : Akd.Core.Hosting.StartFailure.Failed;
+}
+
 return Environment.ExitCode;

@@ -9,6 +9,7 @@ using Akd.Coordinator.Observability;
 using Akd.Coordinator.Replicas;
 using Akd.Coordinator.Security;
 using Akd.Coordinator.Storage;
+using Akd.Core.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 if (args is ["--version"])
@@ -172,8 +173,8 @@ catch (Exception ex) when (ex is not OutOfMemoryException)
 {
     // Settings out of range, a store that cannot be opened, a port in use: one line and an exit code, not .NET's
     // "Unhandled exception" with a stack trace and an abort (the host has logged what it could).
-    Console.Error.WriteLine($"akd-coordinator: {(started ? "stopped on an error" : "cannot start")}: {Akd.Coordinator.Errors.StartFailure.Describe(ex)}");
-    return 1;
+    Console.Error.WriteLine($"akd-coordinator: {(started ? "stopped on an error" : "cannot start")}: {StartFailure.Describe(ex)}");
+    return ex is Microsoft.Extensions.Options.OptionsValidationException ? StartFailure.BadSetting : StartFailure.Failed;
 }
 
 return 0;

@@ -58,6 +58,8 @@ public sealed class SystemdUnitTests(ITestOutputHelper output) : IDisposable
         AssertSingle(file, "Type", "notify");
         AssertSingle(file, "Restart", "on-failure");
         AssertSingle(file, "RestartSec", "2");
+        // A refusal that a restart cannot fix (a bad setting, a refused enrollment, another protocol major) is not retried.
+        AssertSingle(file, "RestartPreventExitStatus", unit == "akd-agent.service" ? "2 3" : "2");
         AssertSingle(file, "TimeoutStopSec", "30");
         AssertSingle(file, "User", "akd");
         AssertSingle(file, "Group", "akd");

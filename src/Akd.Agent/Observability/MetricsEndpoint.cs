@@ -25,7 +25,15 @@ internal sealed partial class MetricsEndpoint(PrometheusMetrics metrics, int por
     {
         // Bound before the host reports started, so a port in use stops the agent with the reason, as a wrong flag does.
         _listener = new TcpListener(IPAddress.Loopback, port);
-        _listener.Start();
+        try
+        {
+            _listener.Start();
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"--metrics-port {port}: cannot listen on 127.0.0.1:{port}: {ex.Message}", ex);
+        }
+
         LogListening(Port);
         return base.StartAsync(cancellationToken);
     }

@@ -56,7 +56,15 @@ internal sealed partial class PeerServer(
         }
 
         var listener = new TcpListener(IPAddress.Parse(o.PeerListenAddress), o.PeerPort);
-        listener.Start();
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"--peer-port {o.PeerPort}: cannot listen on {o.PeerListenAddress}:{o.PeerPort}: {ex.Message}", ex);
+        }
+
         LogListening(o.PeerListenAddress, o.PeerPort, TestOnlyCorruptServedPieces, TestOnlyStallServedPieces, TestOnlyDieAfterFirstPiece);
         using var slots = new SemaphoreSlim(Math.Max(1, o.PeerMaxConnections));
         using var serving = new SemaphoreSlim(Math.Max(1, o.PeerMaxServing));
