@@ -94,7 +94,8 @@ public sealed class FleetCommandTests(FiveWebHostsFixture fixture, ITestOutputHe
         // and the history's latest entry is still the deploy (no rollback was started).
         output.WriteLine($"{rollback}\n{latest}");
         Assert.Equal(1, rollback.ExitCode);
-        Assert.Contains($"release {baseline} is not kept on {pruned.Name}; no host was touched (kept on every target: {current}", rollback.StdErr);
+        Assert.Contains($"release {baseline} is not kept on {pruned.Name}; no host was touched (kept on every target: ", rollback.StdErr);
+        Assert.Matches($"kept on every target: [^;]*{current}[^;]*; see akdctl releases hello", rollback.StdErr);
         foreach (var host in _fleet.Web)
         {
             Assert.Equal(current, host.CurrentRelease());

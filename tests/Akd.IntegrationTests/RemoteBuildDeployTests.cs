@@ -97,7 +97,7 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Deploy_TargetLabelMatchesNoAgent_IsRefusedBeforeBuildingNamingTheSelector()
+    public async Task Deploy_TargetLabelMatchesNoAgent_IsRefusedBeforeUploadingNamingTheSelector()
     {
         // Arrange: a manifest whose targets do not exist.
         var yaml = File.ReadAllText(_app.Manifest).Replace("to: { role: web }", "to: { role: nowhere }");
@@ -108,9 +108,10 @@ public sealed class RemoteBuildDeployTests(ITestOutputHelper output) : IAsyncLif
         var result = await _fleet.AkdctlAsync(_app.Dir, TimeSpan.FromSeconds(60), "deploy", "-f", manifest);
         output.WriteLine(result.ToString());
 
-        // Assert: refused before anything was built, with the selector in the message.
+        // Assert: refused before anything was built or even uploaded, with the selector in the message.
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("no online agent matches deploy.to role=nowhere", result.StdErr);
+        Assert.DoesNotContain("uploading source", result.StdOut);
         Assert.False(Directory.Exists(Path.Combine(_fleet.Root, "build-1", "builds")), "nothing should have been built");
     }
 

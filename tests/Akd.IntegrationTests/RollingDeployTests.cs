@@ -202,8 +202,10 @@ public sealed class RollingDeployTests(FiveWebHostsFixture fixture, ITestOutputH
         var cancel = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromMinutes(2), "cancel", id);
         output.WriteLine(cancel.ToString());
 
-        // Assert: cancelled, recorded with who did it.
+        // Assert: cancelled, recorded with who did it; akdctl printed from the cancel on, not the build's log again.
         CliAssert.Succeeded(cancel);
+        Assert.Contains("cancelling: cancel requested by", cancel.StdOut);
+        Assert.DoesNotContain("mix release", cancel.StdOut);
         var status = await CliJson.StatusAsync(_fleet, id);
         Assert.Equal("cancelled", status.Str("state"));
         Assert.NotEqual("", status.Str("cancelledBy"));

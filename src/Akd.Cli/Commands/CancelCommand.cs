@@ -20,7 +20,9 @@ internal static class CancelCommand
         {
             var deployment = await context.Control.CancelDeploymentAsync(
                 new CancelDeploymentRequest { Id = parse.GetValue(id)! }, cancellationToken: ct).ConfigureAwait(false);
-            var view = ProgressViews.Create(context.Json);
+            // Followed from the start (the summary needs every host), printed from the cancel on: the build's log again
+            // is not what the one who cancels wants to read.
+            var view = ProgressViews.Create(context.Json, e => e.Kind == EventKind.Deployment && e.DeploymentState == DeploymentState.Cancelling);
             if (parse.GetValue(detach))
             {
                 if (context.Json)

@@ -3,10 +3,14 @@ using Akd.Cli.Output;
 using Akd.Contracts.V1;
 using Akd.Core.Manifest;
 using Akd.Manifest;
+using Grpc.Core;
 
 namespace Akd.Cli.Commands;
 
-/// <summary><c>akdctl deploy</c>: validate the manifest, upload the source, start the deployment and follow it.</summary>
+/// <summary>
+/// <c>akdctl deploy</c>: validate the manifest, ask the coordinator whether it would take the deploy, upload the source
+/// (or build the release here), start the deployment and follow it.
+/// </summary>
 internal static class DeployCommand
 {
     public static Command Build()
@@ -35,13 +39,15 @@ internal static class DeployCommand
                 SkipOffline = parse.GetValue(skipOffline),
                 SourceVersion = SourceVersion(manifest, manifestPath),
             };
-            if (BuildsLocally(manifest, parse.GetValue(localBuild)))
+            var locally = BuildsLocally(manifest, parse.GetValue(localBuild));
+            if (locally && parse.GetValue(gitRef) is not null)
             {
-                if (parse.GetValue(gitRef) is not null)
-                {
-                    throw new CliException("--ref selects what a build agent checks out; a local build uses the working tree here", ExitCodes.Usage);
-                }
+                throw new CliException("--ref selects what a build agent checks out; a local build uses the working tree here", ExitCodes.Usage);
+            }
 
+            await CheckAsync(context, request, locally, ct).ConfigureAwait(false);
+            if (locally)
+            {
                 request.Prebuilt = await LocalBuilder.BuildAndUploadAsync(context, manifest, manifestPath, request, view.Note, ct).ConfigureAwait(false);
             }
             else
@@ -53,6 +59,23 @@ internal static class DeployCommand
                 parse.GetValue(wait), parse.GetValue(detach), ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Asks the coordinator whether it would take this deploy (targets, build agent, manifest) before the source is
+    /// uploaded or the release built here: a refusal after that work cost the upload of a large tree, or a whole build.
+    /// A coordinator from before the check is not asked; Deploy refuses the same way, only later.
+    /// </summary>
+    private static async Task CheckAsync(CliContext context, DeployRequest request, bool locally, CancellationToken ct)
+    {
+        try
+        {
+            await context.Control.CheckDeployAsync(new CheckDeployRequest { Deploy = request, LocalBuild = locally },
+                deadline: context.ShortDeadline, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+        }
     }
 
     /// <summary>akdctl builds the release itself for <c>strategy: local-build</c>, or when <c>--local-build</c> asks for it.</summary>

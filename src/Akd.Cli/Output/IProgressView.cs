@@ -16,8 +16,9 @@ internal interface IProgressView
 
 internal static class ProgressViews
 {
-    public static IProgressView Create(bool json) =>
+    /// <param name="printFrom">Line by line, print from the first event it accepts (see <see cref="PlainProgressView"/>).</param>
+    public static IProgressView Create(bool json, Func<DeploymentEvent, bool>? printFrom = null) =>
         json ? new JsonProgressView()
-        : Console.IsOutputRedirected ? new PlainProgressView()
+        : Console.IsOutputRedirected ? new PlainProgressView(printFrom)
         : new LiveProgressView();
 }

@@ -3,9 +3,14 @@ using Akd.Contracts.V1;
 namespace Akd.Cli.Output;
 
 /// <summary>Line-by-line progress for CI logs and pipes: every state change, phase and output line, prefixed by host.</summary>
-internal sealed class PlainProgressView : IProgressView
+/// <param name="printFrom">
+/// When set, events before the first it accepts update the summary but are not printed (<c>akdctl cancel</c> follows a
+/// deployment from its start, but prints from the cancel on).
+/// </param>
+internal sealed class PlainProgressView(Func<DeploymentEvent, bool>? printFrom = null) : IProgressView
 {
     private readonly DeploymentTracker _tracker = new();
+    private bool _printing = printFrom is null;
 
     public void Note(string message) => Console.Out.WriteLine(message);
 
@@ -16,7 +21,8 @@ internal sealed class PlainProgressView : IProgressView
         await foreach (var e in events.WithCancellation(ct).ConfigureAwait(false))
         {
             _tracker.Apply(e);
-            if (!IsEnd(e))
+            _printing = _printing || printFrom!(e);
+            if (_printing && !IsEnd(e))
             {
                 Console.Out.WriteLine(EventText.Line(e));
             }

@@ -31,6 +31,9 @@ public sealed partial class ControlService(
         await StreamAsync(id, 0, follow: true, finished: false, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 
+    public override Task<CheckDeployResponse> CheckDeploy(CheckDeployRequest request, ServerCallContext context) =>
+        planner.CheckAsync(request.Deploy ?? new DeployRequest(), request.LocalBuild, context.CancellationToken);
+
     public override async Task WatchDeployment(WatchDeploymentRequest request, IServerStreamWriter<DeploymentEvent> responseStream, ServerCallContext context)
     {
         var deployment = await GetOrThrowAsync(request.Id, context.CancellationToken).ConfigureAwait(false);

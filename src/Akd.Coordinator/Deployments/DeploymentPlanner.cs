@@ -35,23 +35,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             await CheckSourceAsync(request.Source, ct).ConfigureAwait(false);
         }
 
-        // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
-        var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt is not null ? "" : (await BuildAgentAsync(manifest.Build.On, ct).ConfigureAwait(false)
-            ?? throw new PreconditionFailedException($"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}"));
-
-        var known = (await agents.ListAsync(ct).ConfigureAwait(false))
-            .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
-        var online = (await registry.MatchingAnywhereAsync(manifest.Deploy.To, ct).ConfigureAwait(false)).Select(a => a.Name).ToList();
-        if (online.Count == 0)
-        {
-            throw new PreconditionFailedException($"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
-        }
-
-        var offline = known.Except(online).ToList();
-        if (offline.Count > 0 && !request.SkipOffline)
-        {
-            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", offline)}; no host was touched (pass --skip-offline to deploy to the others)");
-        }
+        var (buildAgent, online, offline) = await HostsAsync(manifest, prebuilt is not null, request.SkipOffline, ct).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
         var record = new Deployment
@@ -77,6 +61,50 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
             Prebuilt = prebuilt,
             SourceVersion = manifest.Strategy == DeployStrategy.Source ? request.SourceVersion : "",
         };
+    }
+
+    /// <summary>
+    /// Deploy's refusals that do not depend on the source or the release (<c>akdctl deploy</c> asks before it uploads or
+    /// builds): the manifest, the build agent, the targets. Starts nothing.
+    /// </summary>
+    /// <param name="localBuild">akdctl will build the release itself: no build agent is needed.</param>
+    public async Task<CheckDeployResponse> CheckAsync(DeployRequest request, bool localBuild, CancellationToken ct)
+    {
+        var manifest = ParseManifest(request.ManifestYaml, request.ManifestPath, request.Environment, request.DefaultApp);
+        if (localBuild && manifest.Strategy == DeployStrategy.Source)
+        {
+            throw new InvalidRequestException("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+        }
+
+        var (buildAgent, online, _) = await HostsAsync(manifest, localBuild, request.SkipOffline, ct).ConfigureAwait(false);
+        var response = new CheckDeployResponse { BuildAgent = buildAgent };
+        response.Targets.AddRange(online);
+        return response;
+    }
+
+    /// <summary>Who builds (empty: nobody needs to) and which targets are online and offline, or the refusal.</summary>
+    private async Task<(string BuildAgent, List<string> Online, List<string> Offline)> HostsAsync(
+        AppManifest manifest, bool prebuilt, bool skipOffline, CancellationToken ct)
+    {
+        // The source strategy builds on every target, and a prebuilt release is built already: there is no build agent to find.
+        var buildAgent = manifest.Strategy == DeployStrategy.Source || prebuilt ? "" : (await BuildAgentAsync(manifest.Build.On, ct).ConfigureAwait(false)
+            ?? throw new PreconditionFailedException($"no online agent matches build.on {manifest.Build.On}{await KnownAgentsAsync(ct)}"));
+
+        var known = (await agents.ListAsync(ct).ConfigureAwait(false))
+            .Where(a => manifest.Deploy.To.Matches(a.Labels)).Select(a => a.Name).ToList();
+        var online = (await registry.MatchingAnywhereAsync(manifest.Deploy.To, ct).ConfigureAwait(false)).Select(a => a.Name).ToList();
+        if (online.Count == 0)
+        {
+            throw new PreconditionFailedException($"no online agent matches deploy.to {manifest.Deploy.To}{await KnownAgentsAsync(ct)}");
+        }
+
+        var offline = known.Except(online).ToList();
+        if (offline.Count > 0 && !skipOffline)
+        {
+            throw new PreconditionFailedException($"target agent(s) offline: {string.Join(", ", offline)}; no host was touched (pass --skip-offline to deploy to the others)");
+        }
+
+        return (buildAgent, online, offline);
     }
 
     /// <summary>The manifest a request carries, or INVALID_ARGUMENT with every error in it.</summary>

@@ -35,6 +35,7 @@ public static class RpcPolicy
         ["/akd.v1.Swarm/Plan"] = Access.Agent,
         ["/akd.v1.Swarm/ReportBadPiece"] = Access.Agent,
         ["/akd.v1.Control/Deploy"] = Access.Operator(Role.Deployer),
+        ["/akd.v1.Control/CheckDeploy"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Control/Rollback"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Control/ControlApp"] = Access.Operator(Role.Deployer),
         ["/akd.v1.Control/CancelDeployment"] = Access.Operator(Role.Deployer),

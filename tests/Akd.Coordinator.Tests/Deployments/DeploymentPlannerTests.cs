@@ -81,6 +81,58 @@ public sealed class DeploymentPlannerTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task CheckAsync_NoSourceYet_AnswersWhoWouldBuildAndDeployAndStartsNothing()
+    {
+        // Arrange: what akdctl asks before it uploads: the request without its source.
+        using var h = new CoordinatorHarness();
+        await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+
+        // Act
+        var check = await h.Planner.CheckAsync(new DeployRequest { ManifestYaml = CoordinatorHarness.Manifest }, localBuild: false, CancellationToken.None);
+
+        // Assert
+        Assert.Equal("build-1", check.BuildAgent);
+        Assert.Equal(["web-1"], check.Targets);
+        Assert.Empty(await h.Deployments.ListAsync(null, 10, CancellationToken.None));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task CheckAsync_NoBuildAgent_RefusedUnlessAkdctlBuildsLocally()
+    {
+        // Arrange
+        using var h = new CoordinatorHarness();
+        await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        var request = new DeployRequest { ManifestYaml = CoordinatorHarness.Manifest };
+
+        // Act
+        var refused = await Assert.ThrowsAsync<PreconditionFailedException>(() => h.Planner.CheckAsync(request, localBuild: false, CancellationToken.None));
+        var local = await h.Planner.CheckAsync(request, localBuild: true, CancellationToken.None);
+
+        // Assert: Deploy's own refusal, and a local build needs no build agent.
+        Assert.Equal("no online agent matches build.on role=build (known agents: web-1 [role=web] online)", refused.Message);
+        Assert.Equal("", local.BuildAgent);
+        Assert.Equal(["web-1"], local.Targets);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task CheckAsync_TargetOffline_RefusedAsDeployWouldBe()
+    {
+        // Arrange
+        using var h = new CoordinatorHarness();
+        await h.ConnectAsync("build-1", "role=build", CancellationToken.None);
+        await h.ConnectAsync("web-1", "role=web", CancellationToken.None);
+        (await h.ConnectAsync("web-2", "role=web", CancellationToken.None)).Drop();
+
+        // Act
+        var refused = await Assert.ThrowsAsync<PreconditionFailedException>(
+            () => h.Planner.CheckAsync(new DeployRequest { ManifestYaml = CoordinatorHarness.Manifest }, localBuild: false, CancellationToken.None));
+
+        // Assert
+        Assert.Equal("target agent(s) offline: web-2; no host was touched (pass --skip-offline to deploy to the others)", refused.Message);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task ResolveAsync_SomeTargetsOffline_SplitsOnlineFromKnownOffline()
     {
         // Arrange: the target resolver behind fleet operations.
