@@ -43,9 +43,7 @@ public sealed class ProgramStartRefusalTests(ITestOutputHelper output) : IDispos
     public async Task CoordinatorStart_PortInUse_OneLineWhyAndExitCode1()
     {
         // Arrange: another process's socket on the port.
-        using var squatter = new TcpListener(IPAddress.Loopback, 0);
-        squatter.Start();
-        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        using var squatter = Squat(out var port);
 
         // Act
         var (exitCode, text) = await RunAsync($"https://127.0.0.1:{port}", []);
@@ -60,9 +58,7 @@ public sealed class ProgramStartRefusalTests(ITestOutputHelper output) : IDispos
     public async Task AgentStart_MetricsPortInUse_OneLineNamingThePortAndExitCode1()
     {
         // Arrange
-        using var squatter = new TcpListener(IPAddress.Loopback, 0);
-        squatter.Start();
-        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        using var squatter = Squat(out var port);
 
         // Act
         var (exitCode, text) = await WaitAsync(AkdPrograms.Current.StartAgent(
@@ -84,6 +80,15 @@ public sealed class ProgramStartRefusalTests(ITestOutputHelper output) : IDispos
         Assert.Equal(2, exitCode);
         Assert.Contains("akd-agent: cannot start: --coordinator must be a URL such as https://coord:7400", text);
         Assert.DoesNotContain("Unhandled exception", text);
+    }
+
+    /// <summary>A socket on a loopback port, as another program holding it.</summary>
+    private static TcpListener Squat(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
     }
 
     private Task<(int ExitCode, string Output)> RunAsync(string url, string[] extraArgs) =>
