@@ -112,8 +112,7 @@ try
 catch (Exception ex) when (ex is not OutOfMemoryException)
 {
     // A setting out of range, a metrics or peer port in use: one line and an exit code, not a stack trace and an abort.
-    Console.Error.WriteLine($"akd-agent: {(started ? "stopped on an error" : "cannot start")}: {Akd.Core.Hosting.StartFailure.Describe(ex)}");
-    return ex is Microsoft.Extensions.Options.OptionsValidationException ? Akd.Core.Hosting.StartFailure.BadSetting : Akd.Core.Hosting.StartFailure.Failed;
+    return Akd.Core.Hosting.StartFailure.Report("akd-agent", ex, started, ex is Microsoft.Extensions.Options.OptionsValidationException);
 }
 
 return Environment.ExitCode;

@@ -22,7 +22,7 @@ args = SecurityCommandLine.Extract(args, out var securityFlags);
 if (CoordinatorCommandLine.Refusal(args) is { } argumentRefusal)
 {
     Console.Error.WriteLine($"akd-coordinator: {argumentRefusal}");
-    return 2;
+    return StartFailure.BadSetting;
 }
 
 // No reload of appsettings.json on change, as in the agent: the default watches the content root (the working
@@ -173,8 +173,7 @@ catch (Exception ex) when (ex is not OutOfMemoryException)
 {
     // Settings out of range, a store that cannot be opened, a port in use: one line and an exit code, not .NET's
     // "Unhandled exception" with a stack trace and an abort (the host has logged what it could).
-    Console.Error.WriteLine($"akd-coordinator: {(started ? "stopped on an error" : "cannot start")}: {StartFailure.Describe(ex)}");
-    return ex is Microsoft.Extensions.Options.OptionsValidationException ? StartFailure.BadSetting : StartFailure.Failed;
+    return StartFailure.Report("akd-coordinator", ex, started, ex is Microsoft.Extensions.Options.OptionsValidationException);
 }
 
 return 0;

@@ -13,6 +13,9 @@ internal static class AgentsPingCommand
     /// <summary>The longest wait a ping may ask for: a check that the fleet answers, not a step.</summary>
     internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>The most offline agents listed by name: a ping during an outage must not print the whole fleet.</summary>
+    internal const int MaxListedOffline = 20;
+
     public static Command Build()
     {
         var selector = new Option<string>("--selector", "-l") { Description = "Only agents with these labels, e.g. role=web,env=production (default: every online agent)" };
@@ -65,9 +68,6 @@ internal static class AgentsPingCommand
         return $"{reply.Answered} of {named} agents answered" + (reply.Agents == 0 ? "" : $" in {reply.ElapsedMs:0} ms") +
             (unanswered == 0 ? "" : $"; {unanswered} did not" + (listed < unanswered ? $" (the first {listed} below)" : ":"));
     }
-
-    /// <summary>The most offline agents listed by name: a ping during an outage must not print the whole fleet.</summary>
-    internal const int MaxListedOffline = 20;
 
     /// <summary>Each agent that did not answer, with why: those pinged first (as the coordinator listed them), then the offline ones.</summary>
     internal static IEnumerable<string> Unanswered(PingAgentsResponse reply) =>

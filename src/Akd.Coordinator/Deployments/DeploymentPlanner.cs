@@ -73,7 +73,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         var manifest = ParseManifest(request.ManifestYaml, request.ManifestPath, request.Environment, request.DefaultApp);
         if (localBuild && manifest.Strategy == DeployStrategy.Source)
         {
-            throw new InvalidRequestException("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+            throw SourceTakesNoRelease();
         }
 
         var (buildAgent, online, _) = await HostsAsync(manifest, localBuild, request.SkipOffline, ct).ConfigureAwait(false);
@@ -107,6 +107,9 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
         return (buildAgent, online, offline);
     }
 
+    private static InvalidRequestException SourceTakesNoRelease() =>
+        new("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+
     /// <summary>The manifest a request carries, or INVALID_ARGUMENT with every error in it.</summary>
     public static AppManifest ParseManifest(string yaml, string manifestPath, string environment, string defaultApp)
     {
@@ -125,7 +128,7 @@ public sealed class DeploymentPlanner(AgentRegistry registry, AgentStore agents,
     {
         if (manifest.Strategy == DeployStrategy.Source)
         {
-            throw new InvalidRequestException("strategy source deploys the source, not a release: it cannot take a release built by akdctl");
+            throw SourceTakesNoRelease();
         }
 
         if (prebuilt.Artifact is null || !ArtifactStore.IsValidDigest(prebuilt.Artifact.Sha256) || await artifacts.SizeOfAsync(prebuilt.Artifact.Sha256, ct).ConfigureAwait(false) is null)

@@ -13,6 +13,14 @@ public static class StartFailure
     /// <summary>The exit code for anything else that stopped the start (or the run).</summary>
     public const int Failed = 1;
 
+    /// <summary>Prints <c>PROGRAM: cannot start: WHY</c> (or <c>stopped on an error</c>) on stderr; returns the exit code.</summary>
+    /// <param name="badSetting">The exception is a setting's validation failure (exit <see cref="BadSetting"/>).</param>
+    public static int Report(string program, Exception ex, bool started, bool badSetting)
+    {
+        Console.Error.WriteLine($"{program}: {(started ? "stopped on an error" : "cannot start")}: {Describe(ex)}");
+        return badSetting ? BadSetting : Failed;
+    }
+
     /// <summary>The exception's message, and the innermost one's when it adds something (the OS's reason, say).</summary>
     public static string Describe(Exception ex)
     {
