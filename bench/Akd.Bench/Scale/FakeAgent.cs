@@ -4,7 +4,6 @@ using Akd.Contracts.Trust;
 using Akd.Contracts.V1;
 using Akd.Testing;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 
 namespace Akd.Bench.Scale;
 
@@ -14,24 +13,17 @@ namespace Akd.Bench.Scale;
 /// nothing else: it runs no step, it answers a ping at once and refuses anything else. A lost stream is
 /// reconnected with the real agent's policy and constants (<see cref="Reconnects"/>: jittered backoff from 200 ms,
 /// doubling up to 15 s, a fresh sequence after a session that was up, a 10 s connect timeout), through the next of
-/// <paramref name="url"/>'s replicas when its own cannot be reached.
+/// <paramref name="url"/>'s replicas when its own cannot be reached. Its HTTP/2 is <see cref="LeanAgentCall"/>'s
+/// (see there why), one connection per stream.
 /// </summary>
 /// <param name="url">The coordinator's URL, or several replicas' separated by commas: the first is tried first.</param>
 internal sealed class FakeAgent(string name, string url, string caFile, X509Certificate2 certificate, Action<string, string>? attempted = null) : IDisposable
 {
-    private ClientChannel _channel = NewChannel(url, caFile, certificate);
+    private readonly IReadOnlyList<Uri> _addresses = CoordinatorAddresses.Parse(url);
+    private readonly X509Certificate2 _ca = CaTrust.LoadCertificate(caFile);
+    private LeanAgentCall? _call;
+    private int _address;
     private int _welcomes;
-
-    private static ClientChannel NewChannel(string url, string caFile, X509Certificate2 certificate) => new(new ClientChannelOptions
-    {
-        Address = url,
-        FirstAddress = 0,
-        Ca = CaTrust.LoadCertificate(caFile),
-        ClientCertificate = () => certificate,
-        EnableMultipleHttp2Connections = false,
-        ConnectTimeout = Reconnects.ConnectTimeout,
-        HandshakeTimeout = Reconnects.HandshakeTimeout,
-    });
 
     /// <summary>How many times a coordinator welcomed it: one more after each reconnect.</summary>
     public int Welcomes => Volatile.Read(ref _welcomes);
@@ -62,7 +54,6 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     }
 
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _writer = new(1, 1);
 
     /// <summary>The first welcome.</summary>
     public Task Welcomed => _welcomed.Task;
@@ -98,7 +89,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
             attempted?.Invoke(name, "stream ended by the coordinator");
         }
         catch (Exception ex) when (!ct.IsCancellationRequested &&
-            ex is RpcException or IOException or HttpRequestException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            ex is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
         {
             // The stream or its connection is gone.
             attempted?.Invoke(name, Outcome(ex));
@@ -120,40 +111,50 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
     /// Drops its connection (TCP and TLS, not only the stream), as a host whose network blinked or whose replica
     /// vanished: the run reconnects on a new one.
     /// </summary>
-    public void Drop()
-    {
-        var old = Interlocked.Exchange(ref _channel, NewChannel(url, caFile, certificate));
-        old.Dispose();
-    }
+    public void Drop() => Volatile.Read(ref _call)?.Abort();
 
     /// <summary>How an attempt ended, in a few words the bench can count: the gRPC status and what lies under it.</summary>
     private static string Outcome(Exception ex) => ex switch
     {
-        RpcException rpc when rpc.Status.DebugException is { } inner => $"{rpc.StatusCode}: {inner.GetType().Name}: {Short(inner.GetBaseException().Message)}",
-        RpcException rpc => $"{rpc.StatusCode}: {Short(rpc.Status.Detail)}",
+        { InnerException: { } inner } => $"{ex.GetType().Name}: {inner.GetType().Name}: {Short(inner.GetBaseException().Message)}",
         _ => $"{ex.GetType().Name}: {Short(ex.Message)}",
     };
 
     private static string Short(string text) => text.Length <= 80 ? text : text[..80];
 
-    public void Dispose()
+    public void Dispose() => _ca.Dispose();
+
+    /// <summary>
+    /// A connection to the replica that answered last (the first at the start); one that cannot be reached passes
+    /// the next attempt to the next replica, as the agent's channel does.
+    /// </summary>
+    private async Task<LeanAgentCall> OpenAsync(CancellationToken ct)
     {
-        _channel.Dispose();
-        _writer.Dispose();
+        var address = _addresses[_address % _addresses.Count];
+        try
+        {
+            return await LeanAgentCall.OpenAsync(address, _ca, certificate, Reconnects.ConnectTimeout, Reconnects.HandshakeTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            _address++;
+            throw;
+        }
     }
 
     private async Task RunStreamAsync(CancellationToken ct)
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var call = new AgentHub.AgentHubClient(_channel.Invoker).Connect(cancellationToken: stream.Token);
+        await using var call = await OpenAsync(stream.Token).ConfigureAwait(false);
+        Volatile.Write(ref _call, call);
         var hello = new AgentHello { Name = name, AgentVersion = "fake", Hostname = "akd-bench", Protocol = AgentProtocol.Current };
         hello.Labels["role"] = "fake";
-        await SendAsync(call, new AgentMessage { Hello = hello }, stream.Token).ConfigureAwait(false);
+        await call.SendAsync(new AgentMessage { Hello = hello }, stream.Token).ConfigureAwait(false);
 
         Task? heartbeats = null;
         try
         {
-            await foreach (var message in call.ResponseStream.ReadAllAsync(stream.Token).ConfigureAwait(false))
+            await foreach (var message in call.ReadAllAsync(stream.Token).ConfigureAwait(false))
             {
                 switch (message.BodyCase)
                 {
@@ -166,7 +167,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
                     case CoordinatorMessage.BodyOneofCase.RunStep:
                         var ping = message.RunStep.KindCase == StepCommand.KindOneofCase.Ping;
                         var result = new StepResult { StepId = message.RunStep.StepId, Ok = ping, Error = ping ? "" : "a fake agent only answers pings" };
-                        await SendAsync(call, new AgentMessage { Result = result }, stream.Token).ConfigureAwait(false);
+                        await call.SendAsync(new AgentMessage { Result = result }, stream.Token).ConfigureAwait(false);
                         break;
                 }
             }
@@ -174,6 +175,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
         finally
         {
             await stream.CancelAsync().ConfigureAwait(false);
+            call.Abort();
             if (heartbeats is not null)
             {
                 await heartbeats.ConfigureAwait(false);
@@ -181,7 +183,7 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
         }
     }
 
-    private async Task HeartbeatAsync(AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call, TimeSpan interval, CancellationToken ct)
+    private static async Task HeartbeatAsync(LeanAgentCall call, TimeSpan interval, CancellationToken ct)
     {
         try
         {
@@ -190,26 +192,13 @@ internal sealed class FakeAgent(string name, string url, string caFile, X509Cert
             using var timer = new PeriodicTimer(interval);
             do
             {
-                await SendAsync(call, new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
+                await call.SendAsync(new AgentMessage { Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) } }, ct).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RpcException or InvalidOperationException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The swarm is being torn down.
-        }
-    }
-
-    private async Task SendAsync(AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call, AgentMessage message, CancellationToken ct)
-    {
-        await _writer.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await call.RequestStream.WriteAsync(message, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writer.Release();
+            // The call is gone or the swarm is being torn down.
         }
     }
 }
