@@ -37,6 +37,9 @@ public sealed class Samples
 
     public void Add(double value) => _values.Add(value);
 
+    /// <summary>The sample added last (NaN when none was).</summary>
+    public double Last => _values.Count == 0 ? double.NaN : _values[^1];
+
     /// <summary>"1.23 (1.10–1.40)" in the given unit format; a single sample has no range.</summary>
     public string Format(Func<double, string> unit) =>
         _values.Count == 0 ? "–" : _values.Count == 1 ? unit(Median) : $"{unit(Median)} ({unit(Min)}–{unit(Max)})";

@@ -80,7 +80,6 @@ public static class ScaleScenario
         var generatorCpu = new Samples();
         for (var rep = 1; rep <= o.Repetitions; rep++)
         {
-            ctx.Log($"scale: ping round {rep}/{o.Repetitions}");
             var (coordinatorBefore, generatorBefore) = (ProcStats.CpuTime(coordinator.Process.Pid), ProcStats.CpuTime(Environment.ProcessId));
             var watch = Stopwatch.StartNew();
             var reply = await admin.PingAgentsAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
@@ -89,6 +88,8 @@ public static class ScaleScenario
             generatorCpu.Add((ProcStats.CpuTime(Environment.ProcessId) - generatorBefore).TotalMilliseconds);
             roundServer.Add(reply.ElapsedMs);
             answered.Add(reply.Answered);
+            ctx.Log($"scale: ping round {rep}/{o.Repetitions}: {round.Last:0} ms (coordinator {reply.ElapsedMs:0} ms); CPU coordinator " +
+                $"{roundCpu.Last:0} ms, load generator {generatorCpu.Last:0} ms");
             if (reply.Answered != o.FakeAgents)
             {
                 throw new InvalidOperationException($"only {reply.Answered} of {reply.Agents} agents answered: {string.Join("; ", reply.Failures)}");
