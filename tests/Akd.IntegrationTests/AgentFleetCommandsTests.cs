@@ -101,6 +101,7 @@ public sealed class AgentFleetCommandsTests(ITestOutputHelper output) : IAsyncLi
         // Assert: this machine has Debian's Elixir 1.14 on OTP 25.
         var toolchain = web.GetProperty("toolchain");
         Assert.StartsWith("1.", toolchain.GetProperty("elixir").GetString());
+        Assert.True(toolchain.GetProperty("probed").GetBoolean());
         Assert.Matches("^[0-9]+$", toolchain.GetProperty("otp").GetString()!);
 
         // Assert: how the host runs apps (akdctl agents' RUNNER): in units only where systemd is PID 1 and the agent is root.

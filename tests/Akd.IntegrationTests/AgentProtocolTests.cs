@@ -96,8 +96,45 @@ public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetim
         }
     }
 
-    private sealed class HandBuiltAgent(TestChannel channel, AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call)
+    [Fact(Timeout = 120_000)]
+    public async Task Agents_ToolchainNotProbedYetThenProbed_TableSaysNotKnownThenTheVersions()
     {
+        // Arrange: a current agent's first start (it connects before probing: its hello names only how the host runs apps),
+        // and an agent of the minor before the probed flag whose hello names the tools its last probe found.
+        var fresh = await ConnectAsync($"fresh-{_fleet.Suffix}", AgentProtocol.Minor, new Toolchain { AppRunner = "detached" });
+        var older = await ConnectAsync($"older-{_fleet.Suffix}", AgentProtocol.ProbedToolchainSince - 1, new Toolchain { Elixir = "1.14.0", Otp = "25", AppRunner = "detached" });
+
+        // Act: `akdctl agents` before the fresh agent's probe, then after it sent the probe's result (the heartbeat's reply
+        // comes only once the coordinator stored it: it handles one agent's messages in order).
+        var before = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents");
+        await fresh.Call.RequestStream.WriteAsync(new AgentMessage { Toolchain = new Toolchain { Elixir = "1.15.7", Otp = "26", AppRunner = "detached", Probed = true } });
+        await fresh.Call.RequestStream.WriteAsync(new AgentMessage { Heartbeat = new Heartbeat() });
+        Assert.True(await fresh.Call.ResponseStream.MoveNext(CancellationToken.None));
+        var after = await _fleet.AkdctlAsync(_fleet.Root, TimeSpan.FromSeconds(30), "agents");
+
+        // Assert: "?" (not known yet), never "-" (none), until the probe; the older agent's tools are taken as probed.
+        CliAssert.Succeeded(before);
+        CliAssert.Succeeded(after);
+        string[] Cells(CliResult listing, string agent) =>
+            listing.StdOut.Split('\n').Single(line => line.Contains(agent, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, Cells(before, fresh.Name).Count(cell => cell == ToolchainCells.NotProbed));
+        Assert.DoesNotContain("-", Cells(before, fresh.Name));
+        Assert.Contains("1.15.7", Cells(after, fresh.Name));
+        Assert.DoesNotContain(ToolchainCells.NotProbed, Cells(after, fresh.Name));
+        Assert.Contains("1.14.0", Cells(before, older.Name));
+        Assert.DoesNotContain(ToolchainCells.NotProbed, Cells(before, older.Name));
+        foreach (var agent in new[] { fresh, older })
+        {
+            await agent.Call.RequestStream.CompleteAsync();
+            agent.Call.Dispose();
+            agent.Channel.Dispose();
+        }
+    }
+
+    private sealed class HandBuiltAgent(string name, TestChannel channel, AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> call)
+    {
+        public string Name => name;
+
         public TestChannel Channel => channel;
 
         public AsyncDuplexStreamingCall<AgentMessage, CoordinatorMessage> Call => call;
@@ -105,18 +142,18 @@ public sealed class AgentProtocolTests(ITestOutputHelper output) : IAsyncLifetim
         public string Ping { get; set; } = "";
     }
 
-    private async Task<HandBuiltAgent> ConnectAsync(string name, uint minor)
+    private async Task<HandBuiltAgent> ConnectAsync(string name, uint minor, Toolchain? toolchain = null)
     {
         var dir = await _fleet.EnrollIdentityAsync(name, "role=acks");
         var channel = TestChannel.AsAgent(_fleet.CoordinatorUrl, _fleet.CaFile, dir);
         var call = new AgentHub.AgentHubClient(channel.Invoker).Connect();
         await call.RequestStream.WriteAsync(new AgentMessage
         {
-            Hello = new AgentHello { Name = name, AgentVersion = $"2.{minor}", Protocol = new ProtocolVersion { Major = AgentProtocol.Major, Minor = minor } },
+            Hello = new AgentHello { Name = name, AgentVersion = $"2.{minor}", Protocol = new ProtocolVersion { Major = AgentProtocol.Major, Minor = minor }, Toolchain = toolchain },
         });
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(CoordinatorMessage.BodyOneofCase.Welcome, call.ResponseStream.Current.BodyCase);
-        return new HandBuiltAgent(channel, call);
+        return new HandBuiltAgent(name, channel, call);
     }
 
     /// <summary>Answers the ping that comes, sends a heartbeat, and returns what the coordinator sent up to the heartbeat's reply.</summary>

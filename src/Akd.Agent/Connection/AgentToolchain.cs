@@ -11,7 +11,8 @@ namespace Akd.Agent.Connection;
 /// The toolchain this agent reports. Probing boots a VM for <c>elixir</c>, <c>erl</c> and <c>mix</c>
 /// (about a second together), so the agent does not wait for it before connecting: the hello carries
 /// the result of the last probe (kept in the data dir), and a fresh probe runs in the background and is
-/// sent to the coordinator when it differs.
+/// sent to the coordinator when it differs (always after a first start: that hello's toolchain is not
+/// <see cref="Toolchain.Probed"/>).
 /// </summary>
 public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions> options, ILogger<AgentToolchain> logger)
 {
@@ -30,6 +31,7 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
             {
                 var last = Toolchain.Parser.ParseFrom(File.ReadAllBytes(CachePath));
                 last.AppRunner = AppRunners.HostRunner(options.Value);
+                last.Probed = true; // a cache written before protocol 2.6 lacks the flag; it holds a probe's result all the same
                 Volatile.Write(ref _current, last);
             }
         }
@@ -49,6 +51,7 @@ public sealed partial class AgentToolchain(Outbox outbox, IOptions<AgentOptions>
 
         var probed = await ToolchainProbe.DetectAsync(buildEnv, options.Value.ToolchainProbeTimeout, ct).ConfigureAwait(false);
         probed.AppRunner = AppRunners.HostRunner(options.Value);
+        probed.Probed = true;
         LogToolchain(probed.Elixir, probed.Otp, probed.Asdf, Dash(probed.Hex), Dash(probed.Rebar3));
         var previous = Interlocked.Exchange(ref _current, probed);
         if (!probed.Equals(previous))

@@ -37,11 +37,11 @@ internal static class AgentsCommand
                     Markup.Escape(string.Join(",", a.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))),
                     a.State == AgentState.Online ? "[green]online[/]" : "[red]offline[/]",
                     Markup.Escape(a.AgentVersion),
-                    Markup.Escape(Cell.Dash(a.Toolchain?.Elixir)),
-                    Markup.Escape(Cell.Dash(a.Toolchain?.Otp)),
-                    Markup.Escape(Cell.Dash(a.Toolchain?.Asdf)),
-                    Markup.Escape(Cell.Dash(a.Toolchain?.Hex)),
-                    Markup.Escape(Cell.Dash(a.Toolchain?.Rebar3)),
+                    Markup.Escape(ToolchainCells.Tool(a.Toolchain, t => t.Elixir)),
+                    Markup.Escape(ToolchainCells.Tool(a.Toolchain, t => t.Otp)),
+                    Markup.Escape(ToolchainCells.Tool(a.Toolchain, t => t.Asdf)),
+                    Markup.Escape(ToolchainCells.Tool(a.Toolchain, t => t.Hex)),
+                    Markup.Escape(ToolchainCells.Tool(a.Toolchain, t => t.Rebar3)),
                     Markup.Escape(Cell.Dash(a.Toolchain?.AppRunner)),
                     Markup.Escape(TimeText.Ago(a.LastSeen)));
             }

@@ -19,11 +19,18 @@ public static class AgentProtocol
     /// 4: a kept release's last result travels the same way (<see cref="KeptRelease.LastResult"/>, a <see cref="RevisionResult"/>).
     /// 5: the agent keeps no ping's result (nothing waits for one after a reconnect), so the coordinator sends no
     ///    <see cref="ResultAck"/> for it: one message less each way per agent and ping (<see cref="KeepsPingResults"/>).
+    /// 6: <see cref="Toolchain.Probed"/> says whether the toolchain is a probe's result (<see cref="ReportsProbe"/>).
     /// </summary>
-    public const uint Minor = 5;
+    public const uint Minor = 6;
 
     /// <summary>The first minor whose agents keep no ping's result and so need no <see cref="ResultAck"/> for one.</summary>
     public const uint PingResultsUnkeptSince = 5;
+
+    /// <summary>The first minor whose agents set <see cref="Toolchain.Probed"/>.</summary>
+    public const uint ProbedToolchainSince = 6;
+
+    /// <summary>Whether an agent that announced <paramref name="peer"/> sets <see cref="Toolchain.Probed"/> itself.</summary>
+    public static bool ReportsProbe(ProtocolVersion? peer) => Effective(peer).Minor >= ProbedToolchainSince;
 
     /// <summary>Trailer of a hello refused for its version (FAILED_PRECONDITION): the coordinator's version, e.g. "2.0".</summary>
     public const string RefusedTrailer = "akd-protocol";

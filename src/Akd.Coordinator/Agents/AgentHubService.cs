@@ -51,6 +51,7 @@ public sealed partial class AgentHubService(
         var labels = identities.LabelsOf(caller.Name);
         hello.Labels.Clear();
         hello.Labels.Add(labels.ToDictionary());
+        MarkProbe(hello);
         if (hello.PeerPort > 0 && hello.PeerHost.Length == 0)
         {
             hello.PeerHost = Peers.PeerAddress.Host(context.Peer);
@@ -95,6 +96,7 @@ public sealed partial class AgentHubService(
                 }
                 else if (message.BodyCase == AgentMessage.BodyOneofCase.Toolchain)
                 {
+                    message.Toolchain.Probed = true; // sent only after a probe, by agents of every protocol
                     connection.Hello.Toolchain = message.Toolchain;
                     await agents.SetToolchainAsync(connection.Name, message.Toolchain, session.Token).ConfigureAwait(false);
                 }
@@ -155,6 +157,19 @@ public sealed partial class AgentHubService(
 
         await lateResults.RecordAsync(connection.Name, message.Result, ct).ConfigureAwait(false);
         registry.Acknowledge(connection.Name, message.Result.StepId);
+    }
+
+    /// <summary>
+    /// An agent before protocol 2.6 does not say whether its hello's toolchain is a probe's: it is when it names a tool
+    /// (its first start's hello has only the app runner), so it is not listed as "not probed" forever.
+    /// </summary>
+    internal static void MarkProbe(AgentHello hello)
+    {
+        if (!AgentProtocol.ReportsProbe(hello.Protocol) && hello.Toolchain is { } toolchain &&
+            new[] { toolchain.Elixir, toolchain.Otp, toolchain.Mix, toolchain.Asdf, toolchain.Git, toolchain.Hex, toolchain.Rebar3 }.Any(v => v.Length > 0))
+        {
+            toolchain.Probed = true;
+        }
     }
 
     private static async Task WriteAsync(AgentConnection connection, IServerStreamWriter<CoordinatorMessage> stream, CancellationToken ct)

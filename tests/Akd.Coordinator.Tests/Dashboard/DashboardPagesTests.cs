@@ -209,6 +209,30 @@ public sealed class DashboardPagesTests
         Assert.DoesNotContain("host-a", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FleetPage_AgentStillProbing_ToolCellsSayNotKnownRatherThanNone()
+    {
+        // Arrange: one agent whose probe found Elixir, one whose probe found none, one that has not reported a probe yet.
+        var agents = new[]
+        {
+            new AgentInfo { Name = "web-1", State = AgentState.Online, Toolchain = new Toolchain { Elixir = "1.14.0", Probed = true }, LastSeen = Now() },
+            new AgentInfo { Name = "web-2", State = AgentState.Online, Toolchain = new Toolchain { Probed = true }, LastSeen = Now() },
+            new AgentInfo { Name = "web-3", State = AgentState.Online, Toolchain = new Toolchain { AppRunner = "systemd" }, LastSeen = Now() },
+        };
+        var html = new Html();
+
+        // Act
+        FleetPage.Render(html, agents, new Dictionary<string, int>());
+
+        // Assert: the Elixir cell of each row.
+        var page = html.ToString();
+        var elixirColumn = Array.IndexOf(Regex.Matches(page, "<th>([^<]*)</th>").Select(m => m.Groups[1].Value).ToArray(), "Elixir");
+        Assert.True(elixirColumn >= 0, page);
+        string ElixirOf(string agent) =>
+            Regex.Matches(Regex.Match(page, $"<tr data-agent=\"{agent}\">(.*?)</tr>", RegexOptions.Singleline).Groups[1].Value, "<td>(.*?)</td>", RegexOptions.Singleline)[elixirColumn].Groups[1].Value;
+        Assert.Equal(["1.14.0", "-", "?"], new[] { ElixirOf("web-1"), ElixirOf("web-2"), ElixirOf("web-3") });
+    }
+
     private static string Render(Deployment d, List<DeploymentEvent> events, Role role) =>
         Layout.Page("t", Session, new Caller(CallerKind.Operator, "someone", role),
             html => DeploymentPage.Render(html, d, events, new SignedIn(Session, new Caller(CallerKind.Operator, "someone", role)), 100));
