@@ -52,6 +52,9 @@ public sealed class BenchOptions
     /// <summary>The NativeAOT-published agent; null runs the framework-dependent build (<c>dotnet akd-agent.dll</c>).</summary>
     public string? AgentBinary { get; init; }
 
+    /// <summary>Scenario "transfer": also run the cut-through variant (a real build and deploy; <c>--cut-through off</c> measures only the hops).</summary>
+    public bool CutThrough { get; init; } = true;
+
     /// <summary>Run the SSH baseline (needs <c>/usr/sbin/sshd</c>; bench/run.sh installs openssh-server).</summary>
     public bool Ssh { get; init; } = true;
 

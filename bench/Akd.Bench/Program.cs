@@ -37,6 +37,7 @@ var options = new BenchOptions
     IdleWindow = TimeSpan.FromSeconds(Int("idle-seconds", (int)defaults.IdleWindow.TotalSeconds)),
     AgentBinary = Text("agent"),
     Ssh = Text("ssh") != "off",
+    CutThrough = Text("cut-through") != "off",
     GeneratedModules = Int("generated-modules", defaults.GeneratedModules),
     KeepWork = Text("keep-work") == "on",
     Merge = Text("merge") == "on",

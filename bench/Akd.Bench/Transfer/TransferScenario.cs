@@ -96,6 +96,12 @@ public static class TransferScenario
         ctx.Report.Target("2 transfer", "Akd ≥ 0.5× the throughput of cp + sha256sum", Samples.Ratio(ratio), ratio >= 0.5,
             $"{Samples.MiBps(size / total.Median)} vs {Samples.MiBps(size / copy.Median)}");
 
+        if (!o.CutThrough)
+        {
+            section.Text("Cut-through: not run (`--cut-through off`).");
+            return;
+        }
+
         var cut = await CutThroughVariant.RunAsync(ctx, ct).ConfigureAwait(false);
         section.Text(
             "Cut-through: a real deploy of examples/hello carrying the same amount of random bytes in priv/ (its release tarball is the " +

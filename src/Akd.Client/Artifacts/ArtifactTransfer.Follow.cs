@@ -27,7 +27,7 @@ public sealed partial class ArtifactTransfer
         {
             await _retry.ExecuteAsync(async token =>
             {
-                await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+                await using var file = OpenPartial(partial);
                 var offset = file.Length;
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 if (offset > 0)
@@ -46,7 +46,7 @@ public sealed partial class ArtifactTransfer
                     }
 
                     hash.AppendData(chunk.Data.Span);
-                    await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+                    file.Write(chunk.Data.Span);
                     received += chunk.Data.Length;
                     bytesMoved?.Invoke("in", chunk.Data.Length);
                     stored = chunk.Sha256.Length > 0 ? chunk.Sha256 : stored;

@@ -90,7 +90,7 @@ public sealed partial class ArtifactTransfer(Func<CallInvoker> invoker, Artifact
         long received = 0;
         await _retry.ExecuteAsync(async token =>
         {
-            await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+            await using var file = OpenPartial(partial);
             var offset = file.Length > artifact.Size ? 0 : file.Length;
             file.SetLength(offset);
 
@@ -108,7 +108,7 @@ public sealed partial class ArtifactTransfer(Func<CallInvoker> invoker, Artifact
             await foreach (var chunk in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
             {
                 hash.AppendData(chunk.Data.Span);
-                await file.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+                file.Write(chunk.Data.Span);
                 received += chunk.Data.Length;
                 bytesMoved?.Invoke("in", chunk.Data.Length);
             }
@@ -120,6 +120,13 @@ public sealed partial class ArtifactTransfer(Func<CallInvoker> invoker, Artifact
         File.Move(partial, final, overwrite: true);
         return (final, received);
     }
+
+    /// <summary>
+    /// A partial download, written synchronously and unbuffered: each chunk is one write(2) on the thread that hashed it.
+    /// .NET's asynchronous file writes on Linux are the same blocking write run on another thread-pool thread; that hop
+    /// per 64 KiB chunk doubled the CPU time of writing the file (512 MiB to the page cache: 0.15 s -> 0.29 s).
+    /// </summary>
+    private static FileStream OpenPartial(string path) => new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
 
     private static async Task HashPrefixAsync(FileStream file, long length, IncrementalHash hash, CancellationToken ct)
     {

@@ -86,8 +86,9 @@ public sealed partial class ArtifactStore
             _store = store;
             _temp = Path.Combine(store._root, "tmp", $"upload.{Guid.NewGuid():N}.part");
             _expectedSize = expectedSize;
-            // Readable while written: targets follow a build's upload as it arrives (LiveUploadReader).
-            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+            // Readable while written: targets follow a build's upload as it arrives (LiveUploadReader). Unbuffered, so
+            // every chunk is in the file system once Write returns, and synchronous (see Write).
+            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
         }
 
         /// <summary>Bytes written so far, flushed to the file system (readers of <see cref="TempPath"/> see them).</summary>
@@ -96,16 +97,20 @@ public sealed partial class ArtifactStore
         /// <summary>The file the bytes go to until the upload is committed.</summary>
         public string TempPath => _temp;
 
-        public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+        /// <summary>
+        /// Hashes and writes one chunk on the calling thread. .NET's asynchronous file writes on Linux are the same
+        /// blocking write(2) run on another thread-pool thread; that hop per 64 KiB chunk (and one for its flush)
+        /// doubled the CPU time of writing the file.
+        /// </summary>
+        public void Write(ReadOnlySpan<byte> data)
         {
             if (Written + data.Length > _expectedSize)
             {
                 throw new InvalidDataException($"upload is larger than the declared {_expectedSize} bytes");
             }
 
-            _hash.AppendData(data.Span);
-            await _file.WriteAsync(data, ct).ConfigureAwait(false);
-            await _file.FlushAsync(ct).ConfigureAwait(false);
+            _hash.AppendData(data);
+            _file.Write(data);
             Written += data.Length;
         }
 
@@ -123,7 +128,6 @@ public sealed partial class ArtifactStore
                 throw new InvalidDataException($"upload's SHA-256 is {actual}, not the declared {expectedSha256}");
             }
 
-            await _file.FlushAsync(ct).ConfigureAwait(false);
             await _file.DisposeAsync().ConfigureAwait(false);
             var target = _store.PathFor(actual);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

@@ -26,7 +26,7 @@ public static class LiveUploadReader
             var failure = upload.Failure;
             while (position < available)
             {
-                var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, available - position)), ct).ConfigureAwait(false);
+                var read = file.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, available - position)));
                 if (read == 0)
                 {
                     throw new IOException($"the upload's file ended at byte {position} of the {available} written");
@@ -51,19 +51,19 @@ public static class LiveUploadReader
         }
     }
 
-    /// <summary>The temp file while it is written; once stored it was moved, and is found under its digest.</summary>
+    /// <summary>
+    /// The temp file while it is written; once stored it was moved, and is found under its digest. Read synchronously and
+    /// unbuffered: asynchronous file reads on Linux are the same blocking read run on another thread-pool thread.
+    /// </summary>
     private static FileStream Open(LiveUpload upload)
     {
         try
         {
-            return new FileStream(upload.TempPath, new FileStreamOptions
-            {
-                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous,
-            });
+            return new FileStream(upload.TempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
         catch (FileNotFoundException) when (upload.Sha256 is { } sha256)
         {
-            return new FileStream(upload.StoredPath(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            return new FileStream(upload.StoredPath(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         }
         catch (FileNotFoundException) when (upload.Failure is { } failure)
         {

@@ -42,11 +42,11 @@ public sealed class LiveUploadsTests : IDisposable
             digest = sha256 ?? digest;
             return Task.CompletedTask;
         }, CancellationToken.None);
-        await WriteAsync(upload, live, content.AsMemory(0, 100_000));
+        Write(upload, live, content.AsMemory(0, 100_000));
         await firstByte.Task;
         var beforeSecondPart = received.Length;
-        await WriteAsync(upload, live, content.AsMemory(100_000, 150_000));
-        await WriteAsync(upload, live, content.AsMemory(250_000));
+        Write(upload, live, content.AsMemory(100_000, 150_000));
+        Write(upload, live, content.AsMemory(250_000));
         Assert.False(follower.IsCompleted, "the follower must wait for the digest");
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await upload.CommitAsync(sha, CancellationToken.None);
@@ -69,7 +69,7 @@ public sealed class LiveUploadsTests : IDisposable
         using var expected = _live.ExpectBuild("build", "d-1", ["web-1"]);
         await using var upload = _store.BeginUpload(content.Length);
         var live = _live.Begin("build", content.Length, upload.TempPath, _store.PathFor)!;
-        await WriteAsync(upload, live, content);
+        Write(upload, live, content);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await upload.CommitAsync(sha, CancellationToken.None);
         live.Stored(sha);
@@ -93,7 +93,7 @@ public sealed class LiveUploadsTests : IDisposable
         using var expected = _live.ExpectBuild("build", "d-1", ["web-1"]);
         var upload = _store.BeginUpload(100_000);
         var live = _live.Begin("build", 100_000, upload.TempPath, _store.PathFor)!;
-        await WriteAsync(upload, live, new byte[40_000]);
+        Write(upload, live, new byte[40_000]);
         long received = 0;
         var follower = LiveUploadReader.ReadAsync(live, 0, 8192, (data, _) =>
         {
@@ -135,9 +135,9 @@ public sealed class LiveUploadsTests : IDisposable
         Assert.Null(ended);
     }
 
-    private static async Task WriteAsync(ArtifactStore.PendingUpload upload, LiveUpload live, ReadOnlyMemory<byte> data)
+    private static void Write(ArtifactStore.PendingUpload upload, LiveUpload live, ReadOnlyMemory<byte> data)
     {
-        await upload.WriteAsync(data, CancellationToken.None);
+        upload.Write(data.Span);
         live.Grew(upload.Written);
     }
 }

@@ -115,7 +115,7 @@ public sealed class SharedArtifactsTests(PostgresCluster cluster)
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await using (var upload = store.BeginUpload(content.Length))
         {
-            await upload.WriteAsync(content, CancellationToken.None);
+            upload.Write(content);
             await upload.CommitAsync(sha, CancellationToken.None);
         }
 

@@ -125,7 +125,7 @@ internal sealed class CoordinatorHarness : IDisposable
         var bytes = System.Text.Encoding.UTF8.GetBytes(content);
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         await using var upload = Artifacts.BeginUpload(bytes.Length);
-        await upload.WriteAsync(bytes, ct);
+        upload.Write(bytes);
         await upload.CommitAsync(sha, ct);
         return sha;
     }
