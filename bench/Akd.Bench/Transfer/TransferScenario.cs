@@ -78,7 +78,10 @@ public static class TransferScenario
             "Baseline: `cp` of the same file plus `sha256sum` of the copy: one copy and one hash on the same disk. " +
             "Every run changes the file's first bytes, so no side can reuse a cached copy. Dirty pages are written out " +
             "(`sync`, not timed) before the baseline and before each Akd hop, as if each hop ran on its own host: on this " +
-            "VM, writing 512 MiB while another GiB is still dirty costs several times the kernel time of writing it clean.");
+            "VM, writing 512 MiB while another GiB is still dirty costs several times the kernel time of writing it clean. " +
+            "For the same reason each step runs with the files its own host would cache: the build agent's file is cached when " +
+            "`cp` or the upload reads it, and dropped from the page cache before the download, which runs on the target host " +
+            "(bench/README.md: on this VM, pages first touched past about 2.5 GB in use cost the host a fault each).");
         var size = o.ArtifactBytes;
         var table = section.Table("way", "time", "throughput", "vs cp + sha256sum");
         table.Row("cp + sha256sum", copy.Format(Samples.Seconds), Samples.MiBps(size / copy.Median), "1.00×");
@@ -126,10 +129,12 @@ public static class TransferScenario
     private static async Task<(Hop Upload, Hop Download, ArtifactRef Stored)> MoveAsync(AgentSide build, AgentSide target, string source, int coordinatorPid, CancellationToken ct)
     {
         await SettleAsync(ct).ConfigureAwait(false);
+        await CacheAsync(source, ct).ConfigureAwait(false);
         var hop = HopClock.Start(coordinatorPid);
         var stored = await build.Transfer.UploadAsync(source, "release", ct).ConfigureAwait(false);
         var upload = hop.Stop();
         await SettleAsync(ct).ConfigureAwait(false);
+        await UncacheAsync(source, ct).ConfigureAwait(false);
         hop = HopClock.Start(coordinatorPid);
         var local = await target.Transfer.DownloadAsync(stored, target.CacheDir, _ => { }, ct).ConfigureAwait(false);
         var download = hop.Stop();
@@ -149,6 +154,7 @@ public static class TransferScenario
     internal static async Task<double> CopyAndHashAsync(string source, string copy, CancellationToken ct)
     {
         await SettleAsync(ct).ConfigureAwait(false);
+        await CacheAsync(source, ct).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         await Command.RunAsync("cp", [source, copy], ct).ConfigureAwait(false);
         await Command.RunAsync("sha256sum", [copy], ct).ConfigureAwait(false);
@@ -163,6 +169,20 @@ public static class TransferScenario
     /// another 1 GiB is dirty costs this VM several times more kernel time than writing it clean.
     /// </summary>
     private static Task SettleAsync(CancellationToken ct) => Command.RunAsync("sync", [], ct);
+
+    // What each host holds in its page cache: the build agent's file is in the build host's cache when it is read (by
+    // cp or the upload), and in no cache during the download, which runs on the target host. On one machine all three
+    // hops share a page cache, and on this VM memory past about 2.5 GB in use costs the host a fault per page first
+    // touched: writing a 512 MiB file cost 0.17 s of CPU with 1 GiB of files cached and 1.3-1.6 s with 2 GiB (a plain
+    // writer; bench/README.md). With the build's file still cached, the download was the only hop over that line.
+
+    /// <summary>Reads <paramref name="path"/> into the page cache (not timed): the host that reads it has it cached.</summary>
+    private static Task CacheAsync(string path, CancellationToken ct) =>
+        Command.RunAsync("dd", [$"if={path}", "of=/dev/null", "bs=1M", "status=none"], ct);
+
+    /// <summary>Drops <paramref name="path"/>'s clean pages from the page cache (dd's nocache: posix_fadvise DONTNEED).</summary>
+    private static Task UncacheAsync(string path, CancellationToken ct) =>
+        Command.RunAsync("dd", [$"if={path}", "iflag=nocache", "count=0", "status=none"], ct);
 
     internal static async Task WriteRandomAsync(string path, long size, CancellationToken ct)
     {
