@@ -33,13 +33,19 @@ public static class TransferScenario
         using var build = AgentSide.Operator(coordinator, Path.Combine(root, "build-agent"));
         var target = build; // the uploader reads its artifact back
 
+        using var floor = new TlsFloor();
+        var floorStored = Path.Combine(root, "tls-floor-stored.bin");
+        var floorReceived = Path.Combine(root, "tls-floor-received.bin");
+
         // Warm-up (not measured): JIT, the first HTTP/2 connections, the page cache for the source.
         await MoveAsync(build, target, source, coordinator.Process.Pid, ct).ConfigureAwait(false);
+        await MoveBareAsync(floor, source, floorStored, floorReceived, ct).ConfigureAwait(false);
 
         var copy = new Samples();
         var upload = new Samples();
         var download = new Samples();
         var total = new Samples();
+        var bare = new Samples();
         var (upServerCpu, upClientCpu, downServerCpu, downClientCpu) = (new Samples(), new Samples(), new Samples(), new Samples());
         var copyTarget = Path.Combine(root, "copy.bin");
         for (var rep = 1; rep <= o.Repetitions; rep++)
@@ -63,6 +69,7 @@ public static class TransferScenario
             downServerCpu.Add(down.ServerCpu.TotalSeconds);
             downClientCpu.Add(down.ClientCpu.TotalSeconds);
             File.Delete(Path.Combine(coordinatorData, "artifacts", "sha256", stored.Sha256[..2], stored.Sha256));
+            bare.Add((await MoveBareAsync(floor, source, floorStored, floorReceived, ct).ConfigureAwait(false)).TotalSeconds);
             if (rep % 2 == 0)
             {
                 copy.Add(await CopyAndHashAsync(source, copyTarget, ct).ConfigureAwait(false));
@@ -88,6 +95,13 @@ public static class TransferScenario
         table.Row("Akd upload (build agent → coordinator)", upload.Format(Samples.Seconds), Samples.MiBps(size / upload.Median), Samples.Ratio(copy.Median / upload.Median));
         table.Row("Akd download (coordinator → target, verified)", download.Format(Samples.Seconds), Samples.MiBps(size / download.Median), Samples.Ratio(copy.Median / download.Median));
         table.Row("**Akd end to end**", total.Format(Samples.Seconds), Samples.MiBps(size / total.Median), Samples.Ratio(copy.Median / total.Median));
+        table.Row("TLS floor: the same two hops over a bare TLS socket pair, no Akd", bare.Format(Samples.Seconds), Samples.MiBps(size / bare.Median), Samples.Ratio(copy.Median / bare.Median));
+        section.Text(
+            "The TLS floor is what any transfer of these bytes over TLS costs on this machine (Transfer/TlsFloor.cs): two " +
+            "SslStream pairs on loopback in the bench process (TLS 1.3, a pinned ECDSA P-256 certificate, as the coordinator's), " +
+            "doing the hops' own work and nothing else: the upload's sender hashes what it reads and its receiver hashes and " +
+            "writes; the download's sender reads the stored file and its receiver hashes and writes, 64 KiB at a time, with the same " +
+            "page cache as Akd's hops. Akd end to end runs at " + Samples.Ratio(bare.Median / total.Median) + " of the floor's throughput.");
         section.Text(
             "CPU time of each hop, from /proc: the coordinator process's, and the client's (the bench process, which does nothing " +
             "else meanwhile). The two share the machine's cores, so on a busy machine wall time follows their sum; CPU time " +
@@ -140,6 +154,20 @@ public static class TransferScenario
         var download = hop.Stop();
         File.Delete(local);
         return (upload, download, stored);
+    }
+
+    /// <summary>The TLS floor's two hops, with the page cache handled as for Akd's (<see cref="MoveAsync"/>).</summary>
+    private static async Task<TimeSpan> MoveBareAsync(TlsFloor floor, string source, string stored, string received, CancellationToken ct)
+    {
+        await SettleAsync(ct).ConfigureAwait(false);
+        await CacheAsync(source, ct).ConfigureAwait(false);
+        var upload = await floor.HopAsync(source, stored, senderHashes: true, ct).ConfigureAwait(false);
+        await SettleAsync(ct).ConfigureAwait(false);
+        await UncacheAsync(source, ct).ConfigureAwait(false);
+        var download = await floor.HopAsync(stored, received, senderHashes: false, ct).ConfigureAwait(false);
+        File.Delete(stored);
+        File.Delete(received);
+        return upload + download;
     }
 
     /// <summary>Wall clock plus the CPU time of the coordinator and of this process since <see cref="Start"/>.</summary>
