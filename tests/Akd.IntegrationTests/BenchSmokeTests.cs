@@ -55,6 +55,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(report.Failures);
         Assert.Equal(["2 transfer", "2 cut-through", "3 footprint", "3 footprint", "4 scale", "4 scale", "4 scale", "4 scale", "4 scale", "4 scale"], report.Targets.Select(t => t.Scenario));
         Assert.All(report.Targets, t => Assert.Matches("[0-9]", t.Measured));
+        var transfer = report.Sections.Single(s => s.Title.StartsWith("2. Artifact transfer", StringComparison.Ordinal)).Tables.First();
+        Assert.Contains(transfer.Rows, row => row[0].StartsWith("TLS floor", StringComparison.Ordinal) && row[1].EndsWith(" s", StringComparison.Ordinal));
         Assert.Equal(["transfer", "footprint", "scale"], report.Load.Rows.Select(r => r[0]));
     }
 
